@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * kservice: an in-kernel Kubernetes Service proxy.
+ *
+ * This header is the specification of the generic netlink interface between
+ * kservice.ko and its userspace (kserviced, ksctl). It only ever grows:
+ * commands and attributes are appended, never renumbered.
+ *
+ * Family
+ * ------
+ * Name KSVC_GENL_NAME ("kservice"), version KSVC_GENL_VERSION. The family is
+ * per network namespace (netnsok): every command acts on the tables of the
+ * namespace of the socket that sends it. Every command needs CAP_NET_ADMIN in
+ * the user namespace that owns that network namespace (GENL_UNS_ADMIN_PERM).
+ * Requesting the family loads the module (MODULE_ALIAS_GENL_FAMILY).
+ *
+ * Objects
+ * -------
+ * A *service* is one port of a Kubernetes Service, named
+ * "namespace/name:portname", or "namespace/name" when the port has no name.
+ * It has a protocol (TCP, UDP or SCTP), a port, a set of *frontends* (cluster
+ * IPs, external IPs and load-balancer ingress IPs, all at that port), an
+ * optional node port (matched on every local address of the node), a
+ * scheduler, an opaque generation (for the caller's mark-and-sweep) and a set
+ * of *backends* (address, port, weight). The backend set is replaced as a
+ * whole: a packet sees the old set or the new one, never a mix.
+ *
+ * Two services may not share a frontend: (family, address, protocol, port)
+ * for IP frontends and (family, protocol, node port) for node ports are
+ * unique in a namespace (-EEXIST otherwise, with an extack message).
+ *
+ * Conventions
+ * -----------
+ * - Ports, weights and counts are in host byte order; addresses are in network
+ *   byte order, 4 bytes for AF_INET and 16 for AF_INET6, and must match the
+ *   family given beside them.
+ * - Attribute policies are strict: unknown attributes, wrong lengths and out
+ *   of range values are rejected with -EINVAL (or -ERANGE) and an extack
+ *   message naming the attribute. Unknown flag bits get -EOPNOTSUPP.
+ * - Every error comes back as the errno of the netlink ack, with an extack
+ *   message saying what was wrong. Nothing changes on error.
+ * - Lists are nested attributes whose members are nests of type 0 (the type
+ *   of a member is ignored; members keep their order).
+ * - 64-bit counters are aligned with KSVC_A_PAD / KSVC_STATS_A_PAD /
+ *   KSVC_BE_A_PAD.
+ *
+ * Commands
+ * --------
+ * KSVC_CMD_SVC_NEW: create a service.
+ *   Needs KSVC_A_SVC_NAME, KSVC_A_SVC_PROTO, KSVC_A_SVC_PORT.
+ *   Optional: KSVC_A_SVC_FRONTENDS, KSVC_A_SVC_NODE_PORT, KSVC_A_SVC_SCHED,
+ *   KSVC_A_SVC_FLAGS, KSVC_A_SVC_GENERATION, KSVC_A_SVC_BACKENDS (the initial
+ *   backend set, which must fit in this one message).
+ *   -EEXIST if the name or one of its frontends is taken.
+ *
+ * KSVC_CMD_SVC_SET: change a service. Needs KSVC_A_SVC_NAME; every other
+ *   attribute of SVC_NEW that is present replaces the current value as a
+ *   whole (KSVC_A_SVC_FRONTENDS replaces the whole frontend list; an empty
+ *   nest removes every frontend; KSVC_A_SVC_NODE_PORT 0 removes the node
+ *   port). Absent attributes keep their value. Changing the protocol or port
+ *   moves every frontend atomically. Backends are not touched unless
+ *   KSVC_A_SVC_BACKENDS is present. -ENOENT if there is no such service.
+ *
+ * KSVC_CMD_SVC_DEL: delete a service. Needs KSVC_A_SVC_NAME. -ENOENT if
+ *   absent. Established connections carry on through conntrack; new ones to
+ *   its frontends are no longer translated.
+ *
+ * KSVC_CMD_SVC_GET: dump services (NLM_F_DUMP only).
+ *   Request, all optional: KSVC_A_SVC_NAME (only that service; -ENOENT if it
+ *   does not exist), KSVC_A_REQ_FLAGS with KSVC_REQ_F_BACKENDS (also dump
+ *   backends with their counters).
+ *   Each service comes back as one message with KSVC_A_SVC_NAME, _PROTO,
+ *   _PORT, _NODE_PORT (when set), _SCHED, _FLAGS, _GENERATION, _FRONTENDS,
+ *   _BACKEND_COUNT, _STATS and, when asked for, as many members of
+ *   KSVC_A_SVC_BACKENDS as fit. The remaining backends follow in
+ *   continuation messages that hold only KSVC_A_SVC_NAME and
+ *   KSVC_A_SVC_BACKENDS; a client concatenates the backends of consecutive
+ *   messages with the same name. A dump that saw the tables change has
+ *   NLM_F_DUMP_INTR set on a message (or on NLMSG_DONE): the client must
+ *   discard what it got and dump again.
+ *
+ * KSVC_CMD_BE_REPLACE: replace the backend set of a service.
+ *   Needs KSVC_A_SVC_NAME and KSVC_A_SVC_BACKENDS (an empty nest gives an
+ *   empty set: new connections are refused). A set larger than one message
+ *   is sent in several: every message but the last has KSVC_REQ_F_MORE in
+ *   KSVC_A_REQ_FLAGS, every message but the first has KSVC_REQ_F_CONTINUE.
+ *   The kernel stages the parts and swaps the whole set in when the message
+ *   without KSVC_REQ_F_MORE arrives. A message without KSVC_REQ_F_CONTINUE
+ *   discards any staged parts; KSVC_REQ_F_CONTINUE with nothing staged is
+ *   -EINVAL. Duplicate (address, port) in a set is -EEXIST.
+ *   Counters of backends that stay in the set are kept.
+ *
+ * KSVC_CMD_BE_ADD: add one backend. Needs KSVC_A_SVC_NAME and
+ *   KSVC_A_SVC_BACKENDS with exactly one member. -EEXIST if present.
+ *
+ * KSVC_CMD_BE_DEL: remove one backend, identified by family, address and port
+ *   (weight ignored). Needs KSVC_A_SVC_NAME and KSVC_A_SVC_BACKENDS with
+ *   exactly one member. -ENOENT if absent. Its established connections carry
+ *   on.
+ *
+ * KSVC_CMD_FLUSH: delete every service of the namespace. No attributes.
+ *
+ * KSVC_CMD_CFG_GET: get the namespace's configuration (doit).
+ *   Reply: KSVC_A_CFG_CLUSTER_CIDRS, KSVC_A_CFG_MASQUERADE_ALL,
+ *   KSVC_A_CFG_NODEPORT_LOCALHOST, KSVC_A_CFG_SERVICES (count, read only),
+ *   KSVC_A_CFG_HOOKED (1 while the NAT hooks are registered, read only),
+ *   KSVC_A_STATS (namespace totals, including KSVC_STATS_A_REJECTS).
+ *
+ * KSVC_CMD_CFG_SET: set configuration. Any of KSVC_A_CFG_CLUSTER_CIDRS
+ *   (replaces the list; an empty nest clears it), KSVC_A_CFG_MASQUERADE_ALL,
+ *   KSVC_A_CFG_NODEPORT_LOCALHOST. The last two are the same values as the
+ *   sysctls net.kservice.masquerade_all and net.kservice.nodeport_localhost.
+ *
+ * Nested attributes
+ * -----------------
+ * KSVC_A_SVC_FRONTENDS: list of nests, each:
+ *   KSVC_FE_A_KIND    u8  enum ksvc_fe_kind (required)
+ *   KSVC_FE_A_FAMILY  u16 AF_INET or AF_INET6 (required)
+ *   KSVC_FE_A_ADDR    binary, 4 or 16 bytes (required)
+ *
+ * KSVC_A_SVC_BACKENDS: list of nests, each:
+ *   KSVC_BE_A_FAMILY  u16 AF_INET or AF_INET6 (required)
+ *   KSVC_BE_A_ADDR    binary, 4 or 16 bytes (required)
+ *   KSVC_BE_A_PORT    u16 1..65535 (required)
+ *   KSVC_BE_A_WEIGHT  u32 0..KSVC_WEIGHT_MAX (default KSVC_WEIGHT_DEFAULT;
+ *                     0 drains: no new connections, existing ones carry on)
+ *   KSVC_BE_A_FLAGS   u32 enum ksvc_be_flags mask (default 0)
+ *   KSVC_BE_A_STATS   nest of KSVC_STATS_A_* (dumps only)
+ *
+ * KSVC_A_SVC_STATS, KSVC_BE_A_STATS, KSVC_A_STATS: nests of
+ *   KSVC_STATS_A_CONNS    u64 connections scheduled
+ *   KSVC_STATS_A_PACKETS  u64 packets, both directions
+ *   KSVC_STATS_A_BYTES    u64 bytes (IP length), both directions
+ *   KSVC_STATS_A_REJECTS  u64 new connections refused: no usable backend
+ *                         (services and namespace totals only)
+ *
+ * KSVC_A_CFG_CLUSTER_CIDRS: list of nests, each:
+ *   KSVC_CIDR_A_FAMILY    u16 AF_INET or AF_INET6
+ *   KSVC_CIDR_A_ADDR      binary, 4 or 16 bytes (host bits must be zero)
+ *   KSVC_CIDR_A_PREFIXLEN u8 0..32 or 0..128
+ */
+#ifndef _UAPI_LINUX_KSERVICE_H
+#define _UAPI_LINUX_KSERVICE_H
+
+#define KSVC_GENL_NAME		"kservice"
+#define KSVC_GENL_VERSION	1
+
+/* Longest service name, including the terminating NUL. */
+#define KSVC_NAME_MAX		256
+/* Most frontends one service may have. */
+#define KSVC_FRONTENDS_MAX	64
+/* Most cluster CIDRs a namespace may have. */
+#define KSVC_CIDRS_MAX		16
+#define KSVC_WEIGHT_MAX		65535
+#define KSVC_WEIGHT_DEFAULT	1
+
+enum ksvc_cmd {
+	KSVC_CMD_UNSPEC,
+	KSVC_CMD_SVC_NEW,
+	KSVC_CMD_SVC_SET,
+	KSVC_CMD_SVC_DEL,
+	KSVC_CMD_SVC_GET,
+	KSVC_CMD_BE_REPLACE,
+	KSVC_CMD_BE_ADD,
+	KSVC_CMD_BE_DEL,
+	KSVC_CMD_FLUSH,
+	KSVC_CMD_CFG_GET,
+	KSVC_CMD_CFG_SET,
+	__KSVC_CMD_MAX
+};
+#define KSVC_CMD_MAX (__KSVC_CMD_MAX - 1)
+
+/* Top-level attributes. */
+enum ksvc_attr {
+	KSVC_A_UNSPEC,
+	KSVC_A_SVC_NAME,		/* NUL-terminated string */
+	KSVC_A_SVC_PROTO,		/* u8: IPPROTO_TCP, _UDP or _SCTP */
+	KSVC_A_SVC_PORT,		/* u16: 1..65535 */
+	KSVC_A_SVC_NODE_PORT,		/* u16: 0 = none */
+	KSVC_A_SVC_SCHED,		/* u8: enum ksvc_sched */
+	KSVC_A_SVC_FLAGS,		/* u32: enum ksvc_svc_flags mask */
+	KSVC_A_SVC_GENERATION,		/* u64: opaque, for the caller */
+	KSVC_A_SVC_FRONTENDS,		/* nest: list of KSVC_FE_A_* */
+	KSVC_A_SVC_BACKENDS,		/* nest: list of KSVC_BE_A_* */
+	KSVC_A_SVC_BACKEND_COUNT,	/* u32: size of the set (dumps) */
+	KSVC_A_SVC_STATS,		/* nest: KSVC_STATS_A_* (dumps) */
+	KSVC_A_REQ_FLAGS,		/* u32: enum ksvc_req_flags mask */
+	KSVC_A_CFG_CLUSTER_CIDRS,	/* nest: list of KSVC_CIDR_A_* */
+	KSVC_A_CFG_MASQUERADE_ALL,	/* u8: 0 or 1 */
+	KSVC_A_CFG_NODEPORT_LOCALHOST,	/* u8: 0 or 1 */
+	KSVC_A_CFG_SERVICES,		/* u32: services in the namespace */
+	KSVC_A_CFG_HOOKED,		/* u8: NAT hooks registered */
+	KSVC_A_STATS,			/* nest: namespace totals */
+	KSVC_A_PAD,
+	__KSVC_A_LAST
+};
+#define KSVC_A_MAX (__KSVC_A_LAST - 1)
+
+enum ksvc_fe_attr {
+	KSVC_FE_A_UNSPEC,
+	KSVC_FE_A_KIND,			/* u8: enum ksvc_fe_kind */
+	KSVC_FE_A_FAMILY,		/* u16: AF_INET or AF_INET6 */
+	KSVC_FE_A_ADDR,			/* binary: 4 or 16 bytes */
+	__KSVC_FE_A_LAST
+};
+#define KSVC_FE_A_MAX (__KSVC_FE_A_LAST - 1)
+
+enum ksvc_be_attr {
+	KSVC_BE_A_UNSPEC,
+	KSVC_BE_A_FAMILY,		/* u16: AF_INET or AF_INET6 */
+	KSVC_BE_A_ADDR,			/* binary: 4 or 16 bytes */
+	KSVC_BE_A_PORT,			/* u16: 1..65535 */
+	KSVC_BE_A_WEIGHT,		/* u32: 0..KSVC_WEIGHT_MAX */
+	KSVC_BE_A_FLAGS,		/* u32: enum ksvc_be_flags mask */
+	KSVC_BE_A_STATS,		/* nest: KSVC_STATS_A_* (dumps) */
+	KSVC_BE_A_PAD,
+	__KSVC_BE_A_LAST
+};
+#define KSVC_BE_A_MAX (__KSVC_BE_A_LAST - 1)
+
+enum ksvc_stats_attr {
+	KSVC_STATS_A_UNSPEC,
+	KSVC_STATS_A_CONNS,		/* u64 */
+	KSVC_STATS_A_PACKETS,		/* u64 */
+	KSVC_STATS_A_BYTES,		/* u64 */
+	KSVC_STATS_A_REJECTS,		/* u64 */
+	KSVC_STATS_A_PAD,
+	__KSVC_STATS_A_LAST
+};
+#define KSVC_STATS_A_MAX (__KSVC_STATS_A_LAST - 1)
+
+enum ksvc_cidr_attr {
+	KSVC_CIDR_A_UNSPEC,
+	KSVC_CIDR_A_FAMILY,		/* u16: AF_INET or AF_INET6 */
+	KSVC_CIDR_A_ADDR,		/* binary: 4 or 16 bytes */
+	KSVC_CIDR_A_PREFIXLEN,		/* u8 */
+	__KSVC_CIDR_A_LAST
+};
+#define KSVC_CIDR_A_MAX (__KSVC_CIDR_A_LAST - 1)
+
+enum ksvc_fe_kind {
+	KSVC_FE_CLUSTER_IP = 1,		/* spec.clusterIPs */
+	KSVC_FE_EXTERNAL_IP,		/* spec.externalIPs */
+	KSVC_FE_LOAD_BALANCER_IP,	/* status.loadBalancer.ingress[].ip */
+	__KSVC_FE_KIND_LAST
+};
+#define KSVC_FE_KIND_MAX (__KSVC_FE_KIND_LAST - 1)
+
+enum ksvc_sched {
+	KSVC_SCHED_RANDOM,		/* weighted random (the default) */
+	KSVC_SCHED_RR,			/* weighted round-robin */
+	__KSVC_SCHED_LAST
+};
+#define KSVC_SCHED_MAX (__KSVC_SCHED_LAST - 1)
+
+/* Service flags: none defined yet; every bit is rejected. */
+enum ksvc_svc_flags {
+	__KSVC_SVC_F_ALL = 0
+};
+
+/* Backend flags: none defined yet; every bit is rejected. */
+enum ksvc_be_flags {
+	__KSVC_BE_F_ALL = 0
+};
+
+enum ksvc_req_flags {
+	KSVC_REQ_F_BACKENDS = 1U << 0,	/* SVC_GET: include backends */
+	KSVC_REQ_F_MORE = 1U << 1,	/* BE_REPLACE: more parts follow */
+	KSVC_REQ_F_CONTINUE = 1U << 2,	/* BE_REPLACE: continues staged parts */
+	__KSVC_REQ_F_ALL = KSVC_REQ_F_BACKENDS | KSVC_REQ_F_MORE |
+			   KSVC_REQ_F_CONTINUE
+};
+
+#endif /* _UAPI_LINUX_KSERVICE_H */
