@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kservice: kservice.ko (kmod/), ksctl (daemon/), and their tests.
+#
+#   make              build the module and the tools
+#   make demo         set up, boot a VM, load the module, serve the tutorial's Service
+#   make check        set up and run every test (unit, KUnit, VM end to end, DKMS)
+#   make install      install the module (then depmod) and the tools
+#   make dkms-install install the module through DKMS
+#   make style        checkpatch over the kernel code
+#   make sparse       sparse over the kernel code
+
+include config.mk
+
+KVER ?= $(KVER_PINNED)
+KDIR ?= /lib/modules/$(KVER)/build
+ifeq ($(wildcard $(KDIR)/Makefile),)
+KDIR := /usr/src/linux-headers-$(KVER)
+endif
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf)
+PREFIX ?= /usr/local
+DESTDIR ?=
+CHECKPATCH ?= $(firstword $(wildcard $(KDIR)/scripts/checkpatch.pl) \
+	$(KSVC_CACHE)/linux-source-6.1/scripts/checkpatch.pl)
+
+KSRC := Kbuild Makefile config.mk dkms.conf $(wildcard kmod/*.[ch] kmod/objs.mk) \
+	uapi/linux/kservice.h
+
+all: module tools
+
+# A missing or mismatched headers package is a clear error, not a cryptic
+# kbuild failure.
+headers-check:
+	@if [ ! -f "$(KDIR)/Makefile" ]; then \
+		echo "kservice: no kernel headers for $(KVER) in $(KDIR):" \
+		     "apt-get install linux-headers-$(KVER)" >&2; exit 1; fi
+	@rel=$$(cat "$(KDIR)/include/config/kernel.release" 2>/dev/null); \
+	if [ "$$rel" != "$(KVER)" ]; then \
+		echo "kservice: $(KDIR) holds headers for '$$rel', not $(KVER)" >&2; \
+		exit 1; fi
+
+module: headers-check
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+kservice.ko: module
+
+tools:
+	$(MAKE) -C daemon
+
+module-install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
+	depmod -a $(KVER)
+
+install: module-install
+	$(MAKE) -C daemon install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+dkms-install: headers-check
+	rm -rf /usr/src/kservice-$(VERSION)
+	mkdir -p /usr/src/kservice-$(VERSION)
+	cp --parents $(KSRC) /usr/src/kservice-$(VERSION)/
+	dkms add kservice/$(VERSION)
+	dkms build kservice/$(VERSION) -k $(KVER)
+	dkms install kservice/$(VERSION) -k $(KVER) --force
+
+dkms-uninstall:
+	-dkms remove kservice/$(VERSION) --all
+	rm -rf /usr/src/kservice-$(VERSION)
+
+clean-module:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+clean: clean-module
+	$(MAKE) -C daemon clean
+	rm -rf build
+
+style:
+	$(CHECKPATCH) --no-tree --terse --strict --show-types \
+		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,CONCATENATED_STRING \
+		-f $(wildcard kmod/*.[ch] kmod/tests/*.c) uapi/linux/kservice.h
+
+sparse: headers-check
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CF="-D__CHECK_ENDIAN__" modules
+
+deps:
+	sh scripts/deps.sh
+
+# --- tests -----------------------------------------------------------------
+
+check: deps
+	$(MAKE) check-unit
+	$(MAKE) style
+	$(MAKE) check-kunit
+	$(MAKE) check-e2e
+	$(MAKE) check-dkms
+	@echo "kservice: all tests passed"
+
+check-unit:
+	$(MAKE) -C daemon check
+
+check-kunit:
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS tests/kunit/run.sh all
+
+check-e2e: module tools
+	tests/e2e/vm.sh --ko $(CURDIR)/kservice.ko --script tests/e2e/netns.sh
+
+check-dkms:
+	$(MAKE) dkms-install
+	modinfo -k $(KVER) kservice | grep -q '^alias: *net-pf-16-proto-16-family-kservice$$'
+	$(MAKE) dkms-uninstall
+
+demo: deps module tools
+	tests/e2e/vm.sh --ko $(CURDIR)/kservice.ko --script tests/e2e/demo.sh
+
+.PHONY: all module tools headers-check module-install install dkms-install \
+	dkms-uninstall clean-module clean style sparse deps check check-unit \
+	check-kunit check-e2e check-dkms demo

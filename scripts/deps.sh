@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Installs the Debian packages kservice needs to build, test and demo.
+# Idempotent and quick when everything is there already.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+kver=$(sed -n 's/^KVER_PINNED *:= *//p' "$here/config.mk")
+
+pkgs="
+	make gcc libc6-dev pkg-config
+	linux-headers-$kver linux-source-6.1 flex bison bc ccache python3
+	libnl-3-dev libnl-genl-3-dev libcjson-dev libcmocka-dev
+	qemu-system-x86 busybox-static kmod iproute2 cpio xz-utils
+	socat curl conntrack dkms sparse
+"
+
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing"
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "deps: run as root (or install sudo)" >&2; exit 1; }
+	exec sudo "$0" "$@"
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
