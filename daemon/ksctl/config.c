@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ksctl config show | config set KEY VALUE [KEY VALUE]...
+ *
+ * Keys: cluster-cidr (comma-separated CIDRs, "" or "none" for none),
+ * masquerade-all and nodeport-localhost (0, 1, on, off, true, false).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "ksctl.h"
+#include "ksvc_text.h"
+
+static int run_show(struct ksctl_req *req, struct ksvc *ks)
+{
+	struct ksvc_config cfg;
+	int ret;
+
+	ret = ksvc_config_get(ks, &cfg, &req->kerr);
+	if (ret)
+		return ret;
+	if (req->json)
+		return json_config(ksctl_env.out, &cfg);
+	table_config(ksctl_env.out, &cfg);
+	return 0;
+}
+
+static int run_set(struct ksctl_req *req, struct ksvc *ks)
+{
+	return ksvc_config_set(ks, &req->cfg, &req->kerr);
+}
+
+static int parse_cidrs(struct ksctl_req *req, const char *val)
+{
+	struct ksvc_config *cfg = &req->cfg;
+	char one[KSVC_CIDR_STRLEN + 1];
+	const char *p = val, *end, *why;
+	struct ksvc_cidr c;
+	size_t len, i;
+
+	cfg->ncluster_cidrs = 0;
+	if (!*val || !strcmp(val, "none"))
+		return 0;
+	for (;;) {
+		end = strchr(p, ',');
+		len = end ? (size_t)(end - p) : strlen(p);
+		if (len >= sizeof(one))
+			return ksctl_usage(req, "invalid cluster-cidr \"%.*s\": too long",
+					   (int)len, p);
+		memcpy(one, p, len);
+		one[len] = '\0';
+		if (ksvc_parse_cidr(one, &c, &why))
+			return ksctl_usage(req, "invalid cluster-cidr \"%s\": %s",
+					   one, why);
+		for (i = 0; i < cfg->ncluster_cidrs; i++)
+			if (cfg->cluster_cidrs[i].prefixlen == c.prefixlen &&
+			    ksvc_addr_equal(&cfg->cluster_cidrs[i].addr, &c.addr))
+				return ksctl_usage(req, "cluster-cidr %s given twice",
+						   one);
+		if (cfg->ncluster_cidrs == KSVC_CIDRS_MAX)
+			return ksctl_usage(req, "too many cluster CIDRs (%d at most)",
+					   KSVC_CIDRS_MAX);
+		cfg->cluster_cidrs[cfg->ncluster_cidrs++] = c;
+		if (!end)
+			return 0;
+		p = end + 1;
+	}
+}
+
+static int parse_bool(struct ksctl_req *req, const char *key, const char *val,
+		      bool *out)
+{
+	if (ksvc_parse_bool(val, out))
+		return ksctl_usage(req, "invalid %s \"%s\" (0, 1, on, off, true, false)",
+				   key, val);
+	return 0;
+}
+
+static int parse_set(struct ksctl_req *req, int argc, char **argv)
+{
+	struct ksvc_config *cfg = &req->cfg;
+	const char *key, *val;
+	uint32_t bit;
+	int i, ret;
+
+	if (argc < 3)
+		return ksctl_usage(req, "missing KEY VALUE (cluster-cidr, masquerade-all, nodeport-localhost)");
+	for (i = 2; i < argc; i += 2) {
+		key = argv[i];
+		if (!strcmp(key, "cluster-cidr"))
+			bit = KSVC_CFG_HAS_CLUSTER_CIDRS;
+		else if (!strcmp(key, "masquerade-all"))
+			bit = KSVC_CFG_HAS_MASQUERADE_ALL;
+		else if (!strcmp(key, "nodeport-localhost"))
+			bit = KSVC_CFG_HAS_NODEPORT_LOCALHOST;
+		else
+			return ksctl_usage(req, "unknown key \"%s\" (cluster-cidr, masquerade-all, nodeport-localhost)",
+					   key);
+		if (i + 1 == argc)
+			return ksctl_usage(req, "missing value after \"%s\"", key);
+		if (cfg->has & bit)
+			return ksctl_usage(req, "\"%s\" given twice", key);
+		cfg->has |= bit;
+		val = argv[i + 1];
+		if (bit == KSVC_CFG_HAS_CLUSTER_CIDRS)
+			ret = parse_cidrs(req, val);
+		else if (bit == KSVC_CFG_HAS_MASQUERADE_ALL)
+			ret = parse_bool(req, key, val, &cfg->masquerade_all);
+		else
+			ret = parse_bool(req, key, val, &cfg->nodeport_localhost);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int config_parse(int argc, char **argv, struct ksctl_req *req)
+{
+	req->cmd = "config";
+	if (argc < 2)
+		return ksctl_usage(req, "missing subcommand (show, set)");
+	if (!strcmp(argv[1], "show")) {
+		req->cmd = "config show";
+		req->run = run_show;
+		return ksctl_no_more(req, argc, argv, 2);
+	}
+	if (!strcmp(argv[1], "set")) {
+		req->cmd = "config set";
+		req->run = run_set;
+		return parse_set(req, argc, argv);
+	}
+	return ksctl_usage(req, "unknown subcommand \"%s\" (show, set)", argv[1]);
+}
