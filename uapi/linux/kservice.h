@@ -27,7 +27,17 @@
  *
  * Two services may not share a frontend: (family, address, protocol, port)
  * for IP frontends and (family, protocol, node port) for node ports are
- * unique in a namespace (-EEXIST otherwise, with an extack message).
+ * unique in a namespace (-EEXIST otherwise, with an extack message). A node
+ * port is entered for both families.
+ *
+ * A set may mix IPv4 and IPv6 backends (a dual-stack Service): a connection
+ * is only ever sent to a backend of its own family, and one with no usable
+ * backend of its family is refused (TCP RST; SCTP ABORT; ICMP or ICMPv6
+ * port unreachable for UDP), as kube-proxy's REJECT.
+ *
+ * Limits: more than KSVC_FRONTENDS_MAX frontends, KSVC_CIDRS_MAX cluster
+ * CIDRs or the module's max_backends backends is -E2BIG; a namespace that
+ * holds max_services services refuses more with -ENOSPC.
  *
  * Conventions
  * -----------
@@ -87,7 +97,10 @@
  *   The kernel stages the parts and swaps the whole set in when the message
  *   without KSVC_REQ_F_MORE arrives. A message without KSVC_REQ_F_CONTINUE
  *   discards any staged parts; KSVC_REQ_F_CONTINUE with nothing staged is
- *   -EINVAL. Duplicate (address, port) in a set is -EEXIST.
+ *   -EINVAL. Parts are staged per service and per sending socket (netlink
+ *   port id): a CONTINUE from another socket finds nothing staged; a failed
+ *   part leaves the stage as it was. Duplicate (address, port) in a set is
+ *   -EEXIST.
  *   Counters of backends that stay in the set are kept.
  *
  * KSVC_CMD_BE_ADD: add one backend. Needs KSVC_A_SVC_NAME and
@@ -103,7 +116,9 @@
  * KSVC_CMD_CFG_GET: get the namespace's configuration (doit).
  *   Reply: KSVC_A_CFG_CLUSTER_CIDRS, KSVC_A_CFG_MASQUERADE_ALL,
  *   KSVC_A_CFG_NODEPORT_LOCALHOST, KSVC_A_CFG_SERVICES (count, read only),
- *   KSVC_A_CFG_HOOKED (1 while the NAT hooks are registered, read only),
+ *   KSVC_A_CFG_HOOKED (1 while the NAT hooks are registered, read only:
+ *   from the first service until the last one is gone and the connections
+ *   translated for it have ended, so that those carry on),
  *   KSVC_A_STATS (namespace totals, including KSVC_STATS_A_REJECTS).
  *
  * KSVC_CMD_CFG_SET: set configuration. Any of KSVC_A_CFG_CLUSTER_CIDRS
@@ -168,6 +183,7 @@ enum ksvc_cmd {
 	KSVC_CMD_CFG_SET,
 	__KSVC_CMD_MAX
 };
+
 #define KSVC_CMD_MAX (__KSVC_CMD_MAX - 1)
 
 /* Top-level attributes. */
@@ -194,6 +210,7 @@ enum ksvc_attr {
 	KSVC_A_PAD,
 	__KSVC_A_LAST
 };
+
 #define KSVC_A_MAX (__KSVC_A_LAST - 1)
 
 enum ksvc_fe_attr {
@@ -203,6 +220,7 @@ enum ksvc_fe_attr {
 	KSVC_FE_A_ADDR,			/* binary: 4 or 16 bytes */
 	__KSVC_FE_A_LAST
 };
+
 #define KSVC_FE_A_MAX (__KSVC_FE_A_LAST - 1)
 
 enum ksvc_be_attr {
@@ -216,6 +234,7 @@ enum ksvc_be_attr {
 	KSVC_BE_A_PAD,
 	__KSVC_BE_A_LAST
 };
+
 #define KSVC_BE_A_MAX (__KSVC_BE_A_LAST - 1)
 
 enum ksvc_stats_attr {
@@ -227,6 +246,7 @@ enum ksvc_stats_attr {
 	KSVC_STATS_A_PAD,
 	__KSVC_STATS_A_LAST
 };
+
 #define KSVC_STATS_A_MAX (__KSVC_STATS_A_LAST - 1)
 
 enum ksvc_cidr_attr {
@@ -236,6 +256,7 @@ enum ksvc_cidr_attr {
 	KSVC_CIDR_A_PREFIXLEN,		/* u8 */
 	__KSVC_CIDR_A_LAST
 };
+
 #define KSVC_CIDR_A_MAX (__KSVC_CIDR_A_LAST - 1)
 
 enum ksvc_fe_kind {
@@ -244,6 +265,7 @@ enum ksvc_fe_kind {
 	KSVC_FE_LOAD_BALANCER_IP,	/* status.loadBalancer.ingress[].ip */
 	__KSVC_FE_KIND_LAST
 };
+
 #define KSVC_FE_KIND_MAX (__KSVC_FE_KIND_LAST - 1)
 
 enum ksvc_sched {
@@ -251,6 +273,7 @@ enum ksvc_sched {
 	KSVC_SCHED_RR,			/* weighted round-robin */
 	__KSVC_SCHED_LAST
 };
+
 #define KSVC_SCHED_MAX (__KSVC_SCHED_LAST - 1)
 
 /* Service flags: none defined yet; every bit is rejected. */

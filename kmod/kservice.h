@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every part of kservice.ko shares: the tunables, the internal frontend
+ * kind of node ports, and the marker of functions the KUnit suites call.
+ */
+#ifndef _KSVC_KSERVICE_H
+#define _KSVC_KSERVICE_H
+
+#include <linux/socket.h>
+#include <linux/types.h>
+#include <linux/kservice.h>
+
+/* Module parameters (main.c); read with READ_ONCE(), they may change. */
+extern unsigned int ksvc_max_services;
+extern unsigned int ksvc_max_backends;
+
+/*
+ * The hard limit of max_backends: the cumulative weights of a backend set
+ * (at most KSVC_WEIGHT_MAX each) must fit in a u32.
+ */
+#define KSVC_BACKENDS_LIMIT	65535
+
+/* A node port is a frontend too; its kind never leaves the kernel. */
+#define KSVC_FE_NODE_PORT	(KSVC_FE_KIND_MAX + 1)
+
+/*
+ * How a connection names an object that may be gone by its next packet:
+ * an id in an xarray, and a cookie in case the id was reused since.
+ */
+struct ksvc_ref {
+	u32 id;
+	u32 cookie;
+};
+
+/* Per-family arrays: [0] IPv4, [1] IPv6. */
+static inline unsigned int ksvc_fam_idx(u8 family)
+{
+	return family == AF_INET6;
+}
+
+/* Static unless the KUnit suites need to call it. */
+#if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
+#define KSVC_TESTABLE
+#else
+#define KSVC_TESTABLE static
+#endif
+
+#endif /* _KSVC_KSERVICE_H */

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kservice: an in-kernel Kubernetes Service proxy. Module init and exit,
+ * and the module parameters.
+ */
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include "kservice.h"
+#include "nat.h"
+#include "net.h"
+#include "netlink.h"
+#include "stats.h"
+
+/*
+ * Bounds memory per namespace (any user namespace's root may fill its own
+ * network namespace). 262144 is 2.6 times the 100k services kservice is
+ * built for; an empty service costs well under 1 KiB, tables included.
+ */
+unsigned int ksvc_max_services __read_mostly = 262144;
+module_param_named(max_services, ksvc_max_services, uint, 0644);
+MODULE_PARM_DESC(max_services,
+		 "Most services in one network namespace (default 262144)");
+
+/*
+ * The hard limit by default: large Services have thousands of endpoints,
+ * and a set of 65535 backends is about 4 MiB.
+ */
+unsigned int ksvc_max_backends __read_mostly = KSVC_BACKENDS_LIMIT;
+
+static int max_backends_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, KSVC_BACKENDS_LIMIT);
+}
+
+static const struct kernel_param_ops max_backends_ops = {
+	.set = max_backends_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_backends, &max_backends_ops, &ksvc_max_backends, 0644);
+MODULE_PARM_DESC(max_backends,
+		 "Most backends in one service, 1..65535 (default 65535)");
+
+static int __init ksvc_init(void)
+{
+	int ret;
+
+	ret = ksvc_nat_init();
+	if (ret)
+		goto err_nat;
+	ret = ksvc_net_init();
+	if (ret)
+		goto err_net;
+	ret = ksvc_netlink_init();
+	if (ret)
+		goto err_netlink;
+	return 0;
+
+err_netlink:
+	ksvc_net_uninit();
+err_net:
+	ksvc_nat_uninit();
+err_nat:
+	ksvc_stats_uninit();
+	return ret;
+}
+
+static void __exit ksvc_exit(void)
+{
+	/* No request runs after this: the family waits for those in flight. */
+	ksvc_netlink_uninit();
+	/* Every namespace unhooks and frees its tables. */
+	ksvc_net_uninit();
+	/* No packet reaches the helper any more. */
+	ksvc_nat_uninit();
+	/* rcu_barrier(): the RCU callbacks are module code. */
+	ksvc_stats_uninit();
+}
+
+module_init(ksvc_init);
+module_exit(ksvc_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("In-kernel Kubernetes Service proxy");
+MODULE_AUTHOR("The kservice authors");

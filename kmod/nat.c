@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The NAT-core callbacks: which service a new connection is for, which
+ * backend takes it, whether it must be masqueraded, or a refusal (reject.c)
+ * when the service has no usable backend; and the conntrack helper that
+ * follows every translated connection to count its packets.
+ *
+ * The NAT core calls the DNAT callback only for connections whose
+ * destination NAT is not set up yet, i.e. on their first packet; conntrack
+ * then translates every later packet and un-NATs the replies without us.
+ *
+ * What the first packet decided is kept in the connection's helper
+ * extension (struct nf_conn_help, data[32] in 6.1), our helper attached to
+ * it after nf_nat_setup_info(): nf_conntrack_alter_reply() no longer
+ * re-assigns helpers in 6.1, and nf_ct_helper_ext_add() sets IPS_HELPER_BIT,
+ * which makes __nf_ct_try_assign_helper() keep it. nf_confirm() then calls
+ * the helper for every packet, both ways: that is where packets and bytes
+ * are counted. ct->mark stays the user's.
+ */
+
+#include <linux/inetdevice.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <net/addrconf.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/route.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_helper.h>
+#include <net/netfilter/nf_nat.h>
+#include <net/netfilter/nf_nat_masquerade.h>
+
+#include "compat.h"
+#include "kservice.h"
+#include "nat.h"
+#include "net.h"
+#include "reject.h"
+#include "sched.h"
+#include "stats.h"
+#include "table.h"
+
+/*
+ * What a translated connection remembers, in the 32 bytes of help->data.
+ * The namespace and the counters are found by id, not held by pointer: an
+ * unconfirmed conntrack that is dropped gets no destroy callback, so it
+ * could never give a reference back.
+ */
+struct ksvc_ct {
+	unsigned long bits;		/* KSVC_CT_* bit numbers, atomic */
+	struct ksvc_ref ns;
+	struct ksvc_ref svc;
+	struct ksvc_ref be;
+};
+
+enum {
+	KSVC_CT_MASQUERADE,		/* masquerade at POST_ROUTING */
+	KSVC_CT_LIVE,			/* counted in ksvc_net.live */
+};
+
+static_assert(sizeof(struct ksvc_ct) <=
+	      sizeof_field(struct nf_conn_help, data));
+
+static int ksvc_help(struct sk_buff *skb, unsigned int protoff,
+		     struct nf_conn *ct, enum ip_conntrack_info ctinfo);
+static void ksvc_destroy(struct nf_conn *ct);
+
+static const struct nf_conntrack_expect_policy ksvc_expect_policy = {
+	.name = "kservice",
+};
+
+/*
+ * One global helper, attached by hand. Its protocol number is 0, so rules
+ * and ctnetlink, which find helpers by (name, family, protocol), cannot put
+ * it on TCP, UDP or SCTP connections of their own; `conntrack -L` shows
+ * helper=kservice on ours.
+ */
+static struct nf_conntrack_helper ksvc_helper __read_mostly = {
+	.name = "kservice",
+	.me = THIS_MODULE,
+	.help = ksvc_help,
+	.destroy = ksvc_destroy,
+	.expect_policy = &ksvc_expect_policy,
+	.tuple.src.l3num = NFPROTO_UNSPEC,
+};
+
+static struct ksvc_ct *ct_data(const struct nf_conn *ct)
+{
+	struct nf_conn_help *help = nfct_help(ct);
+
+	if (!help || rcu_access_pointer(help->helper) != &ksvc_helper)
+		return NULL;
+	return (struct ksvc_ct *)help->data;
+}
+
+/*
+ * nf_confirm() calls this for every packet of the connection, both ways, at
+ * POST_ROUTING and LOCAL_IN. A looped-back packet passes both: count it
+ * once, on its way out.
+ */
+static int ksvc_help(struct sk_buff *skb, unsigned int protoff,
+		     struct nf_conn *ct, enum ip_conntrack_info ctinfo)
+{
+	struct ksvc_ct *data = ct_data(ct);
+	struct ksvc_net *ns;
+
+	if (!data)
+		return NF_ACCEPT;
+	ns = ksvc_net_lookup(&data->ns);
+	/*
+	 * The first packet after the confirmation makes the connection hold
+	 * the namespace's hooks: from now on its destroy callback will come.
+	 */
+	if (ns && !test_bit(KSVC_CT_LIVE, &data->bits) &&
+	    nf_ct_is_confirmed(ct) &&
+	    !test_and_set_bit(KSVC_CT_LIVE, &data->bits))
+		ksvc_net_conn_live(ns);
+	if (nf_is_loopback_packet(skb))
+		return NF_ACCEPT;
+	if (ns)
+		ksvc_stats_packet(ns->stats, skb->len);
+	ksvc_stats_packet_ref(&data->svc, skb->len);
+	ksvc_stats_packet_ref(&data->be, skb->len);
+	return NF_ACCEPT;
+}
+
+/* A confirmed connection is deleted (under RCU, any context). */
+static void ksvc_destroy(struct nf_conn *ct)
+{
+	struct ksvc_ct *data = ct_data(ct);
+	struct ksvc_net *ns;
+
+	if (!data || !test_bit(KSVC_CT_LIVE, &data->bits))
+		return;
+	ns = ksvc_net_lookup(&data->ns);
+	if (ns)
+		ksvc_net_conn_gone(ns);
+}
+
+/* Unconfirmed @ct: add the helper extension unless another helper has it. */
+static int ct_attach(struct nf_conn *ct, const struct ksvc_ct *data)
+{
+	struct nf_conn_help *help = nfct_help(ct);
+
+	if (help && rcu_access_pointer(help->helper))
+		return -EBUSY;
+	if (!help) {
+		help = nf_ct_helper_ext_add(ct, GFP_ATOMIC);
+		if (!help)
+			return -ENOMEM;
+	}
+	memcpy(help->data, data, sizeof(*data));
+	rcu_assign_pointer(help->helper, &ksvc_helper);
+	set_bit(IPS_HELPER_BIT, &ct->status);
+	return 0;
+}
+
+#if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
+int ksvc_nat_ct_flags(const struct nf_conn *ct)
+{
+	const struct ksvc_ct *data = ct_data(ct);
+
+	if (!data)
+		return -ENOENT;
+	return test_bit(KSVC_CT_MASQUERADE, &data->bits) ? KSVC_CT_F_MASQUERADE : 0;
+}
+#endif
+
+/* ---- masquerade decision ------------------------------------------------ */
+
+static bool addr_eq(u8 family, const union nf_inet_addr *a,
+		    const union nf_inet_addr *b)
+{
+	if (family == AF_INET)
+		return a->ip == b->ip;
+	return ipv6_addr_equal(&a->in6, &b->in6);
+}
+
+/* Whether @addr is in a cluster CIDR; *known: whether @family has any. */
+static bool in_cluster(const struct ksvc_cidrs *cidrs, u8 family,
+		       const union nf_inet_addr *addr, bool *known)
+{
+	u32 i;
+
+	*known = false;
+	if (!cidrs)
+		return false;
+	for (i = 0; i < cidrs->count; i++) {
+		const struct ksvc_cidr *c = &cidrs->cidr[i];
+
+		if (c->family != family)
+			continue;
+		*known = true;
+		if (family == AF_INET) {
+			if (!((addr->ip ^ c->addr.ip) & inet_make_mask(c->prefixlen)))
+				return true;
+		} else if (ipv6_prefix_equal(&addr->in6, &c->addr.in6,
+					     c->prefixlen)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* kube-proxy's KUBE-MARK-MASQ rules, per family like its proxiers. */
+bool ksvc_nat_masq_wanted(const struct ksvc_masq_in *in)
+{
+	bool known, inside;
+
+	if (in->masquerade_all)
+		return true;
+	/*
+	 * Hairpin: the backend would answer its own address straight back,
+	 * past the un-DNAT.
+	 */
+	if (addr_eq(in->family, in->saddr, in->backend))
+		return true;
+	inside = in_cluster(in->cidrs, in->family, in->saddr, &known);
+	/* "! -s clusterCIDR -d clusterIP" exists only with a cluster CIDR. */
+	if (in->kind == KSVC_FE_CLUSTER_IP)
+		return known && !inside;
+	/*
+	 * Node ports, external and load-balancer IPs: a client outside the
+	 * cluster must get its answer back through this node (without a
+	 * cluster CIDR, every client counts as outside).
+	 */
+	return !inside;
+}
+
+/* ---- DNAT --------------------------------------------------------------- */
+
+static bool dst_is_local(const struct ksvc_net *ns, struct net *net,
+			 u8 family, const union nf_inet_addr *addr)
+{
+	if (family == AF_INET) {
+		if (ipv4_is_loopback(addr->ip))
+			return READ_ONCE(ns->nodeport_localhost);
+		return inet_addr_type(net, addr->ip) == RTN_LOCAL;
+	}
+	if (ipv6_addr_loopback(&addr->in6))
+		return READ_ONCE(ns->nodeport_localhost);
+	return ipv6_chk_addr(net, &addr->in6, NULL, 0);
+}
+
+/* Under RCU, as every netfilter hook. */
+KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
+					 struct sk_buff *skb,
+					 const struct nf_hook_state *state,
+					 u8 family)
+{
+	struct nf_nat_range2 range = {};
+	const struct nf_conntrack_tuple *t;
+	const struct ksvc_backend *be;
+	struct ksvc_fe_key key = {};
+	enum ip_conntrack_info ctinfo;
+	struct ksvc_masq_in masq;
+	struct ksvc_service *svc;
+	struct ksvc_ct data = {};
+	const struct ksvc_fe *fe;
+	struct nf_conn *ct;
+	unsigned int ret;
+	u8 proto;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || ctinfo != IP_CT_NEW || nf_ct_is_confirmed(ct) ||
+	    nf_nat_initialized(ct, NF_NAT_MANIP_DST))
+		return NF_ACCEPT;
+	t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	proto = t->dst.protonum;
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP &&
+	    proto != IPPROTO_SCTP)
+		return NF_ACCEPT;
+
+	key.port = t->dst.u.all;
+	key.family = family;
+	key.proto = proto;
+	if (family == AF_INET)
+		key.addr.ip = t->dst.u3.ip;
+	else
+		key.addr.in6 = t->dst.u3.in6;
+	fe = ksvc_fe_lookup(&ns->tab, &key);
+	if (!fe) {
+		fe = ksvc_np_lookup(&ns->tab, family, proto, key.port);
+		if (!fe || !dst_is_local(ns, state->net, family, &key.addr))
+			return NF_ACCEPT;
+	}
+	svc = fe->svc;
+
+	be = ksvc_sched_pick(READ_ONCE(svc->sched), rcu_dereference(svc->set),
+			     family, &svc->rr[ksvc_fam_idx(family)]);
+	if (!be) {
+		ksvc_stats_reject(svc->stats);
+		ksvc_stats_reject(ns->stats);
+		ksvc_reject(skb, state, family, proto);
+		/*
+		 * A node-local sender gets the refusal from its send() or
+		 * connect() at once, not -EPERM.
+		 */
+		return NF_DROP_ERR(-ECONNREFUSED);
+	}
+
+	range.flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED;
+	range.min_addr = be->addr;
+	range.max_addr = be->addr;
+	range.min_proto.all = be->port;
+	range.max_proto.all = be->port;
+	ret = nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
+	if (ret != NF_ACCEPT)
+		return ret;
+
+	masq.family = family;
+	masq.kind = fe->kind;
+	masq.masquerade_all = READ_ONCE(ns->masquerade_all);
+	masq.saddr = &t->src.u3;
+	masq.backend = &be->addr;
+	masq.cidrs = rcu_dereference(ns->cidrs);
+	if (ksvc_nat_masq_wanted(&masq))
+		__set_bit(KSVC_CT_MASQUERADE, &data.bits);
+	data.ns = ns->ref;
+	ksvc_stats_ref(svc->stats, &data.svc);
+	ksvc_stats_ref(be->stats, &data.be);
+	/*
+	 * Without the extension a masquerade would be lost: drop, the
+	 * client's retransmission gets another chance. A connection another
+	 * helper follows (an explicit "ct helper" rule) goes on uncounted
+	 * and unmasqueraded.
+	 */
+	if (ct_attach(ct, &data) == -ENOMEM)
+		return NF_DROP;
+
+	ksvc_stats_conn(ns->stats);
+	ksvc_stats_conn(svc->stats);
+	ksvc_stats_conn(be->stats);
+	return NF_ACCEPT;
+}
+
+/* ---- masquerade --------------------------------------------------------- */
+
+KSVC_TESTABLE unsigned int ksvc_nat_snat(struct sk_buff *skb,
+					 const struct nf_hook_state *state,
+					 u8 family)
+{
+	/* Random source ports, as kube-proxy's --random-fully. */
+	const struct nf_nat_range2 range = {
+		.flags = NF_NAT_RANGE_PROTO_RANDOM_FULLY,
+	};
+	enum ip_conntrack_info ctinfo;
+	const struct ksvc_ct *data;
+	struct nf_conn *ct;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || ctinfo != IP_CT_NEW)
+		return NF_ACCEPT;
+	data = ct_data(ct);
+	if (!data || !test_bit(KSVC_CT_MASQUERADE, &data->bits))
+		return NF_ACCEPT;
+	if (family == AF_INET)
+		return nf_nat_masquerade_ipv4(skb, state->hook, &range,
+					      state->out);
+	return nf_nat_masquerade_ipv6(skb, &range, state->out);
+}
+
+/* ---- hooks -------------------------------------------------------------- */
+
+static unsigned int dnat4(void *priv, struct sk_buff *skb,
+			  const struct nf_hook_state *state)
+{
+	return ksvc_nat_dnat(ksvc_net_get(state->net), skb, state, AF_INET);
+}
+
+static unsigned int dnat6(void *priv, struct sk_buff *skb,
+			  const struct nf_hook_state *state)
+{
+	return ksvc_nat_dnat(ksvc_net_get(state->net), skb, state, AF_INET6);
+}
+
+static unsigned int snat4(void *priv, struct sk_buff *skb,
+			  const struct nf_hook_state *state)
+{
+	return ksvc_nat_snat(skb, state, AF_INET);
+}
+
+static unsigned int snat6(void *priv, struct sk_buff *skb,
+			  const struct nf_hook_state *state)
+{
+	return ksvc_nat_snat(skb, state, AF_INET6);
+}
+
+/*
+ * Registered through the NAT core (nf_nat_ipv{4,6}_register_fn()), which
+ * calls them only while a connection's NAT is not set up, in priority
+ * order with other NAT users (iptables and nftables nat chains).
+ */
+const struct nf_hook_ops ksvc_nat_ops[] = {
+	/*
+	 * Traffic entering the node (pods, outside clients): decide where
+	 * kube-proxy's nat PREROUTING does, after conntrack (-200) and before
+	 * filtering and routing, so the packet is routed to the backend.
+	 */
+	{
+		.hook		= dnat4,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP_PRI_NAT_DST,
+	},
+	/*
+	 * Node-local clients: the same decision at the same priority in
+	 * LOCAL_OUT; the NAT core reroutes the rewritten packet.
+	 */
+	{
+		.hook		= dnat4,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_OUT,
+		.priority	= NF_IP_PRI_NAT_DST,
+	},
+	/*
+	 * Masquerade last, after filtering, once the output device (and so
+	 * the address to use) is known.
+	 */
+	{
+		.hook		= snat4,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_POST_ROUTING,
+		.priority	= NF_IP_PRI_NAT_SRC,
+	},
+	/* IPv6: the same three, at the same places. */
+	{
+		.hook		= dnat6,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP6_PRI_NAT_DST,
+	},
+	{
+		.hook		= dnat6,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_LOCAL_OUT,
+		.priority	= NF_IP6_PRI_NAT_DST,
+	},
+	{
+		.hook		= snat6,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_POST_ROUTING,
+		.priority	= NF_IP6_PRI_NAT_SRC,
+	},
+};
+
+const unsigned int ksvc_nat_ops_count = ARRAY_SIZE(ksvc_nat_ops);
+
+int ksvc_nat_init(void)
+{
+	int ret;
+
+	ret = nf_conntrack_helper_register(&ksvc_helper);
+	if (ret)
+		return ret;
+	/*
+	 * Masquerading needs the NAT core to drop connections whose device or
+	 * address goes away. Held for the module's life, not per hooked
+	 * namespace: unregistering takes pernet_ops_rwsem for writing, which
+	 * a namespace's exit, running under it, cannot.
+	 */
+	ret = nf_nat_masquerade_inet_register_notifiers();
+	if (ret)
+		nf_conntrack_helper_unregister(&ksvc_helper);
+	return ret;
+}
+
+void ksvc_nat_uninit(void)
+{
+	nf_nat_masquerade_inet_unregister_notifiers();
+	/*
+	 * Detaches the helper from every connection and waits for RCU
+	 * readers: no packet calls into the module afterwards. Translated
+	 * connections keep working; they are just no longer counted.
+	 */
+	nf_conntrack_helper_unregister(&ksvc_helper);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _KSVC_NAT_H
+#define _KSVC_NAT_H
+
+#include <linux/netfilter.h>
+#include <linux/skbuff.h>
+#include <linux/types.h>
+
+struct ksvc_cidrs;
+struct ksvc_net;
+struct nf_conn;
+
+/* The NAT-core callbacks; net.c registers them per namespace. */
+extern const struct nf_hook_ops ksvc_nat_ops[];
+extern const unsigned int ksvc_nat_ops_count;
+
+int ksvc_nat_init(void);
+void ksvc_nat_uninit(void);
+
+/* ksvc_nat_ct_flags(): the connection is masqueraded at POST_ROUTING. */
+#define KSVC_CT_F_MASQUERADE	BIT(0)
+
+/* What the masquerade decision looks at. */
+struct ksvc_masq_in {
+	u8 family;
+	u8 kind;			/* of the frontend that matched */
+	bool masquerade_all;
+	const union nf_inet_addr *saddr;
+	const union nf_inet_addr *backend;
+	const struct ksvc_cidrs *cidrs;
+};
+
+bool ksvc_nat_masq_wanted(const struct ksvc_masq_in *in);
+
+#if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
+unsigned int ksvc_nat_dnat(struct ksvc_net *ns, struct sk_buff *skb,
+			   const struct nf_hook_state *state, u8 family);
+unsigned int ksvc_nat_snat(struct sk_buff *skb,
+			   const struct nf_hook_state *state, u8 family);
+int ksvc_nat_ct_flags(const struct nf_conn *ct);
+#endif
+
+#endif /* _KSVC_NAT_H */

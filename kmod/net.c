@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-namespace state, and the NAT callbacks that come and go with the
+ * namespace's services.
+ *
+ * The callbacks are registered on the first service (IPVS does the same):
+ * a namespace without services pays nothing, and pods' namespaces never
+ * translate their own traffic, as with kube-proxy. They go when the last
+ * service has gone and the last connection it translated has ended: the
+ * NAT core's own hooks, which un-NAT every later packet, live only while
+ * the namespace has a NAT user. Both happen under the namespace's mutex,
+ * in process context, never from an RCU reader.
+ */
+
+#include <linux/ipv6.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_nat.h>
+#include <net/netlink.h>
+
+#include "nat.h"
+#include "net.h"
+#include "stats.h"
+#include "sysctl.h"
+
+unsigned int ksvc_net_id __read_mostly;
+
+/* The namespaces connections can find: see ksvc_net_publish(). */
+static DEFINE_XARRAY_ALLOC1(ns_xa);
+static u32 ns_next_id;
+
+static bool op_wanted(const struct nf_hook_ops *ops)
+{
+	return ops->pf == NFPROTO_IPV4 || ipv6_mod_enabled();
+}
+
+static int op_register(struct net *net, const struct nf_hook_ops *ops)
+{
+	if (ops->pf == NFPROTO_IPV4)
+		return nf_nat_ipv4_register_fn(net, ops);
+	return nf_nat_ipv6_register_fn(net, ops);
+}
+
+static void op_unregister(struct net *net, const struct nf_hook_ops *ops)
+{
+	if (ops->pf == NFPROTO_IPV4)
+		nf_nat_ipv4_unregister_fn(net, ops);
+	else
+		nf_nat_ipv6_unregister_fn(net, ops);
+}
+
+static void hooks_put(struct ksvc_net *ns)
+{
+	unsigned int i = ksvc_nat_ops_count;
+
+	while (i--)
+		if (op_wanted(&ksvc_nat_ops[i]))
+			op_unregister(ns->net, &ksvc_nat_ops[i]);
+	if (ipv6_mod_enabled())
+		nf_ct_netns_put(ns->net, NFPROTO_IPV6);
+	nf_ct_netns_put(ns->net, NFPROTO_IPV4);
+	ns->hooked = false;
+}
+
+/*
+ * Attaches conntrack to the namespace (nf_ct_get() finds nothing without
+ * it) and registers the NAT callbacks, unless they are already.
+ */
+int ksvc_net_hooks_get(struct ksvc_net *ns, struct netlink_ext_ack *extack)
+{
+	unsigned int i;
+	int ret;
+
+	lockdep_assert_held(&ns->lock);
+	if (ns->hooked)
+		return 0;
+	ret = nf_ct_netns_get(ns->net, NFPROTO_IPV4);
+	if (ret)
+		goto err;
+	if (ipv6_mod_enabled()) {
+		ret = nf_ct_netns_get(ns->net, NFPROTO_IPV6);
+		if (ret)
+			goto err_ct4;
+	}
+	for (i = 0; i < ksvc_nat_ops_count; i++) {
+		if (!op_wanted(&ksvc_nat_ops[i]))
+			continue;
+		ret = op_register(ns->net, &ksvc_nat_ops[i]);
+		if (ret)
+			goto err_ops;
+	}
+	ns->hooked = true;
+	return 0;
+
+err_ops:
+	while (i--)
+		if (op_wanted(&ksvc_nat_ops[i]))
+			op_unregister(ns->net, &ksvc_nat_ops[i]);
+	if (ipv6_mod_enabled())
+		nf_ct_netns_put(ns->net, NFPROTO_IPV6);
+err_ct4:
+	nf_ct_netns_put(ns->net, NFPROTO_IPV4);
+err:
+	NL_SET_ERR_MSG(extack, "Cannot register the NAT callbacks");
+	return ret;
+}
+
+/* Unregisters the callbacks once nothing needs them any more. */
+void ksvc_net_hooks_sync(struct ksvc_net *ns)
+{
+	lockdep_assert_held(&ns->lock);
+	if (ns->hooked && !ns->tab.count && !atomic_read(&ns->live))
+		hooks_put(ns);
+}
+
+static void unhook_work(struct work_struct *work)
+{
+	struct ksvc_net *ns = container_of(work, struct ksvc_net, unhook_work);
+
+	mutex_lock(&ns->lock);
+	ksvc_net_hooks_sync(ns);
+	mutex_unlock(&ns->lock);
+}
+
+/*
+ * A translated connection, once confirmed, holds the hooks: its destroy
+ * callback is then sure to come (6.1 calls it from nf_ct_delete() only).
+ */
+void ksvc_net_conn_live(struct ksvc_net *ns)
+{
+	atomic_inc(&ns->live);
+}
+
+/* Any context: the unhooking sleeps, so it goes to a work item. */
+void ksvc_net_conn_gone(struct ksvc_net *ns)
+{
+	if (atomic_dec_and_test(&ns->live))
+		schedule_work(&ns->unhook_work);
+}
+
+/*
+ * Connections outlive services and may outlive the namespace's state: they
+ * find it by (id, cookie), under RCU. Unpublished in .pre_exit, so by .exit
+ * a grace period has passed and no reader holds it.
+ */
+int ksvc_net_publish(struct ksvc_net *ns)
+{
+	ns->ref.cookie = get_random_u32();
+	return xa_alloc_cyclic(&ns_xa, &ns->ref.id, ns, xa_limit_32b,
+			       &ns_next_id, GFP_KERNEL) < 0 ? -ENOMEM : 0;
+}
+
+void ksvc_net_unpublish(struct ksvc_net *ns)
+{
+	xa_erase(&ns_xa, ns->ref.id);
+}
+
+/* Under RCU. */
+struct ksvc_net *ksvc_net_lookup(const struct ksvc_ref *ref)
+{
+	struct ksvc_net *ns;
+
+	if (!ref->id)
+		return NULL;
+	ns = xa_load(&ns_xa, ref->id);
+	return ns && ns->ref.cookie == ref->cookie ? ns : NULL;
+}
+
+void ksvc_net_cidrs_set(struct ksvc_net *ns, struct ksvc_cidrs *cidrs)
+{
+	struct ksvc_cidrs *old;
+
+	old = rcu_replace_pointer(ns->cidrs, cidrs, lockdep_is_held(&ns->lock));
+	if (old)
+		kfree_rcu(old, rcu);
+}
+
+/* Everything but the sysctls and the hooks: KUnit fixtures use it too. */
+int ksvc_net_setup(struct ksvc_net *ns, struct net *net)
+{
+	int ret;
+
+	mutex_init(&ns->lock);
+	ns->net = net;
+	ns->hooked = false;
+	ns->masquerade_all = 0;
+	ns->nodeport_localhost = 0;
+	RCU_INIT_POINTER(ns->cidrs, NULL);
+	ns->ref.id = 0;
+	atomic_set(&ns->live, 0);
+	INIT_WORK(&ns->unhook_work, unhook_work);
+	ns->stats = ksvc_stats_new();
+	if (!ns->stats)
+		return -ENOMEM;
+	ret = ksvc_table_init(&ns->tab, &ns->lock);
+	if (ret) {
+		ksvc_stats_retire(ns->stats);
+		return ret;
+	}
+	return 0;
+}
+
+/* Unhooked and unpublished, a grace period ago. */
+void ksvc_net_teardown(struct ksvc_net *ns)
+{
+	cancel_work_sync(&ns->unhook_work);
+	mutex_lock(&ns->lock);
+	WARN_ON(ns->hooked);
+	ksvc_table_destroy(&ns->tab);
+	ksvc_net_cidrs_set(ns, NULL);
+	mutex_unlock(&ns->lock);
+	ksvc_stats_retire(ns->stats);
+	mutex_destroy(&ns->lock);
+}
+
+static int __net_init ksvc_net_init_net(struct net *net)
+{
+	struct ksvc_net *ns = ksvc_net_get(net);
+	int ret;
+
+	ret = ksvc_net_setup(ns, net);
+	if (ret)
+		return ret;
+	ret = ksvc_sysctl_register(ns);
+	if (ret)
+		goto err_setup;
+	ret = ksvc_net_publish(ns);
+	if (ret)
+		goto err_sysctl;
+	return 0;
+
+err_sysctl:
+	ksvc_sysctl_unregister(ns);
+err_setup:
+	ksvc_net_teardown(ns);
+	return ret;
+}
+
+/*
+ * Unhook and unpublish before the namespace's RCU grace period: by .exit
+ * no packet is in our callbacks, no connection can find the state, and no
+ * one can queue its work item any more.
+ */
+static void __net_exit ksvc_net_pre_exit_net(struct net *net)
+{
+	struct ksvc_net *ns = ksvc_net_get(net);
+
+	mutex_lock(&ns->lock);
+	ksvc_net_unpublish(ns);
+	if (ns->hooked)
+		hooks_put(ns);
+	mutex_unlock(&ns->lock);
+}
+
+/*
+ * Connections through the namespace's services are not killed: the
+ * conntrack entries die with the namespace (or, on module unload, keep
+ * working wherever another NAT user keeps the NAT core hooked), and what
+ * they point to is looked up by id, so nothing is left referenced.
+ */
+static void __net_exit ksvc_net_exit_net(struct net *net)
+{
+	struct ksvc_net *ns = ksvc_net_get(net);
+
+	ksvc_sysctl_unregister(ns);
+	ksvc_net_teardown(ns);
+}
+
+static struct pernet_operations ksvc_net_ops = {
+	.init = ksvc_net_init_net,
+	.pre_exit = ksvc_net_pre_exit_net,
+	.exit = ksvc_net_exit_net,
+	.id = &ksvc_net_id,
+	.size = sizeof(struct ksvc_net),
+};
+
+int ksvc_net_init(void)
+{
+	return register_pernet_subsys(&ksvc_net_ops);
+}
+
+void ksvc_net_uninit(void)
+{
+	unregister_pernet_subsys(&ksvc_net_ops);
+	WARN_ON(!xa_empty(&ns_xa));
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _KSVC_STATS_H
+#define _KSVC_STATS_H
+
+#include <linux/types.h>
+
+#include "kservice.h"
+
+struct ksvc_stats;
+
+struct ksvc_stats_sum {
+	u64 conns;
+	u64 packets;
+	u64 bytes;
+	u64 rejects;
+};
+
+struct ksvc_stats *ksvc_stats_new(void);
+void ksvc_stats_retire(struct ksvc_stats *stats);
+void ksvc_stats_ref(const struct ksvc_stats *stats, struct ksvc_ref *ref);
+void ksvc_stats_conn(struct ksvc_stats *stats);
+void ksvc_stats_reject(struct ksvc_stats *stats);
+void ksvc_stats_packet(struct ksvc_stats *stats, unsigned int len);
+void ksvc_stats_packet_ref(const struct ksvc_ref *ref, unsigned int len);
+void ksvc_stats_fold(const struct ksvc_stats *stats, struct ksvc_stats_sum *sum);
+void ksvc_stats_uninit(void);
+
+#endif /* _KSVC_STATS_H */

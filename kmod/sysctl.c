@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * net.kservice.*: per-namespace knobs, the same values as
+ * KSVC_A_CFG_MASQUERADE_ALL and KSVC_A_CFG_NODEPORT_LOCALHOST.
+ *
+ * masquerade_all (0): 1 masquerades every connection kservice translates,
+ *	as kube-proxy's --masquerade-all.
+ * nodeport_localhost (0): 1 lets node ports answer on 127.0.0.0/8 and ::1
+ *	too, not only on the node's other local addresses. IPv4 then also
+ *	needs net.ipv4.conf.all.route_localnet=1, as with kube-proxy.
+ */
+
+#include <linux/slab.h>
+#include <linux/sysctl.h>
+#include <net/net_namespace.h>
+
+#include "compat.h"
+#include "net.h"
+#include "sysctl.h"
+
+static const struct ctl_table ksvc_sysctl_template[] = {
+	{
+		.procname	= "masquerade_all",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_ONE,
+	},
+	{
+		.procname	= "nodeport_localhost",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_ONE,
+	},
+	{ }
+};
+
+int ksvc_sysctl_register(struct ksvc_net *ns)
+{
+	struct ctl_table *table;
+
+	/* Every namespace gets its own copy pointing at its own values. */
+	table = kmemdup(ksvc_sysctl_template, sizeof(ksvc_sysctl_template),
+			GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	table[0].data = &ns->masquerade_all;
+	table[1].data = &ns->nodeport_localhost;
+	ns->sysctl = ksvc_register_net_sysctl(ns->net, "net/kservice", table,
+					      ARRAY_SIZE(ksvc_sysctl_template));
+	if (!ns->sysctl) {
+		kfree(table);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void ksvc_sysctl_unregister(struct ksvc_net *ns)
+{
+	const struct ctl_table *table = ns->sysctl->ctl_table_arg;
+
+	unregister_net_sysctl_table(ns->sysctl);
+	kfree(table);
+}

@@ -1,0 +1,941 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The service tables of one namespace: services by name, IP frontends by
+ * (family, address, protocol, port) and node ports by (family, protocol,
+ * port), all rhashtables so 100k services stay O(1) to find, plus each
+ * service's backend set.
+ *
+ * Writers hold the table's mutex and build every new object before the
+ * first visible change, so a failed request changes nothing. The packet
+ * path only looks frontends up and follows fe->svc->set under RCU: what
+ * leaves the tables is freed after a grace period.
+ */
+
+#include <linux/jhash.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/string.h>
+#include <net/netlink.h>
+
+#include "kservice.h"
+#include "sched.h"
+#include "stats.h"
+#include "table.h"
+
+static u32 name_hashfn(const void *data, u32 len, u32 seed)
+{
+	return jhash(data, strlen(data), seed);
+}
+
+static u32 name_obj_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct ksvc_service *svc = data;
+
+	return jhash(svc->name, strlen(svc->name), seed);
+}
+
+static int name_obj_cmpfn(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct ksvc_service *svc = obj;
+
+	return strcmp(svc->name, arg->key);
+}
+
+static const struct rhashtable_params name_params = {
+	.head_offset = offsetof(struct ksvc_service, name_node),
+	.hashfn = name_hashfn,
+	.obj_hashfn = name_obj_hashfn,
+	.obj_cmpfn = name_obj_cmpfn,
+	.automatic_shrinking = true,
+};
+
+/* The frontend and the node port tables share their layout. */
+static const struct rhashtable_params fe_params = {
+	.head_offset = offsetof(struct ksvc_fe, node),
+	.key_offset = offsetof(struct ksvc_fe, key),
+	.key_len = sizeof(struct ksvc_fe_key),
+	.automatic_shrinking = true,
+};
+
+static void table_changed(struct ksvc_table *tab)
+{
+	/* 0 means "not started" to the dump code: skip it. */
+	if (!++tab->gen)
+		tab->gen = 1;
+}
+
+static struct ksvc_beset *backends(const struct ksvc_table *tab,
+				   const struct ksvc_service *svc)
+{
+	return rcu_dereference_protected(svc->set, lockdep_is_held(tab->lock));
+}
+
+/* For dumps, which hold the lock. */
+struct ksvc_beset *ksvc_service_backends(const struct ksvc_table *tab,
+					 const struct ksvc_service *svc)
+{
+	return backends(tab, svc);
+}
+
+/* ---- backend sets ------------------------------------------------------- */
+
+static int be_key_cmp(const struct ksvc_backend *be, u8 family,
+		      const union nf_inet_addr *addr, __be16 port)
+{
+	int ret;
+
+	if (be->family != family)
+		return be->family < family ? -1 : 1;
+	ret = memcmp(&be->addr, addr, sizeof(*addr));
+	if (ret)
+		return ret;
+	if (be->port != port)
+		return ntohs(be->port) < ntohs(port) ? -1 : 1;
+	return 0;
+}
+
+static int sorted_cmp(const void *a, const void *b, const void *priv)
+{
+	const struct ksvc_beset *set = priv;
+	const struct ksvc_backend *y = &set->be[*(const u32 *)b];
+
+	return be_key_cmp(&set->be[*(const u32 *)a], y->family, &y->addr,
+			  y->port);
+}
+
+/* Index into set->be of the backend (family, addr, port), or -ENOENT. */
+int ksvc_beset_find(const struct ksvc_beset *set, u8 family,
+		    const union nf_inet_addr *addr, __be16 port)
+{
+	u32 lo = 0, hi = set->count;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+		int ret;
+
+		ret = be_key_cmp(&set->be[set->sorted[mid]], family, addr, port);
+		if (!ret)
+			return set->sorted[mid];
+		if (ret < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Builds a set without counters: copies the backends in the caller's order,
+ * indexes them by (family, address, port) to find duplicates and to match
+ * them against another set later, and lets the scheduler precompute its
+ * pools. One allocation: the set, its backends and three u32 arrays.
+ */
+struct ksvc_beset *ksvc_beset_new(const struct ksvc_be_spec *bes, u32 count,
+				  struct netlink_ext_ack *extack)
+{
+	struct ksvc_beset *set;
+	size_t size;
+	u32 i;
+
+	if (count > min_t(u32, READ_ONCE(ksvc_max_backends),
+			  KSVC_BACKENDS_LIMIT)) {
+		NL_SET_ERR_MSG(extack,
+			       "Too many backends (module parameter max_backends)");
+		return ERR_PTR(-E2BIG);
+	}
+	size = struct_size(set, be, count);
+	set = kvzalloc(size + 3 * sizeof(u32) * count, GFP_KERNEL_ACCOUNT);
+	if (!set) {
+		NL_SET_ERR_MSG(extack, "Out of memory for the backend set");
+		return ERR_PTR(-ENOMEM);
+	}
+	set->count = count;
+	set->sorted = (u32 *)((char *)set + size);
+	for (i = 0; i < count; i++) {
+		struct ksvc_backend *be = &set->be[i];
+
+		if (bes[i].weight > KSVC_WEIGHT_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, bes[i].nla,
+					    "Backend weight out of range");
+			kvfree(set);
+			return ERR_PTR(-ERANGE);
+		}
+		if (bes[i].family == AF_INET)
+			be->addr.ip = bes[i].addr.ip;
+		else
+			be->addr.in6 = bes[i].addr.in6;
+		be->family = bes[i].family;
+		be->port = htons(bes[i].port);
+		be->weight = bes[i].weight;
+		be->flags = bes[i].flags;
+		set->sorted[i] = i;
+	}
+	sort_r(set->sorted, count, sizeof(u32), sorted_cmp, NULL, set);
+	for (i = 1; i < count; i++) {
+		u32 a = set->sorted[i - 1], b = set->sorted[i];
+
+		if (!sorted_cmp(&a, &b, set)) {
+			NL_SET_ERR_MSG_ATTR(extack, bes[max(a, b)].nla,
+					    "Duplicate backend (address, port) in the set");
+			kvfree(set);
+			return ERR_PTR(-EEXIST);
+		}
+	}
+	ksvc_sched_prepare(set, set->sorted + count);
+	return set;
+}
+
+/* Frees a set that was never published; its counters are not touched. */
+void ksvc_beset_free(struct ksvc_beset *set)
+{
+	kvfree(set);
+}
+
+/*
+ * Drops the counters a never-published set made for itself (those it shares
+ * with @old stay). RCU-deferred like every retirement: a rolled-back request
+ * may have let packets see them.
+ */
+static void beset_unlink_stats(struct ksvc_beset *set,
+			       const struct ksvc_beset *old)
+{
+	u32 i;
+
+	for (i = 0; i < set->count; i++) {
+		struct ksvc_backend *be = &set->be[i];
+
+		if (!be->stats)
+			continue;
+		if (!old || ksvc_beset_find(old, be->family, &be->addr,
+					    be->port) < 0)
+			ksvc_stats_retire(be->stats);
+		be->stats = NULL;
+	}
+}
+
+/* A backend that stays across a replace keeps its counters. */
+static int beset_link_stats(struct ksvc_beset *set,
+			    const struct ksvc_beset *old)
+{
+	u32 i;
+
+	for (i = 0; i < set->count; i++) {
+		struct ksvc_backend *be = &set->be[i];
+		int j = -ENOENT;
+
+		if (old)
+			j = ksvc_beset_find(old, be->family, &be->addr, be->port);
+		if (j >= 0) {
+			be->stats = old->be[j].stats;
+			continue;
+		}
+		be->stats = ksvc_stats_new();
+		if (!be->stats) {
+			beset_unlink_stats(set, old);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static struct ksvc_beset *beset_prepare(const struct ksvc_beset *old,
+					const struct ksvc_be_spec *bes,
+					u32 count,
+					struct netlink_ext_ack *extack)
+{
+	struct ksvc_beset *set;
+
+	set = ksvc_beset_new(bes, count, extack);
+	if (IS_ERR(set))
+		return set;
+	if (beset_link_stats(set, old)) {
+		kvfree(set);
+		NL_SET_ERR_MSG(extack, "Out of memory for backend counters");
+		return ERR_PTR(-ENOMEM);
+	}
+	return set;
+}
+
+static void beset_abort(struct ksvc_beset *set, const struct ksvc_beset *old)
+{
+	beset_unlink_stats(set, old);
+	kvfree_rcu(set, rcu);
+}
+
+/* Frees a set that left its service, with the counters only it used. */
+static void beset_release(struct ksvc_beset *set, const struct ksvc_beset *kept)
+{
+	u32 i;
+
+	for (i = 0; i < set->count; i++) {
+		struct ksvc_backend *be = &set->be[i];
+
+		if (!kept || ksvc_beset_find(kept, be->family, &be->addr,
+					     be->port) < 0)
+			ksvc_stats_retire(be->stats);
+	}
+	kvfree_rcu(set, rcu);
+}
+
+static void beset_commit(struct ksvc_table *tab, struct ksvc_service *svc,
+			 struct ksvc_beset *set)
+{
+	struct ksvc_beset *old;
+
+	old = rcu_replace_pointer(svc->set, set, lockdep_is_held(tab->lock));
+	beset_release(old, set);
+}
+
+/* ---- frontends ---------------------------------------------------------- */
+
+/* The frontend objects a request wants, built before anything changes. */
+struct fe_plan {
+	struct ksvc_fe **fes;
+	u32 fe_count;
+	struct ksvc_fe *np[2];
+};
+
+static struct ksvc_fe *fe_new(struct ksvc_service *svc, u8 kind, u8 family,
+			      const union nf_inet_addr *addr, u8 proto,
+			      u16 port)
+{
+	struct ksvc_fe *fe;
+
+	fe = kzalloc(sizeof(*fe), GFP_KERNEL_ACCOUNT);
+	if (!fe)
+		return NULL;
+	if (addr && family == AF_INET)
+		fe->key.addr.ip = addr->ip;
+	else if (addr)
+		fe->key.addr.in6 = addr->in6;
+	fe->key.port = htons(port);
+	fe->key.family = family;
+	fe->key.proto = proto;
+	fe->svc = svc;
+	fe->kind = kind;
+	return fe;
+}
+
+static void fe_plan_free(struct fe_plan *plan)
+{
+	u32 i;
+
+	for (i = 0; i < plan->fe_count; i++)
+		kfree_rcu(plan->fes[i], rcu);
+	kfree(plan->fes);
+	for (i = 0; i < ARRAY_SIZE(plan->np); i++)
+		if (plan->np[i])
+			kfree_rcu(plan->np[i], rcu);
+	memset(plan, 0, sizeof(*plan));
+}
+
+static int fe_plan_build(struct fe_plan *plan, struct ksvc_service *svc,
+			 u8 proto, u16 port, u16 node_port,
+			 const struct ksvc_fe_spec *fes, u32 fe_count,
+			 struct netlink_ext_ack *extack)
+{
+	u32 i, j;
+
+	memset(plan, 0, sizeof(*plan));
+	if (fe_count > KSVC_FRONTENDS_MAX) {
+		NL_SET_ERR_MSG(extack, "Too many frontends");
+		return -E2BIG;
+	}
+	plan->fes = kcalloc(fe_count, sizeof(*plan->fes), GFP_KERNEL_ACCOUNT);
+	if (!plan->fes && fe_count)
+		goto nomem;
+	for (i = 0; i < fe_count; i++) {
+		plan->fes[i] = fe_new(svc, fes[i].kind, fes[i].family,
+				      &fes[i].addr, proto, port);
+		if (!plan->fes[i])
+			goto nomem;
+		plan->fe_count++;
+		for (j = 0; j < i; j++) {
+			if (memcmp(&plan->fes[i]->key, &plan->fes[j]->key,
+				   sizeof(struct ksvc_fe_key)))
+				continue;
+			NL_SET_ERR_MSG_ATTR(extack, fes[i].nla,
+					    "Duplicate frontend in the list");
+			fe_plan_free(plan);
+			return -EEXIST;
+		}
+	}
+	if (node_port) {
+		/* One node port serves both families, as in Kubernetes. */
+		plan->np[0] = fe_new(svc, KSVC_FE_NODE_PORT, AF_INET, NULL,
+				     proto, node_port);
+		plan->np[1] = fe_new(svc, KSVC_FE_NODE_PORT, AF_INET6, NULL,
+				     proto, node_port);
+		if (!plan->np[0] || !plan->np[1])
+			goto nomem;
+	}
+	return 0;
+
+nomem:
+	fe_plan_free(plan);
+	NL_SET_ERR_MSG(extack, "Out of memory for the frontends");
+	return -ENOMEM;
+}
+
+static bool fe_key_eq(const struct ksvc_fe *a, const struct ksvc_fe *b)
+{
+	return !memcmp(&a->key, &b->key, sizeof(a->key));
+}
+
+/* The object of @svc that holds @fe's key in the same table, if any. */
+static struct ksvc_fe *fe_own(const struct ksvc_service *svc,
+			      const struct ksvc_fe *fe, bool np)
+{
+	u32 i;
+
+	if (np) {
+		for (i = 0; i < ARRAY_SIZE(svc->np); i++)
+			if (svc->np[i] && fe_key_eq(svc->np[i], fe))
+				return svc->np[i];
+		return NULL;
+	}
+	for (i = 0; i < svc->fe_count; i++)
+		if (fe_key_eq(svc->fes[i], fe))
+			return svc->fes[i];
+	return NULL;
+}
+
+/* The objects of @plan by index: its IP frontends, then its node ports. */
+static u32 plan_size(const struct fe_plan *plan)
+{
+	return plan->fe_count + ARRAY_SIZE(plan->np);
+}
+
+static struct ksvc_fe *plan_at(const struct fe_plan *plan, u32 i, bool *np)
+{
+	*np = i >= plan->fe_count;
+	return *np ? plan->np[i - plan->fe_count] : plan->fes[i];
+}
+
+static struct rhashtable *fe_table(struct ksvc_table *tab, bool np)
+{
+	return np ? &tab->nps : &tab->fes;
+}
+
+static void fe_plan_unlink(struct ksvc_table *tab, struct ksvc_service *svc,
+			   struct fe_plan *plan, u32 upto)
+{
+	struct ksvc_fe *fe;
+	bool np;
+	u32 i;
+
+	for (i = 0; i < upto; i++) {
+		fe = plan_at(plan, i, &np);
+		if (fe && !fe_own(svc, fe, np))
+			rhashtable_remove_fast(fe_table(tab, np), &fe->node,
+					       fe_params);
+	}
+}
+
+/*
+ * The fallible half of a frontend change: inserts the keys @svc does not
+ * hold yet, or undoes its own inserts and fails. Keys @svc already holds
+ * are swapped in place by fe_plan_commit(), so they never go missing.
+ */
+static int fe_plan_insert(struct ksvc_table *tab, struct ksvc_service *svc,
+			  struct fe_plan *plan, const struct ksvc_svc_spec *spec,
+			  struct netlink_ext_ack *extack)
+{
+	struct ksvc_fe *fe;
+	bool np;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < plan_size(plan); i++) {
+		struct rhashtable *ht;
+
+		fe = plan_at(plan, i, &np);
+		if (!fe || fe_own(svc, fe, np))
+			continue;
+		ht = fe_table(tab, np);
+		if (rhashtable_lookup_fast(ht, &fe->key, fe_params)) {
+			if (np)
+				NL_SET_ERR_MSG_ATTR(extack, spec->node_port_nla,
+						    "Node port is used by another service");
+			else if (spec->has & KSVC_SPEC_FRONTENDS)
+				NL_SET_ERR_MSG_ATTR(extack, spec->fes[i].nla,
+						    "Frontend is used by another service");
+			else
+				NL_SET_ERR_MSG(extack,
+					       "A frontend at the new protocol or port is used by another service");
+			ret = -EEXIST;
+			goto undo;
+		}
+		ret = rhashtable_lookup_insert_fast(ht, &fe->node, fe_params);
+		if (ret) {
+			NL_SET_ERR_MSG(extack, "Cannot insert the frontend");
+			goto undo;
+		}
+	}
+	return 0;
+
+undo:
+	fe_plan_unlink(tab, svc, plan, i);
+	return ret;
+}
+
+static bool plan_has_key(const struct fe_plan *plan, const struct ksvc_fe *old,
+			 bool np)
+{
+	const struct ksvc_fe *fe;
+	bool fe_np;
+	u32 i;
+
+	for (i = 0; i < plan_size(plan); i++) {
+		fe = plan_at(plan, i, &fe_np);
+		if (fe && fe_np == np && fe_key_eq(fe, old))
+			return true;
+	}
+	return false;
+}
+
+static void fe_retire(struct ksvc_table *tab, struct ksvc_fe *old, bool np,
+		      const struct fe_plan *plan)
+{
+	if (!plan || !plan_has_key(plan, old, np))
+		rhashtable_remove_fast(fe_table(tab, np), &old->node, fe_params);
+	kfree_rcu(old, rcu);
+}
+
+/* The infallible half: swap kept keys, drop the others, adopt @plan. */
+static void fe_plan_commit(struct ksvc_table *tab, struct ksvc_service *svc,
+			   struct fe_plan *plan)
+{
+	struct ksvc_fe *fe, *old;
+	bool np;
+	u32 i;
+
+	for (i = 0; i < plan_size(plan); i++) {
+		fe = plan_at(plan, i, &np);
+		old = fe ? fe_own(svc, fe, np) : NULL;
+		if (old)
+			WARN_ON(rhashtable_replace_fast(fe_table(tab, np),
+							&old->node, &fe->node,
+							fe_params));
+	}
+	/* Replaced objects are out of their tables already. */
+	for (i = 0; i < svc->fe_count; i++)
+		fe_retire(tab, svc->fes[i], false, plan);
+	for (i = 0; i < ARRAY_SIZE(svc->np); i++)
+		if (svc->np[i])
+			fe_retire(tab, svc->np[i], true, plan);
+	kfree(svc->fes);
+	svc->fes = plan->fes;
+	svc->fe_count = plan->fe_count;
+	memcpy(svc->np, plan->np, sizeof(svc->np));
+	memset(plan, 0, sizeof(*plan));
+}
+
+/* ---- services ----------------------------------------------------------- */
+
+int ksvc_table_init(struct ksvc_table *tab, struct mutex *lock)
+{
+	int ret;
+
+	tab->lock = lock;
+	INIT_LIST_HEAD(&tab->services);
+	tab->count = 0;
+	tab->gen = 1;
+	ret = rhashtable_init(&tab->names, &name_params);
+	if (ret)
+		return ret;
+	ret = rhashtable_init(&tab->fes, &fe_params);
+	if (ret)
+		goto err_names;
+	ret = rhashtable_init(&tab->nps, &fe_params);
+	if (ret)
+		goto err_fes;
+	return 0;
+
+err_fes:
+	rhashtable_destroy(&tab->fes);
+err_names:
+	rhashtable_destroy(&tab->names);
+	return ret;
+}
+
+/* With the lock held, and no packet path reader left (namespace exit). */
+void ksvc_table_destroy(struct ksvc_table *tab)
+{
+	ksvc_table_flush(tab);
+	rhashtable_destroy(&tab->nps);
+	rhashtable_destroy(&tab->fes);
+	rhashtable_destroy(&tab->names);
+}
+
+struct ksvc_service *ksvc_service_find(struct ksvc_table *tab, const char *name)
+{
+	lockdep_assert_held(tab->lock);
+	return rhashtable_lookup_fast(&tab->names, name, name_params);
+}
+
+/* Frees a service that is in no table any more. */
+static void svc_release(struct ksvc_service *svc)
+{
+	beset_release(rcu_dereference_protected(svc->set, true), NULL);
+	ksvc_stats_retire(svc->stats);
+	ksvc_stage_clear(svc);
+	kfree(svc->fes);
+	kfree_rcu(svc, rcu);
+}
+
+int ksvc_service_add(struct ksvc_table *tab, const struct ksvc_svc_spec *spec,
+		     struct netlink_ext_ack *extack)
+{
+	struct ksvc_service *svc;
+	struct ksvc_beset *set;
+	struct fe_plan plan;
+	u16 node_port;
+	int ret;
+
+	lockdep_assert_held(tab->lock);
+	if (tab->count >= READ_ONCE(ksvc_max_services)) {
+		NL_SET_ERR_MSG(extack,
+			       "Too many services (module parameter max_services)");
+		return -ENOSPC;
+	}
+	if (ksvc_service_find(tab, spec->name)) {
+		NL_SET_ERR_MSG_ATTR(extack, spec->name_nla, "Service exists");
+		return -EEXIST;
+	}
+
+	svc = kzalloc(struct_size(svc, name, strlen(spec->name) + 1),
+		      GFP_KERNEL_ACCOUNT);
+	if (!svc)
+		goto nomem;
+	strcpy(svc->name, spec->name);
+	node_port = spec->has & KSVC_SPEC_NODE_PORT ? spec->node_port : 0;
+	svc->proto = spec->proto;
+	svc->port = spec->port;
+	svc->node_port = node_port;
+	svc->sched = spec->has & KSVC_SPEC_SCHED ? spec->sched : KSVC_SCHED_RANDOM;
+	svc->flags = spec->has & KSVC_SPEC_FLAGS ? spec->flags : 0;
+	svc->generation = spec->has & KSVC_SPEC_GENERATION ? spec->generation : 0;
+	svc->stats = ksvc_stats_new();
+	if (!svc->stats) {
+		kfree(svc);
+		goto nomem;
+	}
+	set = beset_prepare(NULL, spec->bes,
+			    spec->has & KSVC_SPEC_BACKENDS ? spec->be_count : 0,
+			    extack);
+	if (IS_ERR(set)) {
+		ksvc_stats_retire(svc->stats);
+		kfree(svc);
+		return PTR_ERR(set);
+	}
+	RCU_INIT_POINTER(svc->set, set);
+
+	ret = fe_plan_build(&plan, svc, svc->proto, svc->port, node_port,
+			    spec->fes,
+			    spec->has & KSVC_SPEC_FRONTENDS ? spec->fe_count : 0,
+			    extack);
+	if (ret)
+		goto err_svc;
+	/* String keys: the _key variant (the _fast one BUG()s on obj_hashfn). */
+	ret = rhashtable_lookup_insert_key(&tab->names, svc->name,
+					   &svc->name_node, name_params);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "Cannot insert the service name");
+		goto err_plan;
+	}
+	ret = fe_plan_insert(tab, svc, &plan, spec, extack);
+	if (ret)
+		goto err_name;
+	fe_plan_commit(tab, svc, &plan);
+	list_add_tail(&svc->list, &tab->services);
+	tab->count++;
+	table_changed(tab);
+	return 0;
+
+err_name:
+	rhashtable_remove_fast(&tab->names, &svc->name_node, name_params);
+err_plan:
+	fe_plan_free(&plan);
+err_svc:
+	svc_release(svc);
+	return ret;
+
+nomem:
+	NL_SET_ERR_MSG(extack, "Out of memory for the service");
+	return -ENOMEM;
+}
+
+/* The frontends @svc has now, as a request would give them. */
+static struct ksvc_fe_spec *current_fes(const struct ksvc_service *svc)
+{
+	struct ksvc_fe_spec *fes;
+	u32 i;
+
+	fes = kcalloc(svc->fe_count, sizeof(*fes), GFP_KERNEL);
+	if (!fes)
+		return NULL;
+	for (i = 0; i < svc->fe_count; i++) {
+		fes[i].addr = svc->fes[i]->key.addr;
+		fes[i].family = svc->fes[i]->key.family;
+		fes[i].kind = svc->fes[i]->kind;
+	}
+	return fes;
+}
+
+int ksvc_service_set(struct ksvc_table *tab, struct ksvc_service *svc,
+		     const struct ksvc_svc_spec *spec,
+		     struct netlink_ext_ack *extack)
+{
+	const u32 refe = KSVC_SPEC_PROTO | KSVC_SPEC_PORT |
+			 KSVC_SPEC_NODE_PORT | KSVC_SPEC_FRONTENDS;
+	struct ksvc_fe_spec *synth = NULL;
+	struct ksvc_beset *set = NULL;
+	const struct ksvc_fe_spec *fes;
+	struct fe_plan plan = {};
+	u16 port, node_port;
+	u32 fe_count;
+	u8 proto;
+	int ret;
+
+	lockdep_assert_held(tab->lock);
+	proto = spec->has & KSVC_SPEC_PROTO ? spec->proto : svc->proto;
+	port = spec->has & KSVC_SPEC_PORT ? spec->port : svc->port;
+	node_port = spec->has & KSVC_SPEC_NODE_PORT ? spec->node_port :
+						     svc->node_port;
+
+	if (spec->has & KSVC_SPEC_BACKENDS) {
+		set = beset_prepare(backends(tab, svc), spec->bes,
+				    spec->be_count, extack);
+		if (IS_ERR(set))
+			return PTR_ERR(set);
+	}
+	if (spec->has & refe) {
+		if (spec->has & KSVC_SPEC_FRONTENDS) {
+			fes = spec->fes;
+			fe_count = spec->fe_count;
+		} else {
+			synth = current_fes(svc);
+			if (!synth && svc->fe_count) {
+				NL_SET_ERR_MSG(extack, "Out of memory");
+				ret = -ENOMEM;
+				goto err_set;
+			}
+			fes = synth;
+			fe_count = svc->fe_count;
+		}
+		ret = fe_plan_build(&plan, svc, proto, port, node_port, fes,
+				    fe_count, extack);
+		kfree(synth);
+		if (ret)
+			goto err_set;
+		ret = fe_plan_insert(tab, svc, &plan, spec, extack);
+		if (ret)
+			goto err_plan;
+		fe_plan_commit(tab, svc, &plan);
+	}
+
+	if (set)
+		beset_commit(tab, svc, set);
+	if (spec->has & KSVC_SPEC_SCHED)
+		WRITE_ONCE(svc->sched, spec->sched);
+	if (spec->has & KSVC_SPEC_FLAGS)
+		svc->flags = spec->flags;
+	if (spec->has & KSVC_SPEC_GENERATION)
+		svc->generation = spec->generation;
+	svc->proto = proto;
+	svc->port = port;
+	svc->node_port = node_port;
+	table_changed(tab);
+	return 0;
+
+err_plan:
+	fe_plan_free(&plan);
+err_set:
+	if (set)
+		beset_abort(set, backends(tab, svc));
+	return ret;
+}
+
+void ksvc_service_del(struct ksvc_table *tab, struct ksvc_service *svc)
+{
+	u32 i;
+
+	lockdep_assert_held(tab->lock);
+	rhashtable_remove_fast(&tab->names, &svc->name_node, name_params);
+	for (i = 0; i < svc->fe_count; i++)
+		fe_retire(tab, svc->fes[i], false, NULL);
+	for (i = 0; i < ARRAY_SIZE(svc->np); i++)
+		if (svc->np[i])
+			fe_retire(tab, svc->np[i], true, NULL);
+	list_del(&svc->list);
+	tab->count--;
+	table_changed(tab);
+	svc_release(svc);
+}
+
+void ksvc_table_flush(struct ksvc_table *tab)
+{
+	struct ksvc_service *svc, *tmp;
+
+	lockdep_assert_held(tab->lock);
+	list_for_each_entry_safe(svc, tmp, &tab->services, list)
+		ksvc_service_del(tab, svc);
+}
+
+/* ---- backends ----------------------------------------------------------- */
+
+int ksvc_backends_replace(struct ksvc_table *tab, struct ksvc_service *svc,
+			  const struct ksvc_be_spec *bes, u32 count,
+			  struct netlink_ext_ack *extack)
+{
+	struct ksvc_beset *set;
+
+	lockdep_assert_held(tab->lock);
+	set = beset_prepare(backends(tab, svc), bes, count, extack);
+	if (IS_ERR(set))
+		return PTR_ERR(set);
+	beset_commit(tab, svc, set);
+	table_changed(tab);
+	return 0;
+}
+
+/* The set of @svc as a request, with room for @extra more backends. */
+static struct ksvc_be_spec *current_bes(const struct ksvc_beset *set,
+					u32 extra)
+{
+	struct ksvc_be_spec *bes;
+	u32 i;
+
+	bes = kvcalloc(set->count + extra, sizeof(*bes), GFP_KERNEL);
+	if (!bes)
+		return NULL;
+	for (i = 0; i < set->count; i++) {
+		bes[i].addr = set->be[i].addr;
+		bes[i].port = ntohs(set->be[i].port);
+		bes[i].family = set->be[i].family;
+		bes[i].weight = set->be[i].weight;
+		bes[i].flags = set->be[i].flags;
+	}
+	return bes;
+}
+
+int ksvc_backend_add(struct ksvc_table *tab, struct ksvc_service *svc,
+		     const struct ksvc_be_spec *be,
+		     struct netlink_ext_ack *extack)
+{
+	const struct ksvc_beset *old = backends(tab, svc);
+	struct ksvc_be_spec *bes;
+	int ret;
+
+	if (ksvc_beset_find(old, be->family, &be->addr, htons(be->port)) >= 0) {
+		NL_SET_ERR_MSG_ATTR(extack, be->nla, "Backend exists");
+		return -EEXIST;
+	}
+	bes = current_bes(old, 1);
+	if (!bes) {
+		NL_SET_ERR_MSG(extack, "Out of memory");
+		return -ENOMEM;
+	}
+	bes[old->count] = *be;
+	ret = ksvc_backends_replace(tab, svc, bes, old->count + 1, extack);
+	kvfree(bes);
+	return ret;
+}
+
+int ksvc_backend_del(struct ksvc_table *tab, struct ksvc_service *svc,
+		     const struct ksvc_be_spec *be,
+		     struct netlink_ext_ack *extack)
+{
+	const struct ksvc_beset *old = backends(tab, svc);
+	struct ksvc_be_spec *bes;
+	int i, ret;
+
+	i = ksvc_beset_find(old, be->family, &be->addr, htons(be->port));
+	if (i < 0) {
+		NL_SET_ERR_MSG_ATTR(extack, be->nla, "No such backend");
+		return -ENOENT;
+	}
+	bes = current_bes(old, 0);
+	if (!bes) {
+		NL_SET_ERR_MSG(extack, "Out of memory");
+		return -ENOMEM;
+	}
+	memmove(&bes[i], &bes[i + 1], (old->count - i - 1) * sizeof(*bes));
+	ret = ksvc_backends_replace(tab, svc, bes, old->count - 1, extack);
+	kvfree(bes);
+	return ret;
+}
+
+/* ---- staged parts of a backend set ---------------------------------------- */
+
+/*
+ * Appends one part of a multi-message set. The staged copy drops the
+ * attribute pointers: they die with their message.
+ */
+int ksvc_stage_append(struct ksvc_service *svc, const struct ksvc_be_spec *bes,
+		      u32 count, u32 portid, struct netlink_ext_ack *extack)
+{
+	struct ksvc_stage *st = &svc->stage;
+	u32 total = st->count + count, i;
+
+	if (total < st->count ||
+	    total > min_t(u32, READ_ONCE(ksvc_max_backends),
+			  KSVC_BACKENDS_LIMIT)) {
+		NL_SET_ERR_MSG(extack,
+			       "Too many backends (module parameter max_backends)");
+		return -E2BIG;
+	}
+	if (total > st->cap) {
+		/* Doubling keeps a set sent in many parts O(N) to stage. */
+		u32 cap = max3(total, 2 * st->cap, 64U);
+		struct ksvc_be_spec *grown;
+
+		grown = kvmalloc_array(cap, sizeof(*grown), GFP_KERNEL_ACCOUNT);
+		if (!grown) {
+			NL_SET_ERR_MSG(extack, "Out of memory for staged backends");
+			return -ENOMEM;
+		}
+		if (st->count)
+			memcpy(grown, st->bes, st->count * sizeof(*grown));
+		kvfree(st->bes);
+		st->bes = grown;
+		st->cap = cap;
+	}
+	memcpy(&st->bes[st->count], bes, count * sizeof(*bes));
+	for (i = st->count; i < total; i++)
+		st->bes[i].nla = NULL;
+	st->count = total;
+	st->portid = portid;
+	st->active = true;
+	return 0;
+}
+
+void ksvc_stage_clear(struct ksvc_service *svc)
+{
+	kvfree(svc->stage.bes);
+	memset(&svc->stage, 0, sizeof(svc->stage));
+}
+
+/* ---- the packet path ---------------------------------------------------- */
+
+/* Under RCU. */
+struct ksvc_fe *ksvc_fe_lookup(struct ksvc_table *tab,
+			       const struct ksvc_fe_key *key)
+{
+	return rhashtable_lookup(&tab->fes, key, fe_params);
+}
+
+/* Under RCU. */
+struct ksvc_fe *ksvc_np_lookup(struct ksvc_table *tab, u8 family, u8 proto,
+			       __be16 port)
+{
+	const struct ksvc_fe_key key = {
+		.port = port,
+		.family = family,
+		.proto = proto,
+	};
+
+	return rhashtable_lookup(&tab->nps, &key, fe_params);
+}

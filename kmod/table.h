@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _KSVC_TABLE_H
+#define _KSVC_TABLE_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/netfilter.h>
+#include <linux/rhashtable-types.h>
+#include <linux/types.h>
+
+struct ksvc_stats;
+struct netlink_ext_ack;
+struct nlattr;
+
+/*
+ * The lookup key of a frontend: (family, address, protocol, port) for IP
+ * frontends, (family, protocol, node port) with a zero address for node
+ * ports. No padding: the whole struct is hashed and compared.
+ */
+struct ksvc_fe_key {
+	union nf_inet_addr addr;
+	__be16 port;
+	u8 family;
+	u8 proto;
+};
+
+/* One entry of the frontend or the node port table. */
+struct ksvc_fe {
+	struct rhash_head node;
+	struct ksvc_fe_key key;
+	struct ksvc_service *svc;
+	u8 kind;			/* enum ksvc_fe_kind or KSVC_FE_NODE_PORT */
+	struct rcu_head rcu;
+};
+
+struct ksvc_backend {
+	union nf_inet_addr addr;	/* zero-padded for IPv4 */
+	__be16 port;
+	u8 family;
+	u32 weight;
+	u32 flags;
+	struct ksvc_stats *stats;	/* shared with the set it replaced */
+};
+
+/* The backends of one family that may take new connections. */
+struct ksvc_pool {
+	u32 count;
+	u32 total;			/* sum of their weights */
+	u32 *cum;			/* cum[i]: weights of idx[0..i] summed */
+	u32 *idx;			/* indices into be[] */
+};
+
+/*
+ * A backend set never changes once published: an update builds a new set
+ * and swaps the service's pointer, so a packet sees one whole set.
+ */
+struct ksvc_beset {
+	struct rcu_head rcu;
+	u32 count;
+	struct ksvc_pool pool[2];	/* by ksvc_fam_idx() */
+	u32 *sorted;			/* be[] indices in (family, addr, port) order */
+	struct ksvc_backend be[];
+};
+
+/* Backends staged by KSVC_CMD_BE_REPLACE messages with KSVC_REQ_F_MORE. */
+struct ksvc_stage {
+	struct ksvc_be_spec *bes;
+	u32 count;
+	u32 cap;
+	u32 portid;			/* of the socket that staged them */
+	bool active;
+};
+
+struct ksvc_service {
+	struct rhash_head name_node;
+	struct list_head list;		/* ksvc_table.services, insertion order */
+	struct ksvc_beset __rcu *set;	/* never NULL */
+	struct ksvc_stats *stats;
+	atomic_t rr[2];			/* round-robin position, by family */
+	u8 sched;			/* READ_ONCE() in the packet path */
+	u8 proto;
+	u16 port;
+	u16 node_port;
+	u32 flags;
+	u64 generation;
+	u32 fe_count;
+	struct ksvc_fe **fes;
+	struct ksvc_fe *np[2];		/* node port entries, by family */
+	struct ksvc_stage stage;
+	struct rcu_head rcu;
+	char name[];
+};
+
+/*
+ * The services of one namespace. Writers hold *lock; the packet path only
+ * looks frontends up under RCU.
+ */
+struct ksvc_table {
+	struct mutex *lock;		/* the namespace's, held by writers */
+	struct rhashtable names;
+	struct rhashtable fes;
+	struct rhashtable nps;
+	struct list_head services;
+	u32 count;
+	u32 gen;			/* bumped on every change, never 0 */
+};
+
+/* What a request asks for; the nlattr pointers only name culprits. */
+struct ksvc_fe_spec {
+	union nf_inet_addr addr;
+	u8 family;
+	u8 kind;
+	const struct nlattr *nla;
+};
+
+struct ksvc_be_spec {
+	union nf_inet_addr addr;
+	u16 port;
+	u8 family;
+	u32 weight;
+	u32 flags;
+	const struct nlattr *nla;
+};
+
+enum {
+	KSVC_SPEC_PROTO = BIT(0),
+	KSVC_SPEC_PORT = BIT(1),
+	KSVC_SPEC_NODE_PORT = BIT(2),
+	KSVC_SPEC_SCHED = BIT(3),
+	KSVC_SPEC_FLAGS = BIT(4),
+	KSVC_SPEC_GENERATION = BIT(5),
+	KSVC_SPEC_FRONTENDS = BIT(6),
+	KSVC_SPEC_BACKENDS = BIT(7),
+};
+
+struct ksvc_svc_spec {
+	const char *name;
+	u32 has;			/* KSVC_SPEC_* of the fields given */
+	u8 proto;
+	u16 port;
+	u16 node_port;
+	u8 sched;
+	u32 flags;
+	u64 generation;
+	const struct ksvc_fe_spec *fes;
+	u32 fe_count;
+	const struct ksvc_be_spec *bes;
+	u32 be_count;
+	const struct nlattr *name_nla;
+	const struct nlattr *node_port_nla;
+};
+
+int ksvc_table_init(struct ksvc_table *tab, struct mutex *lock);
+void ksvc_table_destroy(struct ksvc_table *tab);
+void ksvc_table_flush(struct ksvc_table *tab);
+
+struct ksvc_service *ksvc_service_find(struct ksvc_table *tab, const char *name);
+int ksvc_service_add(struct ksvc_table *tab, const struct ksvc_svc_spec *spec,
+		     struct netlink_ext_ack *extack);
+int ksvc_service_set(struct ksvc_table *tab, struct ksvc_service *svc,
+		     const struct ksvc_svc_spec *spec,
+		     struct netlink_ext_ack *extack);
+void ksvc_service_del(struct ksvc_table *tab, struct ksvc_service *svc);
+struct ksvc_beset *ksvc_service_backends(const struct ksvc_table *tab,
+					 const struct ksvc_service *svc);
+
+int ksvc_backends_replace(struct ksvc_table *tab, struct ksvc_service *svc,
+			  const struct ksvc_be_spec *bes, u32 count,
+			  struct netlink_ext_ack *extack);
+int ksvc_backend_add(struct ksvc_table *tab, struct ksvc_service *svc,
+		     const struct ksvc_be_spec *be,
+		     struct netlink_ext_ack *extack);
+int ksvc_backend_del(struct ksvc_table *tab, struct ksvc_service *svc,
+		     const struct ksvc_be_spec *be,
+		     struct netlink_ext_ack *extack);
+
+int ksvc_stage_append(struct ksvc_service *svc, const struct ksvc_be_spec *bes,
+		      u32 count, u32 portid, struct netlink_ext_ack *extack);
+void ksvc_stage_clear(struct ksvc_service *svc);
+
+struct ksvc_beset *ksvc_beset_new(const struct ksvc_be_spec *bes, u32 count,
+				  struct netlink_ext_ack *extack);
+void ksvc_beset_free(struct ksvc_beset *set);
+int ksvc_beset_find(const struct ksvc_beset *set, u8 family,
+		    const union nf_inet_addr *addr, __be16 port);
+
+struct ksvc_fe *ksvc_fe_lookup(struct ksvc_table *tab,
+			       const struct ksvc_fe_key *key);
+struct ksvc_fe *ksvc_np_lookup(struct ksvc_table *tab, u8 family, u8 proto,
+			       __be16 port);
+
+#endif /* _KSVC_TABLE_H */

@@ -1,0 +1,714 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the NAT callbacks on real sk_buffs and real conntrack entries.
+ *
+ * Each case builds the first packet of a connection, runs it through
+ * nf_conntrack_in() in init_net (conntrack attached for the suite), calls
+ * the DNAT callback on a private table and nf_nat_packet() as the NAT core
+ * would, and checks the rewritten packet and the conntrack entry.
+ */
+
+#include <kunit/test.h>
+#include <linux/crc32c.h>
+#include <linux/inet.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/sctp.h>
+#include <linux/slab.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <net/ip6_checksum.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_nat.h>
+
+#include "kservice.h"
+#include "nat.h"
+#include "net.h"
+#include "stats.h"
+#include "table.h"
+
+#define CLIENT4		"10.0.0.1"
+#define CLIENT6		"fd00::1"
+#define SVC4		"10.96.0.10"
+#define SVC6		"fd00:96::10"
+#define BACKEND4	"10.244.1.11"
+#define BACKEND6	"fd00:244:1::11"
+#define SVC_PORT	80
+#define EMPTY_PORT	81
+#define NODE_PORT	30080
+#define BACKEND_PORT	8080
+#define CLIENT_PORT	40000
+
+static const u8 protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP };
+
+static union nf_inet_addr addr(u8 family, const char *s)
+{
+	union nf_inet_addr a = {};
+
+	if (family == AF_INET)
+		in4_pton(s, -1, (u8 *)&a.ip, -1, NULL);
+	else
+		in6_pton(s, -1, (u8 *)&a.in6, -1, NULL);
+	return a;
+}
+
+static bool addr_eq(u8 family, const union nf_inet_addr *a,
+		    const union nf_inet_addr *b)
+{
+	return family == AF_INET ? a->ip == b->ip :
+				   ipv6_addr_equal(&a->in6, &b->in6);
+}
+
+static const char *proto_name(u8 proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" :
+				      "sctp";
+}
+
+/* ---- fixture: a private namespace state with one service per protocol --- */
+
+static int add_svc(struct ksvc_net *ns, u8 proto, u16 port, bool backends)
+{
+	struct ksvc_be_spec bes[2] = {};
+	struct ksvc_fe_spec fes[2] = {};
+	struct ksvc_svc_spec spec = {};
+	char name[32];
+	int ret;
+
+	snprintf(name, sizeof(name), "test/%s:%u", proto_name(proto), port);
+	fes[0].addr = addr(AF_INET, SVC4);
+	fes[0].family = AF_INET;
+	fes[0].kind = KSVC_FE_CLUSTER_IP;
+	fes[1].addr = addr(AF_INET6, SVC6);
+	fes[1].family = AF_INET6;
+	fes[1].kind = KSVC_FE_CLUSTER_IP;
+	bes[0].addr = addr(AF_INET, BACKEND4);
+	bes[0].family = AF_INET;
+	bes[0].port = BACKEND_PORT;
+	bes[0].weight = 1;
+	bes[1].addr = addr(AF_INET6, BACKEND6);
+	bes[1].family = AF_INET6;
+	bes[1].port = BACKEND_PORT;
+	bes[1].weight = 1;
+	spec.name = name;
+	spec.proto = proto;
+	spec.port = port;
+	spec.fes = fes;
+	spec.fe_count = 2;
+	spec.bes = bes;
+	spec.be_count = backends ? 2 : 0;
+	spec.has = KSVC_SPEC_FRONTENDS | KSVC_SPEC_BACKENDS;
+	if (backends) {
+		spec.node_port = NODE_PORT;
+		spec.has |= KSVC_SPEC_NODE_PORT;
+	}
+	mutex_lock(&ns->lock);
+	ret = ksvc_service_add(&ns->tab, &spec, NULL);
+	mutex_unlock(&ns->lock);
+	return ret;
+}
+
+static struct ksvc_service *svc_of(struct ksvc_net *ns, u8 proto, u16 port)
+{
+	struct ksvc_service *svc;
+	char name[32];
+
+	snprintf(name, sizeof(name), "test/%s:%u", proto_name(proto), port);
+	mutex_lock(&ns->lock);
+	svc = ksvc_service_find(&ns->tab, name);
+	mutex_unlock(&ns->lock);
+	return svc;
+}
+
+struct nat_fixture {
+	struct ksvc_net ns;
+	bool setup;
+	bool published;
+	bool ct4;
+	bool ct6;
+};
+
+static int nat_test_init(struct kunit *test)
+{
+	struct nat_fixture *f;
+	unsigned int i;
+	int ret;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	test->priv = f;
+	ret = ksvc_net_setup(&f->ns, &init_net);
+	if (ret)
+		return ret;
+	f->setup = true;
+	/* Findable by connections, for the namespace's packet counters. */
+	ret = ksvc_net_publish(&f->ns);
+	if (ret)
+		return ret;
+	f->published = true;
+	/* Conntrack in init_net, as the hooks would attach it. */
+	ret = nf_ct_netns_get(&init_net, NFPROTO_IPV4);
+	if (ret)
+		return ret;
+	f->ct4 = true;
+	ret = nf_ct_netns_get(&init_net, NFPROTO_IPV6);
+	if (ret)
+		return ret;
+	f->ct6 = true;
+	for (i = 0; i < ARRAY_SIZE(protos) && !ret; i++) {
+		ret = add_svc(&f->ns, protos[i], SVC_PORT, true);
+		if (!ret)
+			ret = add_svc(&f->ns, protos[i], EMPTY_PORT, false);
+	}
+	return ret;
+}
+
+static void nat_test_exit(struct kunit *test)
+{
+	struct nat_fixture *f = test->priv;
+
+	if (!f)
+		return;
+	if (f->ct6)
+		nf_ct_netns_put(&init_net, NFPROTO_IPV6);
+	if (f->ct4)
+		nf_ct_netns_put(&init_net, NFPROTO_IPV4);
+	if (f->published) {
+		ksvc_net_unpublish(&f->ns);
+		synchronize_rcu();
+	}
+	if (f->setup)
+		ksvc_net_teardown(&f->ns);
+}
+
+/* ---- packets ------------------------------------------------------------ */
+
+static unsigned int l4_len(u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return sizeof(struct tcphdr);
+	case IPPROTO_UDP:
+		return sizeof(struct udphdr) + 8;
+	default:
+		/* Common header, then an INIT chunk alone, as conntrack wants. */
+		return sizeof(struct sctphdr) + sizeof(struct sctp_chunkhdr) +
+		       sizeof(struct sctp_inithdr);
+	}
+}
+
+/* sctp_compute_cksum() for a linear skb, checksum field taken as 0. */
+static __le32 sctp_csum(struct sk_buff *skb)
+{
+	struct sctphdr *sh = sctp_hdr(skb);
+	__le32 old = sh->checksum;
+	u32 crc;
+
+	sh->checksum = 0;
+	crc = crc32c(~0, sh, skb->len - skb_transport_offset(skb));
+	sh->checksum = old;
+	return cpu_to_le32(~crc);
+}
+
+static __sum16 l4_csum(const struct sk_buff *skb, u8 family, u8 proto)
+{
+	unsigned int len = skb->len - skb_transport_offset(skb);
+	__wsum sum = csum_partial(skb_transport_header(skb), len, 0);
+
+	if (family == AF_INET)
+		return csum_tcpudp_magic(ip_hdr(skb)->saddr, ip_hdr(skb)->daddr,
+					 len, proto, sum);
+	return csum_ipv6_magic(&ipv6_hdr(skb)->saddr, &ipv6_hdr(skb)->daddr,
+			       len, proto, sum);
+}
+
+/* The first packet of a connection (a SYN, an INIT), checksums right. */
+static struct sk_buff *build_pkt(u8 family, u8 proto,
+				 const union nf_inet_addr *src,
+				 const union nf_inet_addr *dst, u16 sport,
+				 u16 dport)
+{
+	unsigned int l4 = l4_len(proto);
+	struct sk_buff *skb;
+	void *th;
+
+	skb = alloc_skb(LL_MAX_HEADER + sizeof(struct ipv6hdr) + l4, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, LL_MAX_HEADER);
+	skb_reset_network_header(skb);
+	if (family == AF_INET) {
+		struct iphdr *iph = skb_put_zero(skb, sizeof(*iph));
+
+		iph->version = 4;
+		iph->ihl = 5;
+		iph->tot_len = htons(sizeof(*iph) + l4);
+		iph->ttl = 64;
+		iph->protocol = proto;
+		iph->saddr = src->ip;
+		iph->daddr = dst->ip;
+		iph->check = ip_fast_csum(iph, iph->ihl);
+		skb->protocol = htons(ETH_P_IP);
+	} else {
+		struct ipv6hdr *ip6h = skb_put_zero(skb, sizeof(*ip6h));
+
+		ip6h->version = 6;
+		ip6h->payload_len = htons(l4);
+		ip6h->nexthdr = proto;
+		ip6h->hop_limit = 64;
+		ip6h->saddr = src->in6;
+		ip6h->daddr = dst->in6;
+		skb->protocol = htons(ETH_P_IPV6);
+	}
+	skb_set_transport_header(skb, skb->len);
+	th = skb_put_zero(skb, l4);
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr *tcp = th;
+
+		tcp->source = htons(sport);
+		tcp->dest = htons(dport);
+		tcp->seq = htonl(1);
+		tcp->doff = sizeof(*tcp) / 4;
+		tcp->syn = 1;
+		tcp->window = htons(65535);
+		tcp->check = l4_csum(skb, family, proto);
+	} else if (proto == IPPROTO_UDP) {
+		struct udphdr *udp = th;
+
+		udp->source = htons(sport);
+		udp->dest = htons(dport);
+		udp->len = htons(l4);
+		memcpy(udp + 1, "kservice", 8);
+		udp->check = l4_csum(skb, family, proto) ?: CSUM_MANGLED_0;
+	} else {
+		struct sctphdr *sh = th;
+		struct sctp_chunkhdr *ch = (void *)(sh + 1);
+		struct sctp_inithdr *init = (void *)(ch + 1);
+
+		sh->source = htons(sport);
+		sh->dest = htons(dport);
+		ch->type = SCTP_CID_INIT;
+		ch->length = htons(sizeof(*ch) + sizeof(*init));
+		init->init_tag = htonl(0x12345678);
+		init->a_rwnd = htonl(65535);
+		init->num_outbound_streams = htons(1);
+		init->num_inbound_streams = htons(1);
+		init->initial_tsn = htonl(1);
+		sh->checksum = sctp_csum(skb);
+	}
+	skb->dev = init_net.loopback_dev;
+	skb->ip_summed = CHECKSUM_NONE;
+	return skb;
+}
+
+static bool l4_csum_ok(struct sk_buff *skb, u8 family, u8 proto)
+{
+	if (proto == IPPROTO_SCTP)
+		return sctp_hdr(skb)->checksum == sctp_csum(skb);
+	return !l4_csum(skb, family, proto);
+}
+
+static __be16 dport_of(const struct sk_buff *skb)
+{
+	/* TCP, UDP and SCTP all start with the source and destination ports. */
+	return ((const __be16 *)skb_transport_header(skb))[1];
+}
+
+static const union nf_inet_addr *daddr_of(struct sk_buff *skb, u8 family)
+{
+	if (family == AF_INET)
+		return (const union nf_inet_addr *)&ip_hdr(skb)->daddr;
+	return (const union nf_inet_addr *)&ipv6_hdr(skb)->daddr;
+}
+
+struct run {
+	unsigned int ct_verdict;
+	unsigned int verdict;
+	unsigned int nat_verdict;
+	struct nf_conn *ct;
+	enum ip_conntrack_info ctinfo;
+};
+
+/* Conntrack, then our DNAT decision, then the NAT core's rewrite. */
+static void run_prerouting(struct ksvc_net *ns, struct sk_buff *skb, u8 family,
+			   struct run *r)
+{
+	struct nf_hook_state state;
+
+	nf_hook_state_init(&state, NF_INET_PRE_ROUTING,
+			   family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6,
+			   skb->dev, NULL, NULL, &init_net, NULL);
+	memset(r, 0, sizeof(*r));
+	local_bh_disable();
+	rcu_read_lock();
+	r->ct_verdict = nf_conntrack_in(skb, &state);
+	r->ct = nf_ct_get(skb, &r->ctinfo);
+	if (r->ct_verdict == NF_ACCEPT && r->ct) {
+		r->verdict = ksvc_nat_dnat(ns, skb, &state, family);
+		if (r->verdict == NF_ACCEPT)
+			r->nat_verdict = nf_nat_packet(r->ct, r->ctinfo,
+						       state.hook, skb);
+	}
+	rcu_read_unlock();
+	local_bh_enable();
+}
+
+/* ---- cases -------------------------------------------------------------- */
+
+struct pkt_case {
+	const char *name;
+	u8 family;
+	u8 proto;
+};
+
+static const struct pkt_case pkt_cases[] = {
+	{ "ipv4 tcp", AF_INET, IPPROTO_TCP },
+	{ "ipv4 udp", AF_INET, IPPROTO_UDP },
+	{ "ipv4 sctp", AF_INET, IPPROTO_SCTP },
+	{ "ipv6 tcp", AF_INET6, IPPROTO_TCP },
+	{ "ipv6 udp", AF_INET6, IPPROTO_UDP },
+	{ "ipv6 sctp", AF_INET6, IPPROTO_SCTP },
+};
+
+static void pkt_case_desc(const struct pkt_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(pkt, pkt_cases, pkt_case_desc);
+
+/*
+ * First packet to a cluster IP -> its destination is the backend's, the
+ * checksums still hold, the reply tuple comes from the backend, our helper
+ * is on the connection and one connection is counted.
+ */
+static void nat_test_dnat_rewrites(struct kunit *test)
+{
+	const struct pkt_case *c = test->param_value;
+	union nf_inet_addr client = addr(c->family, c->family == AF_INET ?
+					 CLIENT4 : CLIENT6);
+	union nf_inet_addr vip = addr(c->family, c->family == AF_INET ? SVC4 : SVC6);
+	union nf_inet_addr be = addr(c->family, c->family == AF_INET ?
+				     BACKEND4 : BACKEND6);
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	const struct nf_conntrack_tuple *reply;
+	struct ksvc_stats_sum sum;
+	struct ksvc_service *svc;
+	struct sk_buff *skb;
+	struct run r;
+
+	svc = svc_of(ns, c->proto, SVC_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, svc);
+	skb = build_pkt(c->family, c->proto, &client, &vip, CLIENT_PORT,
+			SVC_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+
+	run_prerouting(ns, skb, c->family, &r);
+	KUNIT_EXPECT_EQ(test, r.ct_verdict, NF_ACCEPT);
+	KUNIT_ASSERT_NOT_NULL(test, r.ct);
+	KUNIT_EXPECT_EQ(test, r.ctinfo, IP_CT_NEW);
+	KUNIT_EXPECT_EQ(test, r.verdict, NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, r.nat_verdict, NF_ACCEPT);
+
+	KUNIT_EXPECT_TRUE(test, addr_eq(c->family, daddr_of(skb, c->family), &be));
+	KUNIT_EXPECT_EQ(test, ntohs(dport_of(skb)), BACKEND_PORT);
+	if (c->family == AF_INET)
+		KUNIT_EXPECT_EQ(test, ip_fast_csum(ip_hdr(skb), ip_hdr(skb)->ihl),
+				(__sum16)0);
+	KUNIT_EXPECT_TRUE(test, l4_csum_ok(skb, c->family, c->proto));
+
+	reply = &r.ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	KUNIT_EXPECT_TRUE(test, addr_eq(c->family, &reply->src.u3, &be));
+	KUNIT_EXPECT_EQ(test, ntohs(reply->src.u.all), BACKEND_PORT);
+	KUNIT_EXPECT_TRUE(test, addr_eq(c->family, &reply->dst.u3, &client));
+	KUNIT_EXPECT_EQ(test, ntohs(reply->dst.u.all), CLIENT_PORT);
+	KUNIT_EXPECT_TRUE(test, nf_nat_initialized(r.ct, NF_NAT_MANIP_DST));
+	KUNIT_EXPECT_TRUE(test, test_bit(IPS_HELPER_BIT, &r.ct->status));
+	/* Pod-like client, no cluster CIDR: no masquerade. */
+	KUNIT_EXPECT_EQ(test, ksvc_nat_ct_flags(r.ct), 0);
+
+	ksvc_stats_fold(svc->stats, &sum);
+	KUNIT_EXPECT_EQ(test, sum.conns, 1ULL);
+	KUNIT_EXPECT_EQ(test, sum.rejects, 0ULL);
+	kfree_skb(skb);
+}
+
+/*
+ * First packet to a service without backends -> NF_DROP with
+ * -ECONNREFUSED for a local sender (a RST, an ABORT or an ICMP unreachable
+ * goes back when there is a route), no NAT, one reject counted for the
+ * service and for the namespace.
+ */
+static void nat_test_no_backend_rejects(struct kunit *test)
+{
+	const struct pkt_case *c = test->param_value;
+	union nf_inet_addr client = addr(c->family, c->family == AF_INET ?
+					 CLIENT4 : CLIENT6);
+	union nf_inet_addr vip = addr(c->family, c->family == AF_INET ? SVC4 : SVC6);
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	struct ksvc_stats_sum sum, nsum;
+	struct ksvc_service *svc;
+	struct sk_buff *skb;
+	struct run r;
+
+	svc = svc_of(ns, c->proto, EMPTY_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, svc);
+	skb = build_pkt(c->family, c->proto, &client, &vip, CLIENT_PORT,
+			EMPTY_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+
+	run_prerouting(ns, skb, c->family, &r);
+	KUNIT_ASSERT_NOT_NULL(test, r.ct);
+	KUNIT_EXPECT_EQ(test, r.verdict & NF_VERDICT_MASK, NF_DROP);
+	KUNIT_EXPECT_EQ(test, NF_DROP_GETERR(r.verdict), -ECONNREFUSED);
+	KUNIT_EXPECT_FALSE(test, nf_nat_initialized(r.ct, NF_NAT_MANIP_DST));
+	KUNIT_EXPECT_EQ(test, ksvc_nat_ct_flags(r.ct), -ENOENT);
+	ksvc_stats_fold(svc->stats, &sum);
+	ksvc_stats_fold(ns->stats, &nsum);
+	KUNIT_EXPECT_EQ(test, sum.rejects, 1ULL);
+	KUNIT_EXPECT_EQ(test, sum.conns, 0ULL);
+	KUNIT_EXPECT_EQ(test, nsum.rejects, 1ULL);
+	kfree_skb(skb);
+}
+
+/*
+ * A packet to an address and port no service has -> untouched, no helper.
+ * A node port on a loopback address -> translated only once
+ * nodeport_localhost is 1.
+ */
+static void nat_test_nodeport_localhost(struct kunit *test)
+{
+	const struct pkt_case *c = test->param_value;
+	union nf_inet_addr client = addr(c->family, c->family == AF_INET ?
+					 CLIENT4 : CLIENT6);
+	union nf_inet_addr lo = addr(c->family, c->family == AF_INET ?
+				     "127.0.0.1" : "::1");
+	union nf_inet_addr be = addr(c->family, c->family == AF_INET ?
+				     BACKEND4 : BACKEND6);
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	struct sk_buff *skb;
+	struct run r;
+
+	skb = build_pkt(c->family, c->proto, &client, &lo, CLIENT_PORT,
+			NODE_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	run_prerouting(ns, skb, c->family, &r);
+	KUNIT_ASSERT_NOT_NULL(test, r.ct);
+	KUNIT_EXPECT_EQ(test, r.verdict, NF_ACCEPT);
+	KUNIT_EXPECT_FALSE(test, nf_nat_initialized(r.ct, NF_NAT_MANIP_DST));
+	KUNIT_EXPECT_TRUE(test, addr_eq(c->family, daddr_of(skb, c->family), &lo));
+	KUNIT_EXPECT_EQ(test, ksvc_nat_ct_flags(r.ct), -ENOENT);
+	kfree_skb(skb);
+
+	WRITE_ONCE(ns->nodeport_localhost, 1);
+	skb = build_pkt(c->family, c->proto, &client, &lo, CLIENT_PORT + 1,
+			NODE_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	run_prerouting(ns, skb, c->family, &r);
+	KUNIT_ASSERT_NOT_NULL(test, r.ct);
+	KUNIT_EXPECT_EQ(test, r.verdict, NF_ACCEPT);
+	KUNIT_EXPECT_TRUE(test, addr_eq(c->family, daddr_of(skb, c->family), &be));
+	KUNIT_EXPECT_EQ(test, ntohs(dport_of(skb)), BACKEND_PORT);
+	KUNIT_EXPECT_TRUE(test, l4_csum_ok(skb, c->family, c->proto));
+	/* Client outside any cluster CIDR, to a node port: masquerade. */
+	KUNIT_EXPECT_EQ(test, ksvc_nat_ct_flags(r.ct), KSVC_CT_F_MASQUERADE);
+	kfree_skb(skb);
+}
+
+/* A pod reaching its own service (source == backend) -> masqueraded. */
+static void nat_test_hairpin_masquerade(struct kunit *test)
+{
+	const struct pkt_case *c = test->param_value;
+	union nf_inet_addr vip = addr(c->family, c->family == AF_INET ? SVC4 : SVC6);
+	union nf_inet_addr be = addr(c->family, c->family == AF_INET ?
+				     BACKEND4 : BACKEND6);
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	struct sk_buff *skb;
+	struct run r;
+
+	skb = build_pkt(c->family, c->proto, &be, &vip, CLIENT_PORT, SVC_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	run_prerouting(ns, skb, c->family, &r);
+	KUNIT_ASSERT_NOT_NULL(test, r.ct);
+	KUNIT_EXPECT_EQ(test, r.verdict, NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, ksvc_nat_ct_flags(r.ct), KSVC_CT_F_MASQUERADE);
+	kfree_skb(skb);
+}
+
+/*
+ * A translated packet through nf_confirm() -> the helper counts one
+ * packet of the IP length for the namespace, the service and the backend.
+ */
+static void nat_test_helper_counts_packets(struct kunit *test)
+{
+	const struct pkt_case *c = test->param_value;
+	union nf_inet_addr client = addr(c->family, c->family == AF_INET ?
+					 CLIENT4 : CLIENT6);
+	union nf_inet_addr vip = addr(c->family, c->family == AF_INET ? SVC4 : SVC6);
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	struct ksvc_stats_sum sum, nsum, bsum;
+	const struct ksvc_beset *set;
+	struct ksvc_service *svc;
+	struct sk_buff *skb;
+	unsigned int verdict, len;
+	struct run r;
+	int i;
+
+	svc = svc_of(ns, c->proto, SVC_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, svc);
+	skb = build_pkt(c->family, c->proto, &client, &vip, CLIENT_PORT + 2,
+			SVC_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	len = skb->len;
+	run_prerouting(ns, skb, c->family, &r);
+	KUNIT_ASSERT_NOT_NULL(test, r.ct);
+	KUNIT_ASSERT_EQ(test, r.verdict, NF_ACCEPT);
+
+	local_bh_disable();
+	rcu_read_lock();
+	verdict = nf_confirm(skb, skb_transport_offset(skb), r.ct, r.ctinfo);
+	rcu_read_unlock();
+	local_bh_enable();
+	KUNIT_EXPECT_EQ(test, verdict, NF_ACCEPT);
+
+	mutex_lock(&ns->lock);
+	set = ksvc_service_backends(&ns->tab, svc);
+	i = ksvc_beset_find(set, c->family,
+			    &r.ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3,
+			    htons(BACKEND_PORT));
+	KUNIT_EXPECT_GE(test, i, 0);
+	if (i >= 0)
+		ksvc_stats_fold(set->be[i].stats, &bsum);
+	mutex_unlock(&ns->lock);
+	ksvc_stats_fold(svc->stats, &sum);
+	ksvc_stats_fold(ns->stats, &nsum);
+
+	/* Confirmed now, in init_net's table: take it out again. */
+	if (nf_ct_is_confirmed(r.ct))
+		nf_ct_kill(r.ct);
+	kfree_skb(skb);
+
+	KUNIT_EXPECT_EQ(test, sum.packets, 1ULL);
+	KUNIT_EXPECT_EQ(test, sum.bytes, (u64)len);
+	KUNIT_EXPECT_EQ(test, nsum.packets, 1ULL);
+	KUNIT_EXPECT_EQ(test, nsum.conns, 1ULL);
+	if (i >= 0) {
+		KUNIT_EXPECT_EQ(test, bsum.packets, 1ULL);
+		KUNIT_EXPECT_EQ(test, bsum.conns, 1ULL);
+	}
+}
+
+/* ---- the masquerade decision -------------------------------------------- */
+
+struct masq_case {
+	const char *name;
+	u8 family;
+	u8 kind;
+	bool all;
+	const char *src;
+	const char *backend;
+	const char *cidr;	/* "addr/len" or NULL */
+	bool want;
+};
+
+static const struct masq_case masq_cases[] = {
+	{ "pod to cluster IP, no CIDR", AF_INET, KSVC_FE_CLUSTER_IP, false,
+	  "10.244.1.14", "10.244.1.11", NULL, false },
+	{ "pod to cluster IP, in CIDR", AF_INET, KSVC_FE_CLUSTER_IP, false,
+	  "10.244.1.14", "10.244.1.11", "10.244.0.0/16", false },
+	{ "node to cluster IP, CIDR known", AF_INET, KSVC_FE_CLUSTER_IP, false,
+	  "192.168.50.1", "10.244.1.11", "10.244.0.0/16", true },
+	{ "outside to cluster IP, no CIDR", AF_INET, KSVC_FE_CLUSTER_IP, false,
+	  "192.168.50.2", "10.244.1.11", NULL, false },
+	{ "hairpin to cluster IP", AF_INET, KSVC_FE_CLUSTER_IP, false,
+	  "10.244.1.11", "10.244.1.11", "10.244.0.0/16", true },
+	{ "outside to node port, no CIDR", AF_INET, KSVC_FE_NODE_PORT, false,
+	  "192.168.50.2", "10.244.1.11", NULL, true },
+	{ "pod to node port, in CIDR", AF_INET, KSVC_FE_NODE_PORT, false,
+	  "10.244.1.14", "10.244.1.11", "10.244.0.0/16", false },
+	{ "outside to node port, CIDR known", AF_INET, KSVC_FE_NODE_PORT, false,
+	  "192.168.50.2", "10.244.1.11", "10.244.0.0/16", true },
+	{ "outside to LB IP, no CIDR", AF_INET, KSVC_FE_LOAD_BALANCER_IP, false,
+	  "192.168.50.2", "10.244.1.11", NULL, true },
+	{ "pod to external IP, in CIDR", AF_INET, KSVC_FE_EXTERNAL_IP, false,
+	  "10.244.1.14", "10.244.1.11", "10.244.0.0/16", false },
+	{ "pod to cluster IP, masquerade_all", AF_INET, KSVC_FE_CLUSTER_IP, true,
+	  "10.244.1.14", "10.244.1.11", "10.244.0.0/16", true },
+	{ "v6 outside to cluster IP, only v4 CIDR", AF_INET6,
+	  KSVC_FE_CLUSTER_IP, false, "fd00:50::2", "fd00:244:1::11",
+	  "10.244.0.0/16", false },
+	{ "v6 outside to node port, only v4 CIDR", AF_INET6, KSVC_FE_NODE_PORT,
+	  false, "fd00:50::2", "fd00:244:1::11", "10.244.0.0/16", true },
+	{ "v6 pod to node port, in CIDR", AF_INET6, KSVC_FE_NODE_PORT, false,
+	  "fd00:244:1::14", "fd00:244:1::11", "fd00:244::/32", false },
+	{ "v6 outside to cluster IP, CIDR known", AF_INET6, KSVC_FE_CLUSTER_IP,
+	  false, "fd00:50::2", "fd00:244:1::11", "fd00:244::/32", true },
+	{ "v6 hairpin", AF_INET6, KSVC_FE_CLUSTER_IP, false, "fd00:244:1::11",
+	  "fd00:244:1::11", NULL, true },
+};
+
+static void masq_case_desc(const struct masq_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(masq, masq_cases, masq_case_desc);
+
+/* The decision table of kube-proxy's KUBE-MARK-MASQ rules. */
+static void nat_test_masquerade_decision(struct kunit *test)
+{
+	const struct masq_case *c = test->param_value;
+	union nf_inet_addr src = addr(c->family, c->src);
+	union nf_inet_addr be = addr(c->family, c->backend);
+	struct ksvc_masq_in in = {};
+	struct ksvc_cidrs *cidrs = NULL;
+
+	if (c->cidr) {
+		char buf[64];
+		char *slash;
+		u8 family = strchr(c->cidr, ':') ? AF_INET6 : AF_INET;
+		unsigned int plen;
+
+		strscpy(buf, c->cidr, sizeof(buf));
+		slash = strchr(buf, '/');
+		KUNIT_ASSERT_NOT_NULL(test, slash);
+		*slash = 0;
+		KUNIT_ASSERT_EQ(test, kstrtouint(slash + 1, 10, &plen), 0);
+		cidrs = kunit_kzalloc(test, struct_size(cidrs, cidr, 1),
+				      GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, cidrs);
+		cidrs->count = 1;
+		cidrs->cidr[0].family = family;
+		cidrs->cidr[0].prefixlen = plen;
+		cidrs->cidr[0].addr = addr(family, buf);
+	}
+	in.family = c->family;
+	in.kind = c->kind;
+	in.masquerade_all = c->all;
+	in.saddr = &src;
+	in.backend = &be;
+	in.cidrs = cidrs;
+	KUNIT_EXPECT_EQ(test, ksvc_nat_masq_wanted(&in), c->want);
+}
+
+static struct kunit_case nat_test_cases[] = {
+	KUNIT_CASE_PARAM(nat_test_dnat_rewrites, pkt_gen_params),
+	KUNIT_CASE_PARAM(nat_test_no_backend_rejects, pkt_gen_params),
+	KUNIT_CASE_PARAM(nat_test_nodeport_localhost, pkt_gen_params),
+	KUNIT_CASE_PARAM(nat_test_hairpin_masquerade, pkt_gen_params),
+	KUNIT_CASE_PARAM(nat_test_helper_counts_packets, pkt_gen_params),
+	KUNIT_CASE_PARAM(nat_test_masquerade_decision, masq_gen_params),
+	{}
+};
+
+static struct kunit_suite nat_test_suite = {
+	.name = "kservice_nat",
+	.init = nat_test_init,
+	.exit = nat_test_exit,
+	.test_cases = nat_test_cases,
+};
+
+kunit_test_suite(nat_test_suite);

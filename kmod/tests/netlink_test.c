@@ -1,0 +1,588 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: netlink requests, parsed with the real policies and given to the
+ * real handlers, in init_net, as the generic netlink core would.
+ */
+
+#include <kunit/test.h>
+#include <linux/inet.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+
+#include "kservice.h"
+#include "net.h"
+#include "netlink.h"
+#include "table.h"
+
+#define NAME "kunit/netlink:http"
+
+static struct sk_buff *msg_new(struct kunit *test, u8 cmd)
+{
+	struct genlmsghdr *hdr;
+	struct sk_buff *skb;
+	struct nlmsghdr *nlh;
+
+	skb = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	nlh = nlmsg_put(skb, 0, 1, GENL_MIN_ID, GENL_HDRLEN, NLM_F_REQUEST);
+	KUNIT_ASSERT_NOT_NULL(test, nlh);
+	hdr = nlmsg_data(nlh);
+	hdr->cmd = cmd;
+	hdr->version = KSVC_GENL_VERSION;
+	return skb;
+}
+
+/* Parse as genl_family_rcv_msg_doit() does, then call the handler. */
+static int run(struct kunit *test, u8 cmd, struct sk_buff *skb,
+	       struct netlink_ext_ack *extack)
+{
+	const struct genl_ops *op = ksvc_netlink_op(cmd);
+	struct genl_info info = {};
+	struct nlmsghdr *nlh;
+	struct nlattr **attrs;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, op);
+	KUNIT_ASSERT_NOT_NULL(test, op->doit);
+	KUNIT_ASSERT_NOT_NULL(test, op->policy);
+	KUNIT_EXPECT_TRUE(test, op->flags & GENL_UNS_ADMIN_PERM);
+	nlh = nlmsg_hdr(skb);
+	nlh->nlmsg_len = skb->len;
+	attrs = kunit_kcalloc(test, op->maxattr + 1, sizeof(*attrs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, attrs);
+	ret = __nlmsg_parse(nlh, GENL_HDRLEN, attrs, op->maxattr, op->policy,
+			    NL_VALIDATE_STRICT, extack);
+	if (ret)
+		return ret;
+	info.snd_seq = nlh->nlmsg_seq;
+	info.nlhdr = nlh;
+	info.genlhdr = nlmsg_data(nlh);
+	info.attrs = attrs;
+	info.extack = extack;
+	genl_info_net_set(&info, &init_net);
+	return op->doit(skb, &info);
+}
+
+/* ---- attribute builders ------------------------------------------------- */
+
+static void put_svc(struct sk_buff *skb, const char *name)
+{
+	nla_put_string(skb, KSVC_A_SVC_NAME, name);
+	nla_put_u8(skb, KSVC_A_SVC_PROTO, IPPROTO_TCP);
+	nla_put_u16(skb, KSVC_A_SVC_PORT, 80);
+}
+
+static void put_fe(struct sk_buff *skb, u16 family, int len, int kind)
+{
+	static const u8 a[17] = { 10, 96, 0, 10, 1 };
+	struct nlattr *list, *m;
+
+	list = nla_nest_start(skb, KSVC_A_SVC_FRONTENDS);
+	m = nla_nest_start(skb, 0);
+	if (kind >= 0)
+		nla_put_u8(skb, KSVC_FE_A_KIND, kind);
+	nla_put_u16(skb, KSVC_FE_A_FAMILY, family);
+	nla_put(skb, KSVC_FE_A_ADDR, len, a);
+	nla_nest_end(skb, m);
+	nla_nest_end(skb, list);
+}
+
+struct be_attrs {
+	u16 family;
+	int len;
+	int port;		/* < 0: left out */
+	s64 weight;		/* < 0: left out */
+	s64 flags;		/* < 0: left out */
+	u8 last;		/* last address byte */
+};
+
+static void put_be_member(struct sk_buff *skb, const struct be_attrs *b)
+{
+	u8 a[16] = { 10, 244, 1, b->last };
+	struct nlattr *m;
+
+	if (b->len == 16) {
+		a[0] = 0xfd;
+		a[15] = b->last;
+	}
+	m = nla_nest_start(skb, 0);
+	nla_put_u16(skb, KSVC_BE_A_FAMILY, b->family);
+	nla_put(skb, KSVC_BE_A_ADDR, b->len, a);
+	if (b->port >= 0)
+		nla_put_u16(skb, KSVC_BE_A_PORT, b->port);
+	if (b->weight >= 0)
+		nla_put_u32(skb, KSVC_BE_A_WEIGHT, b->weight);
+	if (b->flags >= 0)
+		nla_put_u32(skb, KSVC_BE_A_FLAGS, b->flags);
+	nla_nest_end(skb, m);
+}
+
+static void put_bes(struct sk_buff *skb, const struct be_attrs *b,
+		    unsigned int n)
+{
+	struct nlattr *list;
+	unsigned int i;
+
+	list = nla_nest_start(skb, KSVC_A_SVC_BACKENDS);
+	for (i = 0; i < n; i++)
+		put_be_member(skb, &b[i]);
+	nla_nest_end(skb, list);
+}
+
+static void put_be(struct sk_buff *skb, u16 family, int len, int port,
+		   s64 weight, s64 flags)
+{
+	const struct be_attrs b = { family, len, port, weight, flags, 11 };
+
+	put_bes(skb, &b, 1);
+}
+
+static void put_cidr(struct sk_buff *skb, u16 family, const char *addr,
+		     int len, u8 plen)
+{
+	struct nlattr *list, *m;
+	u8 a[16] = {};
+
+	if (family == AF_INET)
+		in4_pton(addr, -1, a, -1, NULL);
+	else
+		in6_pton(addr, -1, a, -1, NULL);
+	list = nla_nest_start(skb, KSVC_A_CFG_CLUSTER_CIDRS);
+	m = nla_nest_start(skb, 0);
+	nla_put_u16(skb, KSVC_CIDR_A_FAMILY, family);
+	nla_put(skb, KSVC_CIDR_A_ADDR, len, a);
+	nla_put_u8(skb, KSVC_CIDR_A_PREFIXLEN, plen);
+	nla_nest_end(skb, m);
+	nla_nest_end(skb, list);
+}
+
+/* ---- rejected requests --------------------------------------------------- */
+
+static void b_fe_v4_len16(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	put_fe(skb, AF_INET, 16, KSVC_FE_CLUSTER_IP);
+}
+
+static void b_fe_v6_len4(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	put_fe(skb, AF_INET6, 4, KSVC_FE_CLUSTER_IP);
+}
+
+static void b_fe_len17(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	put_fe(skb, AF_INET6, 17, KSVC_FE_CLUSTER_IP);
+}
+
+static void b_fe_family(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	put_fe(skb, 3, 4, KSVC_FE_CLUSTER_IP);
+}
+
+static void b_fe_kind0(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	put_fe(skb, AF_INET, 4, 0);
+}
+
+static void b_fe_no_kind(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	put_fe(skb, AF_INET, 4, -1);
+}
+
+static void b_fe_not_nested(struct sk_buff *skb)
+{
+	struct nlattr *list;
+
+	put_svc(skb, NAME);
+	list = nla_nest_start_noflag(skb, KSVC_A_SVC_FRONTENDS);
+	nla_nest_end(skb, list);
+}
+
+static void b_port0(struct sk_buff *skb)
+{
+	nla_put_string(skb, KSVC_A_SVC_NAME, NAME);
+	nla_put_u8(skb, KSVC_A_SVC_PROTO, IPPROTO_TCP);
+	nla_put_u16(skb, KSVC_A_SVC_PORT, 0);
+}
+
+static void b_sched(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	nla_put_u8(skb, KSVC_A_SVC_SCHED, KSVC_SCHED_MAX + 1);
+}
+
+static void b_svc_flags(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	nla_put_u32(skb, KSVC_A_SVC_FLAGS, 1);
+}
+
+static void b_proto_icmp(struct sk_buff *skb)
+{
+	nla_put_string(skb, KSVC_A_SVC_NAME, NAME);
+	nla_put_u8(skb, KSVC_A_SVC_PROTO, IPPROTO_ICMP);
+	nla_put_u16(skb, KSVC_A_SVC_PORT, 80);
+}
+
+static void b_no_port(struct sk_buff *skb)
+{
+	nla_put_string(skb, KSVC_A_SVC_NAME, NAME);
+	nla_put_u8(skb, KSVC_A_SVC_PROTO, IPPROTO_TCP);
+}
+
+static void b_no_name(struct sk_buff *skb)
+{
+	nla_put_u8(skb, KSVC_A_SVC_PROTO, IPPROTO_TCP);
+	nla_put_u16(skb, KSVC_A_SVC_PORT, 80);
+}
+
+static void b_empty_name(struct sk_buff *skb)
+{
+	put_svc(skb, "");
+}
+
+static void b_name_no_nul(struct sk_buff *skb)
+{
+	nla_put(skb, KSVC_A_SVC_NAME, 4, "abcd");
+	nla_put_u8(skb, KSVC_A_SVC_PROTO, IPPROTO_TCP);
+	nla_put_u16(skb, KSVC_A_SVC_PORT, 80);
+}
+
+static void b_name_long(struct sk_buff *skb)
+{
+	char name[KSVC_NAME_MAX + 1];
+
+	memset(name, 'a', KSVC_NAME_MAX);
+	name[KSVC_NAME_MAX] = 0;
+	put_svc(skb, name);
+}
+
+static void b_be_port0(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	put_be(skb, AF_INET, 4, 0, -1, -1);
+}
+
+static void b_be_weight(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	put_be(skb, AF_INET, 4, 8080, KSVC_WEIGHT_MAX + 1, -1);
+}
+
+static void b_be_flags(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	put_be(skb, AF_INET, 4, 8080, -1, 1);
+}
+
+static void b_be_len(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	put_be(skb, AF_INET6, 4, 8080, -1, -1);
+}
+
+static void b_be_no_port(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	put_be(skb, AF_INET, 4, -1, -1, -1);
+}
+
+static void b_read_only(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	nla_put_u32(skb, KSVC_A_SVC_BACKEND_COUNT, 1);
+}
+
+static void b_cfg_on_svc(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	nla_put_u8(skb, KSVC_A_CFG_MASQUERADE_ALL, 1);
+}
+
+static void b_req_flags_on_new(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	nla_put_u32(skb, KSVC_A_REQ_FLAGS, 0);
+}
+
+static void b_replace_unknown_flag(struct sk_buff *skb)
+{
+	nla_put_string(skb, KSVC_A_SVC_NAME, NAME);
+	put_be(skb, AF_INET, 4, 8080, -1, -1);
+	nla_put_u32(skb, KSVC_A_REQ_FLAGS, 1U << 31);
+}
+
+static void b_replace_backends_flag(struct sk_buff *skb)
+{
+	nla_put_string(skb, KSVC_A_SVC_NAME, NAME);
+	put_be(skb, AF_INET, 4, 8080, -1, -1);
+	nla_put_u32(skb, KSVC_A_REQ_FLAGS, KSVC_REQ_F_BACKENDS);
+}
+
+static void b_add_two(struct sk_buff *skb)
+{
+	static const struct be_attrs b[] = {
+		{ AF_INET, 4, 8080, -1, -1, 11 },
+		{ AF_INET, 4, 8080, -1, -1, 12 },
+	};
+
+	nla_put_string(skb, KSVC_A_SVC_NAME, NAME);
+	put_bes(skb, b, ARRAY_SIZE(b));
+}
+
+static void b_name_only(struct sk_buff *skb)
+{
+	nla_put_string(skb, KSVC_A_SVC_NAME, "kunit/no-such-service");
+}
+
+static void b_cidr_host_bits(struct sk_buff *skb)
+{
+	put_cidr(skb, AF_INET, "10.244.0.1", 4, 16);
+}
+
+static void b_cidr_v4_plen33(struct sk_buff *skb)
+{
+	put_cidr(skb, AF_INET, "10.244.0.0", 4, 33);
+}
+
+static void b_cidr_plen129(struct sk_buff *skb)
+{
+	put_cidr(skb, AF_INET6, "fd00::", 16, 129);
+}
+
+static void b_cidr_len(struct sk_buff *skb)
+{
+	put_cidr(skb, AF_INET6, "10.244.0.0", 4, 16);
+}
+
+static void b_masq_2(struct sk_buff *skb)
+{
+	nla_put_u8(skb, KSVC_A_CFG_MASQUERADE_ALL, 2);
+}
+
+static void b_svc_on_cfg(struct sk_buff *skb)
+{
+	nla_put_string(skb, KSVC_A_SVC_NAME, NAME);
+}
+
+struct bad_case {
+	const char *name;
+	u8 cmd;
+	void (*build)(struct sk_buff *skb);
+	int err;
+	int miss;		/* attribute reported missing, or 0 */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "frontend AF_INET with 16 bytes", KSVC_CMD_SVC_NEW, b_fe_v4_len16,
+	  -EINVAL },
+	{ "frontend AF_INET6 with 4 bytes", KSVC_CMD_SVC_NEW, b_fe_v6_len4,
+	  -EINVAL },
+	{ "frontend address of 17 bytes", KSVC_CMD_SVC_NEW, b_fe_len17,
+	  -ERANGE },
+	{ "frontend family 3", KSVC_CMD_SVC_NEW, b_fe_family, -EINVAL },
+	{ "frontend kind 0", KSVC_CMD_SVC_NEW, b_fe_kind0, -ERANGE },
+	{ "frontend without kind", KSVC_CMD_SVC_NEW, b_fe_no_kind, -EINVAL },
+	{ "frontend list without NLA_F_NESTED", KSVC_CMD_SVC_NEW,
+	  b_fe_not_nested, -EINVAL },
+	{ "port 0", KSVC_CMD_SVC_NEW, b_port0, -ERANGE },
+	{ "unknown scheduler", KSVC_CMD_SVC_NEW, b_sched, -ERANGE },
+	{ "unknown service flag", KSVC_CMD_SVC_NEW, b_svc_flags, -EOPNOTSUPP },
+	{ "protocol ICMP", KSVC_CMD_SVC_NEW, b_proto_icmp, -EINVAL },
+	{ "no port", KSVC_CMD_SVC_NEW, b_no_port, -EINVAL, KSVC_A_SVC_PORT },
+	{ "no name", KSVC_CMD_SVC_NEW, b_no_name, -EINVAL, KSVC_A_SVC_NAME },
+	{ "empty name", KSVC_CMD_SVC_NEW, b_empty_name, -EINVAL },
+	{ "name without NUL", KSVC_CMD_SVC_NEW, b_name_no_nul, -EINVAL },
+	{ "name of 256 characters", KSVC_CMD_SVC_NEW, b_name_long, -EINVAL },
+	{ "backend port 0", KSVC_CMD_SVC_NEW, b_be_port0, -ERANGE },
+	{ "backend weight 65536", KSVC_CMD_SVC_NEW, b_be_weight, -ERANGE },
+	{ "unknown backend flag", KSVC_CMD_SVC_NEW, b_be_flags, -EOPNOTSUPP },
+	{ "backend AF_INET6 with 4 bytes", KSVC_CMD_SVC_NEW, b_be_len, -EINVAL },
+	{ "backend without port", KSVC_CMD_SVC_NEW, b_be_no_port, -EINVAL },
+	{ "read-only attribute", KSVC_CMD_SVC_NEW, b_read_only, -EINVAL },
+	{ "configuration attribute", KSVC_CMD_SVC_NEW, b_cfg_on_svc, -EINVAL },
+	{ "request flags on SVC_NEW", KSVC_CMD_SVC_NEW, b_req_flags_on_new,
+	  -EINVAL },
+	{ "unknown request flag", KSVC_CMD_BE_REPLACE, b_replace_unknown_flag,
+	  -EOPNOTSUPP },
+	{ "KSVC_REQ_F_BACKENDS on BE_REPLACE", KSVC_CMD_BE_REPLACE,
+	  b_replace_backends_flag, -EOPNOTSUPP },
+	{ "BE_ADD with two backends", KSVC_CMD_BE_ADD, b_add_two, -EINVAL },
+	{ "BE_REPLACE without backends", KSVC_CMD_BE_REPLACE, b_name_only,
+	  -EINVAL, KSVC_A_SVC_BACKENDS },
+	{ "SVC_DEL of no service", KSVC_CMD_SVC_DEL, b_name_only, -ENOENT },
+	{ "SVC_SET of no service", KSVC_CMD_SVC_SET, b_name_only, -ENOENT },
+	{ "CIDR with host bits", KSVC_CMD_CFG_SET, b_cidr_host_bits, -EINVAL },
+	{ "IPv4 CIDR /33", KSVC_CMD_CFG_SET, b_cidr_v4_plen33, -ERANGE },
+	{ "CIDR /129", KSVC_CMD_CFG_SET, b_cidr_plen129, -ERANGE },
+	{ "CIDR address length", KSVC_CMD_CFG_SET, b_cidr_len, -EINVAL },
+	{ "masquerade_all 2", KSVC_CMD_CFG_SET, b_masq_2, -ERANGE },
+	{ "service attribute on CFG_SET", KSVC_CMD_CFG_SET, b_svc_on_cfg,
+	  -EINVAL },
+};
+
+static void bad_case_desc(const struct bad_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(bad, bad_cases, bad_case_desc);
+
+/* A bad request -> its exact errno, an extack message, nothing created. */
+static void netlink_test_rejects(struct kunit *test)
+{
+	const struct bad_case *c = test->param_value;
+	struct ksvc_net *ns = ksvc_net_get(&init_net);
+	struct netlink_ext_ack extack = {};
+	struct sk_buff *skb;
+	u32 count = ns->tab.count;
+	int ret;
+
+	skb = msg_new(test, c->cmd);
+	c->build(skb);
+	ret = run(test, c->cmd, skb, &extack);
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, ret, c->err);
+	KUNIT_EXPECT_NOT_NULL(test, extack._msg);
+	if (c->miss)
+		KUNIT_EXPECT_EQ(test, extack.miss_type, (u16)c->miss);
+	KUNIT_EXPECT_EQ(test, ns->tab.count, count);
+}
+
+/* ---- accepted requests ---------------------------------------------------- */
+
+static int send(struct kunit *test, u8 cmd, const char *name,
+		const struct be_attrs *b, unsigned int n, int flags,
+		struct netlink_ext_ack *extack)
+{
+	struct sk_buff *skb = msg_new(test, cmd);
+	int ret;
+
+	nla_put_string(skb, KSVC_A_SVC_NAME, name);
+	if (cmd == KSVC_CMD_SVC_NEW) {
+		nla_put_u8(skb, KSVC_A_SVC_PROTO, IPPROTO_TCP);
+		nla_put_u16(skb, KSVC_A_SVC_PORT, 80);
+		put_fe(skb, AF_INET, 4, KSVC_FE_CLUSTER_IP);
+	}
+	if (b)
+		put_bes(skb, b, n);
+	if (flags >= 0)
+		nla_put_u32(skb, KSVC_A_REQ_FLAGS, flags);
+	memset(extack, 0, sizeof(*extack));
+	ret = run(test, cmd, skb, extack);
+	kfree_skb(skb);
+	return ret;
+}
+
+static u32 set_count(struct ksvc_net *ns, const char *name)
+{
+	struct ksvc_service *svc;
+	u32 count = U32_MAX;
+
+	mutex_lock(&ns->lock);
+	svc = ksvc_service_find(&ns->tab, name);
+	if (svc)
+		count = ksvc_service_backends(&ns->tab, svc)->count;
+	mutex_unlock(&ns->lock);
+	return count;
+}
+
+/*
+ * No service -> one created (hooks on), a set sent in parts (swapped in
+ * only by the last), refused parts changing nothing -> deleted (hooks off).
+ */
+static void netlink_test_staged_replace(struct kunit *test)
+{
+	static const struct be_attrs part1[] = {
+		{ AF_INET, 4, 8080, -1, -1, 11 },
+		{ AF_INET6, 16, 8080, 5, -1, 12 },
+	};
+	static const struct be_attrs part2[] = {
+		{ AF_INET, 4, 8080, 0, -1, 13 },
+	};
+	static const struct be_attrs last[] = {
+		{ AF_INET, 4, 9090, -1, -1, 14 },
+	};
+	struct ksvc_net *ns = ksvc_net_get(&init_net);
+	struct netlink_ext_ack extack;
+	bool hooked = ns->hooked;
+	int ret;
+
+	ret = send(test, KSVC_CMD_SVC_NEW, NAME, NULL, 0, -1, &extack);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_TRUE(test, ns->hooked);
+	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_SVC_NEW, NAME, NULL, 0, -1,
+				   &extack), -EEXIST);
+	KUNIT_EXPECT_NOT_NULL(test, extack._msg);
+
+	/* CONTINUE with nothing staged. */
+	ret = send(test, KSVC_CMD_BE_REPLACE, NAME, last, 1,
+		   KSVC_REQ_F_CONTINUE, &extack);
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, extack._msg);
+
+	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_BE_REPLACE, NAME, part1, 2,
+				   KSVC_REQ_F_MORE, &extack), 0);
+	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_BE_REPLACE, NAME, part2, 1,
+				   KSVC_REQ_F_MORE | KSVC_REQ_F_CONTINUE,
+				   &extack), 0);
+	KUNIT_EXPECT_EQ(test, set_count(ns, NAME), 0U);
+
+	/* A last part repeating a staged backend: refused, stage kept. */
+	ret = send(test, KSVC_CMD_BE_REPLACE, NAME, part1, 1,
+		   KSVC_REQ_F_CONTINUE, &extack);
+	KUNIT_EXPECT_EQ(test, ret, -EEXIST);
+	KUNIT_EXPECT_NOT_NULL(test, extack._msg);
+	KUNIT_EXPECT_EQ(test, set_count(ns, NAME), 0U);
+
+	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_BE_REPLACE, NAME, last, 1,
+				   KSVC_REQ_F_CONTINUE, &extack), 0);
+	KUNIT_EXPECT_EQ(test, set_count(ns, NAME), 4U);
+
+	/* The stage went with the swap. */
+	ret = send(test, KSVC_CMD_BE_REPLACE, NAME, last, 1,
+		   KSVC_REQ_F_CONTINUE, &extack);
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+
+	/* A first part discards an unfinished stage. */
+	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_BE_REPLACE, NAME, part1, 2,
+				   KSVC_REQ_F_MORE, &extack), 0);
+	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_BE_REPLACE, NAME, last, 1, 0,
+				   &extack), 0);
+	KUNIT_EXPECT_EQ(test, set_count(ns, NAME), 1U);
+
+	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_BE_ADD, NAME, last, 1, -1,
+				   &extack), -EEXIST);
+	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_BE_ADD, NAME, part2, 1, -1,
+				   &extack), 0);
+	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_BE_DEL, NAME, part1, 1, -1,
+				   &extack), -ENOENT);
+	KUNIT_EXPECT_NOT_NULL(test, extack._msg);
+	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_BE_DEL, NAME, last, 1, -1,
+				   &extack), 0);
+	KUNIT_EXPECT_EQ(test, set_count(ns, NAME), 1U);
+
+	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_SVC_DEL, NAME, NULL, 0, -1,
+				   &extack), 0);
+	KUNIT_EXPECT_EQ(test, set_count(ns, NAME), U32_MAX);
+	KUNIT_EXPECT_EQ(test, ns->hooked, hooked);
+}
+
+static struct kunit_case netlink_test_cases[] = {
+	KUNIT_CASE_PARAM(netlink_test_rejects, bad_gen_params),
+	KUNIT_CASE(netlink_test_staged_replace),
+	{}
+};
+
+static struct kunit_suite netlink_test_suite = {
+	.name = "kservice_netlink",
+	.test_cases = netlink_test_cases,
+};
+
+kunit_test_suite(netlink_test_suite);

@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: the service tables. Each case starts from an empty table with its
+ * own mutex and leaves it flushed.
+ */
+
+#include <kunit/test.h>
+#include <linux/inet.h>
+#include <linux/slab.h>
+#include <net/netlink.h>
+
+#include "kservice.h"
+#include "sched.h"
+#include "table.h"
+
+struct table_fixture {
+	struct mutex lock;		/* the table's writers' lock */
+	struct ksvc_table tab;
+};
+
+static int table_test_init(struct kunit *test)
+{
+	struct table_fixture *f;
+	int ret;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	mutex_init(&f->lock);
+	ret = ksvc_table_init(&f->tab, &f->lock);
+	if (ret)
+		return ret;
+	test->priv = f;
+	return 0;
+}
+
+static void table_test_exit(struct kunit *test)
+{
+	struct table_fixture *f = test->priv;
+
+	mutex_lock(&f->lock);
+	ksvc_table_destroy(&f->tab);
+	mutex_unlock(&f->lock);
+	mutex_destroy(&f->lock);
+}
+
+static union nf_inet_addr addr4(const char *s)
+{
+	union nf_inet_addr a = {};
+
+	in4_pton(s, -1, (u8 *)&a.ip, -1, NULL);
+	return a;
+}
+
+static union nf_inet_addr addr6(const char *s)
+{
+	union nf_inet_addr a = {};
+
+	in6_pton(s, -1, (u8 *)&a.in6, -1, NULL);
+	return a;
+}
+
+static struct ksvc_fe_key fe_key(u8 family, const union nf_inet_addr *addr,
+				 u8 proto, u16 port)
+{
+	struct ksvc_fe_key key = {};
+
+	key.addr = *addr;
+	key.family = family;
+	key.proto = proto;
+	key.port = htons(port);
+	return key;
+}
+
+/* The service an IP frontend leads to, looked up as the packet path does. */
+static struct ksvc_service *fe_svc(struct table_fixture *f, u8 family,
+				   const union nf_inet_addr *addr, u8 proto,
+				   u16 port)
+{
+	struct ksvc_fe_key key = fe_key(family, addr, proto, port);
+	struct ksvc_service *svc = NULL;
+	struct ksvc_fe *fe;
+
+	rcu_read_lock();
+	fe = ksvc_fe_lookup(&f->tab, &key);
+	if (fe)
+		svc = fe->svc;
+	rcu_read_unlock();
+	return svc;
+}
+
+static struct ksvc_service *np_svc(struct table_fixture *f, u8 family,
+				   u8 proto, u16 port)
+{
+	struct ksvc_service *svc = NULL;
+	struct ksvc_fe *fe;
+
+	rcu_read_lock();
+	fe = ksvc_np_lookup(&f->tab, family, proto, htons(port));
+	if (fe)
+		svc = fe->svc;
+	rcu_read_unlock();
+	return svc;
+}
+
+static int add(struct table_fixture *f, struct ksvc_svc_spec *spec)
+{
+	int ret;
+
+	mutex_lock(&f->lock);
+	ret = ksvc_service_add(&f->tab, spec, NULL);
+	mutex_unlock(&f->lock);
+	return ret;
+}
+
+static struct ksvc_service *find(struct table_fixture *f, const char *name)
+{
+	struct ksvc_service *svc;
+
+	mutex_lock(&f->lock);
+	svc = ksvc_service_find(&f->tab, name);
+	mutex_unlock(&f->lock);
+	return svc;
+}
+
+/* A TCP service at port 80 with one IPv4 and one IPv6 cluster IP. */
+static void web_spec(struct ksvc_svc_spec *spec, struct ksvc_fe_spec *fes,
+		     const char *name, const char *ip4, const char *ip6)
+{
+	memset(spec, 0, sizeof(*spec));
+	memset(fes, 0, 2 * sizeof(*fes));
+	fes[0].addr = addr4(ip4);
+	fes[0].family = AF_INET;
+	fes[0].kind = KSVC_FE_CLUSTER_IP;
+	fes[1].addr = addr6(ip6);
+	fes[1].family = AF_INET6;
+	fes[1].kind = KSVC_FE_CLUSTER_IP;
+	spec->name = name;
+	spec->proto = IPPROTO_TCP;
+	spec->port = 80;
+	spec->fes = fes;
+	spec->fe_count = 2;
+	spec->has = KSVC_SPEC_FRONTENDS;
+}
+
+static void be_spec(struct ksvc_be_spec *be, u8 family, const char *addr,
+		    u16 port, u32 weight)
+{
+	memset(be, 0, sizeof(*be));
+	be->addr = family == AF_INET ? addr4(addr) : addr6(addr);
+	be->family = family;
+	be->port = port;
+	be->weight = weight;
+}
+
+/* Empty table -> one service found by name, by both IPs and by node port. */
+static void table_test_insert_lookup(struct kunit *test)
+{
+	struct table_fixture *f = test->priv;
+	union nf_inet_addr ip4 = addr4("10.96.0.10");
+	union nf_inet_addr ip6 = addr6("fd00:96::10");
+	struct ksvc_fe_spec fes[2];
+	struct ksvc_svc_spec spec;
+	struct ksvc_service *svc;
+
+	web_spec(&spec, fes, "default/web:http", "10.96.0.10", "fd00:96::10");
+	spec.node_port = 30080;
+	spec.has |= KSVC_SPEC_NODE_PORT;
+	KUNIT_ASSERT_EQ(test, add(f, &spec), 0);
+
+	svc = find(f, "default/web:http");
+	KUNIT_ASSERT_NOT_NULL(test, svc);
+	KUNIT_EXPECT_EQ(test, f->tab.count, 1U);
+	KUNIT_EXPECT_PTR_EQ(test, fe_svc(f, AF_INET, &ip4, IPPROTO_TCP, 80), svc);
+	KUNIT_EXPECT_PTR_EQ(test, fe_svc(f, AF_INET6, &ip6, IPPROTO_TCP, 80), svc);
+	KUNIT_EXPECT_PTR_EQ(test, np_svc(f, AF_INET, IPPROTO_TCP, 30080), svc);
+	KUNIT_EXPECT_PTR_EQ(test, np_svc(f, AF_INET6, IPPROTO_TCP, 30080), svc);
+	/* Other protocol, port or family: nothing. */
+	KUNIT_EXPECT_NULL(test, fe_svc(f, AF_INET, &ip4, IPPROTO_UDP, 80));
+	KUNIT_EXPECT_NULL(test, fe_svc(f, AF_INET, &ip4, IPPROTO_TCP, 81));
+	KUNIT_EXPECT_NULL(test, fe_svc(f, AF_INET6, &ip4, IPPROTO_TCP, 80));
+	KUNIT_EXPECT_NULL(test, np_svc(f, AF_INET, IPPROTO_UDP, 30080));
+	KUNIT_EXPECT_NULL(test, find(f, "default/web"));
+}
+
+/* A taken name, IP frontend or node port -> -EEXIST, table unchanged. */
+static void table_test_duplicate_frontend(struct kunit *test)
+{
+	struct table_fixture *f = test->priv;
+	union nf_inet_addr ip4 = addr4("10.96.0.10");
+	struct ksvc_fe_spec fes[2];
+	struct ksvc_svc_spec spec;
+	struct ksvc_service *svc;
+	u32 gen;
+
+	web_spec(&spec, fes, "default/a", "10.96.0.10", "fd00:96::10");
+	spec.node_port = 30080;
+	spec.has |= KSVC_SPEC_NODE_PORT;
+	KUNIT_ASSERT_EQ(test, add(f, &spec), 0);
+	svc = find(f, "default/a");
+	gen = f->tab.gen;
+
+	/* Same name, nothing else in common. */
+	web_spec(&spec, fes, "default/a", "10.96.0.11", "fd00:96::11");
+	KUNIT_EXPECT_EQ(test, add(f, &spec), -EEXIST);
+	/* Same IPv6 cluster IP, at the same protocol and port. */
+	web_spec(&spec, fes, "default/b", "10.96.0.11", "fd00:96::10");
+	KUNIT_EXPECT_EQ(test, add(f, &spec), -EEXIST);
+	/* Same node port. */
+	web_spec(&spec, fes, "default/b", "10.96.0.11", "fd00:96::11");
+	spec.node_port = 30080;
+	spec.has |= KSVC_SPEC_NODE_PORT;
+	KUNIT_EXPECT_EQ(test, add(f, &spec), -EEXIST);
+	/* The same address twice in one list. */
+	web_spec(&spec, fes, "default/b", "10.96.0.12", "fd00:96::12");
+	fes[1] = fes[0];
+	KUNIT_EXPECT_EQ(test, add(f, &spec), -EEXIST);
+
+	KUNIT_EXPECT_EQ(test, f->tab.count, 1U);
+	KUNIT_EXPECT_EQ(test, f->tab.gen, gen);
+	KUNIT_EXPECT_NULL(test, find(f, "default/b"));
+	KUNIT_EXPECT_PTR_EQ(test, fe_svc(f, AF_INET, &ip4, IPPROTO_TCP, 80), svc);
+	KUNIT_EXPECT_PTR_EQ(test, np_svc(f, AF_INET, IPPROTO_TCP, 30080), svc);
+
+	/* Same address at another protocol is another frontend. */
+	web_spec(&spec, fes, "default/c", "10.96.0.10", "fd00:96::10");
+	spec.proto = IPPROTO_UDP;
+	KUNIT_EXPECT_EQ(test, add(f, &spec), 0);
+}
+
+/* One service -> deleted: no name, no frontend, no node port left. */
+static void table_test_delete(struct kunit *test)
+{
+	struct table_fixture *f = test->priv;
+	union nf_inet_addr ip4 = addr4("10.96.0.10");
+	struct ksvc_fe_spec fes[2];
+	struct ksvc_svc_spec spec;
+	struct ksvc_service *svc;
+
+	web_spec(&spec, fes, "default/web", "10.96.0.10", "fd00:96::10");
+	spec.node_port = 30080;
+	spec.has |= KSVC_SPEC_NODE_PORT;
+	KUNIT_ASSERT_EQ(test, add(f, &spec), 0);
+	svc = find(f, "default/web");
+	KUNIT_ASSERT_NOT_NULL(test, svc);
+
+	mutex_lock(&f->lock);
+	ksvc_service_del(&f->tab, svc);
+	mutex_unlock(&f->lock);
+
+	KUNIT_EXPECT_EQ(test, f->tab.count, 0U);
+	KUNIT_EXPECT_TRUE(test, list_empty(&f->tab.services));
+	KUNIT_EXPECT_NULL(test, find(f, "default/web"));
+	KUNIT_EXPECT_NULL(test, fe_svc(f, AF_INET, &ip4, IPPROTO_TCP, 80));
+	KUNIT_EXPECT_NULL(test, np_svc(f, AF_INET, IPPROTO_TCP, 30080));
+	/* The name and the frontends are free again. */
+	KUNIT_EXPECT_EQ(test, add(f, &spec), 0);
+}
+
+/* Port 80 -> 8080 and a new frontend list: old keys gone, new ones found. */
+static void table_test_set_moves_frontends(struct kunit *test)
+{
+	struct table_fixture *f = test->priv;
+	union nf_inet_addr ip4 = addr4("10.96.0.10");
+	union nf_inet_addr ext = addr4("198.51.100.7");
+	struct ksvc_fe_spec fes[2], nfes[1];
+	struct ksvc_svc_spec spec, set;
+	struct ksvc_service *svc;
+	int ret;
+
+	web_spec(&spec, fes, "default/web", "10.96.0.10", "fd00:96::10");
+	spec.node_port = 30080;
+	spec.has |= KSVC_SPEC_NODE_PORT;
+	KUNIT_ASSERT_EQ(test, add(f, &spec), 0);
+	svc = find(f, "default/web");
+
+	memset(&set, 0, sizeof(set));
+	set.port = 8080;
+	set.node_port = 0;
+	set.has = KSVC_SPEC_PORT | KSVC_SPEC_NODE_PORT;
+	mutex_lock(&f->lock);
+	ret = ksvc_service_set(&f->tab, svc, &set, NULL);
+	mutex_unlock(&f->lock);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_NULL(test, fe_svc(f, AF_INET, &ip4, IPPROTO_TCP, 80));
+	KUNIT_EXPECT_PTR_EQ(test, fe_svc(f, AF_INET, &ip4, IPPROTO_TCP, 8080), svc);
+	KUNIT_EXPECT_NULL(test, np_svc(f, AF_INET, IPPROTO_TCP, 30080));
+	KUNIT_EXPECT_EQ(test, svc->fe_count, 2U);
+
+	memset(nfes, 0, sizeof(nfes));
+	nfes[0].addr = ext;
+	nfes[0].family = AF_INET;
+	nfes[0].kind = KSVC_FE_EXTERNAL_IP;
+	set.fes = nfes;
+	set.fe_count = 1;
+	set.has = KSVC_SPEC_FRONTENDS;
+	mutex_lock(&f->lock);
+	ret = ksvc_service_set(&f->tab, svc, &set, NULL);
+	mutex_unlock(&f->lock);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_NULL(test, fe_svc(f, AF_INET, &ip4, IPPROTO_TCP, 8080));
+	KUNIT_EXPECT_PTR_EQ(test, fe_svc(f, AF_INET, &ext, IPPROTO_TCP, 8080), svc);
+	KUNIT_EXPECT_EQ(test, svc->fe_count, 1U);
+}
+
+/* A set -> replaced: the new one is published, counters of kept backends stay. */
+static void table_test_replace_backends(struct kunit *test)
+{
+	struct table_fixture *f = test->priv;
+	struct ksvc_be_spec bes[3];
+	struct ksvc_fe_spec fes[2];
+	struct ksvc_svc_spec spec;
+	struct ksvc_service *svc;
+	struct ksvc_beset *set;
+	struct ksvc_stats *kept;
+	int ret, i;
+
+	web_spec(&spec, fes, "default/web", "10.96.0.10", "fd00:96::10");
+	be_spec(&bes[0], AF_INET, "10.244.1.11", 8080, 1);
+	be_spec(&bes[1], AF_INET, "10.244.1.12", 8080, 1);
+	spec.bes = bes;
+	spec.be_count = 2;
+	spec.has |= KSVC_SPEC_BACKENDS;
+	KUNIT_ASSERT_EQ(test, add(f, &spec), 0);
+	svc = find(f, "default/web");
+
+	mutex_lock(&f->lock);
+	set = ksvc_service_backends(&f->tab, svc);
+	KUNIT_EXPECT_EQ(test, set->count, 2U);
+	kept = set->be[1].stats;
+
+	/* Keep .12, drop .11, add an IPv6 backend. */
+	be_spec(&bes[0], AF_INET6, "fd00:244:1::13", 8080, 2);
+	ret = ksvc_backends_replace(&f->tab, svc, bes, 2, NULL);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	set = ksvc_service_backends(&f->tab, svc);
+	KUNIT_EXPECT_EQ(test, set->count, 2U);
+	i = ksvc_beset_find(set, AF_INET, &bes[1].addr, htons(8080));
+	KUNIT_EXPECT_GE(test, i, 0);
+	if (i >= 0)
+		KUNIT_EXPECT_PTR_EQ(test, set->be[i].stats, kept);
+	KUNIT_EXPECT_EQ(test, set->pool[0].total, 1U);
+	KUNIT_EXPECT_EQ(test, set->pool[1].total, 2U);
+
+	/* A duplicate (address, port) is refused and changes nothing. */
+	bes[2] = bes[1];
+	ret = ksvc_backends_replace(&f->tab, svc, bes, 3, NULL);
+	KUNIT_EXPECT_EQ(test, ret, -EEXIST);
+	KUNIT_EXPECT_PTR_EQ(test, ksvc_service_backends(&f->tab, svc), set);
+
+	/* One backend added, then removed again; a missing one is -ENOENT. */
+	be_spec(&bes[2], AF_INET, "10.244.1.14", 8080, 1);
+	KUNIT_EXPECT_EQ(test, ksvc_backend_add(&f->tab, svc, &bes[2], NULL), 0);
+	KUNIT_EXPECT_EQ(test, ksvc_backend_add(&f->tab, svc, &bes[2], NULL),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, ksvc_service_backends(&f->tab, svc)->count, 3U);
+	KUNIT_EXPECT_EQ(test, ksvc_backend_del(&f->tab, svc, &bes[2], NULL), 0);
+	KUNIT_EXPECT_EQ(test, ksvc_backend_del(&f->tab, svc, &bes[2], NULL),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, ksvc_service_backends(&f->tab, svc)->count, 2U);
+
+	/* An empty set is a set: new connections get refused. */
+	KUNIT_EXPECT_EQ(test, ksvc_backends_replace(&f->tab, svc, NULL, 0, NULL),
+			0);
+	set = ksvc_service_backends(&f->tab, svc);
+	KUNIT_EXPECT_EQ(test, set->count, 0U);
+	KUNIT_EXPECT_NULL(test, ksvc_sched_pick(KSVC_SCHED_RANDOM, set, AF_INET,
+						&svc->rr[0]));
+	mutex_unlock(&f->lock);
+}
+
+/*
+ * A reader's set -> replaced under it: the reader's set is another object,
+ * untouched, until a grace period ends. The check only runs when no grace
+ * period completed meanwhile, which the freeing would need.
+ */
+static void table_test_swap_keeps_old_set(struct kunit *test)
+{
+	struct table_fixture *f = test->priv;
+	struct ksvc_be_spec bes[2];
+	struct ksvc_fe_spec fes[2];
+	struct ksvc_backend snap[2];
+	struct ksvc_svc_spec spec;
+	struct ksvc_beset *old, *cur;
+	struct ksvc_service *svc;
+	unsigned long cookie;
+	int ret;
+
+	web_spec(&spec, fes, "default/web", "10.96.0.10", "fd00:96::10");
+	be_spec(&bes[0], AF_INET, "10.244.1.11", 8080, 1);
+	be_spec(&bes[1], AF_INET, "10.244.1.12", 8080, 3);
+	spec.bes = bes;
+	spec.be_count = 2;
+	spec.has |= KSVC_SPEC_BACKENDS;
+	KUNIT_ASSERT_EQ(test, add(f, &spec), 0);
+	svc = find(f, "default/web");
+
+	rcu_read_lock();
+	old = rcu_dereference(svc->set);
+	memcpy(snap, old->be, sizeof(snap));
+	rcu_read_unlock();
+
+	cookie = get_state_synchronize_rcu();
+	be_spec(&bes[0], AF_INET, "10.244.1.13", 9090, 7);
+	mutex_lock(&f->lock);
+	ret = ksvc_backends_replace(&f->tab, svc, bes, 1, NULL);
+	cur = ksvc_service_backends(&f->tab, svc);
+	mutex_unlock(&f->lock);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_PTR_NE(test, cur, old);
+	KUNIT_EXPECT_EQ(test, cur->count, 1U);
+	if (poll_state_synchronize_rcu(cookie))
+		kunit_skip(test, "a grace period ended during the swap");
+	KUNIT_EXPECT_EQ(test, old->count, 2U);
+	KUNIT_EXPECT_EQ(test, memcmp(old->be, snap, sizeof(snap)), 0);
+	KUNIT_EXPECT_EQ(test, old->pool[0].total, 4U);
+}
+
+/* Empty table -> 8192 services: every frontend and node port still found. */
+static void table_test_growth(struct kunit *test)
+{
+	const unsigned int n = 8192;
+	struct table_fixture *f = test->priv;
+	struct ksvc_fe_spec fes[2];
+	struct ksvc_svc_spec spec;
+	union nf_inet_addr ip;
+	char name[32], a4[16], a6[40];
+	unsigned int i, found = 0, np_found = 0;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "ns/svc-%u", i);
+		snprintf(a4, sizeof(a4), "10.96.%u.%u", i / 256, i % 256);
+		snprintf(a6, sizeof(a6), "fd00:96::%x", i);
+		web_spec(&spec, fes, name, a4, a6);
+		spec.node_port = 30000 + (i % 2000);
+		spec.proto = i < 2000 ? IPPROTO_TCP : IPPROTO_UDP;
+		spec.has |= i < 4000 ? KSVC_SPEC_NODE_PORT : 0;
+		KUNIT_ASSERT_EQ(test, add(f, &spec), 0);
+	}
+	KUNIT_EXPECT_EQ(test, f->tab.count, n);
+	for (i = 0; i < n; i++) {
+		struct ksvc_service *svc;
+		u8 proto = i < 2000 ? IPPROTO_TCP : IPPROTO_UDP;
+
+		snprintf(name, sizeof(name), "ns/svc-%u", i);
+		svc = find(f, name);
+		snprintf(a4, sizeof(a4), "10.96.%u.%u", i / 256, i % 256);
+		ip = addr4(a4);
+		if (svc && fe_svc(f, AF_INET, &ip, proto, 80) == svc)
+			found++;
+		if (i < 4000 && svc && np_svc(f, AF_INET6, proto, 30000 + (i % 2000)) == svc)
+			np_found++;
+	}
+	KUNIT_EXPECT_EQ(test, found, n);
+	KUNIT_EXPECT_EQ(test, np_found, 4000U);
+	ip = addr4("10.96.200.200");
+	KUNIT_EXPECT_NULL(test, fe_svc(f, AF_INET, &ip, IPPROTO_TCP, 80));
+}
+
+/* Limits: max_services reached -> -ENOSPC. */
+static void table_test_max_services(struct kunit *test)
+{
+	struct table_fixture *f = test->priv;
+	unsigned int saved = ksvc_max_services;
+	struct ksvc_fe_spec fes[2];
+	struct ksvc_svc_spec spec;
+
+	ksvc_max_services = 1;
+	web_spec(&spec, fes, "default/a", "10.96.0.10", "fd00:96::10");
+	KUNIT_EXPECT_EQ(test, add(f, &spec), 0);
+	web_spec(&spec, fes, "default/b", "10.96.0.11", "fd00:96::11");
+	KUNIT_EXPECT_EQ(test, add(f, &spec), -ENOSPC);
+	ksvc_max_services = saved;
+	KUNIT_EXPECT_EQ(test, add(f, &spec), 0);
+}
+
+static struct kunit_case table_test_cases[] = {
+	KUNIT_CASE(table_test_insert_lookup),
+	KUNIT_CASE(table_test_duplicate_frontend),
+	KUNIT_CASE(table_test_delete),
+	KUNIT_CASE(table_test_set_moves_frontends),
+	KUNIT_CASE(table_test_replace_backends),
+	KUNIT_CASE(table_test_swap_keeps_old_set),
+	KUNIT_CASE(table_test_growth),
+	KUNIT_CASE(table_test_max_services),
+	{}
+};
+
+static struct kunit_suite table_test_suite = {
+	.name = "kservice_table",
+	.init = table_test_init,
+	.exit = table_test_exit,
+	.test_cases = table_test_cases,
+};
+
+kunit_test_suite(table_test_suite);
