@@ -11,7 +11,7 @@ pkgs="
 	linux-headers-$kver linux-source-6.1 flex bison bc ccache python3
 	libnl-3-dev libnl-genl-3-dev libcjson-dev libcmocka-dev
 	qemu-system-x86 busybox-static kmod iproute2 cpio xz-utils
-	socat curl conntrack dkms sparse
+	curl conntrack procps dkms sparse
 "
 
 missing=

@@ -1,0 +1,672 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# End-to-end scenarios of kservice, run as root inside the test VM (vm.sh),
+# with kservice.ko loaded from $KSVC_KO. Every namespace is made here and
+# removed on exit; no traffic leaves them.
+#
+# The node runs kservice: its tables are per network namespace and its hooks
+# are registered only where services exist, so pods see none. Each pod hangs
+# off the node on its own veth pair, point to point: the pod holds one /32
+# (/128), the node side of every pair holds the gateway address, and the node
+# routes each pod address to its veth (as the ptp CNI plugin does). The
+# external client reaches the service ranges through the node.
+#
+# ┌──────────────────────┐ ┌──────────────────────┐ ┌──────────────────────┐ ┌──────────────────────┐
+# │ $pod1 (backend)      │ │ $pod2 (backend)      │ │ $pod3 (backend)      │ │ $pod4 (client)       │
+# │ eth0 10.244.1.11/32  │ │ eth0 10.244.1.12/32  │ │ eth0 10.244.1.13/32  │ │ eth0 10.244.1.14/32  │
+# │  fd00:244:1::11/128  │ │  fd00:244:1::12/128  │ │  fd00:244:1::13/128  │ │  fd00:244:1::14/128  │
+# │ ksprobe tcp/udp/sctp │ │ ksprobe tcp/udp/sctp │ │ ksprobe tcp/udp/sctp │ │                      │
+# │  :8080 "pod1"        │ │  :8080 "pod2"        │ │  :8080 "pod3"        │ │                      │
+# └──────────┬───────────┘ └──────────┬───────────┘ └──────────┬───────────┘ └──────────┬───────────┘
+#            │ veth                   │ veth                   │ veth                   │ veth
+# ┌──────────┴────────────────────────┴────────────────────────┴────────────────────────┴───────────┐
+# │ $node: kservice, forwarding on                                                                  │
+# │  pod1..pod4: 10.244.1.1/32 fd00:244:1::1/128 (the pods' gateway), route to each pod's address    │
+# │  kube-svc0 (dummy): routes 10.96.0.0/16, fd00:96::/112 (the service range)                      │
+# │  ext: 192.168.50.1/24 fd00:50::1/64                                                             │
+# └──────────────────────────────────────────────┬──────────────────────────────────────────────────┘
+#                                                │ veth
+# ┌──────────────────────────────────────────────┴──────────────────────────────────────────────────┐
+# │ $ext (external client): eth0 192.168.50.2/24 fd00:50::2/64; routes 10.96.0.0/16, 10.244.0.0/16, │
+# │  198.51.100.0/24 (external IPs), 203.0.113.0/24 (LB IPs), fd00:96::/112, fd00:244::/32 via node  │
+# └─────────────────────────────────────────────────────────────────────────────────────────────────┘
+#
+# Each scenario runs in its own subshell with `set -e`; a failed assertion
+# ends that scenario, and the run goes on to report "N passed, N failed".
+# `netns.sh NAME...` runs only the named scenarios (after the setup).
+
+set -eE
+shopt -s extglob
+exec 3>&1
+export LANG=C
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+ksctl=${KSCTL:-$repo/daemon/ksctl/ksctl}
+ksprobe=$here/ksprobe
+: "${KSVC_KO:?netns.sh runs in the test VM: tests/e2e/vm.sh --ko kservice.ko --script tests/e2e/netns.sh}"
+[[ -x $ksctl ]] || { echo "netns.sh: $ksctl is missing: build it first (make tools)"; exit 1; }
+[[ -x $ksprobe ]] || { echo "netns.sh: $ksprobe is missing: make -C tests/e2e ksprobe"; exit 1; }
+
+only="$*"
+run=$$
+node=ks-node-$run
+ext=ks-ext-$run
+pods=("" ks-pod1-$run ks-pod2-$run ks-pod3-$run ks-pod4-$run)
+tmp=$(mktemp -d)
+
+pretty() {
+	local who=$1 what=$2
+	what=${what//$ksctl/ksctl}
+	what=${what//$ksprobe/ksprobe}
+	((${#what} < 200)) || what="${what:0:160} ... (${#what} characters)"
+	echo -e "\x1b[32m\x1b[1m[+] ${who:+$who: }${what}\x1b[0m" >&3
+}
+pp() { pretty "" "$*"; "$@"; }
+# Runs a command in a namespace (iproute2 itself with -n: one exec less,
+# which counts under emulation).
+in_ns() {
+	local ns=$1 who=$2
+	shift 2
+	pretty "$who" "$*"
+	if [[ $1 == ip ]]; then
+		ip -n "$ns" "${@:2}"
+	else
+		ip netns exec "$ns" "$@"
+	fi
+}
+n0() { in_ns $node node "$@"; }
+pod1() { in_ns ${pods[1]} pod1 "$@"; }
+pod2() { in_ns ${pods[2]} pod2 "$@"; }
+pod3() { in_ns ${pods[3]} pod3 "$@"; }
+pod4() { in_ns ${pods[4]} pod4 "$@"; }
+ext() { in_ns $ext ext "$@"; }
+ks() { pretty node "ksctl $*"; ip netns exec $node "$ksctl" "$@"; }
+# ksprobe in a namespace; what it printed goes to the log too, counted.
+probe() {
+	local who=$1 out rc=0
+	shift
+	out=$($who "$ksprobe" "$@") || rc=$?
+	[[ -z $out ]] || { printf '%s\n' "$out" | sort | uniq -c | sed 's/^ */    /' >&3; printf '%s\n' "$out"; }
+	return $rc
+}
+
+# Starts "CMD..." in namespace NS in the background, output to FILE; sets
+# $bgpid to the process itself (not a subshell), so it can be signalled.
+bg_in() {
+	local ns=$1 who=$2 out=$3
+	shift 3
+	pretty "$who" "$* &"
+	ip netns exec "$ns" "$@" >"$out" 2>&1 &
+	bgpid=$!
+}
+
+# Polls (never sleeps for a fixed time) until FILE has a line matching
+# PATTERN, for at most 10 seconds.
+wait_for_line() {
+	local file=$1 pattern=$2 i
+	for ((i = 0; i < 200; i++)); do
+		grep -qE "$pattern" "$file" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "no line matching '$pattern' in $file after 10 s:" >&2
+	cat "$file" >&2
+	return 1
+}
+
+# Number of lines of stdin matching the extended regex $1.
+count() {
+	local n=0 line
+	while IFS= read -r line; do
+		[[ $line =~ $1 ]] && n=$((n + 1))
+	done
+	echo $n
+}
+
+# Distinct backends (first word) among the answers on stdin.
+backends_seen() { awk '{ print $1 }' | sort -u | tr '\n' ' ' | sed 's/ $//'; }
+
+usec() { echo "${EPOCHREALTIME/./}"; }
+
+cleanup() {
+	set +eE
+	trap - ERR
+	exec 2>/dev/null
+	for ns in ${pods[@]:1} $ext $node; do
+		ip netns pids $ns | xargs -r kill
+	done
+	wait
+	for ns in ${pods[@]:1} $ext $node; do
+		ip netns del $ns
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+# Says where a failure outside the scenarios (the setup) stopped the run.
+trap 'echo -e "\x1b[31m\x1b[1m[!] failed at line $LINENO: $BASH_COMMAND\x1b[0m" >&3' ERR
+
+# ---- scenarios ----------------------------------------------------------------
+
+passed=0
+failed=0
+failures=()
+scenario() {
+	local name=$1 rc
+	if [[ -n $only && " $only " != *" $name "* ]]; then
+		return 0
+	fi
+	echo -e "\x1b[34m\x1b[1m=== $name\x1b[0m" >&3
+	local t0=$(usec)
+	set +e
+	(
+		set -eE
+		trap 'echo -e "\x1b[31m\x1b[1m[!] $name: failed at line $LINENO: $BASH_COMMAND\x1b[0m" >&3' ERR
+		"test_$name"
+	)
+	rc=$?
+	set -e
+	local took=$((($(usec) - t0) / 100000))
+	took="$((took / 10)).$((took % 10)) s"
+	if ((rc == 0)); then
+		passed=$((passed + 1))
+		echo -e "\x1b[34m\x1b[1m=== $name: ok ($took)\x1b[0m" >&3
+	else
+		failed=$((failed + 1))
+		failures+=("$name")
+		echo -e "\x1b[31m\x1b[1m=== $name: FAILED ($took)\x1b[0m" >&3
+	fi
+}
+
+# A ksctl command that must fail: a non-zero status, exactly one line on
+# stderr, nothing on stdout, and the kernel's state as it was in $state
+# (what ks_state printed before).
+ks_state() { ip netns exec $node "$ksctl" dump; ip netns exec $node "$ksctl" config show; }
+ks_fails() {
+	local rc=0
+	pretty node "ksctl $* (must fail)"
+	ip netns exec $node "$ksctl" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	cat "$tmp/err" >&3
+	((rc != 0))
+	[[ ! -s $tmp/out ]]
+	(($(wc -l <"$tmp/err") == 1))
+	[[ $(ks_state) == "$state" ]]
+}
+
+# `ksctl dump` is tab-separated, a "service" line per service followed by a
+# "backend" line per backend: backend NAME ADDR PORT WEIGHT FLAGS CONNS
+# PACKETS BYTES (see daemon/ksctl/dump.c).
+dump_backend_count() {
+	ip netns exec $node "$ksctl" dump | awk -F'\t' -v svc="$1" '
+		$1 == "backend" && $2 == svc { n++ }
+		END { print n + 0 }'
+}
+
+# Field $2 (1-based) of the "service" line of service $1: 11 conns,
+# 12 packets, 13 bytes, 14 rejects.
+service_field() {
+	ip netns exec $node "$ksctl" dump | awk -F'\t' -v svc="$1" -v f="$2" '
+		$1 == "service" && $2 == svc { print $f }'
+}
+
+# Connections and packets of backend $2 (ADDR) port $3 of service $1.
+backend_stats() {
+	ip netns exec $node "$ksctl" dump | awk -F'\t' -v svc="$1" -v addr="$2" -v port="$3" '
+		$1 == "backend" && $2 == svc && $3 == addr && $4 == port { print $7, $8 }'
+}
+
+# The value of KEY in `ksctl config show` ("key: value" lines).
+config_value() {
+	ip netns exec $node "$ksctl" config show | awk -F': *' -v k="$1" '$1 == k { print $2 }'
+}
+
+# ---- 0. Without the module ----------------------------------------------------
+
+test_ksctl_without_module() {
+	# vm.sh loaded it; take it out, check the tools say so, put it back.
+	pp rmmod kservice
+	[[ ! -e /sys/module/kservice ]]
+	local cmd rc
+	for cmd in "service list" "dump" "config show" "service add default/x proto tcp port 80"; do
+		pretty "" "ksctl $cmd (must fail: no module)"
+		rc=0
+		"$ksctl" $cmd >"$tmp/out" 2>"$tmp/err" || rc=$?
+		cat "$tmp/err" >&3
+		((rc != 0))
+		[[ ! -s $tmp/out ]]
+		(($(wc -l <"$tmp/err") == 1))
+	done
+	# The family's alias must not have loaded anything behind our back.
+	[[ ! -e /sys/module/kservice ]]
+	pp insmod "$KSVC_KO"
+	[[ -e /sys/module/kservice ]]
+}
+
+# ---- setup --------------------------------------------------------------------
+
+setup_topology() {
+	local i ns
+	for ns in $node $ext ${pods[@]:1}; do
+		pp ip netns add $ns
+		ip -n $ns link set lo up
+	done
+	n0 sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	n0 ip link add kube-svc0 type dummy
+	n0 ip link set kube-svc0 up
+	n0 ip route add 10.96.0.0/16 dev kube-svc0
+	n0 ip -6 route add fd00:96::/112 dev kube-svc0
+
+	for i in 1 2 3 4; do
+		pp ip link add pod$i netns $node type veth peer name eth0 netns ${pods[i]}
+		n0 ip addr add 10.244.1.1/32 dev pod$i
+		n0 ip addr add fd00:244:1::1/128 dev pod$i nodad
+		n0 ip link set pod$i up
+		n0 ip route add 10.244.1.1$i/32 dev pod$i
+		n0 ip -6 route add fd00:244:1::1$i/128 dev pod$i
+		pod$i ip addr add 10.244.1.1$i/32 dev eth0
+		pod$i ip addr add fd00:244:1::1$i/128 dev eth0 nodad
+		pod$i ip link set eth0 up
+		pod$i ip route add 10.244.1.1/32 dev eth0
+		pod$i ip route add default via 10.244.1.1
+		pod$i ip -6 route add fd00:244:1::1/128 dev eth0
+		pod$i ip -6 route add default via fd00:244:1::1
+	done
+
+	pp ip link add ext netns $node type veth peer name eth0 netns $ext
+	n0 ip addr add 192.168.50.1/24 dev ext
+	n0 ip addr add fd00:50::1/64 dev ext nodad
+	n0 ip link set ext up
+	ext ip addr add 192.168.50.2/24 dev eth0
+	ext ip addr add fd00:50::2/64 dev eth0 nodad
+	ext ip link set eth0 up
+	for net in 10.96.0.0/16 10.244.0.0/16 198.51.100.0/24 203.0.113.0/24; do
+		ext ip route add $net via 192.168.50.1
+	done
+	ext ip -6 route add fd00:96::/112 via fd00:50::1
+	ext ip -6 route add fd00:244::/32 via fd00:50::1
+
+	for i in 1 2 3; do
+		for proto in tcp udp sctp; do
+			bg_in ${pods[i]} pod$i "$tmp/serve-$i-$proto" "$ksprobe" serve $proto 8080 pod$i
+		done
+	done
+	for i in 1 2 3; do
+		for proto in tcp udp sctp; do
+			wait_for_line "$tmp/serve-$i-$proto" '^listening'
+		done
+	done
+	# Plain routing works before kservice is involved.
+	[[ $(probe pod4 connect tcp 10.244.1.11 8080) == "pod1 10.244.1.14" ]]
+	[[ $(probe pod4 connect tcp fd00:244:1::12 8080) == "pod2 fd00:244:1::14" ]]
+	[[ $(probe ext connect tcp 10.244.1.13 8080) == "pod3 192.168.50.2" ]]
+}
+
+# The service most scenarios use: every kind of frontend, three backends.
+setup_web() {
+	ks service add default/web proto tcp port 80 cluster-ip 10.96.0.10 node-port 30080 \
+		external-ip 198.51.100.10 lb-ip 203.0.113.10
+	ks backend replace default/web 10.244.1.11:8080 10.244.1.12:8080 10.244.1.13:8080
+}
+
+# ---- 1. Hooks only where services are ----------------------------------------
+
+test_hooks_follow_services() {
+	[[ $(config_value hooked) == no ]]
+	ks service add default/tmp proto tcp port 80 cluster-ip 10.96.0.99
+	[[ $(config_value hooked) == yes ]]
+	ks service del default/tmp
+	[[ $(config_value hooked) == no ]]
+}
+
+# ---- 2. ClusterIP ---------------------------------------------------------------
+
+test_clusterip_from_pod() {
+	# 60 connections: every backend gets some, and each backend sees the
+	# client pod's own address (no masquerade for pod -> ClusterIP).
+	probe pod4 connect tcp 10.96.0.10 80 -n 60 >"$tmp/spread"
+	(($(count '^pod[123] 10\.244\.1\.14$' <"$tmp/spread") == 60))
+	[[ $(backends_seen <"$tmp/spread") == "pod1 pod2 pod3" ]]
+	# The pod's own namespace has no hooks: nothing was tracked there.
+	[[ -z $(pod4 conntrack -L 2>/dev/null) ]]
+}
+
+test_clusterip_from_node() {
+	probe n0 connect tcp 10.96.0.10 80 -n 6 >"$tmp/node"
+	(($(count '^pod[123] ' <"$tmp/node") == 6))
+}
+
+test_conntrack_shows_dnat() {
+	probe pod4 connect tcp 10.96.0.10 80 -n 3 >/dev/null
+	n0 conntrack -L -p tcp --orig-dst 10.96.0.10 --orig-port-dst 80 >"$tmp/ct" 2>/dev/null
+	cat "$tmp/ct" >&3
+	(($(count 'src=10\.244\.1\.14 dst=10\.96\.0\.10 sport=[0-9]+ dport=80 .*src=10\.244\.1\.1[123] dst=10\.244\.1\.14 sport=8080' <"$tmp/ct") >= 3))
+}
+
+test_rr_scheduler() {
+	ks service add default/rr proto tcp port 86 cluster-ip 10.96.0.86 sched rr
+	ks backend replace default/rr 10.244.1.11:8080 10.244.1.12:8080 10.244.1.13:8080
+	probe pod4 connect tcp 10.96.0.86 86 -n 9 >"$tmp/rr"
+	local i
+	for i in 1 2 3; do
+		(($(count "^pod$i " <"$tmp/rr") == 3))
+	done
+	ks service del default/rr
+}
+
+# ---- 3. NodePort, external IPs, LoadBalancer IPs --------------------------------
+
+test_nodeport_from_outside() {
+	# On each node address; the backend sees the node (masquerade), since
+	# the client is outside the cluster.
+	local addr
+	for addr in 192.168.50.1 10.244.1.1; do
+		probe ext connect tcp $addr 30080 -n 6 >"$tmp/np"
+		(($(count '^pod[123] 10\.244\.1\.1$' <"$tmp/np") == 6))
+	done
+}
+
+test_nodeport_from_node() {
+	probe n0 connect tcp 192.168.50.1 30080 -n 3 >"$tmp/np"
+	(($(count '^pod[123] ' <"$tmp/np") == 3))
+}
+
+test_external_and_lb_ip() {
+	local addr
+	for addr in 198.51.100.10 203.0.113.10; do
+		probe ext connect tcp $addr 80 -n 6 >"$tmp/ext"
+		(($(count '^pod[123] ' <"$tmp/ext") == 6))
+	done
+	# Only the service port is translated on those addresses.
+	[[ $(probe ext connect tcp 203.0.113.10 81 -t 500 || true) == @(timeout|refused) ]]
+}
+
+test_cluster_cidr_skips_masquerade() {
+	# A pod reaching a NodePort is masqueraded until the cluster CIDRs say
+	# it is inside the cluster; outside clients stay masqueraded.
+	ks service add default/web6 proto tcp port 80 cluster-ip fd00:96::10 node-port 30081
+	ks backend replace default/web6 [fd00:244:1::11]:8080 [fd00:244:1::12]:8080 [fd00:244:1::13]:8080
+	[[ $(probe pod4 connect tcp 192.168.50.1 30080) =~ ^pod[123]\ 10\.244\.1\.1$ ]]
+	[[ $(probe pod4 connect tcp fd00:50::1 30081) =~ ^pod[123]\ fd00:244:1::1$ ]]
+	ks config set cluster-cidr 10.244.0.0/16,fd00:244::/32
+	[[ $(probe pod4 connect tcp 192.168.50.1 30080) =~ ^pod[123]\ 10\.244\.1\.14$ ]]
+	[[ $(probe pod4 connect tcp fd00:50::1 30081) =~ ^pod[123]\ fd00:244:1::14$ ]]
+	[[ $(probe ext connect tcp 192.168.50.1 30080) =~ ^pod[123]\ 10\.244\.1\.1$ ]]
+	[[ $(probe ext connect tcp fd00:50::1 30081) =~ ^pod[123]\ fd00:244:1::1$ ]]
+	ks service del default/web6
+}
+
+test_masquerade_all() {
+	ks config set masquerade-all 1
+	[[ $(probe pod4 connect tcp 10.96.0.10 80) =~ ^pod[123]\ 10\.244\.1\.1$ ]]
+	ks config set masquerade-all 0
+	[[ $(probe pod4 connect tcp 10.96.0.10 80) =~ ^pod[123]\ 10\.244\.1\.14$ ]]
+}
+
+# ---- 4. Hairpin -------------------------------------------------------------------
+
+test_hairpin() {
+	# A pod reaching its own service lands on itself; the reply can only
+	# come back through the node if the node masqueraded the request.
+	ks service add default/solo proto tcp port 85 cluster-ip 10.96.0.20 cluster-ip fd00:96::20
+	ks backend replace default/solo 10.244.1.11:8080
+	[[ $(probe pod1 connect tcp 10.96.0.20 85 -n 3 | sort -u) == "pod1 10.244.1.1" ]]
+	ks backend replace default/solo [fd00:244:1::11]:8080
+	[[ $(probe pod1 connect tcp fd00:96::20 85 -n 3 | sort -u) == "pod1 fd00:244:1::1" ]]
+	ks service del default/solo
+}
+
+# ---- 5. No backends: refused at once ----------------------------------------------
+
+test_no_backends_refused() {
+	local proto out t0 t1
+	for proto in tcp udp sctp; do
+		ks service add default/empty-$proto proto $proto port 81 cluster-ip 10.96.0.30
+	done
+	for proto in tcp udp sctp; do
+		# -m: ksprobe says how long the attempt took, its own start-up
+		# (slow under emulation) aside.
+		out=$(probe pod4 connect $proto 10.96.0.30 81 -t 3000 -m || true)
+		# The kernel counted a reject, and the client saw it at once.
+		(($(service_field default/empty-$proto 14) > 0))
+		[[ $out =~ ^refused\ ([0-9]+)ms$ ]]
+		((BASH_REMATCH[1] < 1000))
+	done
+	for proto in tcp udp sctp; do
+		ks service del default/empty-$proto
+	done
+}
+
+# ---- 6. IPv6 ---------------------------------------------------------------------
+
+test_ipv6_clusterip_nodeport() {
+	ks service add default/web6 proto tcp port 80 cluster-ip fd00:96::10 node-port 30081
+	ks backend replace default/web6 [fd00:244:1::11]:8080 [fd00:244:1::12]:8080 [fd00:244:1::13]:8080
+	probe pod4 connect tcp fd00:96::10 80 -n 12 >"$tmp/v6"
+	(($(count '^pod[123] fd00:244:1::14$' <"$tmp/v6") == 12))
+	[[ $(backends_seen <"$tmp/v6") == pod?\ pod?* ]]
+	probe n0 connect tcp fd00:96::10 80 -n 3 >"$tmp/v6"
+	(($(count '^pod[123] ' <"$tmp/v6") == 3))
+	probe ext connect tcp fd00:50::1 30081 -n 6 >"$tmp/v6"
+	(($(count '^pod[123] fd00:244:1::1$' <"$tmp/v6") == 6))
+	ks service del default/web6
+}
+
+# ---- 7. UDP and SCTP ----------------------------------------------------------------
+
+test_udp_sctp_clusterip() {
+	ks service add default/dns proto udp port 53 cluster-ip 10.96.0.53 cluster-ip fd00:96::53
+	ks backend replace default/dns 10.244.1.11:8080 10.244.1.12:8080 10.244.1.13:8080
+	ks service add default/sctp proto sctp port 80 cluster-ip 10.96.0.80
+	ks backend replace default/sctp 10.244.1.11:8080 10.244.1.12:8080 10.244.1.13:8080
+	probe pod4 connect udp 10.96.0.53 53 -n 20 >"$tmp/udp"
+	(($(count '^pod[123] 10\.244\.1\.14$' <"$tmp/udp") == 20))
+	[[ $(backends_seen <"$tmp/udp") == pod?\ pod?* ]]
+	probe pod4 connect sctp 10.96.0.80 80 -n 10 >"$tmp/sctp"
+	(($(count '^pod[123] 10\.244\.1\.14$' <"$tmp/sctp") == 10))
+	[[ $(backends_seen <"$tmp/sctp") == pod?\ pod?* ]]
+	ks backend replace default/dns [fd00:244:1::11]:8080 [fd00:244:1::12]:8080
+	probe pod4 connect udp fd00:96::53 53 -n 6 >"$tmp/udp"
+	(($(count '^pod[12] fd00:244:1::14$' <"$tmp/udp") == 6))
+	ks service del default/dns
+	ks service del default/sctp
+}
+
+# ---- 8. Changing backends under open connections -----------------------------------
+
+test_replace_keeps_open_connection() {
+	ks service add default/swap proto tcp port 82 cluster-ip 10.96.0.40
+	ks backend replace default/swap 10.244.1.11:8080
+	bg_in ${pods[4]} pod4 "$tmp/hold" "$ksprobe" hold tcp 10.96.0.40 82 -i 100 -d 120
+	local hold=$bgpid
+	wait_for_line "$tmp/hold" '^pod1 10\.244\.1\.14$'
+	ks backend replace default/swap 10.244.1.12:8080 10.244.1.13:8080
+	# New connections use the new set only...
+	probe pod4 connect tcp 10.96.0.40 82 -n 12 >"$tmp/new"
+	(($(count '^pod[23] 10\.244\.1\.14$' <"$tmp/new") == 12))
+	# ... while the old one carries on: a few more exchanges, then stop it.
+	local n=$(wc -l <"$tmp/hold") i
+	for ((i = 0; i < 200 && $(wc -l <"$tmp/hold") < n + 3; i++)); do sleep 0.05; done
+	pp kill -TERM $hold
+	wait $hold
+	cat "$tmp/hold" >&3
+	[[ $(tail -n1 "$tmp/hold") == "held "* ]]
+	[[ $(grep -v '^held ' "$tmp/hold" | sort -u) == "pod1 10.244.1.14" ]]
+	(($(wc -l <"$tmp/hold") >= n + 3))
+	ks service del default/swap
+}
+
+test_weight_zero_drains() {
+	ks service add default/drain proto tcp port 83 cluster-ip 10.96.0.50
+	ks backend replace default/drain 10.244.1.11:8080 10.244.1.12:8080
+	bg_in ${pods[4]} pod4 "$tmp/hold" "$ksprobe" hold tcp 10.96.0.50 83 -i 100 -d 120
+	local hold=$bgpid
+	wait_for_line "$tmp/hold" '^pod[12] '
+	local held=$(head -n1 "$tmp/hold" | awk '{ print $1 }') keep
+	[[ $held == pod1 ]] && keep=2 || keep=1
+	# Drain the backend holding the connection: no new connections go to it.
+	ks backend replace default/drain 10.244.1.1${held#pod}:8080@0 10.244.1.1$keep:8080@1
+	probe pod4 connect tcp 10.96.0.50 83 -n 12 >"$tmp/new"
+	(($(count "^pod$keep 10\.244\.1\.14$" <"$tmp/new") == 12))
+	local n=$(wc -l <"$tmp/hold") i
+	for ((i = 0; i < 200 && $(wc -l <"$tmp/hold") < n + 3; i++)); do sleep 0.05; done
+	pp kill -TERM $hold
+	wait $hold
+	[[ $(tail -n1 "$tmp/hold") == "held "* ]]
+	[[ $(grep -v '^held ' "$tmp/hold" | sort -u) == "$held 10.244.1.14" ]]
+	# All drained: new connections are refused.
+	ks backend replace default/drain 10.244.1.11:8080@0 10.244.1.12:8080@0
+	[[ $(probe pod4 connect tcp 10.96.0.50 83 -t 3000 || true) == refused ]]
+	ks service del default/drain
+}
+
+test_service_deleted_not_translated() {
+	ks service add default/gone proto tcp port 84 cluster-ip 10.96.0.60
+	ks backend replace default/gone 10.244.1.11:8080
+	[[ $(probe pod4 connect tcp 10.96.0.60 84) == "pod1 10.244.1.14" ]]
+	ks service del default/gone
+	# The service range is routed into a dummy device: untranslated, the
+	# connection goes nowhere.
+	[[ $(probe pod4 connect tcp 10.96.0.60 84 -t 500 || true) == @(timeout|refused) ]]
+	n0 conntrack -L -p tcp --orig-dst 10.96.0.60 --reply-src 10.96.0.60 >"$tmp/ct" 2>/dev/null
+	cat "$tmp/ct" >&3
+	[[ -s $tmp/ct ]]
+}
+
+# ---- 9. Counters ---------------------------------------------------------------------
+
+test_stats_move() {
+	local before=$(service_field default/web 11)
+	probe pod4 connect tcp 10.96.0.10 80 -n 30 >/dev/null
+	ks stats default/web >&3
+	# Each connection counted once, at the service...
+	(($(service_field default/web 11) - before == 30))
+	# ... and at the backend that took it.
+	local i conns packets
+	for i in 1 2 3; do
+		read -r conns packets < <(backend_stats default/web 10.244.1.1$i 8080)
+		pretty "" "pod$i: $conns connections, $packets packets"
+		((conns > 0 && packets > 0))
+	done
+}
+
+# ---- 10. Big backend sets ------------------------------------------------------------
+
+test_large_backend_set() {
+	local i bes=()
+	for ((i = 0; i < 3000; i++)); do
+		bes+=("10.245.$((i / 250)).$((i % 250 + 1)):8080")
+	done
+	ks service add default/big proto tcp port 87 cluster-ip 10.96.0.87
+	ks backend replace default/big "${bes[@]}"
+	(($(dump_backend_count default/big) == 3000))
+	ks backend replace default/big "${bes[@]:0:2999}"
+	(($(dump_backend_count default/big) == 2999))
+	ks backend replace default/big
+	(($(dump_backend_count default/big) == 0))
+	ks service del default/big
+}
+
+# ---- 11. Bad input ---------------------------------------------------------------------
+
+test_bad_input() {
+	local state=$(ks_state)
+	ks_fails service add default/bad proto tcp port 80 cluster-ip 10.96.0.999
+	ks_fails service add default/bad proto tcp port 0 cluster-ip 10.96.0.70
+	ks_fails service add default/bad proto tcp port 65536 cluster-ip 10.96.0.70
+	ks_fails service add default/bad proto icmp port 80 cluster-ip 10.96.0.70
+	ks_fails service add default/bad proto tcp port 80 colour blue
+	ks_fails service add default/bad proto tcp port 80 node-port 65536
+	ks_fails service add default/bad proto tcp port 80 sched fastest
+	ks_fails service add default/web proto tcp port 80
+	ks_fails service add default/other proto tcp port 80 cluster-ip 10.96.0.10
+	ks_fails service add default/other proto tcp port 81 node-port 30080
+	ks_fails service set default/nope port 81
+	ks_fails service del default/nope
+	ks_fails service show default/nope
+	ks_fails backend replace default/nope 10.244.1.11:8080
+	ks_fails backend replace default/web 10.244.1.11:0
+	ks_fails backend replace default/web 10.244.1.11:65536
+	ks_fails backend replace default/web 10.244.1.11
+	ks_fails backend replace default/web 10.244.1.11:8080@65536
+	ks_fails backend replace default/web 10.244.1.11:8080 10.244.1.11:8080
+	ks_fails backend add default/web 10.244.1.11:8080
+	ks_fails backend del default/web 10.244.1.99:8080
+	ks_fails config set cluster-cidr 10.244.0.1/16
+	ks_fails config set colour blue
+	ks_fails frobnicate
+	# Still serving as before.
+	[[ $(probe pod4 connect tcp 10.96.0.10 80) =~ ^pod[123]\ 10\.244\.1\.14$ ]]
+}
+
+test_ksctl_output() {
+	ks service list >&3
+	ks service show default/web >&3
+	ks config show >&3
+	local cmd
+	for cmd in "service list" "service show default/web" "stats" "config show"; do
+		pretty node "ksctl -j $cmd | python3 -m json.tool"
+		ip netns exec $node "$ksctl" -j $cmd | python3 -m json.tool >/dev/null
+	done
+}
+
+# ---- 12. Unloading -------------------------------------------------------------------------
+
+test_unload_with_open_connections() {
+	# A connection open through the service, pods and services in place.
+	bg_in ${pods[4]} pod4 "$tmp/hold" "$ksprobe" hold tcp 10.96.0.10 80 -i 100 -d 120
+	local hold=$bgpid
+	wait_for_line "$tmp/hold" '^pod[123] '
+	pp rmmod kservice
+	[[ ! -e /sys/module/kservice ]]
+	if ip netns exec $node "$ksctl" service list 2>/dev/null; then false; fi
+	pp kill -TERM $hold
+	wait $hold || true
+	cat "$tmp/hold" >&3
+	# Back in, with a service in a namespace that then goes away while the
+	# module stays: the namespace's exit must clean up, and the module must
+	# still unload after it.
+	pp insmod "$KSVC_KO"
+	local ns=ks-gone-$run
+	pp ip netns add $ns
+	pretty $ns "ksctl service add default/x proto udp port 53 cluster-ip 10.96.0.53"
+	ip netns exec $ns "$ksctl" service add default/x proto udp port 53 cluster-ip 10.96.0.53
+	ip netns exec $ns "$ksctl" backend replace default/x 10.244.1.11:53
+	pp ip netns del $ns
+	pp rmmod kservice
+	[[ ! -e /sys/module/kservice ]]
+}
+
+# ---- main -------------------------------------------------------------------------------
+
+scenario ksctl_without_module
+pretty "" "setting up the node, four pods and an external client"
+t_setup=$(usec)
+setup_topology
+pretty "" "topology ready in $((($(usec) - t_setup) / 1000)) ms"
+scenario hooks_follow_services
+setup_web
+scenario clusterip_from_pod
+scenario clusterip_from_node
+scenario conntrack_shows_dnat
+scenario rr_scheduler
+scenario nodeport_from_outside
+scenario nodeport_from_node
+scenario external_and_lb_ip
+scenario masquerade_all
+scenario hairpin
+scenario no_backends_refused
+scenario ipv6_clusterip_nodeport
+scenario udp_sctp_clusterip
+scenario replace_keeps_open_connection
+scenario weight_zero_drains
+scenario service_deleted_not_translated
+scenario stats_move
+scenario large_backend_set
+scenario bad_input
+scenario ksctl_output
+scenario cluster_cidr_skips_masquerade
+scenario unload_with_open_connections
+
+((failed == 0)) || echo "failed scenarios: ${failures[*]}"
+echo "e2e: $passed passed, $failed failed"
+((failed == 0))
