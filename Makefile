@@ -34,7 +34,8 @@ headers-check:
 	@if [ ! -f "$(KDIR)/Makefile" ]; then \
 		echo "kservice: no kernel headers for $(KVER) in $(KDIR):" \
 		     "apt-get install linux-headers-$(KVER)" >&2; exit 1; fi
-	@rel=$$(cat "$(KDIR)/include/config/kernel.release" 2>/dev/null); \
+	@rel=$$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' \
+		"$(KDIR)/include/generated/utsrelease.h" 2>/dev/null); \
 	if [ "$$rel" != "$(KVER)" ]; then \
 		echo "kservice: $(KDIR) holds headers for '$$rel', not $(KVER)" >&2; \
 		exit 1; fi

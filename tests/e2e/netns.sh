@@ -242,6 +242,40 @@ test_ksctl_without_module() {
 	[[ -e /sys/module/kservice ]]
 }
 
+# ---- 0b. Installed: modprobe and autoload by the genl family alias ----------------
+
+test_installed_module_autoloads() {
+	# kservice.ko in extra/ of a module tree, as `make install` (or DKMS)
+	# leaves it, beside the Debian image's own modules; depmod over the whole.
+	local root=$tmp/modroot
+	local dir=$root/lib/modules/$KSVC_KVER
+	mkdir -p "$dir/extra"
+	ln -s "$KSVC_KROOT/lib/modules/$KSVC_KVER/kernel" "$dir/kernel"
+	cp "$KSVC_KROOT/lib/modules/$KSVC_KVER"/modules.{order,builtin,builtin.modinfo} "$dir/"
+	cp "$KSVC_KO" "$dir/extra/"
+	pp depmod -b "$root" "$KSVC_KVER"
+	grep -q '^alias net-pf-16-proto-16-family-kservice kservice$' "$dir/modules.alias"
+	grep -q '^extra/kservice.ko: .*nf_nat.ko' "$dir/modules.dep"
+
+	pp rmmod kservice
+	pp modprobe -d "$root" -S "$KSVC_KVER" kservice
+	[[ -e /sys/module/kservice ]]
+	pp rmmod kservice
+
+	# The first request for the family makes the kernel load the module.
+	local saved
+	saved=$(</proc/sys/kernel/modprobe)
+	printf '#!/bin/sh\nexec /sbin/modprobe -d %s -S %s "$@"\n' "$root" "$KSVC_KVER" >"$tmp/modprobe"
+	chmod 0755 "$tmp/modprobe"
+	echo "$tmp/modprobe" >/proc/sys/kernel/modprobe
+	pretty "" "ksctl service list (autoloads the module)"
+	local rc=0
+	"$ksctl" service list >&3 || rc=$?
+	echo "$saved" >/proc/sys/kernel/modprobe
+	((rc == 0))
+	[[ -e /sys/module/kservice ]]
+}
+
 # ---- setup --------------------------------------------------------------------
 
 setup_topology() {
@@ -639,6 +673,7 @@ test_unload_with_open_connections() {
 # ---- main -------------------------------------------------------------------------------
 
 scenario ksctl_without_module
+scenario installed_module_autoloads
 pretty "" "setting up the node, four pods and an external client"
 t_setup=$(usec)
 setup_topology
