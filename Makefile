@@ -74,7 +74,10 @@ clean: clean-module
 	$(MAKE) -C daemon clean
 	rm -rf build
 
+# checkpatch comes from Debian's kernel source, unpacked into the cache by
+# the KUnit runner.
 style:
+	@[ -f "$(CHECKPATCH)" ] || env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS tests/kunit/run.sh prepare
 	$(CHECKPATCH) --no-tree --terse --strict --show-types \
 		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,CONCATENATED_STRING \
 		-f $(wildcard kmod/*.[ch] kmod/tests/*.c) uapi/linux/kservice.h
