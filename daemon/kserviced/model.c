@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The model; see model.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "model.h"
+
+void ksd_model_init(struct ksd_model *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+static void free_strv(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void free_svc(struct ksd_model_svc *ms)
+{
+	size_t i;
+
+	ksvc_service_release(&ms->ksvc);
+	free(ms->lb_source_ranges);
+	for (i = 0; i < ms->neps; i++) {
+		free(ms->eps[i].node_name);
+		free(ms->eps[i].zone);
+		free_strv(ms->eps[i].hint_zones, ms->eps[i].nhint_zones);
+		free_strv(ms->eps[i].hint_nodes, ms->eps[i].nhint_nodes);
+	}
+	free(ms->eps);
+}
+
+void ksd_model_release(struct ksd_model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		free_svc(&m->svcs[i]);
+	free(m->svcs);
+	ksd_model_init(m);
+}
+
+static void *xrealloc(void *p, size_t n, size_t sz)
+{
+	p = realloc(p, (n ? n : 1) * sz);
+	if (!p)
+		abort();
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		abort();
+	return d;
+}
+
+static char **dup_strv(char *const *v, size_t n)
+{
+	char **d = xrealloc(NULL, n, sizeof(*d));
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d[i] = xstrdup(v[i]);
+	return d;
+}
+
+static struct ksd_model_svc *push(struct ksd_model *m)
+{
+	struct ksd_model_svc *ms;
+
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 64;
+		m->svcs = xrealloc(m->svcs, m->cap, sizeof(*m->svcs));
+	}
+	ms = &m->svcs[m->n++];
+	memset(ms, 0, sizeof(*ms));
+	return ms;
+}
+
+static void add_frontend(struct ksd_model_svc *ms, uint8_t kind,
+			 const struct ksvc_addr *addr)
+{
+	struct ksvc_frontend fe = { .kind = kind, .addr = *addr };
+	size_t i;
+
+	/* An address given twice (an external IP that is also the LB's)
+	 * is one frontend, of the first kind it came as. */
+	for (i = 0; i < ms->ksvc.nfrontends; i++)
+		if (ksvc_addr_equal(&ms->ksvc.frontends[i].addr, addr))
+			return;
+	if (ms->ksvc.nfrontends == KSVC_FRONTENDS_MAX) {
+		ksd_log(KSD_LOG_V2, "service %s: more than %d frontends, "
+			"the rest are left out", ms->ksvc.name,
+			KSVC_FRONTENDS_MAX);
+		return;
+	}
+	if (ksvc_service_add_frontend(&ms->ksvc, &fe))
+		abort();
+}
+
+static void frontends(struct ksd_model_svc *ms, const struct ksd_service *svc)
+{
+	size_t i;
+
+	for (i = 0; i < svc->ncluster_ips; i++)
+		add_frontend(ms, KSVC_FE_CLUSTER_IP, &svc->cluster_ips[i]);
+	for (i = 0; i < svc->nexternal_ips; i++)
+		add_frontend(ms, KSVC_FE_EXTERNAL_IP, &svc->external_ips[i]);
+	/* A Proxy-mode load balancer sends traffic to the nodes itself;
+	 * DNATing its address here would short-circuit it. */
+	for (i = 0; i < svc->ningress; i++)
+		if (svc->ingress[i].has_ip &&
+		    svc->ingress[i].ip_mode != KSD_IP_MODE_PROXY)
+			add_frontend(ms, KSVC_FE_LOAD_BALANCER_IP,
+				     &svc->ingress[i].ip);
+	ms->ksvc.has |= KSVC_SVC_HAS_FRONTENDS;
+}
+
+static const struct ksd_slice_port *slice_port(const struct ksd_slice *sl,
+					       const struct ksd_svc_port *sp)
+{
+	size_t i;
+
+	for (i = 0; i < sl->nports; i++)
+		if (sl->ports[i].port && sl->ports[i].proto == sp->proto &&
+		    !strcmp(sl->ports[i].name, sp->name))
+			return &sl->ports[i];
+	return NULL;
+}
+
+static void add_ep(struct ksd_model_svc *ms, const struct ksd_endpoint *ep,
+		   uint16_t port)
+{
+	struct ksd_model_ep *me;
+	size_t i;
+
+	/* An endpoint in two slices (while the controller moves it) is
+	 * one: the first seen wins. */
+	for (i = 0; i < ms->neps; i++)
+		if (ms->eps[i].port == port &&
+		    ksvc_addr_equal(&ms->eps[i].addr, &ep->addrs[0]))
+			return;
+	ms->eps = xrealloc(ms->eps, ms->neps + 1, sizeof(*ms->eps));
+	me = &ms->eps[ms->neps++];
+	memset(me, 0, sizeof(*me));
+	me->addr = ep->addrs[0];
+	me->port = port;
+	me->ready = ksd_endpoint_ready(ep);
+	me->serving = ksd_endpoint_serving(ep);
+	me->terminating = ksd_endpoint_terminating(ep);
+	me->node_name = xstrdup(ep->node_name);
+	me->zone = xstrdup(ep->zone);
+	me->has_hints = ep->has_hints;
+	me->hint_zones = dup_strv(ep->hint_zones, ep->nhint_zones);
+	me->nhint_zones = ep->nhint_zones;
+	me->hint_nodes = dup_strv(ep->hint_nodes, ep->nhint_nodes);
+	me->nhint_nodes = ep->nhint_nodes;
+}
+
+static int cmp_backend(const void *a, const void *b)
+{
+	const struct ksvc_backend *x = a, *y = b;
+	int c;
+
+	if (x->addr.family != y->addr.family)
+		return x->addr.family < y->addr.family ? -1 : 1;
+	c = memcmp(x->addr.raw, y->addr.raw, ksvc_addr_len(x->addr.family));
+	if (c)
+		return c;
+	return (int)x->port - (int)y->port;
+}
+
+static void backends(struct ksd_model_svc *ms, const struct ksd_svc_port *sp,
+		     const struct ksd_slice *const *slices, size_t nslices)
+{
+	const struct ksd_slice_port *port;
+	struct ksvc_backend be;
+	size_t i, j;
+	bool any_ready = false;
+
+	for (i = 0; i < nslices; i++) {
+		/* FQDN slices name hosts, which a proxy cannot DNAT to. */
+		if (!slices[i]->family)
+			continue;
+		port = slice_port(slices[i], sp);
+		if (!port)
+			continue;
+		for (j = 0; j < slices[i]->nendpoints; j++)
+			if (slices[i]->endpoints[j].naddrs)
+				add_ep(ms, &slices[i]->endpoints[j],
+				       port->port);
+	}
+	for (i = 0; i < ms->neps; i++)
+		any_ready |= ms->eps[i].ready;
+	for (i = 0; i < ms->neps; i++) {
+		const struct ksd_model_ep *e = &ms->eps[i];
+
+		if (any_ready ? !e->ready : !(e->serving && e->terminating))
+			continue;
+		ksvc_backend_init(&be);
+		be.addr = e->addr;
+		be.port = e->port;
+		if (ksvc_service_add_backend(&ms->ksvc, &be))
+			abort();
+	}
+	if (ms->ksvc.nbackends > 1)
+		qsort(ms->ksvc.backends, ms->ksvc.nbackends,
+		      sizeof(*ms->ksvc.backends), cmp_backend);
+	ms->fallback = !any_ready && ms->ksvc.nbackends;
+	ms->ksvc.has |= KSVC_SVC_HAS_BACKENDS;
+}
+
+static const char *skip_reason(const struct ksd_service *svc)
+{
+	if (svc->type == KSD_SVC_EXTERNAL_NAME)
+		return "ExternalName";
+	if (ksd_meta_label(&svc->meta, KSD_LABEL_SERVICE_PROXY_NAME))
+		return "labelled " KSD_LABEL_SERVICE_PROXY_NAME;
+	if (svc->headless)
+		return "headless";
+	if (!svc->ncluster_ips)
+		return "no cluster IP";
+	return NULL;
+}
+
+int ksd_model_add_service(struct ksd_model *m, const struct ksd_service *svc,
+			  const struct ksd_slice *const *slices,
+			  size_t nslices)
+{
+	const struct ksd_slice **mine;
+	const char *why = skip_reason(svc);
+	char name[KSVC_NAME_MAX + 1];
+	size_t i, n = 0;
+	int added = 0;
+
+	if (why) {
+		ksd_log(KSD_LOG_V2, "Service %s/%s: skipped: %s",
+			svc->meta.namespace, svc->meta.name, why);
+		return 0;
+	}
+	mine = xrealloc(NULL, nslices, sizeof(*mine));
+	for (i = 0; i < nslices; i++)
+		if (slices[i]->service_name &&
+		    !strcmp(slices[i]->service_name, svc->meta.name) &&
+		    !strcmp(slices[i]->meta.namespace, svc->meta.namespace))
+			mine[n++] = slices[i];
+
+	for (i = 0; i < svc->nports; i++) {
+		const struct ksd_svc_port *sp = &svc->ports[i];
+		struct ksd_model_svc *ms;
+
+		if (*sp->name)
+			snprintf(name, sizeof(name), "%s/%s:%s",
+				 svc->meta.namespace, svc->meta.name, sp->name);
+		else
+			snprintf(name, sizeof(name), "%s/%s",
+				 svc->meta.namespace, svc->meta.name);
+		ms = push(m);
+		if (ksvc_service_set_name(&ms->ksvc, name)) {
+			ksd_log(KSD_LOG_V2, "Service %s/%s: port %s skipped: "
+				"name too long", svc->meta.namespace,
+				svc->meta.name, sp->name);
+			m->n--;
+			continue;
+		}
+		ms->ksvc.has = KSVC_SVC_HAS_PROTO | KSVC_SVC_HAS_PORT |
+			       KSVC_SVC_HAS_NODE_PORT;
+		ms->ksvc.proto = sp->proto;
+		ms->ksvc.port = sp->port;
+		if (svc->type == KSD_SVC_NODE_PORT ||
+		    svc->type == KSD_SVC_LOAD_BALANCER)
+			ms->ksvc.node_port = sp->node_port;
+		frontends(ms, svc);
+		backends(ms, sp, mine, n);
+		ms->affinity = svc->affinity;
+		ms->affinity_timeout = svc->affinity_timeout;
+		ms->external_policy = svc->external_policy;
+		ms->internal_policy = svc->internal_policy;
+		ms->traffic_distribution = svc->traffic_distribution;
+		ms->health_check_node_port = svc->health_check_node_port;
+		ms->nlb_source_ranges = svc->nlb_source_ranges;
+		ms->lb_source_ranges = xrealloc(NULL, svc->nlb_source_ranges,
+						sizeof(*ms->lb_source_ranges));
+		memcpy(ms->lb_source_ranges, svc->lb_source_ranges,
+		       svc->nlb_source_ranges * sizeof(*ms->lb_source_ranges));
+		added++;
+	}
+	free(mine);
+	return added;
+}
+
+static int cmp_svc(const void *a, const void *b)
+{
+	const struct ksd_model_svc *x = a, *y = b;
+
+	return strcmp(x->ksvc.name, y->ksvc.name);
+}
+
+void ksd_model_sort(struct ksd_model *m)
+{
+	if (m->n > 1)
+		qsort(m->svcs, m->n, sizeof(*m->svcs), cmp_svc);
+}
+
+/* Slices by (namespace, service name), for a range per service. */
+static int cmp_owner(const void *a, const void *b)
+{
+	const struct ksd_slice *x = *(const struct ksd_slice *const *)a;
+	const struct ksd_slice *y = *(const struct ksd_slice *const *)b;
+	int c = strcmp(x->meta.namespace, y->meta.namespace);
+
+	if (c)
+		return c;
+	c = strcmp(x->service_name, y->service_name);
+	return c ? c : strcmp(x->meta.name, y->meta.name);
+}
+
+static int cmp_owner_key(const struct ksd_slice *s, const char *ns,
+			 const char *name)
+{
+	int c = strcmp(s->meta.namespace, ns);
+
+	return c ? c : strcmp(s->service_name, name);
+}
+
+void ksd_model_build(struct ksd_model *m, const struct ksd_store *st)
+{
+	const struct ksd_slice **idx;
+	size_t i, n = 0, lo, hi;
+
+	idx = xrealloc(NULL, st->nslices, sizeof(*idx));
+	for (i = 0; i < st->nslices; i++)
+		if (st->slices[i]->service_name)
+			idx[n++] = st->slices[i];
+	if (n > 1)
+		qsort(idx, n, sizeof(*idx), cmp_owner);
+
+	for (i = 0; i < st->nsvcs; i++) {
+		const struct ksd_meta *meta = &st->svcs[i]->meta;
+
+		lo = 0;
+		hi = n;
+		while (lo < hi) {	/* first slice at or after the key */
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (cmp_owner_key(idx[mid], meta->namespace,
+					  meta->name) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (hi = lo; hi < n && !cmp_owner_key(idx[hi], meta->namespace,
+						       meta->name); hi++)
+			;
+		ksd_model_add_service(m, st->svcs[i], idx + lo, hi - lo);
+	}
+	free(idx);
+	ksd_model_sort(m);
+}
+
+const struct ksd_model_svc *ksd_model_find(const struct ksd_model *m,
+					   const char *name)
+{
+	struct ksd_model_svc key;
+
+	if (strlen(name) >= sizeof(key.ksvc.name))
+		return NULL;
+	strcpy(key.ksvc.name, name);
+	if (!m->n)
+		return NULL;
+	return bsearch(&key, m->svcs, m->n, sizeof(*m->svcs), cmp_svc);
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kube-proxy's rules (kubernetes pkg/proxy) turning a Service and its
+ * EndpointSlices into what kservice.ko should hold: one kernel service per
+ * service port, named "namespace/name:portname" ("namespace/name" when the
+ * port has no name), with
+ *  - frontends: the cluster IPs (both families of a dual-stack service),
+ *    the external IPs, and the load-balancer ingress IPs whose ipMode is
+ *    VIP or unset (Proxy-mode ingresses are not DNATed on the node);
+ *  - the node port, for NodePort and LoadBalancer services;
+ *  - backends: the first address of every endpoint of the service's
+ *    IPv4/IPv6 slices whose port of the same name and protocol is set, at
+ *    that port (the slice carries targetPort already resolved, named or
+ *    not), deduplicated; the ready ones, or when none is ready the serving
+ *    and terminating ones (kube-proxy's fallback); none at all gives an
+ *    empty set, which the kernel answers with a reject.
+ * Skipped: ExternalName services, headless ones (clusterIP None), those
+ * without a cluster IP, and those labelled
+ * service.kubernetes.io/service-proxy-name (another proxy's).
+ *
+ * Session affinity, traffic policies, topology and the endpoints' own
+ * conditions are kept beside each kernel service for when the kernel can
+ * act on them; nothing is sent for them yet.
+ */
+#ifndef KSD_MODEL_H
+#define KSD_MODEL_H
+
+#include "decode.h"
+#include "store.h"
+#include "ksvc_types.h"
+
+/* One endpoint of a service port, whether it was chosen or not. */
+struct ksd_model_ep {
+	struct ksvc_addr addr;
+	uint16_t port;
+	bool ready, serving, terminating;
+	char *node_name;		/* NULL when absent */
+	char *zone;			/* NULL when absent */
+	bool has_hints;
+	char **hint_zones;
+	size_t nhint_zones;
+	char **hint_nodes;
+	size_t nhint_nodes;
+};
+
+struct ksd_model_svc {
+	/* What the kernel gets: name, proto, port, node port, frontends,
+	 * backends (sched, flags and generation are the sync's). */
+	struct ksvc_service ksvc;
+	/* Kept for kernel support to come. */
+	enum ksd_affinity affinity;
+	uint32_t affinity_timeout;
+	enum ksd_policy external_policy;
+	enum ksd_policy internal_policy;
+	enum ksd_traffic_distribution traffic_distribution;
+	uint16_t health_check_node_port;
+	struct ksvc_cidr *lb_source_ranges;
+	size_t nlb_source_ranges;
+	bool fallback;			/* backends are serving+terminating */
+	struct ksd_model_ep *eps;	/* every endpoint, chosen or not */
+	size_t neps;
+};
+
+/* The desired state: kernel services sorted by name. */
+struct ksd_model {
+	struct ksd_model_svc *svcs;
+	size_t n, cap;
+};
+
+void ksd_model_init(struct ksd_model *m);
+void ksd_model_release(struct ksd_model *m);
+
+/*
+ * Adds the kernel services of svc given its slices (those labelled with
+ * its name; others are ignored). Returns how many it added (0 for a
+ * skipped service, with the reason at -v 2). Leaves the model unsorted:
+ * call ksd_model_sort() after the last.
+ */
+int ksd_model_add_service(struct ksd_model *m, const struct ksd_service *svc,
+			  const struct ksd_slice *const *slices,
+			  size_t nslices);
+void ksd_model_sort(struct ksd_model *m);
+
+/* The model of every service of the store, sorted. */
+void ksd_model_build(struct ksd_model *m, const struct ksd_store *st);
+
+const struct ksd_model_svc *ksd_model_find(const struct ksd_model *m,
+					   const char *name);
+
+#endif /* KSD_MODEL_H */

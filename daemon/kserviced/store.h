@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The objects kserviced knows: Services and EndpointSlices by namespace and
+ * name, as a source (the manifests folder, later the API watch) reports
+ * them. The store owns what is put in it. Arrays are kept sorted by key so
+ * that lookups are binary searches and the model walks them in a stable
+ * order.
+ */
+#ifndef KSD_STORE_H
+#define KSD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "decode.h"
+
+struct ksd_store {
+	struct ksd_service **svcs;
+	size_t nsvcs, svcs_cap;
+	struct ksd_slice **slices;
+	size_t nslices, slices_cap;
+	/* Bumped on every change, so a loop can tell whether to sync. */
+	unsigned long changes;
+};
+
+void ksd_store_init(struct ksd_store *st);
+void ksd_store_release(struct ksd_store *st);
+
+/* Takes svc (or slice); one with the same namespace and name is replaced
+ * (and freed). Returns true when it replaced one. */
+bool ksd_store_put_service(struct ksd_store *st, struct ksd_service *svc);
+bool ksd_store_put_slice(struct ksd_store *st, struct ksd_slice *slice);
+/* Returns false when there was none. */
+bool ksd_store_del_service(struct ksd_store *st, const char *ns,
+			   const char *name);
+bool ksd_store_del_slice(struct ksd_store *st, const char *ns,
+			 const char *name);
+const struct ksd_service *ksd_store_service(const struct ksd_store *st,
+					    const char *ns, const char *name);
+/* Moves everything of src into st, which is emptied first; src is left
+ * empty. */
+void ksd_store_swap(struct ksd_store *st, struct ksd_store *src);
+
+#endif /* KSD_STORE_H */
