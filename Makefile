@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# kservice: kservice.ko (kmod/), ksctl (daemon/), and their tests.
+# kservice: kservice.ko (kmod/), ksctl and kserviced (daemon/), and their tests.
 #
 #   make              build the module and the tools
 #   make demo         set up, boot a VM, load the module, serve the tutorial's Service
