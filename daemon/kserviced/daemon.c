@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The daemon's wiring; see daemon.h.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "model.h"
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Arms the sync timer: at once, or when min_sync_ms has passed since the
+ * last pass, and not before at_least_ms. */
+static void schedule(struct ksd_daemon *d, uint64_t at_least_ms)
+{
+	uint64_t since = now_ms() - d->last_sync_ms, delay = 0;
+
+	if (d->synced_once && since < d->o.min_sync_ms)
+		delay = d->o.min_sync_ms - since;
+	if (delay < at_least_ms)
+		delay = at_least_ms;
+	if (delay)
+		ksd_timer_arm(d->sync_tfd, delay);
+	else
+		ksd_timer_arm_now(d->sync_tfd);
+}
+
+static void run_sync(struct ksd_daemon *d)
+{
+	struct ksd_model m;
+	bool full;
+	int ret = 0;
+
+	if (!d->src->synced)
+		return;		/* never program half a state */
+	/* The first pass, and the one after a broken socket, is full. */
+	full = d->want_full || d->sync.need_full;
+	d->want_changes = d->want_full = false;
+	if (!d->cfg_done) {
+		ret = ksd_sync_config(&d->sync, &d->o.cfg);
+		d->cfg_done = !ret;
+	}
+	if (d->sync.ks) {	/* else the kernel is not there: retry */
+		ksd_model_init(&m);
+		ksd_model_build(&m, &d->store);
+		ret = full ? ksd_sync_full(&d->sync, &m) :
+			     ksd_sync_changes(&d->sync, &m);
+		ksd_model_release(&m);
+	}
+	d->passes++;
+	d->last_sync_ms = now_ms();
+	d->synced_once = true;
+	if (ret || !d->cfg_done) {
+		/* What failed is retried; a broken handle makes the next
+		 * pass a full one (sync.c) and the configuration is sent
+		 * again on the new socket. */
+		d->retry_ms = d->retry_ms ? 2 * d->retry_ms : KSD_RETRY_MIN_MS;
+		if (d->retry_ms > d->o.sync_ms)
+			d->retry_ms = d->o.sync_ms;
+		if (!d->sync.ks)
+			d->cfg_done = false;
+		ksd_log(KSD_LOG_V2, "sync: trying again in %llu ms",
+			(unsigned long long)d->retry_ms);
+		if (full)
+			d->want_full = true;
+		else
+			d->want_changes = true;
+		schedule(d, d->retry_ms);
+		return;
+	}
+	d->retry_ms = 0;
+	if (full)
+		ksd_timer_arm(d->full_tfd, d->o.sync_ms);
+}
+
+static void on_sync_timer(int fd, uint32_t events, void *arg)
+{
+	struct ksd_daemon *d = arg;
+
+	(void)events;
+	ksd_timer_ack(fd);
+	if (d->want_changes || d->want_full)
+		run_sync(d);
+}
+
+static void on_full_timer(int fd, uint32_t events, void *arg)
+{
+	struct ksd_daemon *d = arg;
+
+	(void)events;
+	ksd_timer_ack(fd);
+	d->want_full = true;
+	schedule(d, 0);
+}
+
+static void on_changed(struct ksd_source *src, enum ksd_changed what)
+{
+	struct ksd_daemon *d = src->daemon;
+
+	if (what == KSD_CHANGED_ALL)
+		d->want_full = true;
+	else
+		d->want_changes = true;
+	schedule(d, 0);
+}
+
+static void on_signal(int fd, uint32_t events, void *arg)
+{
+	struct signalfd_siginfo si;
+	struct ksd_daemon *d = arg;
+
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			ksd_info("SIGHUP: reloading");
+			d->src->ops->reload(d->src);
+			d->want_full = true;
+			schedule(d, 0);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			ksd_info("%s: exiting; the kernel keeps its services",
+				 strsignal((int)si.ssi_signo));
+			d->loop.stop = true;
+			break;
+		}
+	}
+}
+
+int ksd_daemon_signals(struct ksd_daemon *d)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	d->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sfd < 0)
+		return -errno;
+	return ksd_loop_add(&d->loop, d->sfd, EPOLLIN, on_signal, d);
+}
+
+int ksd_daemon_init(struct ksd_daemon *d, const struct ksd_opts *o,
+		    int (*open)(struct ksvc **ksp, struct ksvc_err *err),
+		    struct ksd_source *src)
+{
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	d->o = *o;
+	d->sfd = d->sync_tfd = d->full_tfd = -1;
+	d->src = src;
+	ksd_store_init(&d->store);
+	ksd_sync_init(&d->sync, open);
+	ret = ksd_loop_init(&d->loop);
+	if (ret)
+		return ret;
+	d->sync_tfd = ksd_timer_new();
+	if (d->sync_tfd < 0)
+		return d->sync_tfd;
+	d->full_tfd = ksd_timer_new();
+	if (d->full_tfd < 0)
+		return d->full_tfd;
+	ret = ksd_loop_add(&d->loop, d->sync_tfd, EPOLLIN, on_sync_timer, d);
+	if (ret)
+		return ret;
+	ret = ksd_loop_add(&d->loop, d->full_tfd, EPOLLIN, on_full_timer, d);
+	if (ret)
+		return ret;
+	src->store = &d->store;
+	src->changed = on_changed;
+	src->daemon = d;
+	/* Its first state comes in through on_changed, maybe at once. */
+	return src->ops->start(src, &d->loop);
+}
+
+int ksd_daemon_run(struct ksd_daemon *d)
+{
+	int ret = 0;
+
+	ksd_info("running: source %s, min-sync-period %llu ms, sync-period "
+		 "%llu ms", d->src->ops->name,
+		 (unsigned long long)d->o.min_sync_ms,
+		 (unsigned long long)d->o.sync_ms);
+	while (!d->loop.stop && !ret)
+		ret = ksd_loop_run_once(&d->loop, -1);
+	if (ret)
+		ksd_err("event loop: %s", strerror(-ret));
+	return ret;
+}
+
+void ksd_daemon_release(struct ksd_daemon *d)
+{
+	if (d->src)
+		d->src->ops->stop(d->src);
+	d->src = NULL;
+	if (d->sync_tfd >= 0)
+		close(d->sync_tfd);
+	if (d->full_tfd >= 0)
+		close(d->full_tfd);
+	if (d->sfd >= 0)
+		close(d->sfd);
+	d->sfd = d->sync_tfd = d->full_tfd = -1;
+	ksd_loop_release(&d->loop);
+	ksd_sync_release(&d->sync);
+	ksd_store_release(&d->store);
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The daemon's wiring: a source feeding the store, the model built from
+ * it, and the sync programming the kernel, on one event loop (loop.c).
+ *
+ * Passes of changes run when the source reports a change, at most once per
+ * min_sync_ms (coalescing a burst into one pass); a full pass runs first,
+ * every sync_ms, after a reload and after the netlink socket failed. A
+ * pass that failed is tried again after a backoff from 1 s, doubling, up
+ * to sync_ms. Nothing is programmed before the source is synced.
+ */
+#ifndef KSD_DAEMON_H
+#define KSD_DAEMON_H
+
+#include "ksvc.h"
+#include "loop.h"
+#include "source.h"
+#include "store.h"
+#include "sync.h"
+
+#define KSD_RETRY_MIN_MS	1000
+
+/* What the command line sets (flags.c). */
+struct ksd_opts {
+	const char *manifests;
+	uint64_t min_sync_ms;		/* --min-sync-period, 1 s */
+	uint64_t sync_ms;		/* --sync-period, 30 s */
+	struct ksvc_config cfg;		/* --cluster-cidr, --masquerade-all */
+	bool cleanup;
+};
+
+struct ksd_daemon {
+	struct ksd_opts o;
+	struct ksd_loop loop;
+	struct ksd_store store;
+	struct ksd_sync sync;
+	struct ksd_source *src;
+	int sfd, sync_tfd, full_tfd;
+	bool want_changes, want_full;
+	bool cfg_done;
+	bool synced_once;
+	uint64_t last_sync_ms;		/* monotonic, of the last pass */
+	uint64_t retry_ms;		/* backoff after a failed pass */
+	unsigned long passes;		/* passes run, for tests */
+};
+
+/*
+ * Sets up the loop and timers, and starts src (which the daemon then owns)
+ * over the kernel that open opens (ksvc_open, or a fake in tests).
+ * Returns 0 or -errno; ksd_daemon_release() undoes either way.
+ */
+int ksd_daemon_init(struct ksd_daemon *d, const struct ksd_opts *o,
+		    int (*open)(struct ksvc **ksp, struct ksvc_err *err),
+		    struct ksd_source *src);
+/* SIGHUP, SIGTERM and SIGINT through a signalfd on the loop. */
+int ksd_daemon_signals(struct ksd_daemon *d);
+/* Runs the loop until d->loop.stop (a signal) or a loop error. */
+int ksd_daemon_run(struct ksd_daemon *d);
+void ksd_daemon_release(struct ksd_daemon *d);
+
+#endif /* KSD_DAEMON_H */

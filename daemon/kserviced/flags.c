@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The command line; see flags.h.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flags.h"
+#include "ksvc_text.h"
+#include "log.h"
+
+int ksd_parse_duration(const char *s, uint64_t *ms)
+{
+	static const struct { const char *unit; double ms; } units[] = {
+		/* Longer names first: "ms" is not "m" then "s". */
+		{ "ms", 1 }, { "us", 1e-3 }, { "ns", 1e-6 },
+		{ "h", 3600e3 }, { "m", 60e3 }, { "s", 1e3 },
+	};
+	double total = 0;
+	char *end;
+
+	if (!strcmp(s, "0")) {
+		*ms = 0;
+		return 0;
+	}
+	if (!*s)
+		return -EINVAL;
+	while (*s) {
+		double v;
+		size_t i;
+		int dots;
+
+		/* Digits and a dot only: no sign, no spaces, no hex. */
+		if ((*s < '0' || *s > '9') && *s != '.')
+			return -EINVAL;
+		dots = 0;
+		for (end = (char *)s; (*end >= '0' && *end <= '9') ||
+				      *end == '.'; end++)
+			dots += *end == '.';
+		if (dots > 1 || (end == s + 1 && *s == '.'))
+			return -EINVAL;
+		v = strtod(s, NULL);
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (!strncmp(end, units[i].unit,
+				     strlen(units[i].unit)))
+				break;
+		if (i == sizeof(units) / sizeof(units[0]))
+			return -EINVAL;
+		total += v * units[i].ms;
+		if (total > 1e12)
+			return -ERANGE;
+		s = end + strlen(units[i].unit);
+	}
+	*ms = (uint64_t)(total + 0.5);
+	return 0;
+}
+
+static int parse_cidrs(const char *arg, struct ksvc_config *cfg)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	const char *why = NULL;
+	int ret = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	cfg->ncluster_cidrs = 0;
+	for (tok = strtok_r(copy, ",", &save); tok && !ret;
+	     tok = strtok_r(NULL, ",", &save)) {
+		while (*tok == ' ')
+			tok++;
+		if (cfg->ncluster_cidrs == KSVC_CIDRS_MAX) {
+			fprintf(stderr, "kserviced: --cluster-cidr: more than "
+				"%d CIDRs\n", KSVC_CIDRS_MAX);
+			ret = -EINVAL;
+		} else if (ksvc_parse_cidr(tok, &cfg->cluster_cidrs[
+					   cfg->ncluster_cidrs++], &why)) {
+			fprintf(stderr, "kserviced: --cluster-cidr: \"%s\": "
+				"%s\n", tok, why);
+			ret = -EINVAL;
+		}
+	}
+	free(copy);
+	return ret;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: kserviced --manifests DIR [options]\n"
+"       kserviced --cleanup\n"
+"\n"
+"Programs kservice.ko with the Services and EndpointSlices of a source,\n"
+"following kube-proxy's rules.\n"
+"\n"
+"  --manifests DIR          standalone: the manifests of DIR, watched\n"
+"                           (see daemon/kserviced/README.md)\n"
+"  --min-sync-period D      least time between syncs of changes (1s; 0 ok)\n"
+"  --sync-period D          time between full passes (30s)\n"
+"  --cluster-cidr LIST      the pods' CIDRs, comma-separated: traffic from\n"
+"                           elsewhere to a cluster IP is masqueraded\n"
+"  --masquerade-all[=BOOL]  masquerade all traffic to services\n"
+"  --cleanup                delete every kernel service, then exit\n"
+"  -v, --v LEVEL            log verbosity (0; 2 skipped objects; 4 syncs)\n"
+"  -h, --help               this text\n"
+"      --version\n"
+"D is a duration: 0, 500ms, 1s, 2m, 1m30s.\n");
+}
+
+int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
+{
+	enum { O_MANIFESTS = 256, O_MIN_SYNC, O_SYNC, O_CIDR, O_MASQ,
+	       O_CLEANUP, O_VERSION };
+	static const struct option longs[] = {
+		{ "manifests", required_argument, NULL, O_MANIFESTS },
+		{ "min-sync-period", required_argument, NULL, O_MIN_SYNC },
+		{ "sync-period", required_argument, NULL, O_SYNC },
+		{ "cluster-cidr", required_argument, NULL, O_CIDR },
+		{ "masquerade-all", optional_argument, NULL, O_MASQ },
+		{ "cleanup", no_argument, NULL, O_CLEANUP },
+		{ "v", required_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ 0 }
+	};
+	uint32_t level;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->min_sync_ms = 1000;
+	o->sync_ms = 30000;
+	/* Both are always set: what the flags say is what the kernel has. */
+	o->cfg.has = KSVC_CFG_HAS_CLUSTER_CIDRS | KSVC_CFG_HAS_MASQUERADE_ALL;
+	optind = 0;	/* glibc: start over, for tests that parse twice */
+	while ((c = getopt_long(argc, argv, "v:h", longs, NULL)) != -1) {
+		switch (c) {
+		case O_MANIFESTS:
+			o->manifests = optarg;
+			break;
+		case O_MIN_SYNC:
+		case O_SYNC:
+			if (ksd_parse_duration(optarg, c == O_SYNC ?
+					       &o->sync_ms : &o->min_sync_ms)) {
+				fprintf(stderr, "kserviced: --%s: \"%s\" is not "
+					"a duration\n", c == O_SYNC ?
+					"sync-period" : "min-sync-period",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case O_CIDR:
+			if (parse_cidrs(optarg, &o->cfg))
+				return -EINVAL;
+			break;
+		case O_MASQ:
+			o->cfg.masquerade_all = true;
+			if (optarg && ksvc_parse_bool(optarg,
+						      &o->cfg.masquerade_all)) {
+				fprintf(stderr, "kserviced: --masquerade-all: "
+					"\"%s\" is not a boolean\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case O_CLEANUP:
+			o->cleanup = true;
+			break;
+		case 'v':
+			if (ksvc_parse_u32(optarg, 100, &level, NULL)) {
+				fprintf(stderr, "kserviced: -v: \"%s\" is not "
+					"a level (0..100)\n", optarg);
+				return -EINVAL;
+			}
+			ksd_log_set_verbosity((int)level);
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case O_VERSION:
+			printf("kserviced %s\n", KSCTL_VERSION);
+			return 1;
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "kserviced: unexpected argument \"%s\"\n",
+			argv[optind]);
+		return -EINVAL;
+	}
+	if (!o->cleanup && !o->manifests) {
+		fprintf(stderr, "kserviced: --manifests DIR is required (the "
+			"only source so far)\n");
+		return -EINVAL;
+	}
+	if (!o->sync_ms) {
+		fprintf(stderr, "kserviced: --sync-period must be more than "
+			"0\n");
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kserviced as a whole (flags.c, daemon.c): the command line, and the
+ * daemon running its loop over a manifests folder and the fake kernel
+ * table: the tutorial programmed, edits followed, bursts coalesced by
+ * --min-sync-period, a missing kernel retried, periodic full passes,
+ * SIGHUP and SIGTERM.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "daemon.h"
+#include "fake_table.h"
+#include "flags.h"
+#include "ksvc_text.h"
+#include "log.h"
+#include "manifests.h"
+
+#ifndef KSD_SRCDIR
+#error "KSD_SRCDIR: the top of the source tree"
+#endif
+#define TUTORIAL KSD_SRCDIR "/examples/tutorial"
+#define SVC "default/my-app-service"
+
+static void quiet(int level, const char *line, void *arg)
+{
+	(void)level;
+	(void)line;
+	(void)arg;
+}
+
+/* --- the command line --- */
+
+static int parse(const char *line, struct ksd_opts *o)
+{
+	static char buf[512];	/* o points into it */
+	char *argv[32], *save = NULL, *tok;
+	int argc = 0, ret;
+	FILE *saved_err = stderr, *saved_out = stdout;
+
+	snprintf(buf, sizeof(buf), "kserviced %s", line);
+	for (tok = strtok_r(buf, " ", &save); tok && argc < 31;
+	     tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	/* Its messages and --help are not the test's output. */
+	stderr = fopen("/dev/null", "w");
+	stdout = fopen("/dev/null", "w");
+	ret = ksd_flags_parse(argc, argv, o);
+	fclose(stderr);
+	fclose(stdout);
+	stderr = saved_err;
+	stdout = saved_out;
+	return ret;
+}
+
+static void flags_test_parse(void **state)
+{
+	struct ksd_opts o;
+
+	(void)state;
+	assert_int_equal(parse("--manifests dir", &o), 0);
+	assert_string_equal(o.manifests, "dir");
+	assert_int_equal(o.min_sync_ms, 1000);
+	assert_int_equal(o.sync_ms, 30000);
+	assert_false(o.cleanup);
+	assert_false(o.cfg.masquerade_all);
+	assert_int_equal(o.cfg.ncluster_cidrs, 0);
+	assert_int_equal(o.cfg.has, KSVC_CFG_HAS_CLUSTER_CIDRS |
+				    KSVC_CFG_HAS_MASQUERADE_ALL);
+
+	assert_int_equal(parse("--manifests=d --min-sync-period=0 "
+			       "--sync-period 1m30s --cluster-cidr "
+			       "10.244.0.0/16,fd00:244::/48 --masquerade-all "
+			       "--v=3", &o), 0);
+	assert_int_equal(o.min_sync_ms, 0);
+	assert_int_equal(o.sync_ms, 90000);
+	assert_int_equal(o.cfg.ncluster_cidrs, 2);
+	assert_int_equal(o.cfg.cluster_cidrs[1].prefixlen, 48);
+	assert_true(o.cfg.masquerade_all);
+	assert_int_equal(ksd_log_verbosity(), 3);
+	ksd_log_set_verbosity(0);
+
+	assert_int_equal(parse("--manifests d --masquerade-all=false", &o), 0);
+	assert_false(o.cfg.masquerade_all);
+	assert_int_equal(parse("--cleanup", &o), 0);
+	assert_true(o.cleanup);
+	assert_int_equal(parse("--help", &o), 1);
+	assert_int_equal(parse("--version", &o), 1);
+
+	assert_int_equal(parse("", &o), -EINVAL);	/* no source */
+	assert_int_equal(parse("--manifests d extra", &o), -EINVAL);
+	assert_int_equal(parse("--manifests d --sync-period 0", &o), -EINVAL);
+	assert_int_equal(parse("--manifests d --min-sync-period 1", &o),
+			 -EINVAL);
+	assert_int_equal(parse("--manifests d --cluster-cidr 10.244.0.1/16",
+			       &o), -EINVAL);	/* host bits */
+	assert_int_equal(parse("--manifests d --masquerade-all=maybe", &o),
+			 -EINVAL);
+	assert_int_equal(parse("--manifests d -v loud", &o), -EINVAL);
+	assert_int_equal(parse("--manifests d --kubeconfig x", &o), -EINVAL);
+}
+
+static void flags_test_durations(void **state)
+{
+	static const struct { const char *s; int ret; uint64_t ms; } t[] = {
+		{ "0", 0, 0 }, { "1s", 0, 1000 }, { "500ms", 0, 500 },
+		{ "1m30s", 0, 90000 }, { "1.5s", 0, 1500 }, { "2h", 0, 7200000 },
+		{ "250us", 0, 0 }, { "1500000ns", 0, 2 }, { ".5s", 0, 500 },
+		{ "1h1m1s1ms", 0, 3661001 },
+		{ "", -EINVAL, 0 }, { "1", -EINVAL, 0 }, { "s", -EINVAL, 0 },
+		{ "-1s", -EINVAL, 0 }, { "1 s", -EINVAL, 0 },
+		{ "1d", -EINVAL, 0 }, { "1.2.3s", -EINVAL, 0 },
+		{ ".s", -EINVAL, 0 }, { "1s2", -EINVAL, 0 },
+		{ "99999999999h", -ERANGE, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		uint64_t ms = 12345;
+		int ret = ksd_parse_duration(t[i].s, &ms);
+
+		if (ret != t[i].ret || (!ret && ms != t[i].ms))
+			fail_msg("\"%s\": %d %llu, want %d %llu", t[i].s, ret,
+				 (unsigned long long)ms, t[i].ret,
+				 (unsigned long long)t[i].ms);
+	}
+}
+
+/* --- the daemon --- */
+
+struct fixture {
+	char dir[256];
+	struct ksd_daemon d;
+	bool started;
+};
+
+static void put(const struct fixture *f, const char *name, const char *text)
+{
+	char path[512], tmp[520];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", f->dir, name);
+	fp = fopen(tmp, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	assert_int_equal(rename(tmp, path), 0);
+}
+
+static void copy_in(const struct fixture *f, const char *name)
+{
+	char path[512], buf[8192];
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", TUTORIAL, name);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = 0;
+	fclose(fp);
+	put(f, name, buf);
+}
+
+static int setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	snprintf(f->dir, sizeof(f->dir), "%s/ksd-daemon-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(f->dir))
+		return -1;
+	copy_in(f, "my-app-service.yaml");
+	copy_in(f, "my-app-service.overlay.yaml");
+	copy_in(f, "my-app-service-endpoints.yaml");
+	fake_table_reset();
+	ksd_log_set_sink(quiet, NULL);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[300];
+
+	if (f->started)
+		ksd_daemon_release(&f->d);
+	fake_table_release();
+	ksd_log_set_sink(NULL, NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd))
+		return -1;
+	free(f);
+	return 0;
+}
+
+static void start(struct fixture *f, uint64_t min_sync_ms, uint64_t sync_ms)
+{
+	struct ksd_opts o = {
+		.manifests = f->dir,
+		.min_sync_ms = min_sync_ms,
+		.sync_ms = sync_ms,
+		.cfg = { .has = KSVC_CFG_HAS_CLUSTER_CIDRS |
+				KSVC_CFG_HAS_MASQUERADE_ALL },
+	};
+	struct ksd_source *src = ksd_manifests_source(f->dir, 20);
+
+	assert_non_null(src);
+	assert_int_equal(ksvc_parse_cidr("10.244.0.0/16",
+					 &o.cfg.cluster_cidrs[0], NULL), 0);
+	o.cfg.ncluster_cidrs = 1;
+	f->started = true;
+	assert_int_equal(ksd_daemon_init(&f->d, &o, fake_open, src), 0);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Runs the loop for ms milliseconds. */
+static void run_for(struct fixture *f, uint64_t ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while (now_ms() < end)
+		assert_int_equal(ksd_loop_run_once(&f->d.loop, 5), 0);
+}
+
+/* Runs the loop until cond holds, for up to 5 s. */
+#define RUN_UNTIL(f, cond) do {						\
+	uint64_t end_ = now_ms() + 5000;				\
+	while (!(cond) && now_ms() < end_)				\
+		assert_int_equal(ksd_loop_run_once(&(f)->d.loop, 5), 0); \
+	if (!(cond))							\
+		fail_msg("timed out waiting for %s", #cond);		\
+} while (0)
+
+static size_t backends(const char *name)
+{
+	struct ksvc_service *s = fake_table_find(name);
+
+	return s ? s->nbackends : (size_t)-1;
+}
+
+static const char one_pod[] =
+	"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+	"metadata:\n  name: my-app-service-abc12\n"
+	"  labels: {kubernetes.io/service-name: my-app-service}\n"
+	"addressType: IPv4\nports: [{name: '', port: 8080}]\n"
+	"endpoints: [{addresses: [10.244.1.11]}]\n";
+
+/* The tutorial's folder is programmed, then edits to it are followed with
+ * only what changed: a backend set, then the service gone. */
+static void daemon_test_follow(void **state)
+{
+	struct fixture *f = *state;
+
+	start(f, 0, 30000);
+	RUN_UNTIL(f, backends(SVC) == 2);
+	assert_int_equal(ftab.cfg.ncluster_cidrs, 1);
+	assert_int_equal(fake_table_find(SVC)->port, 80);
+	assert_int_equal(fake_table_find(SVC)->nfrontends, 1);
+
+	put(f, "my-app-service-endpoints.yaml", one_pod);
+	RUN_UNTIL(f, backends(SVC) == 1);
+	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_NEW], 1);
+	assert_int_equal(ftab.cmds[KSVC_CMD_BE_REPLACE], 1);
+	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_SET], 0);
+
+	/* Without the overlay the Service has no cluster IP: it goes. */
+	{
+		char path[512];
+
+		snprintf(path, sizeof(path), "%s/my-app-service.overlay.yaml",
+			 f->dir);
+		assert_int_equal(unlink(path), 0);
+	}
+	RUN_UNTIL(f, !fake_table_find(SVC));
+	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_DEL], 1);
+	assert_int_equal(ftab.cmds[KSVC_CMD_FLUSH], 0);
+}
+
+/* A burst of changes within --min-sync-period is one pass, after it. */
+static void daemon_test_coalesce(void **state)
+{
+	struct fixture *f = *state;
+	unsigned long passes;
+	uint64_t t0;
+
+	start(f, 600, 30000);
+	RUN_UNTIL(f, backends(SVC) == 2);
+	t0 = now_ms();
+	passes = f->d.passes;
+	put(f, "a.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n"
+	    "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}]}\n");
+	run_for(f, 60);
+	put(f, "b.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: b}\n"
+	    "spec: {clusterIP: 10.96.0.2, ports: [{port: 80}]}\n");
+	run_for(f, 60);
+	put(f, "my-app-service-endpoints.yaml", one_pod);
+	/* Nothing before the period is over... */
+	while (now_ms() < t0 + 400)
+		assert_int_equal(ksd_loop_run_once(&f->d.loop, 5), 0);
+	assert_int_equal(f->d.passes, passes);
+	assert_null(fake_table_find("default/a"));
+	/* ...then one pass with all of it. */
+	RUN_UNTIL(f, f->d.passes > passes);
+	assert_int_equal(f->d.passes, passes + 1);
+	assert_non_null(fake_table_find("default/a"));
+	assert_non_null(fake_table_find("default/b"));
+	assert_int_equal(backends(SVC), 1);
+}
+
+/* No kernel at start: the pass fails, is tried again after the backoff,
+ * and the configuration goes with it. */
+static void daemon_test_no_kernel(void **state)
+{
+	struct fixture *f = *state;
+
+	fake.family = 0;
+	start(f, 0, 30000);
+	RUN_UNTIL(f, f->d.passes >= 1);
+	assert_int_equal(ftab.svcs.n, 0);
+	assert_int_equal(f->d.retry_ms, KSD_RETRY_MIN_MS);
+	fake.family = FAKE_FAMILY;
+	RUN_UNTIL(f, backends(SVC) == 2);
+	assert_int_equal(ftab.cfg.ncluster_cidrs, 1);
+	assert_int_equal(f->d.retry_ms, 0);
+}
+
+/* Full passes come every --sync-period, each a dump, and put back what
+ * was changed behind the daemon's back. */
+static void daemon_test_periodic(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int dumps;
+
+	start(f, 0, 150);
+	RUN_UNTIL(f, backends(SVC) == 2);
+	dumps = ftab.cmds[KSVC_CMD_SVC_GET];
+	fake_table_find(SVC)->nbackends = 0;	/* someone's ksctl */
+	run_for(f, 700);
+	assert_true(ftab.cmds[KSVC_CMD_SVC_GET] >= dumps + 3);
+	assert_int_equal(backends(SVC), 2);
+}
+
+/* SIGHUP reloads and does a full pass; SIGTERM stops the loop and the
+ * kernel keeps its services. */
+static void daemon_test_signals(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int dumps;
+
+	start(f, 0, 30000);
+	assert_int_equal(ksd_daemon_signals(&f->d), 0);
+	RUN_UNTIL(f, backends(SVC) == 2);
+	dumps = ftab.cmds[KSVC_CMD_SVC_GET];
+	assert_int_equal(kill(getpid(), SIGHUP), 0);
+	RUN_UNTIL(f, ftab.cmds[KSVC_CMD_SVC_GET] > dumps);
+	assert_int_equal(kill(getpid(), SIGTERM), 0);
+	RUN_UNTIL(f, f->d.loop.stop);
+	assert_int_equal(ksd_daemon_run(&f->d), 0);	/* returns at once */
+	ksd_daemon_release(&f->d);
+	f->started = false;
+	assert_int_equal(backends(SVC), 2);
+	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_DEL], 0);
+	assert_int_equal(ftab.cmds[KSVC_CMD_FLUSH], 0);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(flags_test_parse),
+		cmocka_unit_test(flags_test_durations),
+		T(daemon_test_follow),
+		T(daemon_test_coalesce),
+		T(daemon_test_no_kernel),
+		T(daemon_test_periodic),
+		T(daemon_test_signals),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
