@@ -281,7 +281,7 @@ static void free_meta(struct ksd_meta *m)
 	free_labels(m->labels, m->nlabels);
 }
 
-static int decode_meta(struct ctx *c, const cJSON *obj, const char *kind,
+static int decode_meta(struct ctx *c, const cJSON *obj,
 		       const char *api_version, struct ksd_meta *m)
 {
 	const char *name, *ns, *uid, *rv, *av;
@@ -308,7 +308,6 @@ static int decode_meta(struct ctx *c, const cJSON *obj, const char *kind,
 	if (av && strcmp(av, api_version))
 		return bad(c, "apiVersion", "\"%s\" is not %s", av,
 			   api_version);
-	(void)kind;
 	if (get_string(c, meta, "metadata", "uid", &uid) ||
 	    get_string(c, meta, "metadata", "resourceVersion", &rv))
 		return -EINVAL;
@@ -684,7 +683,7 @@ int ksd_decode_service(const cJSON *obj, struct ksd_service **svcp,
 	long long v = 0;
 	int e;
 
-	if (decode_meta(&c, obj, "Service", "v1", &s->meta) ||
+	if (decode_meta(&c, obj, "v1", &s->meta) ||
 	    get_object(&c, obj, "", "spec", &spec))
 		goto fail;
 	e = KSD_SVC_CLUSTER_IP;
@@ -880,8 +879,7 @@ int ksd_decode_slice(const cJSON *obj, struct ksd_slice **slicep, char *why)
 	bool present;
 	int t = -1;
 
-	if (decode_meta(&c, obj, "EndpointSlice", "discovery.k8s.io/v1",
-			&sl->meta) ||
+	if (decode_meta(&c, obj, "discovery.k8s.io/v1", &sl->meta) ||
 	    get_enum(&c, obj, "", "addressType", types, 3, &t))
 		goto fail;
 	if (t < 0) {

@@ -366,7 +366,7 @@ int ksd_sync_full(struct ksd_sync *s, const struct ksd_model *m)
 		if (!ret)
 			continue;
 		next.n--;	/* the pushed slot stays empty */
-		if (ret == -EEXIST && !c) {
+		if (ret == -EEXIST) {
 			retry[i] = true;
 			continue;
 		}
@@ -390,14 +390,17 @@ int ksd_sync_full(struct ksd_sync *s, const struct ksd_model *m)
 			s->last.failed++;
 		}
 	}
-	/* Creations that met a frontend the sweep has freed. */
+	/* Creations and changes that met a frontend the sweep has freed. */
 	for (i = 0; i < m->n && !handle_broken(ret); i++) {
 		if (!retry[i])
 			continue;
 		wanted(&m->svcs[i], gen, &want);
-		ret = apply(s, NULL, &want, ksvc_service_list_push(&next));
+		c = lookup(&cur, want.name);
+		ret = apply(s, c, &want, ksvc_service_list_push(&next));
 		if (ret) {
 			next.n--;
+			if (c)
+				push_copy(&next, c);
 			s->last.failed++;
 		}
 	}

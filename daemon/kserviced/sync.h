@@ -9,9 +9,9 @@
  * generation. Then it sweeps: what still has an older generation and is
  * not a desired service whose update failed is deleted. Nothing is ever
  * flushed, so a restart or a relist leaves every established connection
- * and UDP flow of an unchanged service alone. A creation that collides
- * with a frontend still held by a service the sweep deletes is tried again
- * after the sweep.
+ * and UDP flow of an unchanged service alone. A creation or change that
+ * collides with a frontend still held by a service the sweep deletes is
+ * tried again after the sweep.
  *
  * A pass of changes works from what the last passes left in the kernel
  * (kept in memory), without a dump: deletions first, so their frontends

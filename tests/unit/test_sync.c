@@ -268,7 +268,8 @@ static void sync_test_restart(void **state)
 }
 
 /* A cluster IP moves from a deleted service to a new one: the creation
- * meets it taken, the sweep frees it, the creation is tried again. */
+ * meets it taken, the sweep frees it, the creation is tried again; the
+ * same for a change of an existing service. */
 static void sync_test_frontend_moves(void **state)
 {
 	struct ksd_sync *s = *state;
@@ -284,6 +285,21 @@ static void sync_test_frontend_moves(void **state)
 	assert_int_equal(s->last.failed, 0);
 	assert_null(fake_table_find("shop/before"));
 	assert_non_null(fake_table_find("shop/after"));
+
+	/* Same for a change: shop/after takes 10.96.0.7 from shop/stale. */
+	ksd_model_release(&m);
+	ksd_model_init(&m);
+	add(&m, "shop/after", 80, "10.96.0.7", 0, "10.244.0.2:80");
+	preload("shop/stale", 80, "10.96.0.7", "10.244.0.7:80", 3);
+	reset_counts();
+	assert_int_equal(ksd_sync_full(s, &m), 0);
+	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_SET], 2);	/* -EEXIST, ok */
+	assert_int_equal(s->last.updated, 1);
+	assert_int_equal(s->last.deleted, 1);
+	assert_int_equal(s->last.failed, 0);
+	assert_null(fake_table_find("shop/stale"));
+	assert_int_equal(fake_table_find("shop/after")->frontends[0].addr.raw[3],
+			 7);
 
 	/* In a pass of changes the deletion comes first. */
 	ksd_model_release(&m);
