@@ -95,6 +95,7 @@ check: deps
 	$(MAKE) style
 	$(MAKE) check-kunit
 	$(MAKE) check-e2e
+	$(MAKE) check-demo
 	$(MAKE) check-dkms
 	@echo "kservice: all tests passed"
 
@@ -107,6 +108,10 @@ check-kunit:
 check-e2e: module tools
 	tests/e2e/vm.sh --ko $(CURDIR)/kservice.ko --script tests/e2e/netns.sh
 
+# The README's demo is a test too: it checks every answer it shows.
+check-demo: module tools
+	tests/e2e/vm.sh --ko $(CURDIR)/kservice.ko --script tests/e2e/demo.sh
+
 check-dkms:
 	$(MAKE) dkms-install
 	modinfo -k $(KVER) kservice | grep -q '^alias: *net-pf-16-proto-16-family-kservice$$'
@@ -117,4 +122,4 @@ demo: deps module tools
 
 .PHONY: all module tools headers-check module-install install dkms-install \
 	dkms-uninstall clean-module clean style sparse deps check check-unit \
-	check-kunit check-e2e check-dkms demo
+	check-kunit check-e2e check-demo check-dkms demo

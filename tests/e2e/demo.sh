@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The README's demo, run inside the test VM (make demo): the tutorial's
-# my-app-service, a ClusterIP on port 80 (and NodePort 30080) in front of
+# my-app-service from its YAML manifest through kserviced, a ClusterIP on
+# port 80 (then the NodePort 30080 step) in front of
 # Pods serving HTTP on 8080, reached with curl from a Pod and from outside.
 # It narrates each step for a human, and checks each answer like a test.
 #
@@ -20,8 +21,8 @@
 #                     │ laptop (external client) 192.168.50.2, curl    │
 #                     └────────────────────────────────────────────────┘
 #
-# Later the Service will come from a YAML manifest through kserviced; for
-# now ksctl says the same thing by hand.
+# The Service comes from the tutorial's YAML manifest (examples/tutorial/),
+# through kserviced's manifests folder.
 
 set -e
 exec 3>&1
@@ -29,7 +30,8 @@ export LANG=C
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 ksctl=${KSCTL:-$repo/daemon/ksctl/ksctl}
-[[ -x $ksctl ]] || { echo "demo.sh: $ksctl is missing: build it first (make tools)"; exit 1; }
+kserviced=${KSERVICED:-$repo/daemon/kserviced/kserviced}
+[[ -x $ksctl && -x $kserviced ]] || { echo "demo.sh: ksctl or kserviced is missing: build them first (make tools)"; exit 1; }
 [[ -e /sys/module/kservice ]] || { echo "demo.sh: kservice.ko is not loaded (vm.sh --ko)"; exit 1; }
 
 run=$$
@@ -40,6 +42,11 @@ declare -A pod_ns=([my-app-1]=demo-app1-$run [my-app-2]=demo-app2-$run
 declare -A pod_ip=([my-app-1]=10.244.1.11 [my-app-2]=10.244.1.12
 	[my-app-3]=10.244.1.13 [client]=10.244.1.20)
 www=$(mktemp -d)
+manifests=$(mktemp -d)
+# The cluster IP that examples/tutorial/my-app-service.overlay.yaml gives
+# the tutorial's Service.
+vip=10.96.0.80
+kserviced_pid=
 
 bold() { echo -e "\x1b[1m$*\x1b[0m" >&3; }
 say() { echo >&3; bold "### $*"; }
@@ -68,7 +75,9 @@ cleanup() {
 	for ns in "${pod_ns[@]}" $laptop $node; do
 		ip netns del $ns
 	done
-	rm -rf "$www"
+	[[ -z $kserviced_pid ]] || kill $kserviced_pid
+	wait
+	rm -rf "$www" "$manifests"
 }
 trap cleanup EXIT
 
@@ -105,13 +114,40 @@ start_app() {
 	return 1
 }
 
+# Polls `ksctl dump` until service $1's line holds the text $2 (kserviced
+# has synced), for 30 s at most.
+wait_for_service() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		ip netns exec $node "$ksctl" dump 2>/dev/null |
+			awk -F'\t' -v s="$1" '$1 == "service" && $2 == s' | grep -qF -- "$2" && return 0
+		sleep 0.1
+	done
+	echo "demo.sh: kserviced did not program $1 ($2):"
+	cat "$www/kserviced.log"
+	return 1
+}
+
+# Polls until service $1 has backend address $2.
+wait_for_backend() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		ip netns exec $node "$ksctl" dump 2>/dev/null |
+			awk -F'\t' -v s="$1" -v a="$2" '$1 == "backend" && $2 == s && $3 == a' | grep -q . && return 0
+		sleep 0.1
+	done
+	echo "demo.sh: kserviced did not give $1 the backend $2:"
+	cat "$www/kserviced.log"
+	return 1
+}
+
 # curl the ClusterIP from the client pod a few times: every answer comes
 # from pod $1 or $2, and both answer (the scheduler is random: ask until
 # both did, 20 times at most).
 curl_until_both() {
 	local i out seen=
 	for ((i = 1; i <= 20; i++)); do
-		out=$(on client-pod curl -s -m 5 http://10.96.0.100/)
+		out=$(on client-pod curl -s -m 5 http://$vip/)
 		echo "$out" >&3
 		[[ $out == "Hello from $1 "* || $out == "Hello from $2 "* ]]
 		seen+=" ${out:11:8}"
@@ -143,36 +179,38 @@ start_app my-app-1
 start_app my-app-2
 bold "Pods: my-app-1 ${pod_ip[my-app-1]}:8080 and my-app-2 ${pod_ip[my-app-2]}:8080 (python3 -m http.server), client ${pod_ip[client]}; laptop 192.168.50.2"
 
-say "The Service from the tutorial:"
-cat >&3 <<'EOF'
-    apiVersion: v1
-    kind: Service
-    metadata:
-      name: my-app-service
-      namespace: default
-    spec:
-      type: NodePort
-      clusterIP: 10.96.0.100
-      selector:
-        app: my-app
-      ports:
-        - port: 80
-          targetPort: 8080
-          nodePort: 30080
-EOF
-bold "kservice gets it as one service port with its frontends, and the Pods as its backends:"
-on node "$ksctl" service add default/my-app-service proto tcp port 80 cluster-ip 10.96.0.100 node-port 30080
-on node "$ksctl" backend replace default/my-app-service ${pod_ip[my-app-1]}:8080 ${pod_ip[my-app-2]}:8080
+say "The Service from the tutorial, as written, in kserviced's manifests folder"
+# The guest's root is read-only: the folder is a copy, so the demo can edit
+# it as a person (or a controller) would.
+cp "$repo"/examples/tutorial/*.yaml "$manifests/"
+for f in my-app-service.yaml my-app-service.overlay.yaml my-app-service-endpoints.yaml; do
+	bold "--- $f"
+	sed 's/^/    /' "$manifests/$f" >&3
+done
+bold "kserviced follows the folder and programs kservice.ko; the tutorial's ClusterIP becomes one service port:"
+echo -e "\x1b[36mnode\$ kserviced --manifests $manifests --min-sync-period 0 &\x1b[0m" >&3
+ip netns exec $node "$kserviced" --manifests "$manifests" --min-sync-period 0 -v 2 \
+	>"$www/kserviced.log" 2>&1 &
+kserviced_pid=$!
+wait_for_service 'default/my-app-service' "cluster-ip=$vip"
 on node "$ksctl" service list >&3
 
 say "From the client Pod, the ClusterIP load-balances over both Pods"
 curl_until_both my-app-1 my-app-2
 bold "(DNS comes later; curl's --resolve stands in for CoreDNS here)"
-out=$(on client-pod curl -s -m 5 --resolve my-app-service:80:10.96.0.100 http://my-app-service:80/)
+out=$(on client-pod curl -s -m 5 --resolve my-app-service:80:$vip http://my-app-service:80/)
 echo "$out" >&3
 [[ $out == "Hello from my-app-"* ]]
 
-say "From the laptop, through the NodePort on the node's address"
+say "The tutorial's NodePort step: the same Service with type NodePort and nodePort 30080"
+sed -e 's/type: ClusterIP .*/type: NodePort/' \
+	-e 's/targetPort: 8080 .*/targetPort: 8080\n      nodePort: 30080/' \
+	"$repo/examples/tutorial/my-app-service.yaml" >"$manifests/.my-app-service.yaml"
+mv "$manifests/.my-app-service.yaml" "$manifests/my-app-service.yaml"
+sed 's/^/    /' "$manifests/my-app-service.yaml" >&3
+wait_for_service 'default/my-app-service' $'\ttcp\t80\t30080\t'
+on node "$ksctl" service list >&3
+bold "From the laptop, through the NodePort on the node's address:"
 for i in 1 2 3; do
 	out=$(on laptop curl -s -m 5 http://192.168.50.1:30080/)
 	echo "$out" >&3
@@ -183,9 +221,13 @@ say "Pods are ephemeral: my-app-1 goes away, my-app-3 takes its place with a new
 ip netns pids ${pod_ns[my-app-1]} | xargs -r kill
 add_pod my-app-3
 start_app my-app-3
-on node "$ksctl" backend replace default/my-app-service ${pod_ip[my-app-2]}:8080 ${pod_ip[my-app-3]}:8080
+bold "The EndpointSlice controller would rewrite the slice; here we edit the file:"
+sed "s/${pod_ip[my-app-1]}/${pod_ip[my-app-3]}/" "$repo/examples/tutorial/my-app-service-endpoints.yaml" \
+	>"$manifests/.endpoints.yaml"
+mv "$manifests/.endpoints.yaml" "$manifests/my-app-service-endpoints.yaml"
+wait_for_backend 'default/my-app-service' "${pod_ip[my-app-3]}"
 curl_until_both my-app-2 my-app-3
-bold "The same address, 10.96.0.100, all along."
+bold "The same address, $vip, all along."
 
 say "What kservice holds, and what it counted"
 on node "$ksctl" service list >&3
