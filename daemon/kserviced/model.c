@@ -172,19 +172,6 @@ static void add_ep(struct ksd_model_svc *ms, const struct ksd_endpoint *ep,
 	me->nhint_nodes = ep->nhint_nodes;
 }
 
-static int cmp_backend(const void *a, const void *b)
-{
-	const struct ksvc_backend *x = a, *y = b;
-	int c;
-
-	if (x->addr.family != y->addr.family)
-		return x->addr.family < y->addr.family ? -1 : 1;
-	c = memcmp(x->addr.raw, y->addr.raw, ksvc_addr_len(x->addr.family));
-	if (c)
-		return c;
-	return (int)x->port - (int)y->port;
-}
-
 static void backends(struct ksd_model_svc *ms, const struct ksd_svc_port *sp,
 		     const struct ksd_slice *const *slices, size_t nslices)
 {
@@ -220,7 +207,7 @@ static void backends(struct ksd_model_svc *ms, const struct ksd_svc_port *sp,
 	}
 	if (ms->ksvc.nbackends > 1)
 		qsort(ms->ksvc.backends, ms->ksvc.nbackends,
-		      sizeof(*ms->ksvc.backends), cmp_backend);
+		      sizeof(*ms->ksvc.backends), ksvc_backend_cmp);
 	ms->fallback = !any_ready && ms->ksvc.nbackends;
 	ms->ksvc.has |= KSVC_SVC_HAS_BACKENDS;
 }

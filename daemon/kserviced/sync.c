@@ -72,23 +72,6 @@ static void copy_svc(struct ksvc_service *dst, const struct ksvc_service *src)
 			abort();
 }
 
-static int cmp_backend(const void *a, const void *b)
-{
-	const struct ksvc_backend *x = a, *y = b;
-	int c;
-
-	if (x->addr.family != y->addr.family)
-		return x->addr.family < y->addr.family ? -1 : 1;
-	c = memcmp(x->addr.raw, y->addr.raw, ksvc_addr_len(x->addr.family));
-	if (c)
-		return c;
-	if (x->port != y->port)
-		return x->port < y->port ? -1 : 1;
-	if (x->weight != y->weight)
-		return x->weight < y->weight ? -1 : 1;
-	return x->flags < y->flags ? -1 : x->flags > y->flags;
-}
-
 static bool same_frontends(const struct ksvc_service *a,
 			   const struct ksvc_service *b)
 {
@@ -117,7 +100,7 @@ static bool same_backends(const struct ksvc_service *a,
 	if (a->nbackends != b->nbackends)
 		return false;
 	for (i = 0; i < a->nbackends; i++)
-		if (cmp_backend(&a->backends[i], &b->backends[i]))
+		if (ksvc_backend_cmp(&a->backends[i], &b->backends[i]))
 			return false;
 	return true;
 }
@@ -126,7 +109,7 @@ static void sort_backends(struct ksvc_service *svc)
 {
 	if (svc->nbackends > 1)
 		qsort(svc->backends, svc->nbackends, sizeof(*svc->backends),
-		      cmp_backend);
+		      ksvc_backend_cmp);
 }
 
 /* The fields of want that cur does not have. */

@@ -124,5 +124,6 @@ void ksvc_service_list_sort(struct ksvc_service_list *list);
 bool ksvc_addr_equal(const struct ksvc_addr *a, const struct ksvc_addr *b);
 size_t ksvc_addr_len(uint16_t family);
 void ksvc_backend_init(struct ksvc_backend *be);
+int ksvc_backend_cmp(const void *a, const void *b);
 
 #endif /* KSVC_TYPES_H */

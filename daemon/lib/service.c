@@ -163,6 +163,28 @@ bool ksvc_addr_equal(const struct ksvc_addr *a, const struct ksvc_addr *b)
 	       !memcmp(a->raw, b->raw, ksvc_addr_len(a->family));
 }
 
+/*
+ * A total order on backends (family, address, port, weight, flags), for
+ * qsort(): sorted sets compare member by member, and the same (address,
+ * port) ends up adjacent.
+ */
+int ksvc_backend_cmp(const void *a, const void *b)
+{
+	const struct ksvc_backend *x = a, *y = b;
+	int c;
+
+	if (x->addr.family != y->addr.family)
+		return x->addr.family < y->addr.family ? -1 : 1;
+	c = memcmp(x->addr.raw, y->addr.raw, ksvc_addr_len(x->addr.family));
+	if (c)
+		return c;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	if (x->weight != y->weight)
+		return x->weight < y->weight ? -1 : 1;
+	return x->flags < y->flags ? -1 : x->flags > y->flags;
+}
+
 void ksvc_backend_init(struct ksvc_backend *be)
 {
 	memset(be, 0, sizeof(*be));
