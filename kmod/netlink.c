@@ -834,7 +834,12 @@ static int one_be(struct genl_info *info, struct ksvc_be_spec **bes)
 	return 0;
 }
 
-static int be_add_doit(struct sk_buff *skb, struct genl_info *info)
+typedef int (*be_op_t)(struct ksvc_table *tab, struct ksvc_service *svc,
+		       const struct ksvc_be_spec *be,
+		       struct netlink_ext_ack *extack);
+
+/* BE_ADD and BE_DEL: one backend in, one set swapped. */
+static int be_one_doit(struct genl_info *info, be_op_t op)
 {
 	struct ksvc_net *ns = ksvc_net_get(genl_info_net(info));
 	struct ksvc_service *svc;
@@ -846,28 +851,20 @@ static int be_add_doit(struct sk_buff *skb, struct genl_info *info)
 		return ret;
 	mutex_lock(&ns->lock);
 	svc = find_svc(ns, info->attrs, info->extack);
-	ret = svc ? ksvc_backend_add(&ns->tab, svc, be, info->extack) : -ENOENT;
+	ret = svc ? op(&ns->tab, svc, be, info->extack) : -ENOENT;
 	mutex_unlock(&ns->lock);
 	kvfree(be);
 	return ret;
 }
 
+static int be_add_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return be_one_doit(info, ksvc_backend_add);
+}
+
 static int be_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct ksvc_net *ns = ksvc_net_get(genl_info_net(info));
-	struct ksvc_service *svc;
-	struct ksvc_be_spec *be;
-	int ret;
-
-	ret = one_be(info, &be);
-	if (ret)
-		return ret;
-	mutex_lock(&ns->lock);
-	svc = find_svc(ns, info->attrs, info->extack);
-	ret = svc ? ksvc_backend_del(&ns->tab, svc, be, info->extack) : -ENOENT;
-	mutex_unlock(&ns->lock);
-	kvfree(be);
-	return ret;
+	return be_one_doit(info, ksvc_backend_del);
 }
 
 /* ---- KSVC_CMD_FLUSH ----------------------------------------------------- */
