@@ -167,6 +167,70 @@ int ksvc_nat_ct_flags(const struct nf_conn *ct)
 }
 #endif
 
+/* ---- stale connections -------------------------------------------------- */
+
+/*
+ * Whether a UDP or SCTP connection of @ns would no longer be translated as
+ * it was: its backend left the set (its counters were retired with it: a
+ * backend that stays keeps them), or its original destination no longer
+ * leads to the service that translated it. Called with a conntrack bucket
+ * lock held and bottom halves off.
+ */
+static int ct_stale(struct nf_conn *ct, void *arg)
+{
+	struct ksvc_net *ns = arg;
+	const struct nf_conntrack_tuple *t;
+	const struct ksvc_ct *data;
+	struct ksvc_fe_key key = {};
+	const struct ksvc_fe *fe;
+	bool stale;
+
+	data = ct_data(ct);
+	if (!data || data->ns.id != ns->ref.id ||
+	    data->ns.cookie != ns->ref.cookie)
+		return 0;
+	t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	if (t->dst.protonum != IPPROTO_UDP && t->dst.protonum != IPPROTO_SCTP)
+		return 0;
+	key.family = nf_ct_l3num(ct);
+	key.proto = t->dst.protonum;
+	key.port = t->dst.u.all;
+	key.addr = t->dst.u3;
+	rcu_read_lock();
+	stale = !ksvc_stats_ref_alive(&data->be);
+	if (!stale) {
+		fe = ksvc_fe_lookup(&ns->tab, &key);
+		if (!fe)
+			fe = ksvc_np_lookup(&ns->tab, key.family, key.proto,
+					    key.port);
+		stale = !fe || !ksvc_stats_ref_is(fe->svc->stats, &data->svc);
+	}
+	rcu_read_unlock();
+	return stale;
+}
+
+/*
+ * After a change that took a backend or a frontend from a UDP or SCTP
+ * service (or the service itself): deletes the conntrack entries it left
+ * pointing nowhere, before the request is acknowledged, so the next
+ * datagram of a long-lived flow is scheduled afresh. TCP needs none of
+ * this: the backend's RST or the client's timeout ends the connection.
+ */
+void ksvc_nat_ct_flush(struct ksvc_net *ns, u32 portid)
+{
+	struct nf_ct_iter_data iter = {
+		.net = ns->net,
+		.data = ns,
+		.portid = portid,
+	};
+
+	lockdep_assert_held(&ns->lock);
+	if (!ns->tab.ct_stale)
+		return;
+	ns->tab.ct_stale = false;
+	nf_ct_iterate_cleanup_net(ct_stale, &iter);
+}
+
 /* ---- masquerade decision ------------------------------------------------ */
 
 static bool addr_eq(u8 family, const union nf_inet_addr *a,

@@ -15,6 +15,7 @@ extern const struct nf_hook_ops ksvc_nat_ops[];
 extern const unsigned int ksvc_nat_ops_count;
 
 int ksvc_nat_init(void);
+void ksvc_nat_ct_flush(struct ksvc_net *ns, u32 portid);
 void ksvc_nat_uninit(void);
 
 /* ksvc_nat_ct_flags(): the connection is masqueraded at POST_ROUTING. */

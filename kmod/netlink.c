@@ -18,6 +18,7 @@
 
 #include "compat.h"
 #include "kservice.h"
+#include "nat.h"
 #include "net.h"
 #include "netlink.h"
 #include "stats.h"
@@ -544,6 +545,7 @@ static int svc_set_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&ns->lock);
 	svc = find_svc(ns, attrs, extack);
 	ret = svc ? ksvc_service_set(&ns->tab, svc, &req.spec, extack) : -ENOENT;
+	ksvc_nat_ct_flush(ns, info->snd_portid);
 	mutex_unlock(&ns->lock);
 
 	svc_req_free(&req);
@@ -568,6 +570,7 @@ static int svc_del_doit(struct sk_buff *skb, struct genl_info *info)
 	svc = find_svc(ns, attrs, extack);
 	if (svc) {
 		ksvc_service_del(&ns->tab, svc);
+		ksvc_nat_ct_flush(ns, info->snd_portid);
 		ksvc_net_hooks_sync(ns);
 	}
 	mutex_unlock(&ns->lock);
@@ -803,6 +806,7 @@ static int be_replace_doit(struct sk_buff *skb, struct genl_info *info)
 		ksvc_stage_clear(svc);
 		*st = saved;
 	}
+	ksvc_nat_ct_flush(ns, info->snd_portid);
 out:
 	mutex_unlock(&ns->lock);
 	kvfree(bes);
@@ -852,6 +856,7 @@ static int be_one_doit(struct genl_info *info, be_op_t op)
 	mutex_lock(&ns->lock);
 	svc = find_svc(ns, info->attrs, info->extack);
 	ret = svc ? op(&ns->tab, svc, be, info->extack) : -ENOENT;
+	ksvc_nat_ct_flush(ns, info->snd_portid);
 	mutex_unlock(&ns->lock);
 	kvfree(be);
 	return ret;
@@ -875,6 +880,7 @@ static int flush_doit(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&ns->lock);
 	ksvc_table_flush(&ns->tab);
+	ksvc_nat_ct_flush(ns, info->snd_portid);
 	ksvc_net_hooks_sync(ns);
 	mutex_unlock(&ns->lock);
 	return 0;

@@ -140,6 +140,24 @@ void ksvc_stats_packet_ref(const struct ksvc_ref *ref, unsigned int len)
 		stats_add(stats, 0, 1, len, 0);
 }
 
+/* Under RCU: whether @ref still names a set that was not retired. */
+bool ksvc_stats_ref_alive(const struct ksvc_ref *ref)
+{
+	struct ksvc_stats *stats;
+
+	if (!ref->id)
+		return false;
+	stats = xa_load(&stats_xa, ref->id);
+	return stats && stats->cookie == ref->cookie;
+}
+
+/* Whether @ref names @stats. */
+bool ksvc_stats_ref_is(const struct ksvc_stats *stats,
+		       const struct ksvc_ref *ref)
+{
+	return stats && stats->id == ref->id && stats->cookie == ref->cookie;
+}
+
 void ksvc_stats_fold(const struct ksvc_stats *stats, struct ksvc_stats_sum *sum)
 {
 	int cpu;

@@ -22,6 +22,9 @@ void ksvc_stats_conn(struct ksvc_stats *stats);
 void ksvc_stats_reject(struct ksvc_stats *stats);
 void ksvc_stats_packet(struct ksvc_stats *stats, unsigned int len);
 void ksvc_stats_packet_ref(const struct ksvc_ref *ref, unsigned int len);
+bool ksvc_stats_ref_alive(const struct ksvc_ref *ref);
+bool ksvc_stats_ref_is(const struct ksvc_stats *stats,
+		       const struct ksvc_ref *ref);
 void ksvc_stats_fold(const struct ksvc_stats *stats, struct ksvc_stats_sum *sum);
 void ksvc_stats_uninit(void);
 

@@ -263,28 +263,48 @@ static void beset_abort(struct ksvc_beset *set, const struct ksvc_beset *old)
 	kvfree_rcu(set, rcu);
 }
 
-/* Frees a set that left its service, with the counters only it used. */
-static void beset_release(struct ksvc_beset *set, const struct ksvc_beset *kept)
+/*
+ * Connectionless protocols never end a flow by themselves: their conntrack
+ * entries must go when what they were translated to goes.
+ */
+static bool ct_proto(u8 proto)
 {
-	u32 i;
+	return proto == IPPROTO_UDP || proto == IPPROTO_SCTP;
+}
+
+/*
+ * Frees a set that left its service, with the counters only it used.
+ * Returns how many backends left with it.
+ */
+static u32 beset_release(struct ksvc_beset *set, const struct ksvc_beset *kept)
+{
+	u32 i, gone = 0;
 
 	for (i = 0; i < set->count; i++) {
 		struct ksvc_backend *be = &set->be[i];
 
 		if (!kept || ksvc_beset_find(kept, be->family, &be->addr,
-					     be->port) < 0)
+					     be->port) < 0) {
 			ksvc_stats_retire(be->stats);
+			gone++;
+		}
 	}
 	kvfree_rcu(set, rcu);
+	return gone;
 }
 
+/*
+ * A backend that leaves retires its counters at once, which is how
+ * ksvc_nat_ct_flush() tells its connections from the others.
+ */
 static void beset_commit(struct ksvc_table *tab, struct ksvc_service *svc,
 			 struct ksvc_beset *set)
 {
 	struct ksvc_beset *old;
 
 	old = rcu_replace_pointer(svc->set, set, lockdep_is_held(tab->lock));
-	beset_release(old, set);
+	if (beset_release(old, set) && ct_proto(svc->proto))
+		tab->ct_stale = true;
 }
 
 /* ---- frontends ---------------------------------------------------------- */
@@ -542,6 +562,7 @@ int ksvc_table_init(struct ksvc_table *tab, struct mutex *lock)
 	INIT_LIST_HEAD(&tab->services);
 	tab->count = 0;
 	tab->gen = 1;
+	tab->ct_stale = false;
 	ret = rhashtable_init(&tab->names, &name_params);
 	if (ret)
 		return ret;
@@ -738,6 +759,9 @@ int ksvc_service_set(struct ksvc_table *tab, struct ksvc_service *svc,
 
 	if (set)
 		beset_commit(tab, svc, set);
+	/* Connections to a frontend that moved lost their service. */
+	if ((spec->has & refe) && ct_proto(svc->proto))
+		tab->ct_stale = true;
 	if (spec->has & KSVC_SPEC_SCHED)
 		WRITE_ONCE(svc->sched, spec->sched);
 	if (spec->has & KSVC_SPEC_FLAGS)
@@ -772,6 +796,8 @@ void ksvc_service_del(struct ksvc_table *tab, struct ksvc_service *svc)
 	list_del(&svc->list);
 	tab->count--;
 	table_changed(tab);
+	if (ct_proto(svc->proto))
+		tab->ct_stale = true;
 	svc_release(svc);
 }
 

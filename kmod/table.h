@@ -104,6 +104,11 @@ struct ksvc_table {
 	struct list_head services;
 	u32 count;
 	u32 gen;			/* bumped on every change, never 0 */
+	/*
+	 * A UDP or SCTP service lost a backend or a frontend, or went:
+	 * ksvc_nat_ct_flush() has conntrack entries to delete.
+	 */
+	bool ct_stale;
 };
 
 /* What a request asks for; the nlattr pointers only name culprits. */

@@ -601,6 +601,111 @@ static void nat_test_helper_counts_packets(struct kunit *test)
 	}
 }
 
+/* Confirms @r's connection, as nf_confirm() does at POST_ROUTING. */
+static void confirm(struct sk_buff *skb, struct run *r)
+{
+	local_bh_disable();
+	rcu_read_lock();
+	nf_confirm(skb, skb_transport_offset(skb), r->ct, r->ctinfo);
+	rcu_read_unlock();
+	local_bh_enable();
+}
+
+static int replace_backends(struct ksvc_net *ns, struct ksvc_service *svc,
+			    u8 family, const char *const *addrs, u32 n)
+{
+	struct ksvc_be_spec bes[2] = {};
+	int ret;
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		bes[i].addr = addr(family, addrs[i]);
+		bes[i].family = family;
+		bes[i].port = BACKEND_PORT;
+		bes[i].weight = 1;
+	}
+	mutex_lock(&ns->lock);
+	ret = ksvc_backends_replace(&ns->tab, svc, bes, n, NULL);
+	ksvc_nat_ct_flush(ns, 0);
+	mutex_unlock(&ns->lock);
+	return ret;
+}
+
+/*
+ * A confirmed connection to a service, then a new set that keeps its
+ * backend -> the connection lives; a set without it -> a UDP or SCTP
+ * connection is deleted in the same call, a TCP one lives on.
+ */
+static void nat_test_stale_ct_flushed(struct kunit *test)
+{
+	const struct pkt_case *c = test->param_value;
+	bool v4 = c->family == AF_INET;
+	union nf_inet_addr client = addr(c->family, v4 ? CLIENT4 : CLIENT6);
+	union nf_inet_addr vip = addr(c->family, v4 ? SVC4 : SVC6);
+	const char *const keep[] = { v4 ? BACKEND4 : BACKEND6,
+				     v4 ? "10.244.1.12" : "fd00:244:1::12" };
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	struct ksvc_service *svc;
+	struct sk_buff *skb;
+	struct run r;
+
+	svc = svc_of(ns, c->proto, SVC_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, svc);
+	skb = build_pkt(c->family, c->proto, &client, &vip, CLIENT_PORT + 3,
+			SVC_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	run_prerouting(ns, skb, c->family, &r);
+	KUNIT_ASSERT_NOT_NULL(test, r.ct);
+	KUNIT_ASSERT_EQ(test, r.verdict, NF_ACCEPT);
+	confirm(skb, &r);
+	KUNIT_ASSERT_TRUE(test, nf_ct_is_confirmed(r.ct));
+
+	KUNIT_EXPECT_EQ(test, replace_backends(ns, svc, c->family, keep, 2), 0);
+	KUNIT_EXPECT_FALSE(test, nf_ct_is_dying(r.ct));
+	KUNIT_EXPECT_EQ(test, replace_backends(ns, svc, c->family, keep + 1, 1),
+			0);
+	KUNIT_EXPECT_EQ(test, nf_ct_is_dying(r.ct), c->proto != IPPROTO_TCP);
+	if (!nf_ct_is_dying(r.ct))
+		nf_ct_kill(r.ct);
+	kfree_skb(skb);
+}
+
+/*
+ * A confirmed connection, then its service deleted -> UDP and SCTP
+ * connections are deleted with it, TCP ones live on.
+ */
+static void nat_test_stale_ct_service_deleted(struct kunit *test)
+{
+	const struct pkt_case *c = test->param_value;
+	bool v4 = c->family == AF_INET;
+	union nf_inet_addr client = addr(c->family, v4 ? CLIENT4 : CLIENT6);
+	union nf_inet_addr vip = addr(c->family, v4 ? SVC4 : SVC6);
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	struct ksvc_service *svc;
+	struct sk_buff *skb;
+	struct run r;
+
+	svc = svc_of(ns, c->proto, SVC_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, svc);
+	skb = build_pkt(c->family, c->proto, &client, &vip, CLIENT_PORT + 4,
+			SVC_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	run_prerouting(ns, skb, c->family, &r);
+	KUNIT_ASSERT_NOT_NULL(test, r.ct);
+	KUNIT_ASSERT_EQ(test, r.verdict, NF_ACCEPT);
+	confirm(skb, &r);
+	KUNIT_ASSERT_TRUE(test, nf_ct_is_confirmed(r.ct));
+
+	mutex_lock(&ns->lock);
+	ksvc_service_del(&ns->tab, svc);
+	ksvc_nat_ct_flush(ns, 0);
+	mutex_unlock(&ns->lock);
+	KUNIT_EXPECT_EQ(test, nf_ct_is_dying(r.ct), c->proto != IPPROTO_TCP);
+	if (!nf_ct_is_dying(r.ct))
+		nf_ct_kill(r.ct);
+	kfree_skb(skb);
+}
+
 /* ---- the masquerade decision -------------------------------------------- */
 
 struct masq_case {
@@ -700,6 +805,8 @@ static struct kunit_case nat_test_cases[] = {
 	KUNIT_CASE_PARAM(nat_test_nodeport_localhost, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_hairpin_masquerade, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_helper_counts_packets, pkt_gen_params),
+	KUNIT_CASE_PARAM(nat_test_stale_ct_flushed, pkt_gen_params),
+	KUNIT_CASE_PARAM(nat_test_stale_ct_service_deleted, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_masquerade_decision, masq_gen_params),
 	{}
 };

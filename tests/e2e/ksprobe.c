@@ -16,12 +16,14 @@
  *	-m appends how long the attempt took ("refused 3ms"). Exits 0 when
  *	every attempt was answered, 1 otherwise.
  *
- *   ksprobe hold tcp|sctp ADDR PORT [-i INTERVAL_MS] [-d SECONDS] [-t TIMEOUT_MS]
+ *   ksprobe hold tcp|udp|sctp ADDR PORT [-i INTERVAL_MS] [-d SECONDS] [-t TIMEOUT_MS]
  *	Keeps one connection for SECONDS (default 5) or until SIGTERM/SIGINT,
  *	exchanging a line every INTERVAL_MS (default 100), and prints each
  *	answer as it comes (the first one tells which backend holds the
  *	connection) or the failure. Ends with "held N" (exchanges) or
- *	"broken after N"; exits 0 when nothing failed.
+ *	"broken after N"; exits 0 when nothing failed. For UDP the
+ *	"connection" is one connected socket, so one source port: one flow
+ *	through conntrack, a datagram every INTERVAL_MS.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -55,7 +57,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: ksprobe serve tcp|udp|sctp PORT NAME\n"
 		"       ksprobe connect tcp|udp|sctp ADDR PORT [-n COUNT] [-t TIMEOUT_MS] [-m]\n"
-		"       ksprobe hold tcp|sctp ADDR PORT [-i INTERVAL_MS] [-d SECONDS] [-t TIMEOUT_MS]\n");
+		"       ksprobe hold tcp|udp|sctp ADDR PORT [-i INTERVAL_MS] [-d SECONDS] [-t TIMEOUT_MS]\n");
 	exit(2);
 }
 
@@ -506,7 +508,5 @@ int main(int argc, char **argv)
 		usage();
 	if (!strcmp(mode, "connect"))
 		return do_connect(p, &dst, dstlen, count, timeout_ms, timed);
-	if (p->type != SOCK_STREAM)
-		usage();
 	return do_hold(p, &dst, dstlen, interval_ms, seconds, timeout_ms);
 }

@@ -643,7 +643,46 @@ test_ksctl_output() {
 	done
 }
 
-# ---- 12. Unloading -------------------------------------------------------------------------
+# ---- 12. Stale UDP conntrack ---------------------------------------------------------------
+
+test_udp_backend_replaced() {
+	# One UDP flow (one socket, one source port), a datagram every 100 ms,
+	# refreshing its conntrack entry all along. Without the kernel deleting
+	# that entry with the backend, it would go to pod1 for ever.
+	ks service add default/udp-swap proto udp port 88 cluster-ip 10.96.0.88
+	ks backend replace default/udp-swap 10.244.1.11:8080
+	bg_in ${pods[4]} pod4 "$tmp/uhold" "$ksprobe" hold udp 10.96.0.88 88 -i 100 -d 120
+	local hold=$bgpid i
+	for ((i = 0; i < 200 && $(wc -l <"$tmp/uhold") < 3; i++)); do sleep 0.05; done
+	local before=$(wc -l <"$tmp/uhold")
+	ks backend replace default/udp-swap 10.244.1.12:8080
+	local after=$(wc -l <"$tmp/uhold")
+	for ((i = 0; i < 200 && $(wc -l <"$tmp/uhold") < after + 5; i++)); do sleep 0.05; done
+	pp kill -TERM $hold
+	wait $hold
+	cat -n "$tmp/uhold" >&3
+	# Not one datagram lost, every answer from the flow's own backend:
+	# pod1 up to the change, pod2 from the next datagram on.
+	[[ $(tail -n1 "$tmp/uhold") == "held "* ]]
+	grep -v '^held ' "$tmp/uhold" >"$tmp/answers"
+	(($(count '^pod[12] 10\.244\.1\.14$' <"$tmp/answers") == $(wc -l <"$tmp/answers")))
+	(($(head -n $before "$tmp/answers" | count '^pod1 ') == before))
+	local first2=$(grep -n '^pod2 ' "$tmp/answers" | head -n1 | cut -d: -f1)
+	# The exchange in flight when the ack came may still be pod1's; the
+	# next one, sent after the change, is pod2's, and pod1 answers no more.
+	((first2 > 0 && first2 <= after + 2))
+	(($(tail -n +$first2 "$tmp/answers" | count '^pod1 ') == 0))
+	# The flow's conntrack entry now leads to pod2.
+	n0 conntrack -L -p udp --orig-dst 10.96.0.88 >"$tmp/ct" 2>/dev/null
+	cat "$tmp/ct" >&3
+	(($(count 'src=10\.244\.1\.11 ' <"$tmp/ct") == 0))
+	ks service del default/udp-swap
+	# The service gone, its flows went with it.
+	n0 conntrack -L -p udp --orig-dst 10.96.0.88 >"$tmp/ct" 2>/dev/null
+	[[ ! -s $tmp/ct ]]
+}
+
+# ---- 13. Unloading -------------------------------------------------------------------------
 
 test_unload_with_open_connections() {
 	# A connection open through the service, pods and services in place.
@@ -700,6 +739,7 @@ scenario large_backend_set
 scenario bad_input
 scenario ksctl_output
 scenario cluster_cidr_skips_masquerade
+scenario udp_backend_replaced
 scenario unload_with_open_connections
 
 ((failed == 0)) || echo "failed scenarios: ${failures[*]}"

@@ -35,6 +35,17 @@
  * backend of its family is refused (TCP RST; SCTP ABORT; ICMP or ICMPv6
  * port unreachable for UDP), as kube-proxy's REJECT.
  *
+ * Connections to a backend that leaves the set, or to a service that goes,
+ * carry on through conntrack (TCP: until the backend or the client ends
+ * them), except UDP and SCTP ones: every command that takes a backend out
+ * of a UDP or SCTP service's set (BE_REPLACE, BE_DEL, SVC_SET with
+ * backends), deletes the service (SVC_DEL, FLUSH) or moves its frontends
+ * (SVC_SET of the protocol, port, node port or frontends) also deletes, in
+ * the kernel and before its ack, the conntrack entries it translated that
+ * no longer lead to a backend of the set through the same frontend. The
+ * next datagram of such a flow is then scheduled afresh, to a live backend.
+ * A backend that stays (its weight set to 0 included) keeps its flows.
+ *
  * Limits: more than KSVC_FRONTENDS_MAX frontends, KSVC_CIDRS_MAX cluster
  * CIDRs or the module's max_backends backends is -E2BIG; a namespace that
  * holds max_services services refuses more with -ENOSPC.
