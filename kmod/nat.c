@@ -32,6 +32,7 @@
 #include <net/netfilter/nf_nat.h>
 #include <net/netfilter/nf_nat_masquerade.h>
 
+#include "affinity.h"
 #include "compat.h"
 #include "kservice.h"
 #include "nat.h"
@@ -57,6 +58,7 @@ struct ksvc_ct {
 enum {
 	KSVC_CT_MASQUERADE,		/* masquerade at POST_ROUTING */
 	KSVC_CT_LIVE,			/* counted in ksvc_net.live */
+	KSVC_CT_AFFINITY,		/* its packets keep a binding alive */
 };
 
 static_assert(sizeof(struct ksvc_ct) <=
@@ -118,6 +120,14 @@ static int ksvc_help(struct sk_buff *skb, unsigned int protoff,
 		ksvc_net_conn_live(ns);
 	if (nf_is_loopback_packet(skb))
 		return NF_ACCEPT;
+	if (ns && test_bit(KSVC_CT_AFFINITY, &data->bits)) {
+		const struct nf_conntrack_tuple *o, *r;
+
+		o = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+		r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+		ksvc_affinity_touch(&ns->aff, &data->svc, nf_ct_l3num(ct),
+				    &o->src.u3, &r->src.u3, r->src.u.all);
+	}
 	if (ns)
 		ksvc_stats_packet(ns->stats, skb->len);
 	ksvc_stats_packet_ref(&data->svc, skb->len);
@@ -307,6 +317,42 @@ static bool dst_is_local(const struct ksvc_net *ns, struct net *net,
 	return ipv6_chk_addr(net, &addr->in6, NULL, 0);
 }
 
+/*
+ * Under RCU. The backend of a new connection from @client: the one its
+ * affinity binding names while that may take new connections, else the
+ * scheduler's choice, then remembered. *bound: affinity placed it.
+ */
+static const struct ksvc_backend *pick(struct ksvc_net *ns,
+				       struct ksvc_service *svc, u8 family,
+				       const union nf_inet_addr *client,
+				       bool *bound)
+{
+	const struct ksvc_beset *set = rcu_dereference(svc->set);
+	u32 timeout = READ_ONCE(svc->affinity);
+	const struct ksvc_backend *be;
+	struct ksvc_ref ref;
+	int i;
+
+	*bound = false;
+	if (timeout) {
+		ksvc_stats_ref(svc->stats, &ref);
+		i = ksvc_affinity_lookup(&ns->aff, &ref, set, family, client,
+					 timeout);
+		if (i >= 0 && ksvc_sched_usable(set, i, family)) {
+			*bound = true;
+			return &set->be[i];
+		}
+	}
+	be = ksvc_sched_pick(READ_ONCE(svc->sched), set, family,
+			     &svc->rr[ksvc_fam_idx(family)]);
+	if (be && timeout) {
+		ksvc_affinity_remember(&ns->aff, &ref, family, client, be,
+				       timeout);
+		*bound = true;
+	}
+	return be;
+}
+
 /* Under RCU, as every netfilter hook. */
 KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 					 struct sk_buff *skb,
@@ -324,6 +370,7 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	const struct ksvc_fe *fe;
 	struct nf_conn *ct;
 	unsigned int ret;
+	bool bound;
 	u8 proto;
 
 	ct = nf_ct_get(skb, &ctinfo);
@@ -351,8 +398,7 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	}
 	svc = fe->svc;
 
-	be = ksvc_sched_pick(READ_ONCE(svc->sched), rcu_dereference(svc->set),
-			     family, &svc->rr[ksvc_fam_idx(family)]);
+	be = pick(ns, svc, family, &t->src.u3, &bound);
 	if (!be) {
 		ksvc_stats_reject(svc->stats);
 		ksvc_stats_reject(ns->stats);
@@ -381,6 +427,8 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	masq.cidrs = rcu_dereference(ns->cidrs);
 	if (ksvc_nat_masq_wanted(&masq))
 		__set_bit(KSVC_CT_MASQUERADE, &data.bits);
+	if (bound)
+		__set_bit(KSVC_CT_AFFINITY, &data.bits);
 	data.ns = ns->ref;
 	ksvc_stats_ref(svc->stats, &data.svc);
 	ksvc_stats_ref(be->stats, &data.be);

@@ -195,11 +195,20 @@ int ksvc_net_setup(struct ksvc_net *ns, struct net *net)
 	if (!ns->stats)
 		return -ENOMEM;
 	ret = ksvc_table_init(&ns->tab, &ns->lock);
-	if (ret) {
-		ksvc_stats_retire(ns->stats);
-		return ret;
-	}
+	if (ret)
+		goto err_stats;
+	ret = ksvc_affinity_init(&ns->aff);
+	if (ret)
+		goto err_table;
 	return 0;
+
+err_table:
+	mutex_lock(&ns->lock);
+	ksvc_table_destroy(&ns->tab);
+	mutex_unlock(&ns->lock);
+err_stats:
+	ksvc_stats_retire(ns->stats);
+	return ret;
 }
 
 /* Unhooked and unpublished, a grace period ago. */
@@ -211,6 +220,7 @@ void ksvc_net_teardown(struct ksvc_net *ns)
 	ksvc_table_destroy(&ns->tab);
 	ksvc_net_cidrs_set(ns, NULL);
 	mutex_unlock(&ns->lock);
+	ksvc_affinity_destroy(&ns->aff);
 	ksvc_stats_retire(ns->stats);
 	mutex_destroy(&ns->lock);
 }

@@ -10,6 +10,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "affinity.h"
 #include "kservice.h"
 #include "table.h"
 
@@ -43,6 +44,7 @@ struct ksvc_net {
 	struct ctl_table_header *sysctl;
 	struct ksvc_ref ref;		/* how connections find it */
 	atomic_t live;			/* confirmed translated connections */
+	struct ksvc_affinity aff;	/* ClientIP session affinity */
 	struct work_struct unhook_work;
 };
 

@@ -43,6 +43,14 @@ static struct netlink_range_validation weight_range = {
 	.max = KSVC_WEIGHT_MAX,
 };
 
+static struct netlink_range_validation affinity_range = {
+	.max = KSVC_AFFINITY_TIMEOUT_MAX,
+};
+
+static struct netlink_range_validation affinity_max_range = {
+	.max = INT_MAX,
+};
+
 /* KSVC_BE_A_STATS and KSVC_BE_A_PAD are output only: rejected. */
 static const struct nla_policy be_policy[KSVC_BE_A_MAX + 1] = {
 	[KSVC_BE_A_FAMILY]	= { .type = NLA_U16 },
@@ -75,31 +83,36 @@ static const struct nla_policy svc_policy[KSVC_A_MAX + 1] = {
 	[KSVC_A_SVC_FRONTENDS]	= NLA_POLICY_NESTED_ARRAY(fe_policy),
 	[KSVC_A_SVC_BACKENDS]	= NLA_POLICY_NESTED_ARRAY(be_policy),
 	[KSVC_A_REQ_FLAGS]	= { .type = NLA_U32 },
+	[KSVC_A_SVC_AFFINITY]	= NLA_POLICY_FULL_RANGE(NLA_U32, &affinity_range),
 };
 
 static const struct nla_policy cfg_policy[KSVC_A_MAX + 1] = {
 	[KSVC_A_CFG_CLUSTER_CIDRS]	= NLA_POLICY_NESTED_ARRAY(cidr_policy),
 	[KSVC_A_CFG_MASQUERADE_ALL]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[KSVC_A_CFG_NODEPORT_LOCALHOST]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[KSVC_A_CFG_AFFINITY_MAX]	= NLA_POLICY_FULL_RANGE(NLA_U32,
+								&affinity_max_range),
 };
 
-#define A(attr) BIT(KSVC_A_##attr)
+#define A(attr) BIT_ULL(KSVC_A_##attr)
 
 /* The attributes each command reads; the others are refused, not ignored. */
 #define SVC_ATTRS (A(SVC_NAME) | A(SVC_PROTO) | A(SVC_PORT) | \
 		   A(SVC_NODE_PORT) | A(SVC_SCHED) | A(SVC_FLAGS) | \
-		   A(SVC_GENERATION) | A(SVC_FRONTENDS) | A(SVC_BACKENDS))
+		   A(SVC_GENERATION) | A(SVC_FRONTENDS) | A(SVC_BACKENDS) | \
+		   A(SVC_AFFINITY))
 #define ONE_BE_ATTRS (A(SVC_NAME) | A(SVC_BACKENDS))
 
 /* ---- request parsing ---------------------------------------------------- */
 
-static int only_attrs(struct nlattr **attrs, u32 allowed,
+static int only_attrs(struct nlattr **attrs, u64 allowed,
 		      struct netlink_ext_ack *extack)
 {
 	unsigned int i;
 
+	static_assert(KSVC_A_MAX < 64);
 	for (i = 1; i <= KSVC_A_MAX; i++) {
-		if (attrs[i] && !(allowed & BIT(i))) {
+		if (attrs[i] && !(allowed & BIT_ULL(i))) {
 			NL_SET_ERR_MSG_ATTR(extack, attrs[i],
 					    "Attribute not valid for this command");
 			return -EINVAL;
@@ -351,6 +364,10 @@ static int parse_svc(struct nlattr **attrs, struct svc_req *req,
 		spec->generation = nla_get_u64(attrs[KSVC_A_SVC_GENERATION]);
 		spec->has |= KSVC_SPEC_GENERATION;
 	}
+	if (attrs[KSVC_A_SVC_AFFINITY]) {
+		spec->affinity = nla_get_u32(attrs[KSVC_A_SVC_AFFINITY]);
+		spec->has |= KSVC_SPEC_AFFINITY;
+	}
 	if (attrs[KSVC_A_SVC_FRONTENDS]) {
 		ret = parse_fes(attrs[KSVC_A_SVC_FRONTENDS], &req->fes,
 				&spec->fe_count, extack);
@@ -478,6 +495,7 @@ static int put_svc_attrs(struct sk_buff *skb, const struct ksvc_service *svc,
 	    nla_put_u64_64bit(skb, KSVC_A_SVC_GENERATION, svc->generation,
 			      KSVC_A_PAD) ||
 	    put_fes(skb, svc) ||
+	    nla_put_u32(skb, KSVC_A_SVC_AFFINITY, svc->affinity) ||
 	    nla_put_u32(skb, KSVC_A_SVC_BACKEND_COUNT, set->count) ||
 	    put_stats(skb, KSVC_A_SVC_STATS, svc->stats, true))
 		return -EMSGSIZE;
@@ -940,6 +958,10 @@ static int cfg_get_doit(struct sk_buff *skb, struct genl_info *info)
 			READ_ONCE(ns->nodeport_localhost)) ||
 	     nla_put_u32(msg, KSVC_A_CFG_SERVICES, ns->tab.count) ||
 	     nla_put_u8(msg, KSVC_A_CFG_HOOKED, ns->hooked) ||
+	     nla_put_u32(msg, KSVC_A_CFG_AFFINITY_MAX,
+			 READ_ONCE(ns->aff.max)) ||
+	     nla_put_u32(msg, KSVC_A_CFG_AFFINITY_ENTRIES,
+			 ksvc_affinity_count(&ns->aff)) ||
 	     put_stats(msg, KSVC_A_STATS, ns->stats, true)))
 		ret = -EMSGSIZE;
 	mutex_unlock(&ns->lock);
@@ -1043,6 +1065,9 @@ static int cfg_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (attrs[KSVC_A_CFG_NODEPORT_LOCALHOST])
 		WRITE_ONCE(ns->nodeport_localhost,
 			   nla_get_u8(attrs[KSVC_A_CFG_NODEPORT_LOCALHOST]));
+	if (attrs[KSVC_A_CFG_AFFINITY_MAX])
+		WRITE_ONCE(ns->aff.max,
+			   nla_get_u32(attrs[KSVC_A_CFG_AFFINITY_MAX]));
 	mutex_unlock(&ns->lock);
 	return 0;
 }

@@ -85,6 +85,12 @@ void ksvc_sched_prepare(struct ksvc_beset *set, u32 *space)
 	}
 }
 
+/* Whether be[@i] of @set may take a new connection of @family. */
+bool ksvc_sched_usable(const struct ksvc_beset *set, u32 i, u8 family)
+{
+	return set->be[i].family == family && set->be[i].weight;
+}
+
 /* Under RCU. NULL when the family has no usable backend. */
 const struct ksvc_backend *ksvc_sched_pick(u8 sched,
 					   const struct ksvc_beset *set,

@@ -8,6 +8,9 @@
  * nodeport_localhost (0): 1 lets node ports answer on 127.0.0.0/8 and ::1
  *	too, not only on the node's other local addresses. IPv4 then also
  *	needs net.ipv4.conf.all.route_localnet=1, as with kube-proxy.
+ * affinity_max (131072): most session affinity entries the namespace
+ *	holds; past it new clients are scheduled without being remembered.
+ *	The same value as KSVC_A_CFG_AFFINITY_MAX.
  */
 
 #include <linux/slab.h>
@@ -35,6 +38,14 @@ static const struct ctl_table ksvc_sysctl_template[] = {
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= SYSCTL_ONE,
 	},
+	{
+		.procname	= "affinity_max",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_INT_MAX,
+	},
 	{ }
 };
 
@@ -49,6 +60,7 @@ int ksvc_sysctl_register(struct ksvc_net *ns)
 		return -ENOMEM;
 	table[0].data = &ns->masquerade_all;
 	table[1].data = &ns->nodeport_localhost;
+	table[2].data = &ns->aff.max;
 	ns->sysctl = ksvc_register_net_sysctl(ns->net, "net/kservice", table,
 					      ARRAY_SIZE(ksvc_sysctl_template));
 	if (!ns->sysctl) {

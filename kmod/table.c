@@ -637,6 +637,7 @@ int ksvc_service_add(struct ksvc_table *tab, const struct ksvc_svc_spec *spec,
 	svc->node_port = node_port;
 	svc->sched = spec->has & KSVC_SPEC_SCHED ? spec->sched : KSVC_SCHED_RANDOM;
 	svc->flags = spec->has & KSVC_SPEC_FLAGS ? spec->flags : 0;
+	svc->affinity = spec->has & KSVC_SPEC_AFFINITY ? spec->affinity : 0;
 	svc->generation = spec->has & KSVC_SPEC_GENERATION ? spec->generation : 0;
 	svc->stats = ksvc_stats_new();
 	if (!svc->stats) {
@@ -766,6 +767,8 @@ int ksvc_service_set(struct ksvc_table *tab, struct ksvc_service *svc,
 		WRITE_ONCE(svc->sched, spec->sched);
 	if (spec->has & KSVC_SPEC_FLAGS)
 		svc->flags = spec->flags;
+	if (spec->has & KSVC_SPEC_AFFINITY)
+		WRITE_ONCE(svc->affinity, spec->affinity);
 	if (spec->has & KSVC_SPEC_GENERATION)
 		svc->generation = spec->generation;
 	svc->proto = proto;

@@ -79,6 +79,7 @@ struct ksvc_service {
 	struct ksvc_stats *stats;
 	atomic_t rr[2];			/* round-robin position, by family */
 	u8 sched;			/* READ_ONCE() in the packet path */
+	u32 affinity;			/* seconds, 0: none; READ_ONCE() too */
 	u8 proto;
 	u16 port;
 	u16 node_port;
@@ -137,6 +138,7 @@ enum {
 	KSVC_SPEC_GENERATION = BIT(5),
 	KSVC_SPEC_FRONTENDS = BIT(6),
 	KSVC_SPEC_BACKENDS = BIT(7),
+	KSVC_SPEC_AFFINITY = BIT(8),
 };
 
 struct ksvc_svc_spec {
@@ -147,6 +149,7 @@ struct ksvc_svc_spec {
 	u16 node_port;
 	u8 sched;
 	u32 flags;
+	u32 affinity;
 	u64 generation;
 	const struct ksvc_fe_spec *fes;
 	u32 fe_count;

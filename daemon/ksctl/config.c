@@ -3,7 +3,8 @@
  * ksctl config show | config set KEY VALUE [KEY VALUE]...
  *
  * Keys: cluster-cidr (comma-separated CIDRs, "" or "none" for none),
- * masquerade-all and nodeport-localhost (0, 1, on, off, true, false).
+ * masquerade-all and nodeport-localhost (0, 1, on, off, true, false),
+ * affinity-max (0..2147483647).
  */
 #include <errno.h>
 #include <string.h>
@@ -79,12 +80,12 @@ static int parse_bool(struct ksctl_req *req, const char *key, const char *val,
 static int parse_set(struct ksctl_req *req, int argc, char **argv)
 {
 	struct ksvc_config *cfg = &req->cfg;
-	const char *key, *val;
+	const char *key, *val, *why;
 	uint32_t bit;
 	int i, ret;
 
 	if (argc < 3)
-		return ksctl_usage(req, "missing KEY VALUE (cluster-cidr, masquerade-all, nodeport-localhost)");
+		return ksctl_usage(req, "missing KEY VALUE (cluster-cidr, masquerade-all, nodeport-localhost, affinity-max)");
 	for (i = 2; i < argc; i += 2) {
 		key = argv[i];
 		if (!strcmp(key, "cluster-cidr"))
@@ -93,8 +94,10 @@ static int parse_set(struct ksctl_req *req, int argc, char **argv)
 			bit = KSVC_CFG_HAS_MASQUERADE_ALL;
 		else if (!strcmp(key, "nodeport-localhost"))
 			bit = KSVC_CFG_HAS_NODEPORT_LOCALHOST;
+		else if (!strcmp(key, "affinity-max"))
+			bit = KSVC_CFG_HAS_AFFINITY_MAX;
 		else
-			return ksctl_usage(req, "unknown key \"%s\" (cluster-cidr, masquerade-all, nodeport-localhost)",
+			return ksctl_usage(req, "unknown key \"%s\" (cluster-cidr, masquerade-all, nodeport-localhost, affinity-max)",
 					   key);
 		if (i + 1 == argc)
 			return ksctl_usage(req, "missing value after \"%s\"", key);
@@ -106,6 +109,11 @@ static int parse_set(struct ksctl_req *req, int argc, char **argv)
 			ret = parse_cidrs(req, val);
 		else if (bit == KSVC_CFG_HAS_MASQUERADE_ALL)
 			ret = parse_bool(req, key, val, &cfg->masquerade_all);
+		else if (bit == KSVC_CFG_HAS_AFFINITY_MAX)
+			ret = ksvc_parse_u32(val, 0x7fffffff, &cfg->affinity_max,
+					     &why) ?
+			      ksctl_usage(req, "invalid affinity-max \"%s\": %s",
+					  val, why) : 0;
 		else
 			ret = parse_bool(req, key, val, &cfg->nodeport_localhost);
 		if (ret)

@@ -18,6 +18,7 @@
  *     "sched": "random",               random | rr
  *     "flags": 0,
  *     "generation": 7,
+ *     "affinity": 10800,               ClientIP timeout in seconds, 0: none
  *     "frontends": [
  *       { "kind": "cluster-ip", "family": "ipv4", "addr": "10.96.0.10" }
  *     ],                               kind: cluster-ip | external-ip | lb-ip
@@ -38,6 +39,7 @@
  *   { "cluster_cidrs": [ "10.0.0.0/8", "fd00::/64" ],
  *     "masquerade_all": false, "nodeport_localhost": true,
  *     "services": 2, "hooked": true,
+ *     "affinity_max": 131072, "affinity_entries": 3,
  *     "stats": { "conns": 3, "packets": 30, "bytes": 3000, "rejects": 0 } }
  */
 #include <errno.h>
@@ -145,6 +147,7 @@ static cJSON *service_obj(const struct ksvc_service *svc)
 	add_enum(obj, "sched", ksvc_sched_name(svc->sched), svc->sched);
 	add_uint(obj, "flags", svc->flags);
 	add_uint(obj, "generation", svc->generation);
+	add_uint(obj, "affinity", svc->affinity);
 	arr = cJSON_AddArrayToObject(obj, "frontends");
 	for (i = 0; arr && i < svc->nfrontends; i++) {
 		f = cJSON_CreateObject();
@@ -239,6 +242,8 @@ int json_config(FILE *f, const struct ksvc_config *cfg)
 	cJSON_AddBoolToObject(obj, "nodeport_localhost", cfg->nodeport_localhost);
 	add_uint(obj, "services", cfg->services);
 	cJSON_AddBoolToObject(obj, "hooked", cfg->hooked);
+	add_uint(obj, "affinity_max", cfg->affinity_max);
+	add_uint(obj, "affinity_entries", cfg->affinity_entries);
 	add_stats(obj, &cfg->stats, true);
 	return print(f, obj);
 }

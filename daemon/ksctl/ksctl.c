@@ -22,7 +22,7 @@ static const char usage[] =
 	"\n"
 	"  service add NAME proto tcp|udp|sctp port PORT [cluster-ip ADDR]...\n"
 	"              [node-port PORT] [external-ip ADDR]... [lb-ip ADDR]...\n"
-	"              [sched random|rr]\n"
+	"              [sched random|rr] [affinity SECONDS|on|off]\n"
 	"  service set NAME KEYWORD VALUE...   only what is given changes; any\n"
 	"              frontend keyword replaces all frontends; node-port 0 removes\n"
 	"  service del NAME\n"
@@ -36,14 +36,16 @@ static const char usage[] =
 	"  flush\n"
 	"  config show\n"
 	"  config set KEY VALUE...   cluster-cidr CIDR[,CIDR]...|none,\n"
-	"              masquerade-all 0|1, nodeport-localhost 0|1\n"
+	"              masquerade-all 0|1, nodeport-localhost 0|1,\n"
+	"              affinity-max N (most session affinity entries)\n"
 	"  dump [NAME]   tab-separated, for scripts\n"
 	"  help, --version\n"
 	"\n"
 	"  -j, --json   JSON output (service list/show, stats, config show)\n"
 	"\n"
 	"NAME is a service port, \"namespace/name:port\"; WEIGHT is 0..65535\n"
-	"(0 drains, default 1).\n";
+	"(0 drains, default 1). affinity: ClientIP session affinity with that\n"
+	"timeout (on: 10800 s, Kubernetes' default; 0 or off: none).\n";
 
 static int run_help(struct ksctl_req *req, struct ksvc *ks)
 {

@@ -16,6 +16,7 @@ enum kw {
 	KW_LB_IP,
 	KW_NODE_PORT,
 	KW_SCHED,
+	KW_AFFINITY,
 	__KW_LAST
 };
 
@@ -31,6 +32,7 @@ static const struct {
 	[KW_LB_IP]		= { "lb-ip", true, KSVC_FE_LOAD_BALANCER_IP },
 	[KW_NODE_PORT]		= { "node-port", false, 0 },
 	[KW_SCHED]		= { "sched", false, 0 },
+	[KW_AFFINITY]		= { "affinity", false, 0 },
 };
 
 static int lookup(const char *word)
@@ -100,6 +102,18 @@ static int keyword(struct ksctl_req *req, enum kw k, const char *val)
 					   val);
 		svc->sched = (uint8_t)v;
 		svc->has |= KSVC_SVC_HAS_SCHED;
+		return 0;
+	case KW_AFFINITY:
+		/* "on" is Kubernetes' default timeout. */
+		if (!strcmp(val, "on"))
+			svc->affinity = KSVC_AFFINITY_TIMEOUT_DEFAULT;
+		else if (!strcmp(val, "off"))
+			svc->affinity = 0;
+		else if (ksvc_parse_u32(val, KSVC_AFFINITY_TIMEOUT_MAX,
+					&svc->affinity, &why))
+			return ksctl_usage(req, "invalid affinity \"%s\": %s (seconds 0..%d, on, off)",
+					   val, why, KSVC_AFFINITY_TIMEOUT_MAX);
+		svc->has |= KSVC_SVC_HAS_AFFINITY;
 		return 0;
 	default:
 		return add_frontend(req, k, val);

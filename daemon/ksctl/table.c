@@ -219,6 +219,12 @@ void table_service(FILE *f, const struct ksvc_service *svc)
 	cell(&t, "flags:");
 	cell(&t, "0x%x", svc->flags);
 	row(&t);
+	cell(&t, "affinity:");
+	if (svc->affinity)
+		cell(&t, "client-ip %us", svc->affinity);
+	else
+		cell(&t, "none");
+	row(&t);
 	cell(&t, "generation:");
 	cell(&t, "%" PRIu64, svc->generation);
 	row(&t);
@@ -317,6 +323,12 @@ void table_config(FILE *f, const struct ksvc_config *cfg)
 	row(&t);
 	cell(&t, "hooked:");
 	cell(&t, "%s", cfg->hooked ? "yes" : "no");
+	row(&t);
+	cell(&t, "affinity-max:");
+	cell(&t, "%u", cfg->affinity_max);
+	row(&t);
+	cell(&t, "affinity-entries:");
+	cell(&t, "%u", cfg->affinity_entries);
 	row(&t);
 	cell(&t, "conns:");
 	cell(&t, "%" PRIu64, cfg->stats.conns);

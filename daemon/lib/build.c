@@ -168,6 +168,8 @@ static int put_service(struct nl_msg *msg, const struct ksvc_service *svc,
 		PUT(nla_put_u32(msg, KSVC_A_SVC_FLAGS, svc->flags));
 	if (has & KSVC_SVC_HAS_GENERATION)
 		PUT(nla_put_u64(msg, KSVC_A_SVC_GENERATION, svc->generation));
+	if (has & KSVC_SVC_HAS_AFFINITY)
+		PUT(nla_put_u32(msg, KSVC_A_SVC_AFFINITY, svc->affinity));
 	if (has & KSVC_SVC_HAS_FRONTENDS) {
 		ret = put_frontends(msg, svc);
 		if (ret)
@@ -188,7 +190,8 @@ static int put_service(struct nl_msg *msg, const struct ksvc_service *svc,
 #define SVC_WRITABLE	(KSVC_SVC_HAS_PROTO | KSVC_SVC_HAS_PORT |	\
 			 KSVC_SVC_HAS_NODE_PORT | KSVC_SVC_HAS_SCHED |	\
 			 KSVC_SVC_HAS_FLAGS | KSVC_SVC_HAS_GENERATION |	\
-			 KSVC_SVC_HAS_FRONTENDS | KSVC_SVC_HAS_BACKENDS)
+			 KSVC_SVC_HAS_FRONTENDS | KSVC_SVC_HAS_BACKENDS | \
+			 KSVC_SVC_HAS_AFFINITY)
 
 int ksvc_msg_svc_new(int family, const struct ksvc_service *svc,
 		     struct nl_msg **msgp)
@@ -348,6 +351,9 @@ static int put_config(struct nl_msg *msg, const struct ksvc_config *cfg)
 	if (cfg->has & KSVC_CFG_HAS_NODEPORT_LOCALHOST)
 		PUT(nla_put_u8(msg, KSVC_A_CFG_NODEPORT_LOCALHOST,
 			       cfg->nodeport_localhost));
+	if (cfg->has & KSVC_CFG_HAS_AFFINITY_MAX)
+		PUT(nla_put_u32(msg, KSVC_A_CFG_AFFINITY_MAX,
+				cfg->affinity_max));
 	return 0;
 }
 

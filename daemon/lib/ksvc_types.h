@@ -55,6 +55,7 @@ enum ksvc_svc_has {
 	KSVC_SVC_HAS_BACKENDS		= 1U << 7,
 	KSVC_SVC_HAS_BACKEND_COUNT	= 1U << 8,	/* dumps only */
 	KSVC_SVC_HAS_STATS		= 1U << 9,	/* dumps only */
+	KSVC_SVC_HAS_AFFINITY		= 1U << 10,
 };
 
 struct ksvc_service {
@@ -66,6 +67,7 @@ struct ksvc_service {
 	uint8_t sched;			/* enum ksvc_sched */
 	uint32_t flags;			/* enum ksvc_svc_flags */
 	uint64_t generation;
+	uint32_t affinity;		/* ClientIP timeout, seconds; 0: none */
 	struct ksvc_frontend *frontends;
 	size_t nfrontends, frontends_cap;
 	struct ksvc_backend *backends;
@@ -91,6 +93,8 @@ enum ksvc_cfg_has {
 	KSVC_CFG_HAS_SERVICES		= 1U << 3,	/* read only */
 	KSVC_CFG_HAS_HOOKED		= 1U << 4,	/* read only */
 	KSVC_CFG_HAS_STATS		= 1U << 5,	/* read only */
+	KSVC_CFG_HAS_AFFINITY_MAX	= 1U << 6,
+	KSVC_CFG_HAS_AFFINITY_ENTRIES	= 1U << 7,	/* read only */
 };
 
 struct ksvc_config {
@@ -102,6 +106,8 @@ struct ksvc_config {
 	uint32_t services;
 	bool hooked;
 	struct ksvc_stats stats;
+	uint32_t affinity_max;
+	uint32_t affinity_entries;
 };
 
 void ksvc_service_init(struct ksvc_service *svc);

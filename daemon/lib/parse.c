@@ -42,6 +42,9 @@ static struct nla_policy svc_policy[KSVC_A_MAX + 1] = {
 	[KSVC_A_CFG_SERVICES]		= U32,
 	[KSVC_A_CFG_HOOKED]		= U8,
 	[KSVC_A_STATS]			= NESTED,
+	[KSVC_A_SVC_AFFINITY]		= U32,
+	[KSVC_A_CFG_AFFINITY_MAX]	= U32,
+	[KSVC_A_CFG_AFFINITY_ENTRIES]	= U32,
 };
 
 static struct nla_policy fe_policy[KSVC_FE_A_MAX + 1] = {
@@ -211,6 +214,10 @@ int ksvc_parse_service(const struct nlmsghdr *nlh, struct ksvc_service *svc)
 		svc->generation = nla_get_u64(tb[KSVC_A_SVC_GENERATION]);
 		svc->has |= KSVC_SVC_HAS_GENERATION;
 	}
+	if (tb[KSVC_A_SVC_AFFINITY]) {
+		svc->affinity = nla_get_u32(tb[KSVC_A_SVC_AFFINITY]);
+		svc->has |= KSVC_SVC_HAS_AFFINITY;
+	}
 	if (tb[KSVC_A_SVC_BACKEND_COUNT]) {
 		svc->backend_count = nla_get_u32(tb[KSVC_A_SVC_BACKEND_COUNT]);
 		svc->has |= KSVC_SVC_HAS_BACKEND_COUNT;
@@ -329,6 +336,15 @@ int ksvc_parse_config(const struct nlmsghdr *nlh, struct ksvc_config *cfg)
 		if (ret)
 			return ret;
 		cfg->has |= KSVC_CFG_HAS_STATS;
+	}
+	if (tb[KSVC_A_CFG_AFFINITY_MAX]) {
+		cfg->affinity_max = nla_get_u32(tb[KSVC_A_CFG_AFFINITY_MAX]);
+		cfg->has |= KSVC_CFG_HAS_AFFINITY_MAX;
+	}
+	if (tb[KSVC_A_CFG_AFFINITY_ENTRIES]) {
+		cfg->affinity_entries =
+			nla_get_u32(tb[KSVC_A_CFG_AFFINITY_ENTRIES]);
+		cfg->has |= KSVC_CFG_HAS_AFFINITY_ENTRIES;
 	}
 	return 0;
 }

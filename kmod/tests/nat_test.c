@@ -10,6 +10,7 @@
 
 #include <kunit/test.h>
 #include <linux/crc32c.h>
+#include <linux/delay.h>
 #include <linux/inet.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -23,6 +24,7 @@
 #include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_nat.h>
 
+#include "affinity.h"
 #include "kservice.h"
 #include "nat.h"
 #include "net.h"
@@ -706,6 +708,213 @@ static void nat_test_stale_ct_service_deleted(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/* ---- session affinity ------------------------------------------------------ */
+
+#define AFF_PORT	90
+
+static const char *const aff_be4[] = { "10.244.1.11", "10.244.1.12",
+				       "10.244.1.13" };
+static const char *const aff_be6[] = { "fd00:244:1::11", "fd00:244:1::12",
+				       "fd00:244:1::13" };
+
+/* "test/aff": three backends of @family from @first on, @timeout seconds. */
+static struct ksvc_service *add_aff_svc(struct kunit *test,
+					struct ksvc_net *ns, u8 family,
+					u8 proto, u8 sched, u32 timeout,
+					u32 first)
+{
+	const char *const *a = family == AF_INET ? aff_be4 : aff_be6;
+	struct ksvc_svc_spec spec = {};
+	struct ksvc_be_spec bes[3] = {};
+	struct ksvc_fe_spec fe = {};
+	struct ksvc_service *svc;
+	u32 i, n = 0;
+	int ret;
+
+	fe.addr = addr(family, family == AF_INET ? SVC4 : SVC6);
+	fe.family = family;
+	fe.kind = KSVC_FE_CLUSTER_IP;
+	for (i = first; i < ARRAY_SIZE(bes); i++, n++) {
+		bes[n].addr = addr(family, a[i]);
+		bes[n].family = family;
+		bes[n].port = BACKEND_PORT;
+		bes[n].weight = 1;
+	}
+	spec.name = "test/aff";
+	spec.proto = proto;
+	spec.port = AFF_PORT;
+	spec.sched = sched;
+	spec.affinity = timeout;
+	spec.fes = &fe;
+	spec.fe_count = 1;
+	spec.bes = bes;
+	spec.be_count = n;
+	spec.has = KSVC_SPEC_FRONTENDS | KSVC_SPEC_BACKENDS |
+		   KSVC_SPEC_SCHED | KSVC_SPEC_AFFINITY;
+	mutex_lock(&ns->lock);
+	svc = ksvc_service_find(&ns->tab, "test/aff");
+	ret = svc ? ksvc_service_set(&ns->tab, svc, &spec, NULL) :
+		    ksvc_service_add(&ns->tab, &spec, NULL);
+	svc = ksvc_service_find(&ns->tab, "test/aff");
+	mutex_unlock(&ns->lock);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	return svc;
+}
+
+/*
+ * One new connection from @client port @sport to test/aff: its backend's
+ * address into *be. False when it was not translated.
+ */
+static bool aff_conn(struct kunit *test, struct ksvc_net *ns, u8 family,
+		     u8 proto, const union nf_inet_addr *client, u16 sport,
+		     union nf_inet_addr *be)
+{
+	union nf_inet_addr vip = addr(family, family == AF_INET ? SVC4 : SVC6);
+	struct sk_buff *skb;
+	bool ok;
+	struct run r;
+
+	skb = build_pkt(family, proto, client, &vip, sport, AFF_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	run_prerouting(ns, skb, family, &r);
+	ok = r.ct && r.verdict == NF_ACCEPT &&
+	     nf_nat_initialized(r.ct, NF_NAT_MANIP_DST);
+	if (ok)
+		*be = r.ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3;
+	kfree_skb(skb);
+	return ok;
+}
+
+/*
+ * A service with affinity, random scheduler -> twelve connections of a
+ * client all reach one backend, one binding held; that backend out of
+ * the set -> the next goes to another, and the client sticks to that one.
+ */
+static void nat_test_affinity_sticks(struct kunit *test)
+{
+	const struct pkt_case *c = test->param_value;
+	union nf_inet_addr client = addr(c->family, c->family == AF_INET ?
+					 CLIENT4 : CLIENT6);
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	const char *const *a = c->family == AF_INET ? aff_be4 : aff_be6;
+	union nf_inet_addr first, be, gone;
+	struct ksvc_be_spec rest[3] = {};
+	struct ksvc_service *svc;
+	u32 i, n;
+
+	add_aff_svc(test, ns, c->family, c->proto, KSVC_SCHED_RANDOM, 60, 0);
+	KUNIT_ASSERT_TRUE(test, aff_conn(test, ns, c->family, c->proto,
+					 &client, CLIENT_PORT + 10, &first));
+	for (i = 1; i < 12; i++) {
+		KUNIT_ASSERT_TRUE(test, aff_conn(test, ns, c->family, c->proto,
+						 &client, CLIENT_PORT + 10 + i,
+						 &be));
+		KUNIT_EXPECT_TRUE(test, addr_eq(c->family, &be, &first));
+	}
+	KUNIT_EXPECT_EQ(test, ksvc_affinity_count(&ns->aff), 1U);
+
+	/* Take the bound backend out: the set keeps the other two. */
+	for (i = 0, n = 0; i < 3; i++) {
+		union nf_inet_addr x = addr(c->family, a[i]);
+
+		if (addr_eq(c->family, &x, &first))
+			continue;
+		rest[n].addr = x;
+		rest[n].family = c->family;
+		rest[n].port = BACKEND_PORT;
+		rest[n].weight = 1;
+		n++;
+	}
+	KUNIT_ASSERT_EQ(test, n, 2U);
+	mutex_lock(&ns->lock);
+	svc = ksvc_service_find(&ns->tab, "test/aff");
+	KUNIT_EXPECT_EQ(test, ksvc_backends_replace(&ns->tab, svc, rest, n,
+						    NULL), 0);
+	mutex_unlock(&ns->lock);
+	gone = first;
+	KUNIT_ASSERT_TRUE(test, aff_conn(test, ns, c->family, c->proto,
+					 &client, CLIENT_PORT + 30, &first));
+	KUNIT_EXPECT_FALSE(test, addr_eq(c->family, &first, &gone));
+	for (i = 0; i < 6; i++) {
+		KUNIT_ASSERT_TRUE(test, aff_conn(test, ns, c->family, c->proto,
+						 &client, CLIENT_PORT + 31 + i,
+						 &be));
+		KUNIT_EXPECT_TRUE(test, addr_eq(c->family, &be, &first));
+	}
+	KUNIT_EXPECT_EQ(test, ksvc_affinity_count(&ns->aff), 1U);
+}
+
+/*
+ * affinity_max 0 (the bound reached) -> round-robin connections of one
+ * client are all translated, spread over the backends, nothing held.
+ */
+static void nat_test_affinity_full(struct kunit *test)
+{
+	const struct pkt_case *c = test->param_value;
+	union nf_inet_addr client = addr(c->family, c->family == AF_INET ?
+					 CLIENT4 : CLIENT6);
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	union nf_inet_addr first, be;
+	bool moved = false;
+	u32 i;
+
+	WRITE_ONCE(ns->aff.max, 0);
+	add_aff_svc(test, ns, c->family, c->proto, KSVC_SCHED_RR, 60, 0);
+	KUNIT_ASSERT_TRUE(test, aff_conn(test, ns, c->family, c->proto,
+					 &client, CLIENT_PORT + 10, &first));
+	for (i = 1; i < 6; i++) {
+		KUNIT_ASSERT_TRUE(test, aff_conn(test, ns, c->family, c->proto,
+						 &client, CLIENT_PORT + 10 + i,
+						 &be));
+		moved |= !addr_eq(c->family, &be, &first);
+	}
+	KUNIT_EXPECT_TRUE(test, moved);
+	KUNIT_EXPECT_EQ(test, ksvc_affinity_count(&ns->aff), 0U);
+}
+
+/*
+ * A one-second affinity, then two seconds without traffic -> the binding
+ * is expired: a reap removes it.
+ */
+static void nat_test_affinity_expires(struct kunit *test)
+{
+	union nf_inet_addr client = addr(AF_INET, CLIENT4);
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	union nf_inet_addr be;
+
+	add_aff_svc(test, ns, AF_INET, IPPROTO_UDP, KSVC_SCHED_RANDOM, 1, 0);
+	KUNIT_ASSERT_TRUE(test, aff_conn(test, ns, AF_INET, IPPROTO_UDP,
+					 &client, CLIENT_PORT + 10, &be));
+	KUNIT_EXPECT_EQ(test, ksvc_affinity_count(&ns->aff), 1U);
+	ksvc_affinity_gc_run(&ns->aff);
+	KUNIT_EXPECT_EQ(test, ksvc_affinity_count(&ns->aff), 1U);
+	msleep(2100);
+	ksvc_affinity_gc_run(&ns->aff);
+	KUNIT_EXPECT_EQ(test, ksvc_affinity_count(&ns->aff), 0U);
+}
+
+/* A binding, then its service deleted -> the next reap removes it. */
+static void nat_test_affinity_service_deleted(struct kunit *test)
+{
+	union nf_inet_addr client = addr(AF_INET6, CLIENT6);
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	struct ksvc_service *svc;
+	union nf_inet_addr be;
+
+	svc = add_aff_svc(test, ns, AF_INET6, IPPROTO_TCP, KSVC_SCHED_RR,
+			  KSVC_AFFINITY_TIMEOUT_MAX, 0);
+	KUNIT_ASSERT_NOT_NULL(test, svc);
+	KUNIT_ASSERT_TRUE(test, aff_conn(test, ns, AF_INET6, IPPROTO_TCP,
+					 &client, CLIENT_PORT + 10, &be));
+	ksvc_affinity_gc_run(&ns->aff);
+	KUNIT_EXPECT_EQ(test, ksvc_affinity_count(&ns->aff), 1U);
+	mutex_lock(&ns->lock);
+	ksvc_service_del(&ns->tab, svc);
+	mutex_unlock(&ns->lock);
+	ksvc_affinity_gc_run(&ns->aff);
+	KUNIT_EXPECT_EQ(test, ksvc_affinity_count(&ns->aff), 0U);
+}
+
 /* ---- the masquerade decision -------------------------------------------- */
 
 struct masq_case {
@@ -807,6 +1016,10 @@ static struct kunit_case nat_test_cases[] = {
 	KUNIT_CASE_PARAM(nat_test_helper_counts_packets, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_stale_ct_flushed, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_stale_ct_service_deleted, pkt_gen_params),
+	KUNIT_CASE_PARAM(nat_test_affinity_sticks, pkt_gen_params),
+	KUNIT_CASE_PARAM(nat_test_affinity_full, pkt_gen_params),
+	KUNIT_CASE(nat_test_affinity_expires),
+	KUNIT_CASE(nat_test_affinity_service_deleted),
 	KUNIT_CASE_PARAM(nat_test_masquerade_decision, masq_gen_params),
 	{}
 };

@@ -682,7 +682,73 @@ test_udp_backend_replaced() {
 	[[ ! -s $tmp/ct ]]
 }
 
-# ---- 13. Unloading -------------------------------------------------------------------------
+# ---- 13. Session affinity --------------------------------------------------------------------
+
+# Polls until `ksctl config show` says KEY is VALUE, for at most 10 seconds.
+wait_config() {
+	local key=$1 want=$2 i
+	for ((i = 0; i < 100; i++)); do
+		[[ $(config_value "$key") == "$want" ]] && return 0
+		sleep 0.1
+	done
+	echo "config $key is $(config_value "$key"), not $want, after 10 s" >&2
+	return 1
+}
+
+test_session_affinity() {
+	ks service add default/aff proto tcp port 89 cluster-ip 10.96.0.89 affinity 60
+	ks backend replace default/aff 10.244.1.11:8080 10.244.1.12:8080 10.244.1.13:8080
+	ks service show default/aff >&3
+	ks service show default/aff | grep -q '^  affinity: *client-ip 60s$'
+	[[ $(ip netns exec $node "$ksctl" -j service show default/aff |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["affinity"])') == 60 ]]
+	# Every connection of a client goes where its first one went; each
+	# client has its binding.
+	probe pod4 connect tcp 10.96.0.89 89 -n 12 >"$tmp/aff"
+	(($(count '^pod[123] 10\.244\.1\.14$' <"$tmp/aff") == 12))
+	local bound=$(backends_seen <"$tmp/aff")
+	[[ $bound == pod[123] ]]
+	probe ext connect tcp 10.96.0.89 89 -n 6 >"$tmp/aff"
+	(($(count '^pod[123] ' <"$tmp/aff") == 6))
+	[[ $(backends_seen <"$tmp/aff") == pod[123] ]]
+	(($(config_value affinity-entries) == 2))
+	# The bound backend leaves: the client moves, and sticks again.
+	local i rest=()
+	for i in 1 2 3; do
+		[[ pod$i == "$bound" ]] || rest+=(10.244.1.1$i:8080)
+	done
+	ks backend replace default/aff "${rest[@]}"
+	probe pod4 connect tcp 10.96.0.89 89 -n 8 >"$tmp/aff"
+	(($(count '^pod[123] ' <"$tmp/aff") == 8))
+	[[ $(backends_seen <"$tmp/aff") == pod[123] && $(backends_seen <"$tmp/aff") != "$bound" ]]
+	# The service gone, its bindings are reaped.
+	ks service del default/aff
+	wait_config affinity-entries 0
+
+	# A one-second timeout: the binding expires and is reaped.
+	ks service add default/aff1 proto udp port 89 cluster-ip 10.96.0.89 affinity 1
+	ks backend replace default/aff1 10.244.1.11:8080 10.244.1.12:8080
+	[[ $(probe pod4 connect udp 10.96.0.89 89) == pod[12]\ 10.244.1.14 ]]
+	(($(config_value affinity-entries) == 1))
+	wait_config affinity-entries 0
+	ks service del default/aff1
+
+	# The bound reached (here 0): forwarding goes on, unremembered, so a
+	# round-robin service spreads one client over every backend.
+	n0 sysctl -w net.kservice.affinity_max=0
+	[[ $(config_value affinity-max) == 0 ]]
+	ks service add default/aff0 proto tcp port 89 cluster-ip 10.96.0.89 affinity on sched rr
+	ks backend replace default/aff0 10.244.1.11:8080 10.244.1.12:8080 10.244.1.13:8080
+	probe pod4 connect tcp 10.96.0.89 89 -n 6 >"$tmp/aff"
+	(($(count '^pod[123] 10\.244\.1\.14$' <"$tmp/aff") == 6))
+	[[ $(backends_seen <"$tmp/aff") == "pod1 pod2 pod3" ]]
+	(($(config_value affinity-entries) == 0))
+	ks config set affinity-max 131072
+	[[ $(n0 sysctl -n net.kservice.affinity_max) == 131072 ]]
+	ks service del default/aff0
+}
+
+# ---- 14. Unloading -------------------------------------------------------------------------
 
 test_unload_with_open_connections() {
 	# A connection open through the service, pods and services in place.
@@ -740,6 +806,7 @@ scenario bad_input
 scenario ksctl_output
 scenario cluster_cidr_skips_masquerade
 scenario udp_backend_replaced
+scenario session_affinity
 scenario unload_with_open_connections
 
 ((failed == 0)) || echo "failed scenarios: ${failures[*]}"

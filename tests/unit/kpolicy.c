@@ -86,6 +86,9 @@ static const struct kp_policy top_policy[KSVC_A_MAX + 1] = {
 	[KSVC_A_CFG_HOOKED]	= U(KP_U8),
 	[KSVC_A_STATS]		= NEST(KP_NESTED, stats_policy, KSVC_STATS_A_MAX),
 	[KSVC_A_PAD]		= U(KP_NONE),
+	[KSVC_A_SVC_AFFINITY]	= RANGE(KP_U32, 0, KSVC_AFFINITY_TIMEOUT_MAX),
+	[KSVC_A_CFG_AFFINITY_MAX] = RANGE(KP_U32, 0, 0x7fffffff),
+	[KSVC_A_CFG_AFFINITY_ENTRIES] = U(KP_U32),
 };
 
 static int fail(char *why, int err, const char *fmt, ...)
@@ -344,11 +347,11 @@ static const uint64_t allowed[__KSVC_CMD_MAX] = {
 	[KSVC_CMD_SVC_NEW] = A(SVC_NAME) | A(SVC_PROTO) | A(SVC_PORT) |
 			     A(SVC_FRONTENDS) | A(SVC_NODE_PORT) |
 			     A(SVC_SCHED) | A(SVC_FLAGS) | A(SVC_GENERATION) |
-			     A(SVC_BACKENDS),
+			     A(SVC_BACKENDS) | A(SVC_AFFINITY),
 	[KSVC_CMD_SVC_SET] = A(SVC_NAME) | A(SVC_PROTO) | A(SVC_PORT) |
 			     A(SVC_FRONTENDS) | A(SVC_NODE_PORT) |
 			     A(SVC_SCHED) | A(SVC_FLAGS) | A(SVC_GENERATION) |
-			     A(SVC_BACKENDS),
+			     A(SVC_BACKENDS) | A(SVC_AFFINITY),
 	[KSVC_CMD_SVC_DEL] = A(SVC_NAME),
 	[KSVC_CMD_SVC_GET] = A(SVC_NAME) | A(REQ_FLAGS),
 	[KSVC_CMD_BE_REPLACE] = A(SVC_NAME) | A(SVC_BACKENDS) | A(REQ_FLAGS),
@@ -357,7 +360,7 @@ static const uint64_t allowed[__KSVC_CMD_MAX] = {
 	[KSVC_CMD_FLUSH] = 0,
 	[KSVC_CMD_CFG_GET] = 0,
 	[KSVC_CMD_CFG_SET] = A(CFG_CLUSTER_CIDRS) | A(CFG_MASQUERADE_ALL) |
-			     A(CFG_NODEPORT_LOCALHOST),
+			     A(CFG_NODEPORT_LOCALHOST) | A(CFG_AFFINITY_MAX),
 };
 
 static const uint64_t required[__KSVC_CMD_MAX] = {

@@ -100,6 +100,30 @@ static void set_sched(const struct ksctl_req *r)
 	assert_int_equal(r->svc.sched, KSVC_SCHED_RANDOM);
 }
 
+static void set_aff(const struct ksctl_req *r)
+{
+	assert_int_equal(r->svc.has, KSVC_SVC_HAS_AFFINITY);
+	assert_int_equal(r->svc.affinity, 30);
+}
+
+static void set_aff_on(const struct ksctl_req *r)
+{
+	assert_int_equal(r->svc.has, KSVC_SVC_HAS_AFFINITY);
+	assert_int_equal(r->svc.affinity, KSVC_AFFINITY_TIMEOUT_DEFAULT);
+}
+
+static void set_aff_off(const struct ksctl_req *r)
+{
+	assert_int_equal(r->svc.has, KSVC_SVC_HAS_AFFINITY);
+	assert_int_equal(r->svc.affinity, 0);
+}
+
+static void cfg_aff_max(const struct ksctl_req *r)
+{
+	assert_int_equal(r->cfg.has, KSVC_CFG_HAS_AFFINITY_MAX);
+	assert_int_equal(r->cfg.affinity_max, 5);
+}
+
 static void set_np0(const struct ksctl_req *r)
 {
 	assert_int_equal(r->svc.has, KSVC_SVC_HAS_NODE_PORT);
@@ -254,6 +278,10 @@ static const struct {
 	{ "service add ns/a port 65535 node-port 0 proto SCTP", add_sctp },
 	{ "service set ns/a sched random", set_sched },
 	{ "service set ns/a node-port 0", set_np0 },
+	{ "service set ns/a affinity 30", set_aff },
+	{ "service set ns/a affinity on", set_aff_on },
+	{ "service set ns/a affinity off", set_aff_off },
+	{ "config set affinity-max 5", cfg_aff_max },
 	{ "service set ns/a external-ip 192.0.2.9 port 8080", set_fe },
 	{ "service del ns/a:http", del },
 	{ "service list", list },
@@ -343,6 +371,10 @@ static const struct {
 	{ SVC "node-port 1 node-port 2", "service add: \"node-port\" given twice" },
 	{ SVC "colour blue", "service add: unknown keyword \"colour\"" },
 	{ SVC "sched wrr", "service add: unknown scheduler \"wrr\" (random, rr)" },
+	{ SVC "affinity 86401",
+	  "service add: invalid affinity \"86401\": out of range (seconds 0..86400, on, off)" },
+	{ SVC "affinity always",
+	  "service add: invalid affinity \"always\": not a number (seconds 0..86400, on, off)" },
 	{ SVC "node-port 65536",
 	  "service add: invalid node-port \"65536\": out of range (0..65535)" },
 	{ SVC "cluster-ip 10.0.0.256",
@@ -414,9 +446,9 @@ static const struct {
 	{ "config frob", "config: unknown subcommand \"frob\" (show, set)" },
 	{ "config show x", "config show: unexpected argument \"x\"" },
 	{ "config set",
-	  "config set: missing KEY VALUE (cluster-cidr, masquerade-all, nodeport-localhost)" },
+	  "config set: missing KEY VALUE (cluster-cidr, masquerade-all, nodeport-localhost, affinity-max)" },
 	{ "config set colour blue",
-	  "config set: unknown key \"colour\" (cluster-cidr, masquerade-all, nodeport-localhost)" },
+	  "config set: unknown key \"colour\" (cluster-cidr, masquerade-all, nodeport-localhost, affinity-max)" },
 	{ "config set masquerade-all",
 	  "config set: missing value after \"masquerade-all\"" },
 	{ "config set masquerade-all maybe",

@@ -62,6 +62,7 @@ static void sample(struct ksvc_service_list *list)
 	s->port = 80;
 	s->node_port = 30080;
 	s->generation = 7;
+	s->affinity = 10800;
 	fe(s, KSVC_FE_CLUSTER_IP, "10.96.0.10");
 	fe(s, KSVC_FE_EXTERNAL_IP, "2001:db8::5");
 	s->backend_count = 2;
@@ -93,12 +94,12 @@ static char *capture(void (*print)(FILE *f, const struct ksvc_service_list *l),
 }
 
 static const char dump_want[] =
-	"service\tdefault/dns:udp\tudp\t53\t0\trr\t0\t18446744073709551615\t-\t0\t0\t0\t0\t5\n"
+	"service\tdefault/dns:udp\tudp\t53\t0\trr\t0\t18446744073709551615\t-\t0\t0\t0\t0\t5\t0\n"
 	"service\tdefault/web:http\ttcp\t80\t30080\trandom\t0\t7\t"
-	"cluster-ip=10.96.0.10,external-ip=2001:db8::5\t2\t3\t30\t3000\t0\n"
+	"cluster-ip=10.96.0.10,external-ip=2001:db8::5\t2\t3\t30\t3000\t0\t10800\n"
 	"backend\tdefault/web:http\t10.0.0.1\t8080\t1\t0\t3\t30\t3000\n"
 	"backend\tdefault/web:http\tfd00::2\t8080\t2\t0\t0\t0\t0\n"
-	"service\tx/future\t99\t1\t0\t9\t0\t0\t7=192.0.2.1,lb-ip=192.0.2.2\t0\t0\t0\t0\t0\n";
+	"service\tx/future\t99\t1\t0\t9\t0\t0\t7=192.0.2.1,lb-ip=192.0.2.2\t0\t0\t0\t0\t0\t0\n";
 
 /* The dump format, byte for byte, as documented in dump.c. */
 static void output_test_dump(void **state)
@@ -248,6 +249,8 @@ static void output_test_json_config(void **state)
 		"\t\"nodeport_localhost\":\ttrue,\n"
 		"\t\"services\":\t2,\n"
 		"\t\"hooked\":\ttrue,\n"
+		"\t\"affinity_max\":\t131072,\n"
+		"\t\"affinity_entries\":\t3,\n"
 		"\t\"stats\":\t{\n"
 		"\t\t\"conns\":\t3,\n"
 		"\t\t\"packets\":\t30,\n"
@@ -267,6 +270,8 @@ static void output_test_json_config(void **state)
 	cfg.nodeport_localhost = true;
 	cfg.services = 2;
 	cfg.hooked = true;
+	cfg.affinity_max = 131072;
+	cfg.affinity_entries = 3;
 	cfg.stats.conns = 3;
 	cfg.stats.packets = 30;
 	cfg.stats.bytes = 3000;
@@ -300,6 +305,7 @@ static void output_test_tables(void **state)
 		"  node-port:   30080\n"
 		"  sched:       random\n"
 		"  flags:       0x0\n"
+		"  affinity:    client-ip 10800s\n"
 		"  generation:  7\n"
 		"  conns:       3\n"
 		"  packets:     30\n"
@@ -348,6 +354,7 @@ static void put_svc(const struct nlmsghdr *req, const struct ksvc_service *s)
 	nla_put_u8(msg, KSVC_A_SVC_SCHED, s->sched);
 	nla_put_u32(msg, KSVC_A_SVC_FLAGS, 0);
 	nla_put_u64(msg, KSVC_A_SVC_GENERATION, s->generation);
+	nla_put_u32(msg, KSVC_A_SVC_AFFINITY, s->affinity);
 	nla_put_u32(msg, KSVC_A_SVC_BACKEND_COUNT, s->backend_count);
 	st = nla_nest_start(msg, KSVC_A_SVC_STATS);
 	nla_put_u64(msg, KSVC_STATS_A_CONNS, s->stats.conns);

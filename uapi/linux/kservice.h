@@ -35,6 +35,16 @@
  * backend of its family is refused (TCP RST; SCTP ABORT; ICMP or ICMPv6
  * port unreachable for UDP), as kube-proxy's REJECT.
  *
+ * A service may have ClientIP session affinity (KSVC_A_SVC_AFFINITY, a
+ * timeout in seconds): every new connection from a client address then
+ * goes to the backend that address's previous connection went to, as long
+ * as that backend is still in the set and may take new connections, and
+ * less than the timeout has passed since the client's last packet to the
+ * service. The bindings are per namespace, at most affinity_max of them
+ * (sysctl net.kservice.affinity_max, KSVC_A_CFG_AFFINITY_MAX); expired
+ * ones are reaped within seconds. When the namespace holds that many, a
+ * new client is scheduled as without affinity, and not remembered.
+ *
  * Connections to a backend that leaves the set, or to a service that goes,
  * carry on through conntrack (TCP: until the backend or the client ends
  * them), except UDP and SCTP ones: every command that takes a backend out
@@ -71,7 +81,7 @@
  *   Needs KSVC_A_SVC_NAME, KSVC_A_SVC_PROTO, KSVC_A_SVC_PORT.
  *   Optional: KSVC_A_SVC_FRONTENDS, KSVC_A_SVC_NODE_PORT, KSVC_A_SVC_SCHED,
  *   KSVC_A_SVC_FLAGS, KSVC_A_SVC_GENERATION, KSVC_A_SVC_BACKENDS (the initial
- *   backend set, which must fit in this one message).
+ *   backend set, which must fit in this one message), KSVC_A_SVC_AFFINITY.
  *   -EEXIST if the name or one of its frontends is taken.
  *
  * KSVC_CMD_SVC_SET: change a service. Needs KSVC_A_SVC_NAME; every other
@@ -92,7 +102,7 @@
  *   backends with their counters).
  *   Each service comes back as one message with KSVC_A_SVC_NAME, _PROTO,
  *   _PORT, _NODE_PORT (when set), _SCHED, _FLAGS, _GENERATION, _FRONTENDS,
- *   _BACKEND_COUNT, _STATS and, when asked for, as many members of
+ *   _BACKEND_COUNT, _STATS, _AFFINITY and, when asked for, as many members of
  *   KSVC_A_SVC_BACKENDS as fit. The remaining backends follow in
  *   continuation messages that hold only KSVC_A_SVC_NAME and
  *   KSVC_A_SVC_BACKENDS; a client concatenates the backends of consecutive
@@ -130,12 +140,16 @@
  *   KSVC_A_CFG_HOOKED (1 while the NAT hooks are registered, read only:
  *   from the first service until the last one is gone and the connections
  *   translated for it have ended, so that those carry on),
- *   KSVC_A_STATS (namespace totals, including KSVC_STATS_A_REJECTS).
+ *   KSVC_A_STATS (namespace totals, including KSVC_STATS_A_REJECTS),
+ *   KSVC_A_CFG_AFFINITY_MAX, KSVC_A_CFG_AFFINITY_ENTRIES (read only: the
+ *   session affinity bindings held now, expired ones not yet reaped
+ *   included).
  *
  * KSVC_CMD_CFG_SET: set configuration. Any of KSVC_A_CFG_CLUSTER_CIDRS
  *   (replaces the list; an empty nest clears it), KSVC_A_CFG_MASQUERADE_ALL,
- *   KSVC_A_CFG_NODEPORT_LOCALHOST. The last two are the same values as the
- *   sysctls net.kservice.masquerade_all and net.kservice.nodeport_localhost.
+ *   KSVC_A_CFG_NODEPORT_LOCALHOST, KSVC_A_CFG_AFFINITY_MAX. The last three
+ *   are the same values as the sysctls net.kservice.masquerade_all,
+ *   net.kservice.nodeport_localhost and net.kservice.affinity_max.
  *
  * Nested attributes
  * -----------------
@@ -179,6 +193,9 @@
 #define KSVC_CIDRS_MAX		16
 #define KSVC_WEIGHT_MAX		65535
 #define KSVC_WEIGHT_DEFAULT	1
+/* Longest session affinity timeout, and Kubernetes' default (seconds). */
+#define KSVC_AFFINITY_TIMEOUT_MAX	86400
+#define KSVC_AFFINITY_TIMEOUT_DEFAULT	10800
 
 enum ksvc_cmd {
 	KSVC_CMD_UNSPEC,
@@ -219,6 +236,12 @@ enum ksvc_attr {
 	KSVC_A_CFG_HOOKED,		/* u8: NAT hooks registered */
 	KSVC_A_STATS,			/* nest: namespace totals */
 	KSVC_A_PAD,
+	KSVC_A_SVC_AFFINITY,		/* u32: ClientIP affinity timeout in
+					 * seconds, 0..KSVC_AFFINITY_TIMEOUT_MAX;
+					 * 0 (the default): none
+					 */
+	KSVC_A_CFG_AFFINITY_MAX,	/* u32: most affinity bindings, 0..INT_MAX */
+	KSVC_A_CFG_AFFINITY_ENTRIES,	/* u32: affinity bindings held (read only) */
 	__KSVC_A_LAST
 };
 

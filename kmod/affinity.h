@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _KSVC_AFFINITY_H
+#define _KSVC_AFFINITY_H
+
+#include <linux/atomic.h>
+#include <linux/netfilter.h>
+#include <linux/rhashtable-types.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+#include "kservice.h"
+
+struct ksvc_backend;
+struct ksvc_beset;
+
+/* Default of net.kservice.affinity_max: about 10 MiB of entries. */
+#define KSVC_AFFINITY_MAX_DEFAULT	131072
+
+/* The ClientIP affinity entries of one namespace. */
+struct ksvc_affinity {
+	struct rhashtable ht;
+	atomic_t count;
+	int max;			/* sysctl affinity_max: READ_ONCE() */
+	struct delayed_work gc;
+};
+
+int ksvc_affinity_init(struct ksvc_affinity *aff);
+void ksvc_affinity_destroy(struct ksvc_affinity *aff);
+
+int ksvc_affinity_lookup(struct ksvc_affinity *aff, const struct ksvc_ref *svc,
+			 const struct ksvc_beset *set, u8 family,
+			 const union nf_inet_addr *client, u32 timeout);
+void ksvc_affinity_remember(struct ksvc_affinity *aff,
+			    const struct ksvc_ref *svc, u8 family,
+			    const union nf_inet_addr *client,
+			    const struct ksvc_backend *be, u32 timeout);
+void ksvc_affinity_touch(struct ksvc_affinity *aff, const struct ksvc_ref *svc,
+			 u8 family, const union nf_inet_addr *client,
+			 const union nf_inet_addr *be_addr, __be16 be_port);
+u32 ksvc_affinity_count(struct ksvc_affinity *aff);
+#if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
+void ksvc_affinity_gc_run(struct ksvc_affinity *aff);
+#endif
+
+#endif /* _KSVC_AFFINITY_H */
