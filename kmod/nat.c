@@ -277,6 +277,15 @@ static bool in_cluster(const struct ksvc_cidrs *cidrs, u8 family,
 	return false;
 }
 
+/* Whether @addr is in one of the cluster CIDRs of its family. */
+bool ksvc_nat_in_cluster(const struct ksvc_cidrs *cidrs, u8 family,
+			 const union nf_inet_addr *addr)
+{
+	bool known;
+
+	return in_cluster(cidrs, family, addr, &known);
+}
+
 /* kube-proxy's KUBE-MARK-MASQ rules, per family like its proxiers. */
 bool ksvc_nat_masq_wanted(const struct ksvc_masq_in *in)
 {
@@ -323,11 +332,12 @@ static bool dst_is_local(const struct ksvc_net *ns, struct net *net,
  * scheduler's choice, then remembered. *bound: affinity placed it.
  */
 static const struct ksvc_backend *pick(struct ksvc_net *ns,
-				       struct ksvc_service *svc, u8 family,
+				       struct ksvc_service *svc,
+				       const struct ksvc_beset *set,
+				       const struct ksvc_pool *pool, u8 family,
 				       const union nf_inet_addr *client,
 				       bool *bound)
 {
-	const struct ksvc_beset *set = rcu_dereference(svc->set);
 	u32 timeout = READ_ONCE(svc->affinity);
 	const struct ksvc_backend *be;
 	struct ksvc_ref ref;
@@ -338,13 +348,13 @@ static const struct ksvc_backend *pick(struct ksvc_net *ns,
 		ksvc_stats_ref(svc->stats, &ref);
 		i = ksvc_affinity_lookup(&ns->aff, &ref, set, family, client,
 					 timeout);
-		if (i >= 0 && ksvc_sched_usable(set, i, family)) {
+		if (i >= 0 && ksvc_sched_in_pool(pool, i)) {
 			*bound = true;
 			return &set->be[i];
 		}
 	}
-	be = ksvc_sched_pick(READ_ONCE(svc->sched), set, family,
-			     &svc->rr[ksvc_fam_idx(family)]);
+	be = ksvc_sched_pick_pool(READ_ONCE(svc->sched), set, pool,
+				  &svc->rr[ksvc_fam_idx(family)]);
 	if (be && timeout) {
 		ksvc_affinity_remember(&ns->aff, &ref, family, client, be,
 				       timeout);
@@ -362,6 +372,8 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	struct nf_nat_range2 range = {};
 	const struct nf_conntrack_tuple *t;
 	const struct ksvc_backend *be;
+	const struct ksvc_beset *set;
+	const struct ksvc_pool *pool;
 	struct ksvc_fe_key key = {};
 	enum ip_conntrack_info ctinfo;
 	struct ksvc_masq_in masq;
@@ -369,8 +381,8 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	struct ksvc_ct data = {};
 	const struct ksvc_fe *fe;
 	struct nf_conn *ct;
+	bool bound, local, direct;
 	unsigned int ret;
-	bool bound;
 	u8 proto;
 
 	ct = nf_ct_get(skb, &ctinfo);
@@ -397,8 +409,31 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 			return NF_ACCEPT;
 	}
 	svc = fe->svc;
+	set = rcu_dereference(svc->set);
 
-	be = pick(ns, svc, family, &t->src.u3, &bound);
+	/*
+	 * Traffic policies. With externalTrafficPolicy Local, traffic from
+	 * outside goes to local backends, unmasqueraded ("direct"); the
+	 * node's own (LOCAL_OUT) and pods' (a cluster CIDR) use the cluster
+	 * set, as kube-proxy sends them to its cluster chain.
+	 */
+	masq.cidrs = rcu_dereference(ns->cidrs);
+	if (fe->kind == KSVC_FE_CLUSTER_IP)
+		local = READ_ONCE(svc->flags) & KSVC_SVC_F_INTERNAL_LOCAL;
+	else
+		local = (READ_ONCE(svc->flags) & KSVC_SVC_F_EXTERNAL_LOCAL) &&
+			state->hook != NF_INET_LOCAL_OUT &&
+			!ksvc_nat_in_cluster(masq.cidrs, family, &t->src.u3);
+	direct = local && fe->kind != KSVC_FE_CLUSTER_IP;
+	pool = ksvc_sched_pool(set, family, local);
+
+	be = pick(ns, svc, set, pool, family, &t->src.u3, &bound);
+	if (!be && local && ksvc_sched_pool(set, family, false)->count) {
+		/* Backends elsewhere, none here: drop, as kube-proxy. */
+		ksvc_stats_drop(svc->stats);
+		ksvc_stats_drop(ns->stats);
+		return NF_DROP;
+	}
 	if (!be) {
 		ksvc_stats_reject(svc->stats);
 		ksvc_stats_reject(ns->stats);
@@ -424,8 +459,9 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	masq.masquerade_all = READ_ONCE(ns->masquerade_all);
 	masq.saddr = &t->src.u3;
 	masq.backend = &be->addr;
-	masq.cidrs = rcu_dereference(ns->cidrs);
-	if (ksvc_nat_masq_wanted(&masq))
+	/* Direct: the backend sees the client, unless it is the client. */
+	if (direct ? addr_eq(family, masq.saddr, masq.backend) :
+		     ksvc_nat_masq_wanted(&masq))
 		__set_bit(KSVC_CT_MASQUERADE, &data.bits);
 	if (bound)
 		__set_bit(KSVC_CT_AFFINITY, &data.bits);

@@ -32,6 +32,8 @@ struct ksvc_masq_in {
 };
 
 bool ksvc_nat_masq_wanted(const struct ksvc_masq_in *in);
+bool ksvc_nat_in_cluster(const struct ksvc_cidrs *cidrs, u8 family,
+			 const union nf_inet_addr *addr);
 
 #if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
 unsigned int ksvc_nat_dnat(struct ksvc_net *ns, struct sk_buff *skb,

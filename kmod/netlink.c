@@ -428,7 +428,9 @@ static int put_stats(struct sk_buff *skb, int type,
 	    nla_put_u64_64bit(skb, KSVC_STATS_A_BYTES, sum.bytes,
 			      KSVC_STATS_A_PAD) ||
 	    (rejects && nla_put_u64_64bit(skb, KSVC_STATS_A_REJECTS,
-					  sum.rejects, KSVC_STATS_A_PAD))) {
+					  sum.rejects, KSVC_STATS_A_PAD)) ||
+	    (rejects && nla_put_u64_64bit(skb, KSVC_STATS_A_DROPS,
+					  sum.drops, KSVC_STATS_A_PAD))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

@@ -2,8 +2,11 @@
 /*
  * Backend choice for new connections.
  *
- * Every set carries, per family, the backends whose weight is not 0 and
- * their cumulative weights, computed once when the set is built. A
+ * Every set carries, per family, two pools: the cluster pool and the local
+ * pool (backends flagged KSVC_BE_F_LOCAL only). Each holds the ready
+ * backends whose weight is not 0, or when there are none the serving and
+ * terminating ones (kube-proxy's rule), with their cumulative weights,
+ * computed once when the set is built. A
  * scheduler only draws a ticket in [0, total weight); the backend is the
  * first whose cumulative weight exceeds it, found by binary search, so a
  * pick is O(log n) whatever the weights. Weight 0 drains a backend: it is
@@ -55,48 +58,128 @@ static const struct ksvc_scheduler *const schedulers[] = {
 
 static_assert(ARRAY_SIZE(schedulers) == KSVC_SCHED_MAX + 1);
 
-/* @space: 2 * set->count u32s that live as long as the set. */
-void ksvc_sched_prepare(struct ksvc_beset *set, u32 *space)
+/* Kubernetes' reading of EndpointSlice conditions: none set is ready. */
+static bool be_ready(const struct ksvc_backend *be)
 {
-	u32 *cum = space, *idx = space + set->count;
-	unsigned int f;
+	return (be->flags & KSVC_BE_F_READY) ||
+	       !(be->flags & (KSVC_BE_F_SERVING | KSVC_BE_F_TERMINATING));
+}
+
+static bool be_fallback(const struct ksvc_backend *be)
+{
+	return (be->flags & KSVC_BE_F_SERVING) &&
+	       (be->flags & KSVC_BE_F_TERMINATING);
+}
+
+static bool in_pool(const struct ksvc_backend *be, unsigned int f, bool local,
+		    bool terminating)
+{
+	if (ksvc_fam_idx(be->family) != f || !be->weight)
+		return false;
+	if (local && !(be->flags & KSVC_BE_F_LOCAL))
+		return false;
+	return terminating ? be_fallback(be) : be_ready(be);
+}
+
+/* Fills @pool from @cum and @idx on; returns how many entries it took. */
+static u32 fill(struct ksvc_pool *pool, const struct ksvc_beset *set,
+		unsigned int f, bool local, u32 *cum, u32 *idx)
+{
 	u32 i;
 
+	pool->cum = cum;
+	pool->idx = idx;
+	pool->count = 0;
+	pool->total = 0;
+	pool->terminating = false;
+	for (i = 0; i < set->count; i++) {
+		const struct ksvc_backend *be = &set->be[i];
+
+		if (!in_pool(be, f, local, false))
+			continue;
+		/* No overflow: 65535 backends of weight 65535 fit. */
+		pool->total += be->weight;
+		pool->cum[pool->count] = pool->total;
+		pool->idx[pool->count] = i;
+		pool->count++;
+	}
+	if (pool->count)
+		return pool->count;
+	/* None ready: kube-proxy's fallback to serving, terminating ones. */
+	pool->terminating = true;
+	for (i = 0; i < set->count; i++) {
+		const struct ksvc_backend *be = &set->be[i];
+
+		if (!in_pool(be, f, local, true))
+			continue;
+		pool->total += be->weight;
+		pool->cum[pool->count] = pool->total;
+		pool->idx[pool->count] = i;
+		pool->count++;
+	}
+	pool->terminating = pool->count > 0;
+	return pool->count;
+}
+
+/*
+ * @space: 4 * set->count u32s that live as long as the set. A backend is
+ * in at most one cluster and one local pool.
+ */
+void ksvc_sched_prepare(struct ksvc_beset *set, u32 *space)
+{
+	u32 n = set->count, c = 0, l = 0;
+	unsigned int f;
+
 	for (f = 0; f < ARRAY_SIZE(set->pool); f++) {
-		struct ksvc_pool *pool = &set->pool[f];
-
-		pool->cum = cum;
-		pool->idx = idx;
-		pool->count = 0;
-		pool->total = 0;
-		for (i = 0; i < set->count; i++) {
-			const struct ksvc_backend *be = &set->be[i];
-
-			if (ksvc_fam_idx(be->family) != f || !be->weight)
-				continue;
-			/* No overflow: 65535 backends of weight 65535 fit. */
-			pool->total += be->weight;
-			pool->cum[pool->count] = pool->total;
-			pool->idx[pool->count] = i;
-			pool->count++;
-		}
-		cum += pool->count;
-		idx += pool->count;
+		c += fill(&set->pool[f], set, f, false, space + c,
+			  space + n + c);
+		l += fill(&set->local[f], set, f, true, space + 2 * n + l,
+			  space + 3 * n + l);
 	}
 }
 
-/* Whether be[@i] of @set may take a new connection of @family. */
-bool ksvc_sched_usable(const struct ksvc_beset *set, u32 i, u8 family)
+/* The pool a new connection of @family draws from. */
+const struct ksvc_pool *ksvc_sched_pool(const struct ksvc_beset *set,
+					u8 family, bool local)
 {
-	return set->be[i].family == family && set->be[i].weight;
+	unsigned int f = ksvc_fam_idx(family);
+
+	return local ? &set->local[f] : &set->pool[f];
 }
 
-/* Under RCU. NULL when the family has no usable backend. */
+/* Whether be[@i] is in @pool: a binary search, its indices ascend. */
+bool ksvc_sched_in_pool(const struct ksvc_pool *pool, u32 i)
+{
+	u32 lo = 0, hi = pool->count;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (pool->idx[mid] == i)
+			return true;
+		if (pool->idx[mid] < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* Under RCU. NULL when the family's cluster set is empty. */
 const struct ksvc_backend *ksvc_sched_pick(u8 sched,
 					   const struct ksvc_beset *set,
 					   u8 family, atomic_t *rr)
 {
-	const struct ksvc_pool *pool = &set->pool[ksvc_fam_idx(family)];
+	return ksvc_sched_pick_pool(sched, set, ksvc_sched_pool(set, family,
+								false), rr);
+}
+
+/* Under RCU. NULL when @pool is empty. */
+const struct ksvc_backend *ksvc_sched_pick_pool(u8 sched,
+						const struct ksvc_beset *set,
+						const struct ksvc_pool *pool,
+						atomic_t *rr)
+{
 	const struct ksvc_scheduler *s;
 	u32 ticket, lo, hi;
 

@@ -8,8 +8,16 @@
 struct ksvc_backend;
 struct ksvc_beset;
 
-bool ksvc_sched_usable(const struct ksvc_beset *set, u32 i, u8 family);
+struct ksvc_pool;
+
 void ksvc_sched_prepare(struct ksvc_beset *set, u32 *space);
+const struct ksvc_pool *ksvc_sched_pool(const struct ksvc_beset *set,
+					u8 family, bool local);
+bool ksvc_sched_in_pool(const struct ksvc_pool *pool, u32 i);
+const struct ksvc_backend *ksvc_sched_pick_pool(u8 sched,
+						const struct ksvc_beset *set,
+						const struct ksvc_pool *pool,
+						atomic_t *rr);
 const struct ksvc_backend *ksvc_sched_pick(u8 sched,
 					   const struct ksvc_beset *set,
 					   u8 family, atomic_t *rr);

@@ -24,6 +24,7 @@ struct ksvc_pcpu_stats {
 	u64_stats_t packets;
 	u64_stats_t bytes;
 	u64_stats_t rejects;
+	u64_stats_t drops;
 	struct u64_stats_sync syncp;
 };
 
@@ -95,7 +96,7 @@ void ksvc_stats_ref(const struct ksvc_stats *stats, struct ksvc_ref *ref)
  * keep the (32-bit only) seqcount safe from interrupting writers.
  */
 static void stats_add(struct ksvc_stats *stats, u64 conns, u64 packets,
-		      u64 bytes, u64 rejects)
+		      u64 bytes, u64 rejects, u64 drops)
 {
 	struct ksvc_pcpu_stats *c;
 	unsigned long flags;
@@ -106,6 +107,7 @@ static void stats_add(struct ksvc_stats *stats, u64 conns, u64 packets,
 	u64_stats_add(&c->packets, packets);
 	u64_stats_add(&c->bytes, bytes);
 	u64_stats_add(&c->rejects, rejects);
+	u64_stats_add(&c->drops, drops);
 	u64_stats_update_end_irqrestore(&c->syncp, flags);
 	put_cpu_ptr(stats->cpu);
 }
@@ -113,19 +115,25 @@ static void stats_add(struct ksvc_stats *stats, u64 conns, u64 packets,
 void ksvc_stats_conn(struct ksvc_stats *stats)
 {
 	if (stats)
-		stats_add(stats, 1, 0, 0, 0);
+		stats_add(stats, 1, 0, 0, 0, 0);
 }
 
 void ksvc_stats_reject(struct ksvc_stats *stats)
 {
 	if (stats)
-		stats_add(stats, 0, 0, 0, 1);
+		stats_add(stats, 0, 0, 0, 1, 0);
+}
+
+void ksvc_stats_drop(struct ksvc_stats *stats)
+{
+	if (stats)
+		stats_add(stats, 0, 0, 0, 0, 1);
 }
 
 void ksvc_stats_packet(struct ksvc_stats *stats, unsigned int len)
 {
 	if (stats)
-		stats_add(stats, 0, 1, len, 0);
+		stats_add(stats, 0, 1, len, 0, 0);
 }
 
 /* Under RCU (netfilter hooks run under rcu_read_lock()). */
@@ -137,7 +145,7 @@ void ksvc_stats_packet_ref(const struct ksvc_ref *ref, unsigned int len)
 		return;
 	stats = xa_load(&stats_xa, ref->id);
 	if (stats && stats->cookie == ref->cookie)
-		stats_add(stats, 0, 1, len, 0);
+		stats_add(stats, 0, 1, len, 0, 0);
 }
 
 /* Under RCU: whether @ref still names a set that was not retired. */
@@ -167,7 +175,7 @@ void ksvc_stats_fold(const struct ksvc_stats *stats, struct ksvc_stats_sum *sum)
 		return;
 	for_each_possible_cpu(cpu) {
 		const struct ksvc_pcpu_stats *c = per_cpu_ptr(stats->cpu, cpu);
-		u64 conns, packets, bytes, rejects;
+		u64 conns, packets, bytes, rejects, drops;
 		unsigned int start;
 
 		do {
@@ -176,11 +184,13 @@ void ksvc_stats_fold(const struct ksvc_stats *stats, struct ksvc_stats_sum *sum)
 			packets = u64_stats_read(&c->packets);
 			bytes = u64_stats_read(&c->bytes);
 			rejects = u64_stats_read(&c->rejects);
+			drops = u64_stats_read(&c->drops);
 		} while (u64_stats_fetch_retry(&c->syncp, start));
 		sum->conns += conns;
 		sum->packets += packets;
 		sum->bytes += bytes;
 		sum->rejects += rejects;
+		sum->drops += drops;
 	}
 }
 

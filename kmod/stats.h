@@ -13,6 +13,7 @@ struct ksvc_stats_sum {
 	u64 packets;
 	u64 bytes;
 	u64 rejects;
+	u64 drops;
 };
 
 struct ksvc_stats *ksvc_stats_new(void);
@@ -20,6 +21,7 @@ void ksvc_stats_retire(struct ksvc_stats *stats);
 void ksvc_stats_ref(const struct ksvc_stats *stats, struct ksvc_ref *ref);
 void ksvc_stats_conn(struct ksvc_stats *stats);
 void ksvc_stats_reject(struct ksvc_stats *stats);
+void ksvc_stats_drop(struct ksvc_stats *stats);
 void ksvc_stats_packet(struct ksvc_stats *stats, unsigned int len);
 void ksvc_stats_packet_ref(const struct ksvc_ref *ref, unsigned int len);
 bool ksvc_stats_ref_alive(const struct ksvc_ref *ref);

@@ -129,7 +129,7 @@ int ksvc_beset_find(const struct ksvc_beset *set, u8 family,
  * Builds a set without counters: copies the backends in the caller's order,
  * indexes them by (family, address, port) to find duplicates and to match
  * them against another set later, and lets the scheduler precompute its
- * pools. One allocation: the set, its backends and three u32 arrays.
+ * pools. One allocation: the set, its backends and five u32 arrays.
  */
 struct ksvc_beset *ksvc_beset_new(const struct ksvc_be_spec *bes, u32 count,
 				  struct netlink_ext_ack *extack)
@@ -145,7 +145,7 @@ struct ksvc_beset *ksvc_beset_new(const struct ksvc_be_spec *bes, u32 count,
 		return ERR_PTR(-E2BIG);
 	}
 	size = struct_size(set, be, count);
-	set = kvzalloc(size + 3 * sizeof(u32) * count, GFP_KERNEL_ACCOUNT);
+	set = kvzalloc(size + 5 * sizeof(u32) * count, GFP_KERNEL_ACCOUNT);
 	if (!set) {
 		NL_SET_ERR_MSG(extack, "Out of memory for the backend set");
 		return ERR_PTR(-ENOMEM);
@@ -766,7 +766,7 @@ int ksvc_service_set(struct ksvc_table *tab, struct ksvc_service *svc,
 	if (spec->has & KSVC_SPEC_SCHED)
 		WRITE_ONCE(svc->sched, spec->sched);
 	if (spec->has & KSVC_SPEC_FLAGS)
-		svc->flags = spec->flags;
+		WRITE_ONCE(svc->flags, spec->flags);
 	if (spec->has & KSVC_SPEC_AFFINITY)
 		WRITE_ONCE(svc->affinity, spec->affinity);
 	if (spec->has & KSVC_SPEC_GENERATION)

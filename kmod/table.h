@@ -43,12 +43,16 @@ struct ksvc_backend {
 	struct ksvc_stats *stats;	/* shared with the set it replaced */
 };
 
-/* The backends of one family that may take new connections. */
+/*
+ * The backends of one family that may take new connections: the ready
+ * ones, or when there are none the serving-and-terminating ones.
+ */
 struct ksvc_pool {
 	u32 count;
 	u32 total;			/* sum of their weights */
 	u32 *cum;			/* cum[i]: weights of idx[0..i] summed */
-	u32 *idx;			/* indices into be[] */
+	u32 *idx;			/* indices into be[], ascending */
+	bool terminating;		/* the fallback to terminating ones */
 };
 
 /*
@@ -59,6 +63,7 @@ struct ksvc_beset {
 	struct rcu_head rcu;
 	u32 count;
 	struct ksvc_pool pool[2];	/* by ksvc_fam_idx() */
+	struct ksvc_pool local[2];	/* the same over KSVC_BE_F_LOCAL ones */
 	u32 *sorted;			/* be[] indices in (family, addr, port) order */
 	struct ksvc_backend be[];
 };
@@ -83,7 +88,7 @@ struct ksvc_service {
 	u8 proto;
 	u16 port;
 	u16 node_port;
-	u32 flags;
+	u32 flags;			/* READ_ONCE() in the packet path */
 	u64 generation;
 	u32 fe_count;
 	struct ksvc_fe **fes;

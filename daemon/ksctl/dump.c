@@ -8,7 +8,7 @@
  * order of their set. Fields are separated by one tab; a line of each kind:
  *
  *   service NAME PROTO PORT NODE_PORT SCHED FLAGS GENERATION FRONTENDS
- *           BACKEND_COUNT CONNS PACKETS BYTES REJECTS AFFINITY
+ *           BACKEND_COUNT CONNS PACKETS BYTES REJECTS AFFINITY DROPS
  *   backend NAME ADDR PORT WEIGHT FLAGS CONNS PACKETS BYTES
  *
  * The first field says which. NAME is the service's (names never hold
@@ -17,9 +17,10 @@
  * Numbers are decimal. FRONTENDS is a comma-separated list of KIND=ADDR,
  * KIND being cluster-ip, external-ip or lb-ip, or "-" when there are none.
  * ADDR is an address as text (IPv6 without brackets). AFFINITY is the
- * ClientIP session affinity timeout in seconds, 0 for none. For example:
+ * ClientIP session affinity timeout in seconds, 0 for none. FLAGS are
+ * enum ksvc_svc_flags and enum ksvc_be_flags, in decimal. For example:
  *
- *   service	default/web:http	tcp	80	30080	random	0	7	cluster-ip=10.96.0.10,external-ip=2001:db8::5	2	3	30	3000	0	0
+ *   service	default/web:http	tcp	80	30080	random	0	7	cluster-ip=10.96.0.10,external-ip=2001:db8::5	2	3	30	3000	0	0	0
  *   backend	default/web:http	10.0.0.1	8080	1	0	3	30	3000
  *   backend	default/web:http	fd00::2	8080	2	0	0	0	0
  */
@@ -70,9 +71,9 @@ static void print_service(FILE *f, const struct ksvc_service *svc)
 	fprintf(f, "\t%u\t%" PRIu64, svc->flags, svc->generation);
 	print_frontends(f, svc);
 	fprintf(f, "\t%u\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64
-		"\t%u\n", svc->backend_count, svc->stats.conns,
+		"\t%u\t%" PRIu64 "\n", svc->backend_count, svc->stats.conns,
 		svc->stats.packets, svc->stats.bytes, svc->stats.rejects,
-		svc->affinity);
+		svc->affinity, svc->stats.drops);
 
 	for (i = 0; i < svc->nbackends; i++) {
 		const struct ksvc_backend *be = &svc->backends[i];

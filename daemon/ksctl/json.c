@@ -18,15 +18,20 @@
  *     "sched": "random",               random | rr
  *     "flags": 0,
  *     "generation": 7,
+ *     "external_policy": "cluster",    cluster | local
+ *     "internal_policy": "cluster",    cluster | local
  *     "affinity": 10800,               ClientIP timeout in seconds, 0: none
  *     "frontends": [
  *       { "kind": "cluster-ip", "family": "ipv4", "addr": "10.96.0.10" }
  *     ],                               kind: cluster-ip | external-ip | lb-ip
  *     "backend_count": 1,              the kernel's count
- *     "stats": { "conns": 3, "packets": 30, "bytes": 3000, "rejects": 0 },
+ *     "stats": { "conns": 3, "packets": 30, "bytes": 3000, "rejects": 0,
+ *                "drops": 0 },
  *     "backends": [
  *       { "family": "ipv4", "addr": "10.0.0.1", "port": 8080, "weight": 1,
- *         "flags": 0, "stats": { "conns": 3, "packets": 30, "bytes": 3000 } }
+ *         "flags": 0, "local": false, "ready": true, "serving": true,
+ *         "terminating": false,        flags by name; ready: none set too
+ *         "stats": { "conns": 3, "packets": 30, "bytes": 3000 } }
  *     ]
  *   }
  * ksctl -j service list: an array of those, backends included.
@@ -106,8 +111,24 @@ static void add_stats(cJSON *obj, const struct ksvc_stats *st, bool rejects)
 	add_uint(s, "conns", st->conns);
 	add_uint(s, "packets", st->packets);
 	add_uint(s, "bytes", st->bytes);
-	if (rejects)
+	if (rejects) {
 		add_uint(s, "rejects", st->rejects);
+		add_uint(s, "drops", st->drops);
+	}
+}
+
+/* The flags by name, readiness as Kubernetes reads unset conditions. */
+static void add_conditions(cJSON *obj, uint32_t flags)
+{
+	bool ready = (flags & KSVC_BE_F_READY) ||
+		     !(flags & (KSVC_BE_F_SERVING | KSVC_BE_F_TERMINATING));
+
+	cJSON_AddBoolToObject(obj, "local", flags & KSVC_BE_F_LOCAL);
+	cJSON_AddBoolToObject(obj, "ready", ready);
+	cJSON_AddBoolToObject(obj, "serving",
+			      ready || (flags & KSVC_BE_F_SERVING));
+	cJSON_AddBoolToObject(obj, "terminating",
+			      flags & KSVC_BE_F_TERMINATING);
 }
 
 static void add_backends(cJSON *obj, const struct ksvc_service *svc,
@@ -128,6 +149,7 @@ static void add_backends(cJSON *obj, const struct ksvc_service *svc,
 		if (full) {
 			add_uint(b, "weight", be->weight);
 			add_uint(b, "flags", be->flags);
+			add_conditions(b, be->flags);
 		}
 		add_stats(b, &be->stats, false);
 	}
@@ -147,6 +169,12 @@ static cJSON *service_obj(const struct ksvc_service *svc)
 	add_enum(obj, "sched", ksvc_sched_name(svc->sched), svc->sched);
 	add_uint(obj, "flags", svc->flags);
 	add_uint(obj, "generation", svc->generation);
+	cJSON_AddStringToObject(obj, "external_policy",
+				svc->flags & KSVC_SVC_F_EXTERNAL_LOCAL ?
+				"local" : "cluster");
+	cJSON_AddStringToObject(obj, "internal_policy",
+				svc->flags & KSVC_SVC_F_INTERNAL_LOCAL ?
+				"local" : "cluster");
 	add_uint(obj, "affinity", svc->affinity);
 	arr = cJSON_AddArrayToObject(obj, "frontends");
 	for (i = 0; arr && i < svc->nfrontends; i++) {

@@ -24,6 +24,7 @@ struct ksctl_req {
 	bool json;			/* -j */
 	bool has_name;			/* svc.name was given */
 	struct ksvc_service svc;	/* the service and its fields, backends */
+	uint32_t flags_mask;		/* the svc.flags bits given */
 	struct ksvc_config cfg;		/* config set */
 	char err[KSCTL_ERR_MAX];	/* the usage error, without "ksctl: " */
 	struct ksvc_err kerr;		/* the library's or kernel's message */

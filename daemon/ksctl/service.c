@@ -17,6 +17,8 @@ enum kw {
 	KW_NODE_PORT,
 	KW_SCHED,
 	KW_AFFINITY,
+	KW_EXT_POLICY,
+	KW_INT_POLICY,
 	__KW_LAST
 };
 
@@ -33,6 +35,8 @@ static const struct {
 	[KW_NODE_PORT]		= { "node-port", false, 0 },
 	[KW_SCHED]		= { "sched", false, 0 },
 	[KW_AFFINITY]		= { "affinity", false, 0 },
+	[KW_EXT_POLICY]		= { "external-policy", false, 0 },
+	[KW_INT_POLICY]		= { "internal-policy", false, 0 },
 };
 
 static int lookup(const char *word)
@@ -115,6 +119,20 @@ static int keyword(struct ksctl_req *req, enum kw k, const char *val)
 					   val, why, KSVC_AFFINITY_TIMEOUT_MAX);
 		svc->has |= KSVC_SVC_HAS_AFFINITY;
 		return 0;
+	case KW_EXT_POLICY:
+	case KW_INT_POLICY:
+		v = k == KW_EXT_POLICY ? KSVC_SVC_F_EXTERNAL_LOCAL :
+					 KSVC_SVC_F_INTERNAL_LOCAL;
+		if (!strcmp(val, "local"))
+			svc->flags |= (uint32_t)v;
+		else if (!strcmp(val, "cluster"))
+			svc->flags &= ~(uint32_t)v;
+		else
+			return ksctl_usage(req, "invalid %s \"%s\" (local, cluster)",
+					   keywords[k].name, val);
+		req->flags_mask |= (uint32_t)v;
+		svc->has |= KSVC_SVC_HAS_FLAGS;
+		return 0;
 	default:
 		return add_frontend(req, k, val);
 	}
@@ -148,8 +166,22 @@ static int run_add(struct ksctl_req *req, struct ksvc *ks)
 	return ksvc_service_new(ks, &req->svc, &req->kerr);
 }
 
+/* A policy changes its own flag: the others are read from the kernel. */
 static int run_set(struct ksctl_req *req, struct ksvc *ks)
 {
+	struct ksvc_service cur;
+	int ret;
+
+	if (req->flags_mask) {
+		ksvc_service_init(&cur);
+		ret = ksvc_service_get(ks, req->svc.name, 0, &cur, &req->kerr);
+		if (!ret)
+			req->svc.flags = (cur.flags & ~req->flags_mask) |
+					 (req->svc.flags & req->flags_mask);
+		ksvc_service_release(&cur);
+		if (ret)
+			return ret;
+	}
 	return ksvc_service_set(ks, &req->svc, &req->kerr);
 }
 

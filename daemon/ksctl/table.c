@@ -167,7 +167,7 @@ void table_services(FILE *f, const struct ksvc_service_list *list)
 static void backends(FILE *f, const struct ksvc_service *svc)
 {
 	struct table t = { .ncols = 6 };
-	char ep[KSVC_ENDPOINT_STRLEN];
+	char ep[KSVC_ENDPOINT_STRLEN], fl[64];
 	size_t i;
 
 	row(&t);
@@ -184,7 +184,7 @@ static void backends(FILE *f, const struct ksvc_service *svc)
 		cell(&t, "%s", ksvc_format_endpoint(&be->addr, be->port, ep,
 						    sizeof(ep)));
 		cell(&t, "%u", be->weight);
-		cell(&t, "0x%x", be->flags);
+		cell(&t, "%s", ksvc_format_be_flags(be->flags, fl, sizeof(fl)));
 		cell(&t, "%" PRIu64, be->stats.conns);
 		cell(&t, "%" PRIu64, be->stats.packets);
 		cell(&t, "%" PRIu64, be->stats.bytes);
@@ -219,6 +219,14 @@ void table_service(FILE *f, const struct ksvc_service *svc)
 	cell(&t, "flags:");
 	cell(&t, "0x%x", svc->flags);
 	row(&t);
+	cell(&t, "external-policy:");
+	cell(&t, "%s", svc->flags & KSVC_SVC_F_EXTERNAL_LOCAL ? "local" :
+							      "cluster");
+	row(&t);
+	cell(&t, "internal-policy:");
+	cell(&t, "%s", svc->flags & KSVC_SVC_F_INTERNAL_LOCAL ? "local" :
+							      "cluster");
+	row(&t);
 	cell(&t, "affinity:");
 	if (svc->affinity)
 		cell(&t, "client-ip %us", svc->affinity);
@@ -239,6 +247,9 @@ void table_service(FILE *f, const struct ksvc_service *svc)
 	row(&t);
 	cell(&t, "rejects:");
 	cell(&t, "%" PRIu64, svc->stats.rejects);
+	row(&t);
+	cell(&t, "drops:");
+	cell(&t, "%" PRIu64, svc->stats.drops);
 	print_table(f, &t, "  ");
 
 	fprintf(f, "  frontends:%s\n", svc->nfrontends ? "" : " none");
@@ -262,7 +273,7 @@ void table_service(FILE *f, const struct ksvc_service *svc)
 
 void table_stats(FILE *f, const struct ksvc_service_list *list)
 {
-	struct table t = { .ncols = 5 };
+	struct table t = { .ncols = 6 };
 	char ep[KSVC_ENDPOINT_STRLEN];
 	size_t i, j;
 
@@ -272,6 +283,7 @@ void table_stats(FILE *f, const struct ksvc_service_list *list)
 	cell(&t, "PACKETS");
 	cell(&t, "BYTES");
 	cell(&t, "REJECTS");
+	cell(&t, "DROPS");
 	for (i = 0; i < list->n; i++) {
 		const struct ksvc_service *svc = &list->svcs[i];
 
@@ -281,6 +293,7 @@ void table_stats(FILE *f, const struct ksvc_service_list *list)
 		cell(&t, "%" PRIu64, svc->stats.packets);
 		cell(&t, "%" PRIu64, svc->stats.bytes);
 		cell(&t, "%" PRIu64, svc->stats.rejects);
+		cell(&t, "%" PRIu64, svc->stats.drops);
 		for (j = 0; j < svc->nbackends; j++) {
 			const struct ksvc_backend *be = &svc->backends[j];
 
@@ -290,6 +303,7 @@ void table_stats(FILE *f, const struct ksvc_service_list *list)
 			cell(&t, "%" PRIu64, be->stats.conns);
 			cell(&t, "%" PRIu64, be->stats.packets);
 			cell(&t, "%" PRIu64, be->stats.bytes);
+			cell(&t, "-");
 			cell(&t, "-");
 		}
 	}
@@ -341,5 +355,8 @@ void table_config(FILE *f, const struct ksvc_config *cfg)
 	row(&t);
 	cell(&t, "rejects:");
 	cell(&t, "%" PRIu64, cfg->stats.rejects);
+	row(&t);
+	cell(&t, "drops:");
+	cell(&t, "%" PRIu64, cfg->stats.drops);
 	print_table(f, &t, "");
 }

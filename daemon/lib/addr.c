@@ -80,8 +80,92 @@ int ksvc_parse_addr(const char *s, struct ksvc_addr *addr, const char **why)
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	uint32_t flag;
+} be_flags[] = {
+	{ "local", KSVC_BE_F_LOCAL },
+	{ "ready", KSVC_BE_F_READY },
+	{ "serving", KSVC_BE_F_SERVING },
+	{ "terminating", KSVC_BE_F_TERMINATING },
+};
+
+#define NFLAGS (sizeof(be_flags) / sizeof(be_flags[0]))
+
+int ksvc_parse_be_flags(const char *s, uint32_t *flags, const char **why)
+{
+	const char *end;
+	uint32_t f = 0;
+	size_t len, i;
+
+	for (;;) {
+		end = strchr(s, ',');
+		len = end ? (size_t)(end - s) : strlen(s);
+		for (i = 0; i < NFLAGS; i++)
+			if (strlen(be_flags[i].name) == len &&
+			    !strncmp(s, be_flags[i].name, len))
+				break;
+		if (i == NFLAGS)
+			return fail(why, len ? "unknown flag (local, ready, serving, terminating)" :
+				    "empty flag", -EINVAL);
+		if (f & be_flags[i].flag)
+			return fail(why, "flag given twice", -EINVAL);
+		f |= be_flags[i].flag;
+		if (!end)
+			break;
+		s = end + 1;
+	}
+	*flags = f;
+	return 0;
+}
+
+char *ksvc_format_be_flags(uint32_t flags, char *buf, size_t len)
+{
+	size_t n = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; i < NFLAGS; i++)
+		if (flags & be_flags[i].flag)
+			n += (size_t)snprintf(buf + n, n < len ? len - n : 0,
+					      "%s%s", n ? "," : "",
+					      be_flags[i].name);
+	if (flags & ~(uint32_t)__KSVC_BE_F_ALL)
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s0x%x",
+				      n ? "," : "",
+				      flags & ~(uint32_t)__KSVC_BE_F_ALL);
+	if (!n)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+static int parse_endpoint(const char *s, struct ksvc_backend *be,
+			  bool *has_weight, const char **why);
+
 int ksvc_parse_endpoint(const char *s, struct ksvc_backend *be,
 			bool *has_weight, const char **why)
+{
+	char head[KSVC_ENDPOINT_STRLEN + sizeof("@65535")];
+	const char *comma = strchr(s, ',');
+	uint32_t flags;
+	int ret;
+
+	if (!comma)
+		return parse_endpoint(s, be, has_weight, why);
+	if ((size_t)(comma - s) >= sizeof(head))
+		return fail(why, "not an IPv4 or IPv6 address", -EINVAL);
+	ret = ksvc_parse_be_flags(comma + 1, &flags, why);
+	if (ret)
+		return ret;
+	memcpy(head, s, (size_t)(comma - s));
+	head[comma - s] = '\0';
+	ret = parse_endpoint(head, be, has_weight, why);
+	if (!ret)
+		be->flags = flags;
+	return ret;
+}
+
+static int parse_endpoint(const char *s, struct ksvc_backend *be,
+			  bool *has_weight, const char **why)
 {
 	char host[KSVC_ADDR_STRLEN];
 	const char *at, *colon, *hs, *he, *ps;

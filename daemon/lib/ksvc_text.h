@@ -22,14 +22,18 @@ int ksvc_parse_u32(const char *s, uint32_t max, uint32_t *val,
 int ksvc_parse_port(const char *s, bool zero_ok, uint16_t *port,
 		    const char **why);
 int ksvc_parse_addr(const char *s, struct ksvc_addr *addr, const char **why);
-/* "1.2.3.4:80", "[2001:db8::1]:80", either with an optional "@WEIGHT".
- * Fills be->addr, be->port and, if given, be->weight (and sets *has_weight);
- * other fields are left alone. */
+/* "1.2.3.4:80", "[2001:db8::1]:80", either with an optional "@WEIGHT", then
+ * optional ",FLAG" words (local, ready, serving, terminating: the backend
+ * flags, EndpointSlice conditions; none of the last three means ready).
+ * Fills be->addr, be->port and, if given, be->weight (and sets *has_weight)
+ * and be->flags; other fields are left alone. */
 int ksvc_parse_endpoint(const char *s, struct ksvc_backend *be,
 			bool *has_weight, const char **why);
 /* "10.0.0.0/8", "fd00::/64": the prefix length is required and the host
  * bits must be zero. */
 int ksvc_parse_cidr(const char *s, struct ksvc_cidr *cidr, const char **why);
+/* "local,serving,terminating" into KSVC_BE_F_* bits. */
+int ksvc_parse_be_flags(const char *s, uint32_t *flags, const char **why);
 /* 0, 1, on, off, true, false. */
 int ksvc_parse_bool(const char *s, bool *val);
 
@@ -49,6 +53,8 @@ const char *ksvc_family_name(uint16_t family);
 char *ksvc_format_addr(const struct ksvc_addr *addr, char *buf, size_t len);
 char *ksvc_format_endpoint(const struct ksvc_addr *addr, uint16_t port,
 			   char *buf, size_t len);
+/* "local,ready", unknown bits in hex, "-" for none. */
+char *ksvc_format_be_flags(uint32_t flags, char *buf, size_t len);
 char *ksvc_format_cidr(const struct ksvc_cidr *cidr, char *buf, size_t len);
 
 #endif /* KSVC_TEXT_H */

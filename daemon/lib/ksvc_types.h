@@ -26,6 +26,7 @@ struct ksvc_stats {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t rejects;		/* services and namespace totals only */
+	uint64_t drops;			/* services and namespace totals only */
 };
 
 struct ksvc_frontend {

@@ -67,6 +67,7 @@ static struct nla_policy stats_policy[KSVC_STATS_A_MAX + 1] = {
 	[KSVC_STATS_A_PACKETS]	= U64,
 	[KSVC_STATS_A_BYTES]	= U64,
 	[KSVC_STATS_A_REJECTS]	= U64,
+	[KSVC_STATS_A_DROPS]	= U64,
 };
 
 static struct nla_policy cidr_policy[KSVC_CIDR_A_MAX + 1] = {
@@ -122,6 +123,8 @@ static int parse_stats(struct nlattr *nest, struct ksvc_stats *st)
 		st->bytes = nla_get_u64(tb[KSVC_STATS_A_BYTES]);
 	if (tb[KSVC_STATS_A_REJECTS])
 		st->rejects = nla_get_u64(tb[KSVC_STATS_A_REJECTS]);
+	if (tb[KSVC_STATS_A_DROPS])
+		st->drops = nla_get_u64(tb[KSVC_STATS_A_DROPS]);
 	return 0;
 }
 

@@ -915,6 +915,210 @@ static void nat_test_affinity_service_deleted(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ksvc_affinity_count(&ns->aff), 0U);
 }
 
+/* ---- traffic policies ------------------------------------------------------ */
+
+#define POL_PORT	91
+#define EXT4		"198.51.100.10"
+#define EXT6		"2001:db8::10"
+
+/*
+ * "test/pol": cluster IP and external IP of @family, @flags, and @remote
+ * backends elsewhere then @local ones here (".11"... then ".21"...).
+ */
+static struct ksvc_service *pol_svc(struct kunit *test, struct ksvc_net *ns,
+				    u8 family, u8 proto, u32 flags, u32 remote,
+				    u32 local)
+{
+	struct ksvc_svc_spec spec = {};
+	struct ksvc_be_spec bes[4] = {};
+	struct ksvc_fe_spec fes[2] = {};
+	struct ksvc_service *svc;
+	char a[48];
+	u32 i;
+	int ret;
+
+	fes[0].addr = addr(family, family == AF_INET ? SVC4 : SVC6);
+	fes[0].family = family;
+	fes[0].kind = KSVC_FE_CLUSTER_IP;
+	fes[1].addr = addr(family, family == AF_INET ? EXT4 : EXT6);
+	fes[1].family = family;
+	fes[1].kind = KSVC_FE_EXTERNAL_IP;
+	for (i = 0; i < remote + local; i++) {
+		u32 host = i < remote ? 11 + i : 21 + i - remote;
+
+		snprintf(a, sizeof(a), family == AF_INET ? "10.244.1.%u" :
+			 "fd00:244:1::%u", host);
+		bes[i].addr = addr(family, a);
+		bes[i].family = family;
+		bes[i].port = BACKEND_PORT;
+		bes[i].weight = 1;
+		bes[i].flags = i < remote ? 0 : KSVC_BE_F_LOCAL;
+	}
+	spec.name = "test/pol";
+	spec.proto = proto;
+	spec.port = POL_PORT;
+	spec.flags = flags;
+	spec.fes = fes;
+	spec.fe_count = 2;
+	spec.bes = bes;
+	spec.be_count = remote + local;
+	spec.has = KSVC_SPEC_FRONTENDS | KSVC_SPEC_BACKENDS | KSVC_SPEC_FLAGS;
+	mutex_lock(&ns->lock);
+	ret = ksvc_service_add(&ns->tab, &spec, NULL);
+	svc = ksvc_service_find(&ns->tab, "test/pol");
+	mutex_unlock(&ns->lock);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	return svc;
+}
+
+/* One new connection from @src to @dst:POL_PORT, in PRE_ROUTING. */
+static unsigned int pol_conn(struct kunit *test, struct ksvc_net *ns,
+			     const struct pkt_case *c,
+			     const union nf_inet_addr *src, const char *dst,
+			     u16 sport, union nf_inet_addr *be, int *masq)
+{
+	union nf_inet_addr d = addr(c->family, dst);
+	struct sk_buff *skb;
+	unsigned int verdict;
+	struct run r;
+
+	skb = build_pkt(c->family, c->proto, src, &d, sport, POL_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	run_prerouting(ns, skb, c->family, &r);
+	KUNIT_ASSERT_NOT_NULL(test, r.ct);
+	verdict = r.verdict;
+	if (verdict == NF_ACCEPT) {
+		*be = r.ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3;
+		*masq = ksvc_nat_ct_flags(r.ct);
+	}
+	kfree_skb(skb);
+	return verdict;
+}
+
+static bool is_local_be(u8 family, const union nf_inet_addr *be)
+{
+	if (family == AF_INET)
+		return (ntohl(be->ip) & 0xff) >= 21;
+	return be->in6.s6_addr[15] >= 0x21;
+}
+
+/*
+ * externalTrafficPolicy Local, a client outside the cluster, to the
+ * external IP -> only local backends, not masqueraded; to the cluster IP
+ * -> any backend.
+ */
+static void nat_test_policy_external_local(struct kunit *test)
+{
+	const struct pkt_case *c = test->param_value;
+	union nf_inet_addr client = addr(c->family, c->family == AF_INET ?
+					 CLIENT4 : CLIENT6);
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	const char *ext = c->family == AF_INET ? EXT4 : EXT6;
+	const char *vip = c->family == AF_INET ? SVC4 : SVC6;
+	union nf_inet_addr be;
+	bool remote = false;
+	int masq, i;
+
+	pol_svc(test, ns, c->family, c->proto, KSVC_SVC_F_EXTERNAL_LOCAL, 2, 1);
+	for (i = 0; i < 8; i++) {
+		KUNIT_ASSERT_EQ(test, pol_conn(test, ns, c, &client, ext,
+					       CLIENT_PORT + 40 + i, &be, &masq),
+				NF_ACCEPT);
+		KUNIT_EXPECT_TRUE(test, is_local_be(c->family, &be));
+		KUNIT_EXPECT_EQ(test, masq, 0);
+	}
+	for (i = 0; i < 24; i++) {
+		KUNIT_ASSERT_EQ(test, pol_conn(test, ns, c, &client, vip,
+					       CLIENT_PORT + 50 + i, &be, &masq),
+				NF_ACCEPT);
+		remote |= !is_local_be(c->family, &be);
+	}
+	KUNIT_EXPECT_TRUE(test, remote);
+}
+
+/*
+ * externalTrafficPolicy Local and no local backend -> traffic from
+ * outside is dropped (NF_DROP, no refusal), counted as a drop; a pod's
+ * (source in a cluster CIDR) goes to the cluster set.
+ */
+static void nat_test_policy_external_no_local_drops(struct kunit *test)
+{
+	const struct pkt_case *c = test->param_value;
+	union nf_inet_addr client = addr(c->family, c->family == AF_INET ?
+					 CLIENT4 : CLIENT6);
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	const char *ext = c->family == AF_INET ? EXT4 : EXT6;
+	struct ksvc_stats_sum sum;
+	struct ksvc_service *svc;
+	struct ksvc_cidrs *cidrs;
+	union nf_inet_addr be;
+	int masq;
+
+	svc = pol_svc(test, ns, c->family, c->proto, KSVC_SVC_F_EXTERNAL_LOCAL,
+		      2, 0);
+	KUNIT_ASSERT_NOT_NULL(test, svc);
+	KUNIT_EXPECT_EQ(test, pol_conn(test, ns, c, &client, ext,
+				       CLIENT_PORT + 40, &be, &masq), NF_DROP);
+	ksvc_stats_fold(svc->stats, &sum);
+	KUNIT_EXPECT_EQ(test, sum.drops, 1ULL);
+	KUNIT_EXPECT_EQ(test, sum.rejects, 0ULL);
+
+	cidrs = kzalloc(struct_size(cidrs, cidr, 1), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cidrs);
+	cidrs->count = 1;
+	cidrs->cidr[0].family = c->family;
+	cidrs->cidr[0].prefixlen = 8;
+	cidrs->cidr[0].addr = addr(c->family, c->family == AF_INET ?
+				   "10.0.0.0" : "fd00::");
+	mutex_lock(&ns->lock);
+	ksvc_net_cidrs_set(ns, cidrs);
+	mutex_unlock(&ns->lock);
+	KUNIT_EXPECT_EQ(test, pol_conn(test, ns, c, &client, ext,
+				       CLIENT_PORT + 41, &be, &masq), NF_ACCEPT);
+	KUNIT_EXPECT_FALSE(test, is_local_be(c->family, &be));
+}
+
+/*
+ * internalTrafficPolicy Local -> cluster IP traffic to local backends
+ * only; none here -> dropped; no backend at all -> refused.
+ */
+static void nat_test_policy_internal_local(struct kunit *test)
+{
+	const struct pkt_case *c = test->param_value;
+	union nf_inet_addr client = addr(c->family, c->family == AF_INET ?
+					 CLIENT4 : CLIENT6);
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	const char *vip = c->family == AF_INET ? SVC4 : SVC6;
+	struct ksvc_service *svc;
+	union nf_inet_addr be;
+	unsigned int verdict;
+	int masq, i;
+
+	svc = pol_svc(test, ns, c->family, c->proto, KSVC_SVC_F_INTERNAL_LOCAL,
+		      2, 1);
+	KUNIT_ASSERT_NOT_NULL(test, svc);
+	for (i = 0; i < 8; i++) {
+		KUNIT_ASSERT_EQ(test, pol_conn(test, ns, c, &client, vip,
+					       CLIENT_PORT + 40 + i, &be, &masq),
+				NF_ACCEPT);
+		KUNIT_EXPECT_TRUE(test, is_local_be(c->family, &be));
+	}
+	mutex_lock(&ns->lock);
+	KUNIT_EXPECT_EQ(test, ksvc_backends_replace(&ns->tab, svc, NULL, 0,
+						    NULL), 0);
+	mutex_unlock(&ns->lock);
+	verdict = pol_conn(test, ns, c, &client, vip, CLIENT_PORT + 50, &be,
+			   &masq);
+	KUNIT_EXPECT_EQ(test, verdict & NF_VERDICT_MASK, NF_DROP);
+	KUNIT_EXPECT_EQ(test, NF_DROP_GETERR(verdict), -ECONNREFUSED);
+	mutex_lock(&ns->lock);
+	ksvc_service_del(&ns->tab, svc);
+	mutex_unlock(&ns->lock);
+	pol_svc(test, ns, c->family, c->proto, KSVC_SVC_F_INTERNAL_LOCAL, 2, 0);
+	KUNIT_EXPECT_EQ(test, pol_conn(test, ns, c, &client, vip,
+				       CLIENT_PORT + 51, &be, &masq), NF_DROP);
+}
+
 /* ---- the masquerade decision -------------------------------------------- */
 
 struct masq_case {
@@ -1020,6 +1224,10 @@ static struct kunit_case nat_test_cases[] = {
 	KUNIT_CASE_PARAM(nat_test_affinity_full, pkt_gen_params),
 	KUNIT_CASE(nat_test_affinity_expires),
 	KUNIT_CASE(nat_test_affinity_service_deleted),
+	KUNIT_CASE_PARAM(nat_test_policy_external_local, pkt_gen_params),
+	KUNIT_CASE_PARAM(nat_test_policy_external_no_local_drops,
+			 pkt_gen_params),
+	KUNIT_CASE_PARAM(nat_test_policy_internal_local, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_masquerade_decision, masq_gen_params),
 	{}
 };

@@ -220,7 +220,7 @@ static void b_sched(struct sk_buff *skb)
 static void b_svc_flags(struct sk_buff *skb)
 {
 	put_svc(skb, NAME);
-	nla_put_u32(skb, KSVC_A_SVC_FLAGS, 1);
+	nla_put_u32(skb, KSVC_A_SVC_FLAGS, __KSVC_SVC_F_ALL + 1);
 }
 
 static void b_proto_icmp(struct sk_buff *skb)
@@ -278,7 +278,7 @@ static void b_be_weight(struct sk_buff *skb)
 static void b_be_flags(struct sk_buff *skb)
 {
 	put_svc(skb, NAME);
-	put_be(skb, AF_INET, 4, 8080, -1, 1);
+	put_be(skb, AF_INET, 4, 8080, -1, __KSVC_BE_F_ALL + 1);
 }
 
 static void b_be_len(struct sk_buff *skb)

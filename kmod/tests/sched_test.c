@@ -217,12 +217,117 @@ static void sched_test_family_pools(struct kunit *test)
 	ksvc_beset_free(set);
 }
 
+/* ---- conditions and locality ------------------------------------------- */
+
+#define R	KSVC_BE_F_READY
+#define S	KSVC_BE_F_SERVING
+#define T	KSVC_BE_F_TERMINATING
+#define L	KSVC_BE_F_LOCAL
+
+struct pool_case {
+	const char *name;
+	u32 flags[4];
+	u32 weights[4];
+	u32 cluster;		/* bit i: be[i] in the cluster pool */
+	bool cluster_term;
+	u32 local;		/* bit i: be[i] in the local pool */
+	bool local_term;
+};
+
+static const struct pool_case pool_cases[] = {
+	{ "no conditions is ready", { 0, 0, L, 0 }, { 1, 1, 1, 0 },
+	  0x7, false, 0x4, false },
+	{ "ready ones only", { R, R | S | L, S | T, T }, { 1, 1, 1, 1 },
+	  0x3, false, 0x2, false },
+	{ "none ready: serving and terminating", { S | T, S | T | L, T, R },
+	  { 1, 1, 1, 0 }, 0x3, true, 0x2, true },
+	{ "local falls back on its own", { R, S | T | L, T | L, 0 },
+	  { 1, 1, 1, 0 }, 0x1, false, 0x2, true },
+	{ "terminating, not serving: never", { T, T | L, S | T, R | T },
+	  { 1, 1, 0, 0 }, 0x0, false, 0x0, false },
+	{ "not ready, serving, not terminating: never", { S, S | L, S, S },
+	  { 1, 1, 1, 1 }, 0x0, false, 0x0, false },
+};
+
+#undef R
+#undef S
+#undef T
+#undef L
+
+static void pool_case_desc(const struct pool_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(pool, pool_cases, pool_case_desc);
+
+static u32 pool_bits(const struct ksvc_pool *pool)
+{
+	u32 i, bits = 0;
+
+	for (i = 0; i < pool->count; i++)
+		bits |= BIT(pool->idx[i]);
+	return bits;
+}
+
+/*
+ * A set with EndpointSlice conditions and local flags -> the cluster and
+ * local pools hold kube-proxy's choice; picks stay in the pool, and
+ * membership answers the same.
+ */
+static void sched_test_condition_pools(struct kunit *test)
+{
+	const struct pool_case *c = test->param_value;
+	struct ksvc_be_spec bes[4] = {};
+	const struct ksvc_pool *cl, *lo;
+	const struct ksvc_backend *be;
+	atomic_t rr = ATOMIC_INIT(0);
+	struct ksvc_beset *set;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bes); i++) {
+		bes[i].family = AF_INET;
+		bes[i].addr.ip = htonl(0x0af40100 + i + 1);
+		bes[i].port = 80;
+		bes[i].weight = c->weights[i];
+		bes[i].flags = c->flags[i];
+	}
+	set = ksvc_beset_new(bes, ARRAY_SIZE(bes), NULL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, set);
+	cl = ksvc_sched_pool(set, AF_INET, false);
+	lo = ksvc_sched_pool(set, AF_INET, true);
+	KUNIT_EXPECT_EQ(test, pool_bits(cl), c->cluster);
+	KUNIT_EXPECT_EQ(test, cl->terminating, c->cluster_term);
+	KUNIT_EXPECT_EQ(test, pool_bits(lo), c->local);
+	KUNIT_EXPECT_EQ(test, lo->terminating, c->local_term);
+	for (i = 0; i < ARRAY_SIZE(bes); i++) {
+		KUNIT_EXPECT_EQ(test, ksvc_sched_in_pool(cl, i),
+				!!(c->cluster & BIT(i)));
+		KUNIT_EXPECT_EQ(test, ksvc_sched_in_pool(lo, i),
+				!!(c->local & BIT(i)));
+	}
+	for (i = 0; i < 20; i++) {
+		be = ksvc_sched_pick_pool(KSVC_SCHED_RR, set, lo, &rr);
+		KUNIT_EXPECT_EQ(test, !!be, !!c->local);
+		if (be)
+			KUNIT_EXPECT_TRUE(test, c->local & BIT(be - set->be));
+		be = ksvc_sched_pick(KSVC_SCHED_RANDOM, set, AF_INET, &rr);
+		KUNIT_EXPECT_EQ(test, !!be, !!c->cluster);
+		if (be)
+			KUNIT_EXPECT_TRUE(test, c->cluster & BIT(be - set->be));
+	}
+	/* The other family has nothing. */
+	KUNIT_EXPECT_EQ(test, ksvc_sched_pool(set, AF_INET6, true)->count, 0U);
+	ksvc_beset_free(set);
+}
+
 static struct kunit_case sched_test_cases[] = {
 	KUNIT_CASE(sched_test_random_spread),
 	KUNIT_CASE_PARAM(sched_test_weights_proportional, weight_gen_params),
 	KUNIT_CASE(sched_test_weight_zero_never_picked),
 	KUNIT_CASE(sched_test_rr_cycles),
 	KUNIT_CASE(sched_test_family_pools),
+	KUNIT_CASE_PARAM(sched_test_condition_pools, pool_gen_params),
 	{}
 };
 

@@ -748,7 +748,91 @@ test_session_affinity() {
 	ks service del default/aff0
 }
 
-# ---- 14. Unloading -------------------------------------------------------------------------
+# ---- 14. Traffic policies, terminating endpoints --------------------------------------------
+
+test_traffic_policies() {
+	# All three pods run on this node, but only pod1 is flagged local: the
+	# others stand for backends on other nodes.
+	ks service add default/etp proto tcp port 80 cluster-ip 10.96.0.70 node-port 30070 \
+		external-ip 198.51.100.70 external-policy local
+	ks backend replace default/etp 10.244.1.11:8080,local 10.244.1.12:8080 10.244.1.13:8080
+	ks service show default/etp >&3
+	ks service show default/etp | grep -q '^  external-policy: *local$'
+	ks service show default/etp | grep -q '^  internal-policy: *cluster$'
+	ks service show default/etp | grep -q '^    10\.244\.1\.11:8080 .* local '
+	# From outside, to the node port and the external IP: the local
+	# backend only, and it sees the client's own address.
+	probe ext connect tcp 192.168.50.1 30070 -n 8 >"$tmp/etp"
+	(($(count '^pod1 192\.168\.50\.2$' <"$tmp/etp") == 8))
+	probe ext connect tcp 198.51.100.70 80 -n 4 >"$tmp/etp"
+	(($(count '^pod1 192\.168\.50\.2$' <"$tmp/etp") == 4))
+	# Cluster IP traffic and the node's own: every backend, the node's
+	# masqueraded.
+	probe pod4 connect tcp 10.96.0.70 80 -n 12 >"$tmp/etp"
+	(($(count '^pod[123] 10\.244\.1\.14$' <"$tmp/etp") == 12))
+	[[ $(backends_seen <"$tmp/etp") == pod?\ pod?* ]]
+	probe n0 connect tcp 192.168.50.1 30070 -n 9 >"$tmp/etp"
+	(($(count '^pod[123] 10\.244\.1\.1$' <"$tmp/etp") == 9))
+	[[ $(backends_seen <"$tmp/etp") == pod?\ pod?* ]]
+
+	# No local backend: outside traffic is dropped (a timeout, not a
+	# refusal) and counted; cluster IP traffic still flows.
+	ks backend replace default/etp 10.244.1.12:8080 10.244.1.13:8080
+	[[ $(probe ext connect tcp 192.168.50.1 30070 -t 1000 || true) == timeout ]]
+	(($(service_field default/etp 16) >= 1))
+	(($(service_field default/etp 14) == 0))
+	[[ $(probe pod4 connect tcp 10.96.0.70 80) =~ ^pod[23]\ 10\.244\.1\.14$ ]]
+
+	# internal-policy local (external-policy stays as it was): cluster IP
+	# traffic only to local backends; none, then dropped.
+	ks service set default/etp internal-policy local
+	ks service show default/etp | grep -q '^  external-policy: *local$'
+	ks service show default/etp | grep -q '^  internal-policy: *local$'
+	[[ $(probe pod4 connect tcp 10.96.0.70 80 -t 1000 || true) == timeout ]]
+	ks backend replace default/etp 10.244.1.12:8080 10.244.1.13:8080,local
+	probe pod4 connect tcp 10.96.0.70 80 -n 6 >"$tmp/etp"
+	(($(count '^pod3 10\.244\.1\.14$' <"$tmp/etp") == 6))
+
+	# No backend at all: refused, whatever the policies.
+	ks backend replace default/etp
+	[[ $(probe ext connect tcp 192.168.50.1 30070 -t 3000 || true) == refused ]]
+	[[ $(probe pod4 connect tcp 10.96.0.70 80 -t 3000 || true) == refused ]]
+	(($(service_field default/etp 14) >= 2))
+	ks service del default/etp
+}
+
+test_terminating_endpoints() {
+	ks service add default/term proto tcp port 80 cluster-ip 10.96.0.71
+	ks backend replace default/term 10.244.1.11:8080,ready
+	bg_in ${pods[4]} pod4 "$tmp/hold" "$ksprobe" hold tcp 10.96.0.71 80 -i 100 -d 120
+	local hold=$bgpid
+	wait_for_line "$tmp/hold" '^pod1 10\.244\.1\.14$'
+	# pod1 terminates while pod2 is ready: new connections go to pod2,
+	# the open one to pod1 carries on.
+	ks backend replace default/term 10.244.1.11:8080,serving,terminating 10.244.1.12:8080,ready
+	ks service show default/term >&3
+	probe pod4 connect tcp 10.96.0.71 80 -n 8 >"$tmp/term"
+	(($(count '^pod2 10\.244\.1\.14$' <"$tmp/term") == 8))
+	# None ready: the serving, terminating ones take new connections.
+	ks backend replace default/term 10.244.1.11:8080,serving,terminating 10.244.1.12:8080,terminating \
+		10.244.1.13:8080,serving
+	probe pod4 connect tcp 10.96.0.71 80 -n 8 >"$tmp/term"
+	(($(count '^pod1 10\.244\.1\.14$' <"$tmp/term") == 8))
+	ip netns exec $node "$ksctl" -j service show default/term |
+		python3 -c 'import json, sys; b = json.load(sys.stdin)["backends"]; assert [x["ready"] for x in b] == [False, False, False] and [x["serving"] for x in b] == [True, False, True] and [x["terminating"] for x in b] == [True, True, False], b'
+	local n=$(wc -l <"$tmp/hold") i
+	for ((i = 0; i < 200 && $(wc -l <"$tmp/hold") < n + 3; i++)); do sleep 0.05; done
+	pp kill -TERM $hold
+	wait $hold
+	[[ $(tail -n1 "$tmp/hold") == "held "* ]]
+	[[ $(grep -v '^held ' "$tmp/hold" | sort -u) == "pod1 10.244.1.14" ]]
+	# Nothing ready nor serving: refused.
+	ks backend replace default/term 10.244.1.11:8080,terminating
+	[[ $(probe pod4 connect tcp 10.96.0.71 80 -t 3000 || true) == refused ]]
+	ks service del default/term
+}
+
+# ---- 15. Unloading -------------------------------------------------------------------------
 
 test_unload_with_open_connections() {
 	# A connection open through the service, pods and services in place.
@@ -807,6 +891,8 @@ scenario ksctl_output
 scenario cluster_cidr_skips_masquerade
 scenario udp_backend_replaced
 scenario session_affinity
+scenario traffic_policies
+scenario terminating_endpoints
 scenario unload_with_open_connections
 
 ((failed == 0)) || echo "failed scenarios: ${failures[*]}"

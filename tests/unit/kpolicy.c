@@ -42,6 +42,7 @@ static const struct kp_policy stats_policy[KSVC_STATS_A_MAX + 1] = {
 	[KSVC_STATS_A_BYTES]	= U(KP_U64),
 	[KSVC_STATS_A_REJECTS]	= U(KP_U64),
 	[KSVC_STATS_A_PAD]	= U(KP_NONE),
+	[KSVC_STATS_A_DROPS]	= U(KP_U64),
 };
 
 static const struct kp_policy fe_policy[KSVC_FE_A_MAX + 1] = {

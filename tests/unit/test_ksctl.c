@@ -124,6 +124,23 @@ static void cfg_aff_max(const struct ksctl_req *r)
 	assert_int_equal(r->cfg.affinity_max, 5);
 }
 
+static void set_policies(const struct ksctl_req *r)
+{
+	assert_int_equal(r->svc.has, KSVC_SVC_HAS_FLAGS);
+	assert_int_equal(r->svc.flags, KSVC_SVC_F_EXTERNAL_LOCAL);
+	assert_int_equal(r->flags_mask, KSVC_SVC_F_EXTERNAL_LOCAL |
+			 KSVC_SVC_F_INTERNAL_LOCAL);
+}
+
+static void replace_flags(const struct ksctl_req *r)
+{
+	assert_int_equal(r->svc.nbackends, 2);
+	assert_int_equal(r->svc.backends[0].flags, KSVC_BE_F_LOCAL);
+	assert_int_equal(r->svc.backends[1].flags,
+			 KSVC_BE_F_SERVING | KSVC_BE_F_TERMINATING);
+	assert_int_equal(r->svc.backends[1].weight, 2);
+}
+
 static void set_np0(const struct ksctl_req *r)
 {
 	assert_int_equal(r->svc.has, KSVC_SVC_HAS_NODE_PORT);
@@ -279,6 +296,10 @@ static const struct {
 	{ "service set ns/a sched random", set_sched },
 	{ "service set ns/a node-port 0", set_np0 },
 	{ "service set ns/a affinity 30", set_aff },
+	{ "service set ns/a external-policy local internal-policy cluster",
+	  set_policies },
+	{ "backend replace ns/a 10.0.0.1:80,local "
+	  "10.0.0.2:80@2,serving,terminating", replace_flags },
 	{ "service set ns/a affinity on", set_aff_on },
 	{ "service set ns/a affinity off", set_aff_off },
 	{ "config set affinity-max 5", cfg_aff_max },
@@ -373,6 +394,8 @@ static const struct {
 	{ SVC "sched wrr", "service add: unknown scheduler \"wrr\" (random, rr)" },
 	{ SVC "affinity 86401",
 	  "service add: invalid affinity \"86401\": out of range (seconds 0..86400, on, off)" },
+	{ SVC "external-policy nearest",
+	  "service add: invalid external-policy \"nearest\" (local, cluster)" },
 	{ SVC "affinity always",
 	  "service add: invalid affinity \"always\": not a number (seconds 0..86400, on, off)" },
 	{ SVC "node-port 65536",

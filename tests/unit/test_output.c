@@ -63,6 +63,8 @@ static void sample(struct ksvc_service_list *list)
 	s->node_port = 30080;
 	s->generation = 7;
 	s->affinity = 10800;
+	s->flags = KSVC_SVC_F_EXTERNAL_LOCAL;
+	s->stats.drops = 4;
 	fe(s, KSVC_FE_CLUSTER_IP, "10.96.0.10");
 	fe(s, KSVC_FE_EXTERNAL_IP, "2001:db8::5");
 	s->backend_count = 2;
@@ -70,7 +72,7 @@ static void sample(struct ksvc_service_list *list)
 	s->stats.packets = 30;
 	s->stats.bytes = 3000;
 	be(s, "10.0.0.1:8080", 3);
-	be(s, "[fd00::2]:8080@2", 0);
+	be(s, "[fd00::2]:8080@2,local,serving,terminating", 0);
 
 	s = ksvc_service_list_push(list);
 	ksvc_service_set_name(s, "x/future");
@@ -94,12 +96,12 @@ static char *capture(void (*print)(FILE *f, const struct ksvc_service_list *l),
 }
 
 static const char dump_want[] =
-	"service\tdefault/dns:udp\tudp\t53\t0\trr\t0\t18446744073709551615\t-\t0\t0\t0\t0\t5\t0\n"
-	"service\tdefault/web:http\ttcp\t80\t30080\trandom\t0\t7\t"
-	"cluster-ip=10.96.0.10,external-ip=2001:db8::5\t2\t3\t30\t3000\t0\t10800\n"
+	"service\tdefault/dns:udp\tudp\t53\t0\trr\t0\t18446744073709551615\t-\t0\t0\t0\t0\t5\t0\t0\n"
+	"service\tdefault/web:http\ttcp\t80\t30080\trandom\t1\t7\t"
+	"cluster-ip=10.96.0.10,external-ip=2001:db8::5\t2\t3\t30\t3000\t0\t10800\t4\n"
 	"backend\tdefault/web:http\t10.0.0.1\t8080\t1\t0\t3\t30\t3000\n"
-	"backend\tdefault/web:http\tfd00::2\t8080\t2\t0\t0\t0\t0\n"
-	"service\tx/future\t99\t1\t0\t9\t0\t0\t7=192.0.2.1,lb-ip=192.0.2.2\t0\t0\t0\t0\t0\t0\n";
+	"backend\tdefault/web:http\tfd00::2\t8080\t2\t13\t0\t0\t0\n"
+	"service\tx/future\t99\t1\t0\t9\t0\t0\t7=192.0.2.1,lb-ip=192.0.2.2\t0\t0\t0\t0\t0\t0\t0\n";
 
 /* The dump format, byte for byte, as documented in dump.c. */
 static void output_test_dump(void **state)
@@ -174,7 +176,10 @@ static void output_test_json_services(void **state)
 	is_num(svc, "port", 80);
 	is_num(svc, "node_port", 30080);
 	is_str(svc, "sched", "random");
-	is_num(svc, "flags", 0);
+	is_num(svc, "flags", KSVC_SVC_F_EXTERNAL_LOCAL);
+	is_str(svc, "external_policy", "local");
+	is_str(svc, "internal_policy", "cluster");
+	is_num(svc, "affinity", 10800);
 	is_num(svc, "generation", 7);
 	is_num(svc, "backend_count", 2);
 	st = get(svc, "stats");
@@ -182,6 +187,7 @@ static void output_test_json_services(void **state)
 	is_num(st, "packets", 30);
 	is_num(st, "bytes", 3000);
 	is_num(st, "rejects", 0);
+	is_num(st, "drops", 4);
 	fes = get(svc, "frontends");
 	assert_int_equal(cJSON_GetArraySize(fes), 2);
 	is_str(cJSON_GetArrayItem(fes, 1), "kind", "external-ip");
@@ -194,7 +200,13 @@ static void output_test_json_services(void **state)
 	is_str(b, "addr", "fd00::2");
 	is_num(b, "port", 8080);
 	is_num(b, "weight", 2);
-	is_num(b, "flags", 0);
+	is_num(b, "flags", KSVC_BE_F_LOCAL | KSVC_BE_F_SERVING |
+		   KSVC_BE_F_TERMINATING);
+	assert_true(cJSON_IsTrue(get(b, "local")));
+	assert_true(cJSON_IsFalse(get(b, "ready")));
+	assert_true(cJSON_IsTrue(get(b, "serving")));
+	assert_true(cJSON_IsTrue(get(b, "terminating")));
+	assert_true(cJSON_IsTrue(get(cJSON_GetArrayItem(bes, 0), "ready")));
 	is_num(get(b, "stats"), "conns", 0);
 	assert_null(cJSON_GetObjectItem(get(b, "stats"), "rejects"));
 
@@ -255,7 +267,8 @@ static void output_test_json_config(void **state)
 		"\t\t\"conns\":\t3,\n"
 		"\t\t\"packets\":\t30,\n"
 		"\t\t\"bytes\":\t3000,\n"
-		"\t\t\"rejects\":\t18446744073709551615\n"
+		"\t\t\"rejects\":\t18446744073709551615,\n"
+		"\t\t\"drops\":\t0\n"
 		"\t}\n"
 		"}\n";
 	struct ksvc_config cfg = { 0 };
@@ -292,32 +305,35 @@ static void output_test_tables(void **state)
 		"default/web:http  tcp    80    10.96.0.10,ext:2001:db8::5  30080      random  2         3\n"
 		"x/future          99     1     192.0.2.1,lb:192.0.2.2      -          9       0         0\n";
 	static const char stats_want[] =
-		"SERVICE / BACKEND  CONNS  PACKETS  BYTES  REJECTS\n"
-		"default/dns:udp    0      0        0      5\n"
-		"default/web:http   3      30       3000   0\n"
-		"  10.0.0.1:8080    3      30       3000   -\n"
-		"  [fd00::2]:8080   0      0        0      -\n"
-		"x/future           0      0        0      0\n";
+		"SERVICE / BACKEND  CONNS  PACKETS  BYTES  REJECTS  DROPS\n"
+		"default/dns:udp    0      0        0      5        0\n"
+		"default/web:http   3      30       3000   0        4\n"
+		"  10.0.0.1:8080    3      30       3000   -        -\n"
+		"  [fd00::2]:8080   0      0        0      -        -\n"
+		"x/future           0      0        0      0        0\n";
 	static const char show_want[] =
 		"service: default/web:http\n"
-		"  proto:       tcp\n"
-		"  port:        80\n"
-		"  node-port:   30080\n"
-		"  sched:       random\n"
-		"  flags:       0x0\n"
-		"  affinity:    client-ip 10800s\n"
-		"  generation:  7\n"
-		"  conns:       3\n"
-		"  packets:     30\n"
-		"  bytes:       3000\n"
-		"  rejects:     0\n"
+		"  proto:            tcp\n"
+		"  port:             80\n"
+		"  node-port:        30080\n"
+		"  sched:            random\n"
+		"  flags:            0x1\n"
+		"  external-policy:  local\n"
+		"  internal-policy:  cluster\n"
+		"  affinity:         client-ip 10800s\n"
+		"  generation:       7\n"
+		"  conns:            3\n"
+		"  packets:          30\n"
+		"  bytes:            3000\n"
+		"  rejects:          0\n"
+		"  drops:            4\n"
 		"  frontends:\n"
 		"    cluster-ip   10.96.0.10\n"
 		"    external-ip  2001:db8::5\n"
 		"  backends: 2\n"
-		"    ENDPOINT        WEIGHT  FLAGS  CONNS  PACKETS  BYTES\n"
-		"    10.0.0.1:8080   1       0x0    3      30       3000\n"
-		"    [fd00::2]:8080  2       0x0    0      0        0\n";
+		"    ENDPOINT        WEIGHT  FLAGS                      CONNS  PACKETS  BYTES\n"
+		"    10.0.0.1:8080   1       -                          3      30       3000\n"
+		"    [fd00::2]:8080  2       local,serving,terminating  0      0        0\n";
 	struct ksvc_service_list list;
 	char *s = NULL;
 	size_t len;
@@ -352,7 +368,7 @@ static void put_svc(const struct nlmsghdr *req, const struct ksvc_service *s)
 	if (s->node_port)
 		nla_put_u16(msg, KSVC_A_SVC_NODE_PORT, s->node_port);
 	nla_put_u8(msg, KSVC_A_SVC_SCHED, s->sched);
-	nla_put_u32(msg, KSVC_A_SVC_FLAGS, 0);
+	nla_put_u32(msg, KSVC_A_SVC_FLAGS, s->flags);
 	nla_put_u64(msg, KSVC_A_SVC_GENERATION, s->generation);
 	nla_put_u32(msg, KSVC_A_SVC_AFFINITY, s->affinity);
 	nla_put_u32(msg, KSVC_A_SVC_BACKEND_COUNT, s->backend_count);
@@ -361,6 +377,7 @@ static void put_svc(const struct nlmsghdr *req, const struct ksvc_service *s)
 	nla_put_u64(msg, KSVC_STATS_A_PACKETS, s->stats.packets);
 	nla_put_u64(msg, KSVC_STATS_A_BYTES, s->stats.bytes);
 	nla_put_u64(msg, KSVC_STATS_A_REJECTS, s->stats.rejects);
+	nla_put_u64(msg, KSVC_STATS_A_DROPS, s->stats.drops);
 	nla_nest_end(msg, st);
 	l = nla_nest_start(msg, KSVC_A_SVC_FRONTENDS);
 	for (i = 0; i < s->nfrontends; i++) {
@@ -388,6 +405,7 @@ static void put_svc(const struct nlmsghdr *req, const struct ksvc_service *s)
 			b->addr.raw);
 		nla_put_u16(msg, KSVC_BE_A_PORT, b->port);
 		nla_put_u32(msg, KSVC_BE_A_WEIGHT, b->weight);
+		nla_put_u32(msg, KSVC_BE_A_FLAGS, b->flags);
 		st = nla_nest_start(msg, KSVC_BE_A_STATS);
 		nla_put_u64(msg, KSVC_STATS_A_CONNS, b->stats.conns);
 		nla_put_u64(msg, KSVC_STATS_A_PACKETS, b->stats.packets);

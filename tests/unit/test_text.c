@@ -192,6 +192,55 @@ static void text_test_endpoint(void **state)
 	}
 }
 
+/* Endpoint flags after commas: the four names, once each, into bits. */
+static void text_test_endpoint_flags(void **state)
+{
+	static const struct {
+		const char *s;
+		int ret;
+		uint32_t flags;
+		uint32_t weight;
+		const char *why;
+	} cases[] = {
+		{ "10.0.0.1:80", 0, 0, 7, NULL },
+		{ "10.0.0.1:80,local", 0, KSVC_BE_F_LOCAL, 7, NULL },
+		{ "10.0.0.1:80@3,local,terminating", 0,
+		  KSVC_BE_F_LOCAL | KSVC_BE_F_TERMINATING, 3, NULL },
+		{ "[fd00::1]:80@0,ready,serving,terminating,local", 0,
+		  __KSVC_BE_F_ALL, 0, NULL },
+		{ "10.0.0.1:80,", -EINVAL, 0, 0, "empty flag" },
+		{ "10.0.0.1:80,local,,ready", -EINVAL, 0, 0, "empty flag" },
+		{ "10.0.0.1:80,remote", -EINVAL, 0, 0,
+		  "unknown flag (local, ready, serving, terminating)" },
+		{ "10.0.0.1:80,local,local", -EINVAL, 0, 0, "flag given twice" },
+		{ "10.0.0.1,local", -EINVAL, 0, 0, "missing :PORT" },
+	};
+	char buf[64];
+	struct ksvc_backend be;
+	const char *why;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(cases); i++) {
+		memset(&be, 0, sizeof(be));
+		be.weight = 7;
+		why = NULL;
+		assert_int_equal(ksvc_parse_endpoint(cases[i].s, &be, NULL, &why),
+				 cases[i].ret);
+		if (cases[i].ret) {
+			assert_string_equal(why, cases[i].why);
+			continue;
+		}
+		assert_int_equal(be.flags, cases[i].flags);
+		assert_int_equal(be.weight, cases[i].weight);
+	}
+	assert_string_equal(ksvc_format_be_flags(0, buf, sizeof(buf)), "-");
+	assert_string_equal(ksvc_format_be_flags(KSVC_BE_F_LOCAL |
+						 KSVC_BE_F_TERMINATING | 0x100,
+						 buf, sizeof(buf)),
+			    "local,terminating,0x100");
+}
+
 /* CIDRs: a prefix length in range and no host bits. */
 static void text_test_cidr(void **state)
 {
@@ -365,6 +414,7 @@ int main(void)
 		cmocka_unit_test(text_test_addr),
 		cmocka_unit_test(text_test_port),
 		cmocka_unit_test(text_test_endpoint),
+		cmocka_unit_test(text_test_endpoint_flags),
 		cmocka_unit_test(text_test_cidr),
 		cmocka_unit_test(text_test_names),
 		cmocka_unit_test(text_test_format),

@@ -35,6 +35,26 @@
  * backend of its family is refused (TCP RST; SCTP ABORT; ICMP or ICMPv6
  * port unreachable for UDP), as kube-proxy's REJECT.
  *
+ * Which backends take a new connection (kube-proxy's rules):
+ * - A backend's KSVC_BE_F_READY, _SERVING and _TERMINATING are its
+ *   EndpointSlice conditions; one with none of the three is taken as
+ *   ready (Kubernetes' reading of unset conditions). Weight 0 drains.
+ * - The cluster set of a family: its ready backends of non-zero weight;
+ *   if there are none, its serving-and-terminating ones. The local set:
+ *   the same rule over the backends flagged KSVC_BE_F_LOCAL only.
+ * - Traffic to a cluster IP uses the cluster set, or the local set with
+ *   KSVC_SVC_F_INTERNAL_LOCAL (internalTrafficPolicy: Local).
+ * - Traffic to a node port, external IP or load-balancer IP uses the
+ *   cluster set, or with KSVC_SVC_F_EXTERNAL_LOCAL
+ *   (externalTrafficPolicy: Local) the local set, not masqueraded, so the
+ *   backend sees the client's address. Two exceptions, as kube-proxy's:
+ *   the node's own connections use the cluster set, masqueraded, and
+ *   sources in a cluster CIDR (pods) use the cluster set.
+ * - An empty cluster set refuses the connection (see above); a set that is
+ *   empty only because a Local policy applies drops its packets silently,
+ *   counted in KSVC_STATS_A_DROPS. Connections already made to a backend
+ *   that then terminates carry on.
+ *
  * A service may have ClientIP session affinity (KSVC_A_SVC_AFFINITY, a
  * timeout in seconds): every new connection from a client address then
  * goes to the backend that address's previous connection went to, as long
@@ -173,6 +193,10 @@
  *   KSVC_STATS_A_BYTES    u64 bytes (IP length), both directions
  *   KSVC_STATS_A_REJECTS  u64 new connections refused: no usable backend
  *                         (services and namespace totals only)
+ *   KSVC_STATS_A_DROPS    u64 first packets of new connections dropped by
+ *                         policy: Local with no local backend, source not
+ *                         in the load-balancer source ranges (services and
+ *                         namespace totals only)
  *
  * KSVC_A_CFG_CLUSTER_CIDRS: list of nests, each:
  *   KSVC_CIDR_A_FAMILY    u16 AF_INET or AF_INET6
@@ -278,6 +302,7 @@ enum ksvc_stats_attr {
 	KSVC_STATS_A_BYTES,		/* u64 */
 	KSVC_STATS_A_REJECTS,		/* u64 */
 	KSVC_STATS_A_PAD,
+	KSVC_STATS_A_DROPS,		/* u64 */
 	__KSVC_STATS_A_LAST
 };
 
@@ -310,14 +335,26 @@ enum ksvc_sched {
 
 #define KSVC_SCHED_MAX (__KSVC_SCHED_LAST - 1)
 
-/* Service flags: none defined yet; every bit is rejected. */
+/* Service flags; unknown bits are rejected. */
 enum ksvc_svc_flags {
-	__KSVC_SVC_F_ALL = 0
+	/* externalTrafficPolicy: Local */
+	KSVC_SVC_F_EXTERNAL_LOCAL = 1U << 0,
+	/* internalTrafficPolicy: Local */
+	KSVC_SVC_F_INTERNAL_LOCAL = 1U << 1,
+	__KSVC_SVC_F_ALL = KSVC_SVC_F_EXTERNAL_LOCAL | KSVC_SVC_F_INTERNAL_LOCAL
 };
 
-/* Backend flags: none defined yet; every bit is rejected. */
+/*
+ * Backend flags; unknown bits are rejected. READY, SERVING and TERMINATING
+ * are the EndpointSlice conditions (none of them set: ready).
+ */
 enum ksvc_be_flags {
-	__KSVC_BE_F_ALL = 0
+	KSVC_BE_F_LOCAL = 1U << 0,	/* on this node */
+	KSVC_BE_F_READY = 1U << 1,
+	KSVC_BE_F_SERVING = 1U << 2,
+	KSVC_BE_F_TERMINATING = 1U << 3,
+	__KSVC_BE_F_ALL = KSVC_BE_F_LOCAL | KSVC_BE_F_READY |
+			  KSVC_BE_F_SERVING | KSVC_BE_F_TERMINATING
 };
 
 enum ksvc_req_flags {
