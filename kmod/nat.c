@@ -277,6 +277,18 @@ static bool in_cluster(const struct ksvc_cidrs *cidrs, u8 family,
 	return false;
 }
 
+/*
+ * Whether the source ranges let @addr in: no list lets everyone in; a list
+ * without a range of @family lets none of that family in.
+ */
+static bool ranges_allow(const struct ksvc_cidrs *ranges, u8 family,
+			 const union nf_inet_addr *addr)
+{
+	bool known;
+
+	return !ranges || in_cluster(ranges, family, addr, &known);
+}
+
 /* Whether @addr is in one of the cluster CIDRs of its family. */
 bool ksvc_nat_in_cluster(const struct ksvc_cidrs *cidrs, u8 family,
 			 const union nf_inet_addr *addr)
@@ -410,6 +422,15 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	}
 	svc = fe->svc;
 	set = rcu_dereference(svc->set);
+	masq.cidrs = rcu_dereference(ns->cidrs);
+
+	/* loadBalancerSourceRanges: a firewall on the LB IPs only. */
+	if (fe->kind == KSVC_FE_LOAD_BALANCER_IP &&
+	    !ranges_allow(rcu_dereference(svc->ranges), family, &t->src.u3)) {
+		ksvc_stats_drop(svc->stats);
+		ksvc_stats_drop(ns->stats);
+		return NF_DROP;
+	}
 
 	/*
 	 * Traffic policies. With externalTrafficPolicy Local, traffic from
@@ -417,7 +438,6 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	 * node's own (LOCAL_OUT) and pods' (a cluster CIDR) use the cluster
 	 * set, as kube-proxy sends them to its cluster chain.
 	 */
-	masq.cidrs = rcu_dereference(ns->cidrs);
 	if (fe->kind == KSVC_FE_CLUSTER_IP)
 		local = READ_ONCE(svc->flags) & KSVC_SVC_F_INTERNAL_LOCAL;
 	else

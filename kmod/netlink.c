@@ -84,6 +84,7 @@ static const struct nla_policy svc_policy[KSVC_A_MAX + 1] = {
 	[KSVC_A_SVC_BACKENDS]	= NLA_POLICY_NESTED_ARRAY(be_policy),
 	[KSVC_A_REQ_FLAGS]	= { .type = NLA_U32 },
 	[KSVC_A_SVC_AFFINITY]	= NLA_POLICY_FULL_RANGE(NLA_U32, &affinity_range),
+	[KSVC_A_SVC_SOURCE_RANGES] = NLA_POLICY_NESTED_ARRAY(cidr_policy),
 };
 
 static const struct nla_policy cfg_policy[KSVC_A_MAX + 1] = {
@@ -100,7 +101,7 @@ static const struct nla_policy cfg_policy[KSVC_A_MAX + 1] = {
 #define SVC_ATTRS (A(SVC_NAME) | A(SVC_PROTO) | A(SVC_PORT) | \
 		   A(SVC_NODE_PORT) | A(SVC_SCHED) | A(SVC_FLAGS) | \
 		   A(SVC_GENERATION) | A(SVC_FRONTENDS) | A(SVC_BACKENDS) | \
-		   A(SVC_AFFINITY))
+		   A(SVC_AFFINITY) | A(SVC_SOURCE_RANGES))
 #define ONE_BE_ATTRS (A(SVC_NAME) | A(SVC_BACKENDS))
 
 /* ---- request parsing ---------------------------------------------------- */
@@ -306,6 +307,74 @@ err:
 	return ret;
 }
 
+/* A CIDR list of at most @max; an empty one is NULL. */
+static int parse_cidrs(struct nlattr *list, u32 max, struct ksvc_cidrs **out,
+		       struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[KSVC_CIDR_A_MAX + 1];
+	struct ksvc_cidrs *cidrs;
+	u32 n = members(list);
+	struct nlattr *m;
+	int rem, ret;
+
+	*out = NULL;
+	if (n > max) {
+		NL_SET_ERR_MSG_ATTR(extack, list, "Too many CIDRs");
+		return -E2BIG;
+	}
+	if (!n)
+		return 0;
+	cidrs = kzalloc(struct_size(cidrs, cidr, n), GFP_KERNEL_ACCOUNT);
+	if (!cidrs) {
+		NL_SET_ERR_MSG(extack, "Out of memory");
+		return -ENOMEM;
+	}
+	nla_for_each_nested(m, list, rem) {
+		struct ksvc_cidr *c = &cidrs->cidr[cidrs->count];
+		union nf_inet_addr net;
+
+		ret = parse_member(tb, KSVC_CIDR_A_MAX, m, cidr_policy, extack);
+		if (ret)
+			goto err;
+		if (!tb[KSVC_CIDR_A_FAMILY] || !tb[KSVC_CIDR_A_ADDR] ||
+		    !tb[KSVC_CIDR_A_PREFIXLEN]) {
+			NL_SET_ERR_MSG_ATTR(extack, m,
+					    "A CIDR needs a family, an address and a prefix length");
+			ret = -EINVAL;
+			goto err;
+		}
+		ret = parse_addr(tb[KSVC_CIDR_A_FAMILY], tb[KSVC_CIDR_A_ADDR],
+				 true, &c->addr, &c->family, extack);
+		if (ret)
+			goto err;
+		c->prefixlen = nla_get_u8(tb[KSVC_CIDR_A_PREFIXLEN]);
+		if (c->family == AF_INET && c->prefixlen > 32) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[KSVC_CIDR_A_PREFIXLEN],
+					    "IPv4 prefix length above 32");
+			ret = -ERANGE;
+			goto err;
+		}
+		memset(&net, 0, sizeof(net));
+		if (c->family == AF_INET)
+			net.ip = c->addr.ip & inet_make_mask(c->prefixlen);
+		else
+			ipv6_addr_prefix(&net.in6, &c->addr.in6, c->prefixlen);
+		if (memcmp(&net, &c->addr, sizeof(net))) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[KSVC_CIDR_A_ADDR],
+					    "Host bits of the CIDR must be zero");
+			ret = -EINVAL;
+			goto err;
+		}
+		cidrs->count++;
+	}
+	*out = cidrs;
+	return 0;
+
+err:
+	kfree(cidrs);
+	return ret;
+}
+
 /* Service attributes into @spec; the lists are the caller's to free. */
 struct svc_req {
 	struct ksvc_svc_spec spec;
@@ -313,10 +382,12 @@ struct svc_req {
 	struct ksvc_be_spec *bes;
 };
 
+/* After a successful request the service owns spec.ranges. */
 static void svc_req_free(struct svc_req *req)
 {
 	kfree(req->fes);
 	kvfree(req->bes);
+	kfree(req->spec.ranges);
 }
 
 static int parse_svc(struct nlattr **attrs, struct svc_req *req,
@@ -375,6 +446,15 @@ static int parse_svc(struct nlattr **attrs, struct svc_req *req,
 			return ret;
 		spec->fes = req->fes;
 		spec->has |= KSVC_SPEC_FRONTENDS;
+	}
+	if (attrs[KSVC_A_SVC_SOURCE_RANGES]) {
+		ret = parse_cidrs(attrs[KSVC_A_SVC_SOURCE_RANGES],
+				  KSVC_SOURCE_RANGES_MAX, &spec->ranges, extack);
+		if (ret) {
+			svc_req_free(req);
+			return ret;
+		}
+		spec->has |= KSVC_SPEC_SOURCE_RANGES;
 	}
 	if (attrs[KSVC_A_SVC_BACKENDS]) {
 		ret = parse_bes(attrs[KSVC_A_SVC_BACKENDS], &req->bes,
@@ -485,8 +565,35 @@ static int put_be(struct sk_buff *skb, const struct ksvc_backend *be)
 	return 0;
 }
 
+static int put_cidrs(struct sk_buff *skb, int type,
+		     const struct ksvc_cidrs *cidrs)
+{
+	struct nlattr *list, *m;
+	u32 i;
+
+	list = nla_nest_start(skb, type);
+	if (!list)
+		return -EMSGSIZE;
+	for (i = 0; cidrs && i < cidrs->count; i++) {
+		const struct ksvc_cidr *c = &cidrs->cidr[i];
+
+		m = nla_nest_start(skb, 0);
+		if (!m ||
+		    nla_put_u16(skb, KSVC_CIDR_A_FAMILY, c->family) ||
+		    put_addr(skb, KSVC_CIDR_A_ADDR, c->family, &c->addr) ||
+		    nla_put_u8(skb, KSVC_CIDR_A_PREFIXLEN, c->prefixlen)) {
+			nla_nest_cancel(skb, list);
+			return -EMSGSIZE;
+		}
+		nla_nest_end(skb, m);
+	}
+	nla_nest_end(skb, list);
+	return 0;
+}
+
 static int put_svc_attrs(struct sk_buff *skb, const struct ksvc_service *svc,
-			 const struct ksvc_beset *set)
+			 const struct ksvc_beset *set,
+			 const struct ksvc_cidrs *ranges)
 {
 	if (nla_put_u8(skb, KSVC_A_SVC_PROTO, svc->proto) ||
 	    nla_put_u16(skb, KSVC_A_SVC_PORT, svc->port) ||
@@ -498,6 +605,7 @@ static int put_svc_attrs(struct sk_buff *skb, const struct ksvc_service *svc,
 			      KSVC_A_PAD) ||
 	    put_fes(skb, svc) ||
 	    nla_put_u32(skb, KSVC_A_SVC_AFFINITY, svc->affinity) ||
+	    (ranges && put_cidrs(skb, KSVC_A_SVC_SOURCE_RANGES, ranges)) ||
 	    nla_put_u32(skb, KSVC_A_SVC_BACKEND_COUNT, set->count) ||
 	    put_stats(skb, KSVC_A_SVC_STATS, svc->stats, true))
 		return -EMSGSIZE;
@@ -538,6 +646,8 @@ static int svc_new_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = ksvc_net_hooks_get(ns, extack);
 	if (!ret)
 		ret = ksvc_service_add(&ns->tab, &req.spec, extack);
+	if (!ret)
+		req.spec.ranges = NULL;
 	ksvc_net_hooks_sync(ns);
 	mutex_unlock(&ns->lock);
 
@@ -565,6 +675,8 @@ static int svc_set_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&ns->lock);
 	svc = find_svc(ns, attrs, extack);
 	ret = svc ? ksvc_service_set(&ns->tab, svc, &req.spec, extack) : -ENOENT;
+	if (!ret)
+		req.spec.ranges = NULL;
 	ksvc_nat_ct_flush(ns, info->snd_portid);
 	mutex_unlock(&ns->lock);
 
@@ -667,7 +779,9 @@ static int fill_svc(struct sk_buff *skb, struct netlink_callback *cb,
 		return -EMSGSIZE;
 	genl_dump_check_consistent(cb, hdr);
 	if (nla_put_string(skb, KSVC_A_SVC_NAME, svc->name) ||
-	    (!ctx->svc_sent && put_svc_attrs(skb, svc, set)))
+	    (!ctx->svc_sent &&
+	     put_svc_attrs(skb, svc, set,
+			   ksvc_service_ranges(&ns->tab, svc))))
 		goto cancel;
 
 	if (ctx->backends && i < set->count) {
@@ -908,31 +1022,6 @@ static int flush_doit(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- KSVC_CMD_CFG_GET, _SET --------------------------------------------- */
 
-static int put_cidrs(struct sk_buff *skb, const struct ksvc_cidrs *cidrs)
-{
-	struct nlattr *list, *m;
-	u32 i;
-
-	list = nla_nest_start(skb, KSVC_A_CFG_CLUSTER_CIDRS);
-	if (!list)
-		return -EMSGSIZE;
-	for (i = 0; cidrs && i < cidrs->count; i++) {
-		const struct ksvc_cidr *c = &cidrs->cidr[i];
-
-		m = nla_nest_start(skb, 0);
-		if (!m ||
-		    nla_put_u16(skb, KSVC_CIDR_A_FAMILY, c->family) ||
-		    put_addr(skb, KSVC_CIDR_A_ADDR, c->family, &c->addr) ||
-		    nla_put_u8(skb, KSVC_CIDR_A_PREFIXLEN, c->prefixlen)) {
-			nla_nest_cancel(skb, list);
-			return -EMSGSIZE;
-		}
-		nla_nest_end(skb, m);
-	}
-	nla_nest_end(skb, list);
-	return 0;
-}
-
 static int cfg_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ksvc_net *ns = ksvc_net_get(genl_info_net(info));
@@ -951,8 +1040,9 @@ static int cfg_get_doit(struct sk_buff *skb, struct genl_info *info)
 		goto err;
 	}
 	mutex_lock(&ns->lock);
-	ret = put_cidrs(msg, rcu_dereference_protected(ns->cidrs,
-						       lockdep_is_held(&ns->lock)));
+	ret = put_cidrs(msg, KSVC_A_CFG_CLUSTER_CIDRS,
+			rcu_dereference_protected(ns->cidrs,
+						  lockdep_is_held(&ns->lock)));
 	if (!ret &&
 	    (nla_put_u8(msg, KSVC_A_CFG_MASQUERADE_ALL,
 			READ_ONCE(ns->masquerade_all)) ||
@@ -978,73 +1068,6 @@ err:
 	return ret;
 }
 
-static int parse_cidrs(struct nlattr *list, struct ksvc_cidrs **out,
-		       struct netlink_ext_ack *extack)
-{
-	struct nlattr *tb[KSVC_CIDR_A_MAX + 1];
-	struct ksvc_cidrs *cidrs;
-	u32 n = members(list);
-	struct nlattr *m;
-	int rem, ret;
-
-	*out = NULL;
-	if (n > KSVC_CIDRS_MAX) {
-		NL_SET_ERR_MSG_ATTR(extack, list, "Too many cluster CIDRs");
-		return -E2BIG;
-	}
-	if (!n)
-		return 0;
-	cidrs = kzalloc(struct_size(cidrs, cidr, n), GFP_KERNEL_ACCOUNT);
-	if (!cidrs) {
-		NL_SET_ERR_MSG(extack, "Out of memory");
-		return -ENOMEM;
-	}
-	nla_for_each_nested(m, list, rem) {
-		struct ksvc_cidr *c = &cidrs->cidr[cidrs->count];
-		union nf_inet_addr net;
-
-		ret = parse_member(tb, KSVC_CIDR_A_MAX, m, cidr_policy, extack);
-		if (ret)
-			goto err;
-		if (!tb[KSVC_CIDR_A_FAMILY] || !tb[KSVC_CIDR_A_ADDR] ||
-		    !tb[KSVC_CIDR_A_PREFIXLEN]) {
-			NL_SET_ERR_MSG_ATTR(extack, m,
-					    "A CIDR needs a family, an address and a prefix length");
-			ret = -EINVAL;
-			goto err;
-		}
-		ret = parse_addr(tb[KSVC_CIDR_A_FAMILY], tb[KSVC_CIDR_A_ADDR],
-				 true, &c->addr, &c->family, extack);
-		if (ret)
-			goto err;
-		c->prefixlen = nla_get_u8(tb[KSVC_CIDR_A_PREFIXLEN]);
-		if (c->family == AF_INET && c->prefixlen > 32) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[KSVC_CIDR_A_PREFIXLEN],
-					    "IPv4 prefix length above 32");
-			ret = -ERANGE;
-			goto err;
-		}
-		memset(&net, 0, sizeof(net));
-		if (c->family == AF_INET)
-			net.ip = c->addr.ip & inet_make_mask(c->prefixlen);
-		else
-			ipv6_addr_prefix(&net.in6, &c->addr.in6, c->prefixlen);
-		if (memcmp(&net, &c->addr, sizeof(net))) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[KSVC_CIDR_A_ADDR],
-					    "Host bits of the CIDR must be zero");
-			ret = -EINVAL;
-			goto err;
-		}
-		cidrs->count++;
-	}
-	*out = cidrs;
-	return 0;
-
-err:
-	kfree(cidrs);
-	return ret;
-}
-
 static int cfg_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ksvc_net *ns = ksvc_net_get(genl_info_net(info));
@@ -1053,7 +1076,8 @@ static int cfg_set_doit(struct sk_buff *skb, struct genl_info *info)
 	int ret;
 
 	if (attrs[KSVC_A_CFG_CLUSTER_CIDRS]) {
-		ret = parse_cidrs(attrs[KSVC_A_CFG_CLUSTER_CIDRS], &cidrs,
+		ret = parse_cidrs(attrs[KSVC_A_CFG_CLUSTER_CIDRS],
+				  KSVC_CIDRS_MAX, &cidrs,
 				  info->extack);
 		if (ret)
 			return ret;

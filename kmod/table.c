@@ -19,6 +19,7 @@
 #include <net/netlink.h>
 
 #include "kservice.h"
+#include "net.h"
 #include "sched.h"
 #include "stats.h"
 #include "table.h"
@@ -76,6 +77,25 @@ struct ksvc_beset *ksvc_service_backends(const struct ksvc_table *tab,
 					 const struct ksvc_service *svc)
 {
 	return backends(tab, svc);
+}
+
+/* For dumps, which hold the lock. */
+const struct ksvc_cidrs *ksvc_service_ranges(const struct ksvc_table *tab,
+					     const struct ksvc_service *svc)
+{
+	return rcu_dereference_protected(svc->ranges,
+					 lockdep_is_held(tab->lock));
+}
+
+static void ranges_set(struct ksvc_table *tab, struct ksvc_service *svc,
+		       struct ksvc_cidrs *ranges)
+{
+	struct ksvc_cidrs *old;
+
+	old = rcu_replace_pointer(svc->ranges, ranges,
+				  lockdep_is_held(tab->lock));
+	if (old)
+		kfree_rcu(old, rcu);
 }
 
 /* ---- backend sets ------------------------------------------------------- */
@@ -599,6 +619,11 @@ struct ksvc_service *ksvc_service_find(struct ksvc_table *tab, const char *name)
 /* Frees a service that is in no table any more. */
 static void svc_release(struct ksvc_service *svc)
 {
+	struct ksvc_cidrs *ranges = rcu_dereference_protected(svc->ranges,
+							      true);
+
+	if (ranges)
+		kfree_rcu(ranges, rcu);
 	beset_release(rcu_dereference_protected(svc->set, true), NULL);
 	ksvc_stats_retire(svc->stats);
 	ksvc_stage_clear(svc);
@@ -671,6 +696,8 @@ int ksvc_service_add(struct ksvc_table *tab, const struct ksvc_svc_spec *spec,
 	if (ret)
 		goto err_name;
 	fe_plan_commit(tab, svc, &plan);
+	if (spec->has & KSVC_SPEC_SOURCE_RANGES)
+		RCU_INIT_POINTER(svc->ranges, spec->ranges);
 	list_add_tail(&svc->list, &tab->services);
 	tab->count++;
 	table_changed(tab);
@@ -769,6 +796,8 @@ int ksvc_service_set(struct ksvc_table *tab, struct ksvc_service *svc,
 		WRITE_ONCE(svc->flags, spec->flags);
 	if (spec->has & KSVC_SPEC_AFFINITY)
 		WRITE_ONCE(svc->affinity, spec->affinity);
+	if (spec->has & KSVC_SPEC_SOURCE_RANGES)
+		ranges_set(tab, svc, spec->ranges);
 	if (spec->has & KSVC_SPEC_GENERATION)
 		svc->generation = spec->generation;
 	svc->proto = proto;

@@ -9,6 +9,7 @@
 #include <linux/rhashtable-types.h>
 #include <linux/types.h>
 
+struct ksvc_cidrs;
 struct ksvc_stats;
 struct netlink_ext_ack;
 struct nlattr;
@@ -85,6 +86,7 @@ struct ksvc_service {
 	atomic_t rr[2];			/* round-robin position, by family */
 	u8 sched;			/* READ_ONCE() in the packet path */
 	u32 affinity;			/* seconds, 0: none; READ_ONCE() too */
+	struct ksvc_cidrs __rcu *ranges; /* LB source ranges, NULL: any */
 	u8 proto;
 	u16 port;
 	u16 node_port;
@@ -144,6 +146,7 @@ enum {
 	KSVC_SPEC_FRONTENDS = BIT(6),
 	KSVC_SPEC_BACKENDS = BIT(7),
 	KSVC_SPEC_AFFINITY = BIT(8),
+	KSVC_SPEC_SOURCE_RANGES = BIT(9),
 };
 
 struct ksvc_svc_spec {
@@ -156,6 +159,8 @@ struct ksvc_svc_spec {
 	u32 flags;
 	u32 affinity;
 	u64 generation;
+	/* Taken by the service when the request succeeds; NULL: none. */
+	struct ksvc_cidrs *ranges;
 	const struct ksvc_fe_spec *fes;
 	u32 fe_count;
 	const struct ksvc_be_spec *bes;
@@ -177,6 +182,8 @@ int ksvc_service_set(struct ksvc_table *tab, struct ksvc_service *svc,
 void ksvc_service_del(struct ksvc_table *tab, struct ksvc_service *svc);
 struct ksvc_beset *ksvc_service_backends(const struct ksvc_table *tab,
 					 const struct ksvc_service *svc);
+const struct ksvc_cidrs *ksvc_service_ranges(const struct ksvc_table *tab,
+					     const struct ksvc_service *svc);
 
 int ksvc_backends_replace(struct ksvc_table *tab, struct ksvc_service *svc,
 			  const struct ksvc_be_spec *bes, u32 count,

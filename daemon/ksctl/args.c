@@ -99,3 +99,45 @@ int ksctl_parse_endpoint(struct ksctl_req *req, const char *s,
 		return ksctl_usage(req, "invalid endpoint \"%s\": %s", s, why);
 	return 0;
 }
+
+/*
+ * "CIDR[,CIDR]..." into out[] (at most max), "" or "none" for none; what
+ * names the keyword in complaints, many the things counted.
+ */
+int ksctl_parse_cidrs(struct ksctl_req *req, const char *what,
+		      const char *many, const char *val,
+		      struct ksvc_cidr *out, size_t *n, size_t max)
+{
+	char one[KSVC_CIDR_STRLEN + 1];
+	const char *p = val, *end, *why;
+	struct ksvc_cidr c;
+	size_t len, i;
+
+	*n = 0;
+	if (!*val || !strcmp(val, "none"))
+		return 0;
+	for (;;) {
+		end = strchr(p, ',');
+		len = end ? (size_t)(end - p) : strlen(p);
+		if (len >= sizeof(one))
+			return ksctl_usage(req, "invalid %s \"%.*s\": too long",
+					   what, (int)len, p);
+		memcpy(one, p, len);
+		one[len] = '\0';
+		if (ksvc_parse_cidr(one, &c, &why))
+			return ksctl_usage(req, "invalid %s \"%s\": %s",
+					   what, one, why);
+		for (i = 0; i < *n; i++)
+			if (out[i].prefixlen == c.prefixlen &&
+			    ksvc_addr_equal(&out[i].addr, &c.addr))
+				return ksctl_usage(req, "%s %s given twice",
+						   what, one);
+		if (*n == max)
+			return ksctl_usage(req, "too many %s (%zu at most)",
+					   many, max);
+		out[(*n)++] = c;
+		if (!end)
+			return 0;
+		p = end + 1;
+	}
+}

@@ -34,38 +34,10 @@ static int run_set(struct ksctl_req *req, struct ksvc *ks)
 static int parse_cidrs(struct ksctl_req *req, const char *val)
 {
 	struct ksvc_config *cfg = &req->cfg;
-	char one[KSVC_CIDR_STRLEN + 1];
-	const char *p = val, *end, *why;
-	struct ksvc_cidr c;
-	size_t len, i;
 
-	cfg->ncluster_cidrs = 0;
-	if (!*val || !strcmp(val, "none"))
-		return 0;
-	for (;;) {
-		end = strchr(p, ',');
-		len = end ? (size_t)(end - p) : strlen(p);
-		if (len >= sizeof(one))
-			return ksctl_usage(req, "invalid cluster-cidr \"%.*s\": too long",
-					   (int)len, p);
-		memcpy(one, p, len);
-		one[len] = '\0';
-		if (ksvc_parse_cidr(one, &c, &why))
-			return ksctl_usage(req, "invalid cluster-cidr \"%s\": %s",
-					   one, why);
-		for (i = 0; i < cfg->ncluster_cidrs; i++)
-			if (cfg->cluster_cidrs[i].prefixlen == c.prefixlen &&
-			    ksvc_addr_equal(&cfg->cluster_cidrs[i].addr, &c.addr))
-				return ksctl_usage(req, "cluster-cidr %s given twice",
-						   one);
-		if (cfg->ncluster_cidrs == KSVC_CIDRS_MAX)
-			return ksctl_usage(req, "too many cluster CIDRs (%d at most)",
-					   KSVC_CIDRS_MAX);
-		cfg->cluster_cidrs[cfg->ncluster_cidrs++] = c;
-		if (!end)
-			return 0;
-		p = end + 1;
-	}
+	return ksctl_parse_cidrs(req, "cluster-cidr", "cluster CIDRs", val,
+				 cfg->cluster_cidrs, &cfg->ncluster_cidrs,
+				 KSVC_CIDRS_MAX);
 }
 
 static int parse_bool(struct ksctl_req *req, const char *key, const char *val,

@@ -9,6 +9,7 @@
  *
  *   service NAME PROTO PORT NODE_PORT SCHED FLAGS GENERATION FRONTENDS
  *           BACKEND_COUNT CONNS PACKETS BYTES REJECTS AFFINITY DROPS
+ *           SOURCE_RANGES
  *   backend NAME ADDR PORT WEIGHT FLAGS CONNS PACKETS BYTES
  *
  * The first field says which. NAME is the service's (names never hold
@@ -18,9 +19,10 @@
  * KIND being cluster-ip, external-ip or lb-ip, or "-" when there are none.
  * ADDR is an address as text (IPv6 without brackets). AFFINITY is the
  * ClientIP session affinity timeout in seconds, 0 for none. FLAGS are
- * enum ksvc_svc_flags and enum ksvc_be_flags, in decimal. For example:
+ * enum ksvc_svc_flags and enum ksvc_be_flags, in decimal. SOURCE_RANGES
+ * is a comma-separated list of CIDRs, "-" for none. For example:
  *
- *   service	default/web:http	tcp	80	30080	random	0	7	cluster-ip=10.96.0.10,external-ip=2001:db8::5	2	3	30	3000	0	0	0
+ *   service	default/web:http	tcp	80	30080	random	0	7	cluster-ip=10.96.0.10,external-ip=2001:db8::5	2	3	30	3000	0	0	0	-
  *   backend	default/web:http	10.0.0.1	8080	1	0	3	30	3000
  *   backend	default/web:http	fd00::2	8080	2	0	0	0	0
  */
@@ -61,7 +63,7 @@ static void print_frontends(FILE *f, const struct ksvc_service *svc)
 
 static void print_service(FILE *f, const struct ksvc_service *svc)
 {
-	char a[KSVC_ADDR_STRLEN];
+	char a[KSVC_ADDR_STRLEN], c[KSVC_CIDR_STRLEN];
 	size_t i;
 
 	fprintf(f, "service\t%s", svc->name);
@@ -71,9 +73,16 @@ static void print_service(FILE *f, const struct ksvc_service *svc)
 	fprintf(f, "\t%u\t%" PRIu64, svc->flags, svc->generation);
 	print_frontends(f, svc);
 	fprintf(f, "\t%u\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64
-		"\t%u\t%" PRIu64 "\n", svc->backend_count, svc->stats.conns,
+		"\t%u\t%" PRIu64, svc->backend_count, svc->stats.conns,
 		svc->stats.packets, svc->stats.bytes, svc->stats.rejects,
 		svc->affinity, svc->stats.drops);
+	fputc('\t', f);
+	if (!svc->nsource_ranges)
+		fputc('-', f);
+	for (i = 0; i < svc->nsource_ranges; i++)
+		fprintf(f, "%s%s", i ? "," : "",
+			ksvc_format_cidr(&svc->source_ranges[i], c, sizeof(c)));
+	fputc('\n', f);
 
 	for (i = 0; i < svc->nbackends; i++) {
 		const struct ksvc_backend *be = &svc->backends[i];

@@ -20,6 +20,7 @@
  *     "generation": 7,
  *     "external_policy": "cluster",    cluster | local
  *     "internal_policy": "cluster",    cluster | local
+ *     "source_ranges": [ "192.0.2.0/24" ],   LB source ranges, []: any
  *     "affinity": 10800,               ClientIP timeout in seconds, 0: none
  *     "frontends": [
  *       { "kind": "cluster-ip", "family": "ipv4", "addr": "10.96.0.10" }
@@ -175,6 +176,13 @@ static cJSON *service_obj(const struct ksvc_service *svc)
 	cJSON_AddStringToObject(obj, "internal_policy",
 				svc->flags & KSVC_SVC_F_INTERNAL_LOCAL ?
 				"local" : "cluster");
+	arr = cJSON_AddArrayToObject(obj, "source_ranges");
+	for (i = 0; arr && i < svc->nsource_ranges; i++) {
+		char c[KSVC_CIDR_STRLEN];
+
+		cJSON_AddItemToArray(arr, cJSON_CreateString(
+			ksvc_format_cidr(&svc->source_ranges[i], c, sizeof(c))));
+	}
 	add_uint(obj, "affinity", svc->affinity);
 	arr = cJSON_AddArrayToObject(obj, "frontends");
 	for (i = 0; arr && i < svc->nfrontends; i++) {

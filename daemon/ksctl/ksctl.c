@@ -24,6 +24,7 @@ static const char usage[] =
 	"              [node-port PORT] [external-ip ADDR]... [lb-ip ADDR]...\n"
 	"              [sched random|rr] [affinity SECONDS|on|off]\n"
 	"              [external-policy cluster|local] [internal-policy cluster|local]\n"
+	"              [source-ranges CIDR[,CIDR]...|none]\n"
 	"  service set NAME KEYWORD VALUE...   only what is given changes; any\n"
 	"              frontend keyword replaces all frontends; node-port 0 removes\n"
 	"  service del NAME\n"
@@ -51,6 +52,7 @@ static const char usage[] =
 	"terminating ones. external-policy local: traffic from outside to node\n"
 	"ports, external and LB IPs goes to local backends only, unmasqueraded;\n"
 	"internal-policy local: cluster IP traffic to local backends only.\n"
+	"source-ranges: who may reach the LB IPs (others are dropped).\n"
 	"affinity: ClientIP session affinity with that\n"
 	"timeout (on: 10800 s, Kubernetes' default; 0 or off: none).\n";
 

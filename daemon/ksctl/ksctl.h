@@ -60,6 +60,9 @@ int ksctl_parse_name(struct ksctl_req *req, int argc, char **argv, int i);
 int ksctl_no_more(struct ksctl_req *req, int argc, char **argv, int i);
 int ksctl_parse_unicast(struct ksctl_req *req, const char *what,
 			const char *s, struct ksvc_addr *addr);
+int ksctl_parse_cidrs(struct ksctl_req *req, const char *what,
+		      const char *many, const char *val,
+		      struct ksvc_cidr *out, size_t *n, size_t max);
 int ksctl_parse_endpoint(struct ksctl_req *req, const char *s,
 			 struct ksvc_backend *be, bool *has_weight);
 /* A dump of one service (req->svc.name) or all, sorted by name. */

@@ -19,6 +19,7 @@ enum kw {
 	KW_AFFINITY,
 	KW_EXT_POLICY,
 	KW_INT_POLICY,
+	KW_SOURCE_RANGES,
 	__KW_LAST
 };
 
@@ -37,6 +38,7 @@ static const struct {
 	[KW_AFFINITY]		= { "affinity", false, 0 },
 	[KW_EXT_POLICY]		= { "external-policy", false, 0 },
 	[KW_INT_POLICY]		= { "internal-policy", false, 0 },
+	[KW_SOURCE_RANGES]	= { "source-ranges", false, 0 },
 };
 
 static int lookup(const char *word)
@@ -119,6 +121,19 @@ static int keyword(struct ksctl_req *req, enum kw k, const char *val)
 					   val, why, KSVC_AFFINITY_TIMEOUT_MAX);
 		svc->has |= KSVC_SVC_HAS_AFFINITY;
 		return 0;
+	case KW_SOURCE_RANGES: {
+		struct ksvc_cidr r[KSVC_SOURCE_RANGES_MAX];
+		size_t i, n;
+
+		if (ksctl_parse_cidrs(req, "source-ranges", "source ranges",
+				      val, r, &n, KSVC_SOURCE_RANGES_MAX))
+			return -EINVAL;
+		for (i = 0; i < n; i++)
+			if (ksvc_service_add_source_range(svc, &r[i]))
+				return ksctl_usage(req, "out of memory");
+		svc->has |= KSVC_SVC_HAS_SOURCE_RANGES;
+		return 0;
+	}
 	case KW_EXT_POLICY:
 	case KW_INT_POLICY:
 		v = k == KW_EXT_POLICY ? KSVC_SVC_F_EXTERNAL_LOCAL :

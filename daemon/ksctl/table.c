@@ -128,6 +128,22 @@ static char *frontends(const struct ksvc_service *svc)
 	return s;
 }
 
+/* "10.0.0.0/8,fd00::/64". */
+static char *ranges(const struct ksvc_service *svc)
+{
+	char c[KSVC_CIDR_STRLEN], *s = NULL;
+	size_t len = 0, i;
+	FILE *m = open_memstream(&s, &len);
+
+	if (!m)
+		return NULL;
+	for (i = 0; i < svc->nsource_ranges; i++)
+		fprintf(m, "%s%s", i ? "," : "",
+			ksvc_format_cidr(&svc->source_ranges[i], c, sizeof(c)));
+	fclose(m);
+	return s;
+}
+
 void table_services(FILE *f, const struct ksvc_service_list *list)
 {
 	struct table t = { .ncols = 8 };
@@ -226,6 +242,16 @@ void table_service(FILE *f, const struct ksvc_service *svc)
 	cell(&t, "internal-policy:");
 	cell(&t, "%s", svc->flags & KSVC_SVC_F_INTERNAL_LOCAL ? "local" :
 							      "cluster");
+	row(&t);
+	cell(&t, "source-ranges:");
+	if (svc->nsource_ranges) {
+		char *rs = ranges(svc);
+
+		cell(&t, "%s", rs ? rs : "?");
+		free(rs);
+	} else {
+		cell(&t, "any");
+	}
 	row(&t);
 	cell(&t, "affinity:");
 	if (svc->affinity)

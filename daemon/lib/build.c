@@ -74,6 +74,33 @@ static int put_addr(struct nl_msg *msg, int fam_type, int addr_type,
 	return 0;
 }
 
+static int put_cidrs(struct nl_msg *msg, int type,
+		     const struct ksvc_cidr *cidrs, size_t n, size_t max)
+{
+	struct nlattr *list, *nest;
+	size_t i;
+	int ret;
+
+	if (n > max)
+		return -E2BIG;
+	list = nla_nest_start(msg, type);
+	if (!list)
+		return -EMSGSIZE;
+	for (i = 0; i < n; i++) {
+		nest = nla_nest_start(msg, 0);
+		if (!nest)
+			return -EMSGSIZE;
+		ret = put_addr(msg, KSVC_CIDR_A_FAMILY, KSVC_CIDR_A_ADDR,
+			       &cidrs[i].addr);
+		if (ret)
+			return ret;
+		PUT(nla_put_u8(msg, KSVC_CIDR_A_PREFIXLEN, cidrs[i].prefixlen));
+		PUT(nla_nest_end(msg, nest));
+	}
+	PUT(nla_nest_end_keep_empty(msg, list));
+	return 0;
+}
+
 static int put_frontends(struct nl_msg *msg, const struct ksvc_service *svc)
 {
 	struct nlattr *list, *fe;
@@ -170,6 +197,13 @@ static int put_service(struct nl_msg *msg, const struct ksvc_service *svc,
 		PUT(nla_put_u64(msg, KSVC_A_SVC_GENERATION, svc->generation));
 	if (has & KSVC_SVC_HAS_AFFINITY)
 		PUT(nla_put_u32(msg, KSVC_A_SVC_AFFINITY, svc->affinity));
+	if (has & KSVC_SVC_HAS_SOURCE_RANGES) {
+		ret = put_cidrs(msg, KSVC_A_SVC_SOURCE_RANGES,
+				svc->source_ranges, svc->nsource_ranges,
+				KSVC_SOURCE_RANGES_MAX);
+		if (ret)
+			return ret;
+	}
 	if (has & KSVC_SVC_HAS_FRONTENDS) {
 		ret = put_frontends(msg, svc);
 		if (ret)
@@ -191,7 +225,7 @@ static int put_service(struct nl_msg *msg, const struct ksvc_service *svc,
 			 KSVC_SVC_HAS_NODE_PORT | KSVC_SVC_HAS_SCHED |	\
 			 KSVC_SVC_HAS_FLAGS | KSVC_SVC_HAS_GENERATION |	\
 			 KSVC_SVC_HAS_FRONTENDS | KSVC_SVC_HAS_BACKENDS | \
-			 KSVC_SVC_HAS_AFFINITY)
+			 KSVC_SVC_HAS_AFFINITY | KSVC_SVC_HAS_SOURCE_RANGES)
 
 int ksvc_msg_svc_new(int family, const struct ksvc_service *svc,
 		     struct nl_msg **msgp)
@@ -321,29 +355,14 @@ int ksvc_msg_cfg_get(int family, struct nl_msg **msgp)
 
 static int put_config(struct nl_msg *msg, const struct ksvc_config *cfg)
 {
-	struct nlattr *list, *nest;
-	size_t i;
 	int ret;
 
 	if (cfg->has & KSVC_CFG_HAS_CLUSTER_CIDRS) {
-		if (cfg->ncluster_cidrs > KSVC_CIDRS_MAX)
-			return -E2BIG;
-		list = nla_nest_start(msg, KSVC_A_CFG_CLUSTER_CIDRS);
-		if (!list)
-			return -EMSGSIZE;
-		for (i = 0; i < cfg->ncluster_cidrs; i++) {
-			nest = nla_nest_start(msg, 0);
-			if (!nest)
-				return -EMSGSIZE;
-			ret = put_addr(msg, KSVC_CIDR_A_FAMILY, KSVC_CIDR_A_ADDR,
-				       &cfg->cluster_cidrs[i].addr);
-			if (ret)
-				return ret;
-			PUT(nla_put_u8(msg, KSVC_CIDR_A_PREFIXLEN,
-				       cfg->cluster_cidrs[i].prefixlen));
-			PUT(nla_nest_end(msg, nest));
-		}
-		PUT(nla_nest_end_keep_empty(msg, list));
+		ret = put_cidrs(msg, KSVC_A_CFG_CLUSTER_CIDRS,
+				cfg->cluster_cidrs, cfg->ncluster_cidrs,
+				KSVC_CIDRS_MAX);
+		if (ret)
+			return ret;
 	}
 	if (cfg->has & KSVC_CFG_HAS_MASQUERADE_ALL)
 		PUT(nla_put_u8(msg, KSVC_A_CFG_MASQUERADE_ALL,

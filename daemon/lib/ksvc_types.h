@@ -57,6 +57,12 @@ enum ksvc_svc_has {
 	KSVC_SVC_HAS_BACKEND_COUNT	= 1U << 8,	/* dumps only */
 	KSVC_SVC_HAS_STATS		= 1U << 9,	/* dumps only */
 	KSVC_SVC_HAS_AFFINITY		= 1U << 10,
+	KSVC_SVC_HAS_SOURCE_RANGES	= 1U << 11,
+};
+
+struct ksvc_cidr {
+	struct ksvc_addr addr;
+	uint8_t prefixlen;
 };
 
 struct ksvc_service {
@@ -69,6 +75,9 @@ struct ksvc_service {
 	uint32_t flags;			/* enum ksvc_svc_flags */
 	uint64_t generation;
 	uint32_t affinity;		/* ClientIP timeout, seconds; 0: none */
+	/* loadBalancerSourceRanges; none: no restriction */
+	struct ksvc_cidr *source_ranges;
+	size_t nsource_ranges, source_ranges_cap;
 	struct ksvc_frontend *frontends;
 	size_t nfrontends, frontends_cap;
 	struct ksvc_backend *backends;
@@ -82,10 +91,6 @@ struct ksvc_service_list {
 	size_t n, cap;
 };
 
-struct ksvc_cidr {
-	struct ksvc_addr addr;
-	uint8_t prefixlen;
-};
 
 enum ksvc_cfg_has {
 	KSVC_CFG_HAS_CLUSTER_CIDRS	= 1U << 0,
@@ -118,6 +123,8 @@ int ksvc_service_add_frontend(struct ksvc_service *svc,
 			      const struct ksvc_frontend *fe);
 int ksvc_service_add_backend(struct ksvc_service *svc,
 			     const struct ksvc_backend *be);
+int ksvc_service_add_source_range(struct ksvc_service *svc,
+				  const struct ksvc_cidr *cidr);
 int ksvc_service_add_backends(struct ksvc_service *svc,
 			      const struct ksvc_backend *be, size_t n);
 

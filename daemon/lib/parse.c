@@ -45,6 +45,7 @@ static struct nla_policy svc_policy[KSVC_A_MAX + 1] = {
 	[KSVC_A_SVC_AFFINITY]		= U32,
 	[KSVC_A_CFG_AFFINITY_MAX]	= U32,
 	[KSVC_A_CFG_AFFINITY_ENTRIES]	= U32,
+	[KSVC_A_SVC_SOURCE_RANGES]	= NESTED,
 };
 
 static struct nla_policy fe_policy[KSVC_FE_A_MAX + 1] = {
@@ -127,6 +128,9 @@ static int parse_stats(struct nlattr *nest, struct ksvc_stats *st)
 		st->drops = nla_get_u64(tb[KSVC_STATS_A_DROPS]);
 	return 0;
 }
+
+static int parse_cidrs(struct nlattr *list, struct ksvc_cidr *out,
+		       size_t *n, size_t max);
 
 static int parse_frontends(struct nlattr *list, struct ksvc_service *svc)
 {
@@ -221,6 +225,18 @@ int ksvc_parse_service(const struct nlmsghdr *nlh, struct ksvc_service *svc)
 		svc->affinity = nla_get_u32(tb[KSVC_A_SVC_AFFINITY]);
 		svc->has |= KSVC_SVC_HAS_AFFINITY;
 	}
+	if (tb[KSVC_A_SVC_SOURCE_RANGES]) {
+		struct ksvc_cidr r[KSVC_SOURCE_RANGES_MAX];
+		size_t i, n;
+
+		ret = parse_cidrs(tb[KSVC_A_SVC_SOURCE_RANGES], r, &n,
+				  KSVC_SOURCE_RANGES_MAX);
+		for (i = 0; !ret && i < n; i++)
+			ret = ksvc_service_add_source_range(svc, &r[i]);
+		if (ret)
+			return ret;
+		svc->has |= KSVC_SVC_HAS_SOURCE_RANGES;
+	}
 	if (tb[KSVC_A_SVC_BACKEND_COUNT]) {
 		svc->backend_count = nla_get_u32(tb[KSVC_A_SVC_BACKEND_COUNT]);
 		svc->has |= KSVC_SVC_HAS_BACKEND_COUNT;
@@ -277,17 +293,18 @@ out:
 	return ret;
 }
 
-static int parse_cidrs(struct nlattr *list, struct ksvc_config *cfg)
+static int parse_cidrs(struct nlattr *list, struct ksvc_cidr *out,
+		       size_t *n, size_t max)
 {
 	struct nlattr *tb[KSVC_CIDR_A_MAX + 1], *m;
 	struct ksvc_cidr *c;
 	int rem, ret;
 
-	cfg->ncluster_cidrs = 0;
+	*n = 0;
 	nla_for_each_nested(m, list, rem) {
-		if (cfg->ncluster_cidrs == KSVC_CIDRS_MAX)
+		if (*n == max)
 			return -EPROTO;
-		c = &cfg->cluster_cidrs[cfg->ncluster_cidrs];
+		c = &out[*n];
 		if (nla_parse_nested(tb, KSVC_CIDR_A_MAX, m, cidr_policy) < 0 ||
 		    !tb[KSVC_CIDR_A_PREFIXLEN])
 			return -EPROTO;
@@ -298,7 +315,7 @@ static int parse_cidrs(struct nlattr *list, struct ksvc_config *cfg)
 		c->prefixlen = nla_get_u8(tb[KSVC_CIDR_A_PREFIXLEN]);
 		if (c->prefixlen > 8 * ksvc_addr_len(c->addr.family))
 			return -EPROTO;
-		cfg->ncluster_cidrs++;
+		(*n)++;
 	}
 	return 0;
 }
@@ -312,7 +329,9 @@ int ksvc_parse_config(const struct nlmsghdr *nlh, struct ksvc_config *cfg)
 	if (ret)
 		return ret;
 	if (tb[KSVC_A_CFG_CLUSTER_CIDRS]) {
-		ret = parse_cidrs(tb[KSVC_A_CFG_CLUSTER_CIDRS], cfg);
+		ret = parse_cidrs(tb[KSVC_A_CFG_CLUSTER_CIDRS],
+				  cfg->cluster_cidrs, &cfg->ncluster_cidrs,
+				  KSVC_CIDRS_MAX);
 		if (ret)
 			return ret;
 		cfg->has |= KSVC_CFG_HAS_CLUSTER_CIDRS;

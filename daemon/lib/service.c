@@ -19,6 +19,7 @@ void ksvc_service_release(struct ksvc_service *svc)
 {
 	free(svc->frontends);
 	free(svc->backends);
+	free(svc->source_ranges);
 	ksvc_service_init(svc);
 }
 
@@ -65,6 +66,19 @@ int ksvc_service_add_frontend(struct ksvc_service *svc,
 	if (ret)
 		return ret;
 	svc->frontends[svc->nfrontends++] = *fe;
+	return 0;
+}
+
+int ksvc_service_add_source_range(struct ksvc_service *svc,
+				  const struct ksvc_cidr *cidr)
+{
+	int ret;
+
+	ret = grow((void **)&svc->source_ranges, &svc->source_ranges_cap,
+		   svc->nsource_ranges + 1, sizeof(*cidr));
+	if (ret)
+		return ret;
+	svc->source_ranges[svc->nsource_ranges++] = *cidr;
 	return 0;
 }
 

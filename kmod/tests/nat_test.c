@@ -1119,6 +1119,96 @@ static void nat_test_policy_internal_local(struct kunit *test)
 				       CLIENT_PORT + 51, &be, &masq), NF_DROP);
 }
 
+/* ---- load-balancer source ranges ---------------------------------------- */
+
+#define LB_PORT		92
+#define LB4		"203.0.113.10"
+#define LB6		"2001:db8::20"
+
+/*
+ * Source ranges 10.0.0.0/8 only, on a service with a cluster IP and an LB
+ * IP -> to the LB IP, an IPv4 client inside is let in, one outside is
+ * dropped and counted, and IPv6 (no range of its own) is dropped whole;
+ * the cluster IP is open to all.
+ */
+static void nat_test_source_ranges(struct kunit *test)
+{
+	const struct pkt_case *c = test->param_value;
+	bool v4 = c->family == AF_INET;
+	union nf_inet_addr in = addr(c->family, v4 ? CLIENT4 : CLIENT6);
+	union nf_inet_addr out = addr(c->family, v4 ? "192.0.2.1" :
+				      "2001:db8:ff::1");
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	union nf_inet_addr lb = addr(c->family, v4 ? LB4 : LB6);
+	union nf_inet_addr vip = addr(c->family, v4 ? SVC4 : SVC6);
+	struct ksvc_svc_spec spec = {};
+	struct ksvc_fe_spec fes[2] = {};
+	struct ksvc_be_spec be = {};
+	struct ksvc_stats_sum sum;
+	struct ksvc_service *svc;
+	struct sk_buff *skb;
+	struct run r;
+	int ret;
+
+	fes[0].addr = vip;
+	fes[0].family = c->family;
+	fes[0].kind = KSVC_FE_CLUSTER_IP;
+	fes[1].addr = lb;
+	fes[1].family = c->family;
+	fes[1].kind = KSVC_FE_LOAD_BALANCER_IP;
+	be.addr = addr(c->family, v4 ? BACKEND4 : BACKEND6);
+	be.family = c->family;
+	be.port = BACKEND_PORT;
+	be.weight = 1;
+	spec.name = "test/lb";
+	spec.proto = c->proto;
+	spec.port = LB_PORT;
+	spec.fes = fes;
+	spec.fe_count = 2;
+	spec.bes = &be;
+	spec.be_count = 1;
+	spec.ranges = kzalloc(struct_size(spec.ranges, cidr, 1), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, spec.ranges);
+	spec.ranges->count = 1;
+	spec.ranges->cidr[0].family = AF_INET;
+	spec.ranges->cidr[0].prefixlen = 8;
+	spec.ranges->cidr[0].addr = addr(AF_INET, "10.0.0.0");
+	spec.has = KSVC_SPEC_FRONTENDS | KSVC_SPEC_BACKENDS |
+		   KSVC_SPEC_SOURCE_RANGES;
+	mutex_lock(&ns->lock);
+	ret = ksvc_service_add(&ns->tab, &spec, NULL);
+	svc = ksvc_service_find(&ns->tab, "test/lb");
+	mutex_unlock(&ns->lock);
+	if (ret)
+		kfree(spec.ranges);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+
+	skb = build_pkt(c->family, c->proto, &in, &lb, CLIENT_PORT + 60,
+			LB_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	run_prerouting(ns, skb, c->family, &r);
+	KUNIT_EXPECT_EQ(test, r.verdict, v4 ? NF_ACCEPT : NF_DROP);
+	kfree_skb(skb);
+
+	skb = build_pkt(c->family, c->proto, &out, &lb, CLIENT_PORT + 61,
+			LB_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	run_prerouting(ns, skb, c->family, &r);
+	KUNIT_EXPECT_EQ(test, r.verdict, NF_DROP);
+	kfree_skb(skb);
+	ksvc_stats_fold(svc->stats, &sum);
+	KUNIT_EXPECT_EQ(test, sum.drops, v4 ? 1ULL : 2ULL);
+	KUNIT_EXPECT_EQ(test, sum.rejects, 0ULL);
+
+	skb = build_pkt(c->family, c->proto, &out, &vip, CLIENT_PORT + 62,
+			LB_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	run_prerouting(ns, skb, c->family, &r);
+	KUNIT_EXPECT_EQ(test, r.verdict, NF_ACCEPT);
+	KUNIT_EXPECT_TRUE(test, nf_nat_initialized(r.ct, NF_NAT_MANIP_DST));
+	kfree_skb(skb);
+}
+
 /* ---- the masquerade decision -------------------------------------------- */
 
 struct masq_case {
@@ -1228,6 +1318,7 @@ static struct kunit_case nat_test_cases[] = {
 	KUNIT_CASE_PARAM(nat_test_policy_external_no_local_drops,
 			 pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_policy_internal_local, pkt_gen_params),
+	KUNIT_CASE_PARAM(nat_test_source_ranges, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_masquerade_decision, masq_gen_params),
 	{}
 };

@@ -832,7 +832,30 @@ test_terminating_endpoints() {
 	ks service del default/term
 }
 
-# ---- 15. Unloading -------------------------------------------------------------------------
+# ---- 15. Load-balancer source ranges ------------------------------------------------------
+
+test_lb_source_ranges() {
+	ks service add default/lbsr proto tcp port 80 cluster-ip 10.96.0.72 lb-ip 203.0.113.72 \
+		source-ranges 192.168.50.0/30
+	ks backend replace default/lbsr 10.244.1.11:8080
+	ks service show default/lbsr | grep -q '^  source-ranges: *192\.168\.50\.0/30$'
+	[[ $(probe ext connect tcp 203.0.113.72 80) == "pod1 "* ]]
+	# The client outside the ranges: its packets are dropped (no
+	# refusal), and counted.
+	ks service set default/lbsr source-ranges 10.0.0.0/8,fd00:50::/64
+	ks service show default/lbsr >&3
+	[[ $(probe ext connect tcp 203.0.113.72 80 -t 1000 || true) == timeout ]]
+	(($(service_field default/lbsr 16) >= 1))
+	(($(service_field default/lbsr 14) == 0))
+	[[ $(ip netns exec $node "$ksctl" dump default/lbsr | awk -F'\t' '$1 == "service" { print $17 }') == 10.0.0.0/8,fd00:50::/64 ]]
+	# Only the LB IPs are fenced: the cluster IP still answers.
+	[[ $(probe ext connect tcp 10.96.0.72 80) == "pod1 "* ]]
+	ks service set default/lbsr source-ranges none
+	[[ $(probe ext connect tcp 203.0.113.72 80) == "pod1 "* ]]
+	ks service del default/lbsr
+}
+
+# ---- 16. Unloading -------------------------------------------------------------------------
 
 test_unload_with_open_connections() {
 	# A connection open through the service, pods and services in place.
@@ -893,6 +916,7 @@ scenario udp_backend_replaced
 scenario session_affinity
 scenario traffic_policies
 scenario terminating_endpoints
+scenario lb_source_ranges
 scenario unload_with_open_connections
 
 ((failed == 0)) || echo "failed scenarios: ${failures[*]}"

@@ -90,6 +90,8 @@ static const struct kp_policy top_policy[KSVC_A_MAX + 1] = {
 	[KSVC_A_SVC_AFFINITY]	= RANGE(KP_U32, 0, KSVC_AFFINITY_TIMEOUT_MAX),
 	[KSVC_A_CFG_AFFINITY_MAX] = RANGE(KP_U32, 0, 0x7fffffff),
 	[KSVC_A_CFG_AFFINITY_ENTRIES] = U(KP_U32),
+	[KSVC_A_SVC_SOURCE_RANGES] = NEST(KP_NESTED_ARRAY, cidr_policy,
+					  KSVC_CIDR_A_MAX),
 };
 
 static int fail(char *why, int err, const char *fmt, ...)
@@ -348,11 +350,13 @@ static const uint64_t allowed[__KSVC_CMD_MAX] = {
 	[KSVC_CMD_SVC_NEW] = A(SVC_NAME) | A(SVC_PROTO) | A(SVC_PORT) |
 			     A(SVC_FRONTENDS) | A(SVC_NODE_PORT) |
 			     A(SVC_SCHED) | A(SVC_FLAGS) | A(SVC_GENERATION) |
-			     A(SVC_BACKENDS) | A(SVC_AFFINITY),
+			     A(SVC_BACKENDS) | A(SVC_AFFINITY) |
+			     A(SVC_SOURCE_RANGES),
 	[KSVC_CMD_SVC_SET] = A(SVC_NAME) | A(SVC_PROTO) | A(SVC_PORT) |
 			     A(SVC_FRONTENDS) | A(SVC_NODE_PORT) |
 			     A(SVC_SCHED) | A(SVC_FLAGS) | A(SVC_GENERATION) |
-			     A(SVC_BACKENDS) | A(SVC_AFFINITY),
+			     A(SVC_BACKENDS) | A(SVC_AFFINITY) |
+			     A(SVC_SOURCE_RANGES),
 	[KSVC_CMD_SVC_DEL] = A(SVC_NAME),
 	[KSVC_CMD_SVC_GET] = A(SVC_NAME) | A(REQ_FLAGS),
 	[KSVC_CMD_BE_REPLACE] = A(SVC_NAME) | A(SVC_BACKENDS) | A(REQ_FLAGS),

@@ -141,6 +141,19 @@ static void replace_flags(const struct ksctl_req *r)
 	assert_int_equal(r->svc.backends[1].weight, 2);
 }
 
+static void set_ranges(const struct ksctl_req *r)
+{
+	assert_int_equal(r->svc.has, KSVC_SVC_HAS_SOURCE_RANGES);
+	assert_int_equal(r->svc.nsource_ranges, 2);
+	assert_int_equal(r->svc.source_ranges[1].prefixlen, 64);
+}
+
+static void set_ranges_none(const struct ksctl_req *r)
+{
+	assert_int_equal(r->svc.has, KSVC_SVC_HAS_SOURCE_RANGES);
+	assert_int_equal(r->svc.nsource_ranges, 0);
+}
+
 static void set_np0(const struct ksctl_req *r)
 {
 	assert_int_equal(r->svc.has, KSVC_SVC_HAS_NODE_PORT);
@@ -296,6 +309,8 @@ static const struct {
 	{ "service set ns/a sched random", set_sched },
 	{ "service set ns/a node-port 0", set_np0 },
 	{ "service set ns/a affinity 30", set_aff },
+	{ "service set ns/a source-ranges 10.0.0.0/8,fd00::/64", set_ranges },
+	{ "service set ns/a source-ranges none", set_ranges_none },
 	{ "service set ns/a external-policy local internal-policy cluster",
 	  set_policies },
 	{ "backend replace ns/a 10.0.0.1:80,local "
@@ -394,6 +409,8 @@ static const struct {
 	{ SVC "sched wrr", "service add: unknown scheduler \"wrr\" (random, rr)" },
 	{ SVC "affinity 86401",
 	  "service add: invalid affinity \"86401\": out of range (seconds 0..86400, on, off)" },
+	{ SVC "source-ranges 10.0.0.1/8",
+	  "service add: invalid source-ranges \"10.0.0.1/8\": host bits are set" },
 	{ SVC "external-policy nearest",
 	  "service add: invalid external-policy \"nearest\" (local, cluster)" },
 	{ SVC "affinity always",

@@ -42,6 +42,14 @@ static void be(struct ksvc_service *svc, const char *ep, uint64_t conns)
 	ksvc_service_add_backend(svc, &b);
 }
 
+static void range(struct ksvc_service *svc, const char *cidr)
+{
+	struct ksvc_cidr c;
+
+	assert_int_equal(ksvc_parse_cidr(cidr, &c, NULL), 0);
+	assert_int_equal(ksvc_service_add_source_range(svc, &c), 0);
+}
+
 /* Two services in name order, and one with values ksctl does not know. */
 static void sample(struct ksvc_service_list *list)
 {
@@ -64,6 +72,8 @@ static void sample(struct ksvc_service_list *list)
 	s->generation = 7;
 	s->affinity = 10800;
 	s->flags = KSVC_SVC_F_EXTERNAL_LOCAL;
+	range(s, "192.0.2.0/24");
+	range(s, "2001:db8::/32");
 	s->stats.drops = 4;
 	fe(s, KSVC_FE_CLUSTER_IP, "10.96.0.10");
 	fe(s, KSVC_FE_EXTERNAL_IP, "2001:db8::5");
@@ -96,12 +106,12 @@ static char *capture(void (*print)(FILE *f, const struct ksvc_service_list *l),
 }
 
 static const char dump_want[] =
-	"service\tdefault/dns:udp\tudp\t53\t0\trr\t0\t18446744073709551615\t-\t0\t0\t0\t0\t5\t0\t0\n"
+	"service\tdefault/dns:udp\tudp\t53\t0\trr\t0\t18446744073709551615\t-\t0\t0\t0\t0\t5\t0\t0\t-\n"
 	"service\tdefault/web:http\ttcp\t80\t30080\trandom\t1\t7\t"
-	"cluster-ip=10.96.0.10,external-ip=2001:db8::5\t2\t3\t30\t3000\t0\t10800\t4\n"
+	"cluster-ip=10.96.0.10,external-ip=2001:db8::5\t2\t3\t30\t3000\t0\t10800\t4\t192.0.2.0/24,2001:db8::/32\n"
 	"backend\tdefault/web:http\t10.0.0.1\t8080\t1\t0\t3\t30\t3000\n"
 	"backend\tdefault/web:http\tfd00::2\t8080\t2\t13\t0\t0\t0\n"
-	"service\tx/future\t99\t1\t0\t9\t0\t0\t7=192.0.2.1,lb-ip=192.0.2.2\t0\t0\t0\t0\t0\t0\t0\n";
+	"service\tx/future\t99\t1\t0\t9\t0\t0\t7=192.0.2.1,lb-ip=192.0.2.2\t0\t0\t0\t0\t0\t0\t0\t-\n";
 
 /* The dump format, byte for byte, as documented in dump.c. */
 static void output_test_dump(void **state)
@@ -180,6 +190,9 @@ static void output_test_json_services(void **state)
 	is_str(svc, "external_policy", "local");
 	is_str(svc, "internal_policy", "cluster");
 	is_num(svc, "affinity", 10800);
+	assert_int_equal(cJSON_GetArraySize(get(svc, "source_ranges")), 2);
+	assert_string_equal(cJSON_GetArrayItem(get(svc, "source_ranges"),
+					       1)->valuestring, "2001:db8::/32");
 	is_num(svc, "generation", 7);
 	is_num(svc, "backend_count", 2);
 	st = get(svc, "stats");
@@ -320,6 +333,7 @@ static void output_test_tables(void **state)
 		"  flags:            0x1\n"
 		"  external-policy:  local\n"
 		"  internal-policy:  cluster\n"
+		"  source-ranges:    192.0.2.0/24,2001:db8::/32\n"
 		"  affinity:         client-ip 10800s\n"
 		"  generation:       7\n"
 		"  conns:            3\n"
@@ -371,6 +385,21 @@ static void put_svc(const struct nlmsghdr *req, const struct ksvc_service *s)
 	nla_put_u32(msg, KSVC_A_SVC_FLAGS, s->flags);
 	nla_put_u64(msg, KSVC_A_SVC_GENERATION, s->generation);
 	nla_put_u32(msg, KSVC_A_SVC_AFFINITY, s->affinity);
+	if (s->nsource_ranges) {
+		l = nla_nest_start(msg, KSVC_A_SVC_SOURCE_RANGES);
+		for (i = 0; i < s->nsource_ranges; i++) {
+			m = nla_nest_start(msg, 0);
+			nla_put_u16(msg, KSVC_CIDR_A_FAMILY,
+				    s->source_ranges[i].addr.family);
+			nla_put(msg, KSVC_CIDR_A_ADDR,
+				(int)ksvc_addr_len(s->source_ranges[i].addr.family),
+				s->source_ranges[i].addr.raw);
+			nla_put_u8(msg, KSVC_CIDR_A_PREFIXLEN,
+				   s->source_ranges[i].prefixlen);
+			nla_nest_end(msg, m);
+		}
+		nla_nest_end(msg, l);
+	}
 	nla_put_u32(msg, KSVC_A_SVC_BACKEND_COUNT, s->backend_count);
 	st = nla_nest_start(msg, KSVC_A_SVC_STATS);
 	nla_put_u64(msg, KSVC_STATS_A_CONNS, s->stats.conns);

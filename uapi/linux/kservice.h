@@ -55,6 +55,13 @@
  *   counted in KSVC_STATS_A_DROPS. Connections already made to a backend
  *   that then terminates carry on.
  *
+ * A service may restrict who reaches its load-balancer IPs
+ * (loadBalancerSourceRanges, KSVC_A_SVC_SOURCE_RANGES): new connections to
+ * a KSVC_FE_LOAD_BALANCER_IP frontend from a source in none of the ranges
+ * are dropped silently, counted in KSVC_STATS_A_DROPS, the node's own
+ * included; a family without any range in a non-empty list is denied
+ * whole. Its other frontends are not restricted. No list: no restriction.
+ *
  * A service may have ClientIP session affinity (KSVC_A_SVC_AFFINITY, a
  * timeout in seconds): every new connection from a client address then
  * goes to the backend that address's previous connection went to, as long
@@ -77,7 +84,8 @@
  * A backend that stays (its weight set to 0 included) keeps its flows.
  *
  * Limits: more than KSVC_FRONTENDS_MAX frontends, KSVC_CIDRS_MAX cluster
- * CIDRs or the module's max_backends backends is -E2BIG; a namespace that
+ * CIDRs, KSVC_SOURCE_RANGES_MAX source ranges or the module's max_backends
+ * backends is -E2BIG; a namespace that
  * holds max_services services refuses more with -ENOSPC.
  *
  * Conventions
@@ -101,7 +109,8 @@
  *   Needs KSVC_A_SVC_NAME, KSVC_A_SVC_PROTO, KSVC_A_SVC_PORT.
  *   Optional: KSVC_A_SVC_FRONTENDS, KSVC_A_SVC_NODE_PORT, KSVC_A_SVC_SCHED,
  *   KSVC_A_SVC_FLAGS, KSVC_A_SVC_GENERATION, KSVC_A_SVC_BACKENDS (the initial
- *   backend set, which must fit in this one message), KSVC_A_SVC_AFFINITY.
+ *   backend set, which must fit in this one message), KSVC_A_SVC_AFFINITY,
+ *   KSVC_A_SVC_SOURCE_RANGES (an empty nest: no restriction).
  *   -EEXIST if the name or one of its frontends is taken.
  *
  * KSVC_CMD_SVC_SET: change a service. Needs KSVC_A_SVC_NAME; every other
@@ -122,8 +131,8 @@
  *   backends with their counters).
  *   Each service comes back as one message with KSVC_A_SVC_NAME, _PROTO,
  *   _PORT, _NODE_PORT (when set), _SCHED, _FLAGS, _GENERATION, _FRONTENDS,
- *   _BACKEND_COUNT, _STATS, _AFFINITY and, when asked for, as many members of
- *   KSVC_A_SVC_BACKENDS as fit. The remaining backends follow in
+ *   _BACKEND_COUNT, _STATS, _AFFINITY, _SOURCE_RANGES (when set) and, when
+ *   asked for, as many members of KSVC_A_SVC_BACKENDS as fit. The remaining backends follow in
  *   continuation messages that hold only KSVC_A_SVC_NAME and
  *   KSVC_A_SVC_BACKENDS; a client concatenates the backends of consecutive
  *   messages with the same name. A dump that saw the tables change has
@@ -198,7 +207,7 @@
  *                         in the load-balancer source ranges (services and
  *                         namespace totals only)
  *
- * KSVC_A_CFG_CLUSTER_CIDRS: list of nests, each:
+ * KSVC_A_CFG_CLUSTER_CIDRS, KSVC_A_SVC_SOURCE_RANGES: list of nests, each:
  *   KSVC_CIDR_A_FAMILY    u16 AF_INET or AF_INET6
  *   KSVC_CIDR_A_ADDR      binary, 4 or 16 bytes (host bits must be zero)
  *   KSVC_CIDR_A_PREFIXLEN u8 0..32 or 0..128
@@ -215,6 +224,8 @@
 #define KSVC_FRONTENDS_MAX	64
 /* Most cluster CIDRs a namespace may have. */
 #define KSVC_CIDRS_MAX		16
+/* Most load-balancer source ranges a service may have. */
+#define KSVC_SOURCE_RANGES_MAX	64
 #define KSVC_WEIGHT_MAX		65535
 #define KSVC_WEIGHT_DEFAULT	1
 /* Longest session affinity timeout, and Kubernetes' default (seconds). */
@@ -266,6 +277,7 @@ enum ksvc_attr {
 					 */
 	KSVC_A_CFG_AFFINITY_MAX,	/* u32: most affinity bindings, 0..INT_MAX */
 	KSVC_A_CFG_AFFINITY_ENTRIES,	/* u32: affinity bindings held (read only) */
+	KSVC_A_SVC_SOURCE_RANGES,	/* nest: list of KSVC_CIDR_A_* */
 	__KSVC_A_LAST
 };
 
