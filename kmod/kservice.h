@@ -13,12 +13,16 @@
 /* Module parameters (main.c); read with READ_ONCE(), they may change. */
 extern unsigned int ksvc_max_services;
 extern unsigned int ksvc_max_backends;
+extern unsigned int ksvc_maglev_size;
 
 /*
  * The hard limit of max_backends: the cumulative weights of a backend set
  * (at most KSVC_WEIGHT_MAX each) must fit in a u32.
  */
 #define KSVC_BACKENDS_LIMIT	65535
+
+/* The largest prime below 2^20: Maglev tables stay a few MiB at most. */
+#define KSVC_MAGLEV_SIZE_MAX	1048573
 
 /* A node port is a frontend too; its kind never leaves the kernel. */
 #define KSVC_FE_NODE_PORT	(KSVC_FE_KIND_MAX + 1)

@@ -44,6 +44,48 @@ module_param_cb(max_backends, &max_backends_ops, &ksvc_max_backends, 0644);
 MODULE_PARM_DESC(max_backends,
 		 "Most backends in one service, 1..65535 (default 65535)");
 
+/*
+ * The size of Maglev tables: a prime, so every backend's permutation of
+ * the entries visits them all. 65537 keeps the spread within 1% for a few
+ * hundred backends at 128 KiB per table; larger sets want a larger prime.
+ */
+unsigned int ksvc_maglev_size __read_mostly = 65537;
+
+static bool is_prime(unsigned int n)
+{
+	unsigned int d;
+
+	if (n < 2)
+		return false;
+	for (d = 2; d * d <= n; d++)
+		if (!(n % d))
+			return false;
+	return true;
+}
+
+static int maglev_size_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+	int ret;
+
+	ret = kstrtouint(val, 0, &n);
+	if (ret)
+		return ret;
+	if (n < 7 || n > KSVC_MAGLEV_SIZE_MAX || !is_prime(n))
+		return -EINVAL;
+	WRITE_ONCE(ksvc_maglev_size, n);
+	return 0;
+}
+
+static const struct kernel_param_ops maglev_size_ops = {
+	.set = maglev_size_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(maglev_size, &maglev_size_ops, &ksvc_maglev_size, 0644);
+MODULE_PARM_DESC(maglev_size,
+		 "Entries of a Maglev table, a prime 7..1048573 (default 65537); sets built later use it");
+
 static int __init ksvc_init(void)
 {
 	int ret;

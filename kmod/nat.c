@@ -347,10 +347,12 @@ static const struct ksvc_backend *pick(struct ksvc_net *ns,
 				       struct ksvc_service *svc,
 				       const struct ksvc_beset *set,
 				       const struct ksvc_pool *pool, u8 family,
-				       const union nf_inet_addr *client,
+				       const struct nf_conntrack_tuple *t,
 				       bool *bound)
 {
+	const union nf_inet_addr *client = &t->src.u3;
 	u32 timeout = READ_ONCE(svc->affinity);
+	u8 sched = READ_ONCE(svc->sched);
 	const struct ksvc_backend *be;
 	struct ksvc_ref ref;
 	int i;
@@ -365,8 +367,12 @@ static const struct ksvc_backend *pick(struct ksvc_net *ns,
 			return &set->be[i];
 		}
 	}
-	be = ksvc_sched_pick_pool(READ_ONCE(svc->sched), set, pool,
-				  &svc->rr[ksvc_fam_idx(family)]);
+	be = ksvc_sched_pick_pool(sched, set, pool,
+				  &svc->rr[ksvc_fam_idx(family)],
+				  sched == KSVC_SCHED_MAGLEV ?
+				  ksvc_sched_flow_hash(family, client,
+						       t->src.u.all,
+						       t->dst.protonum) : 0);
 	if (be && timeout) {
 		ksvc_affinity_remember(&ns->aff, &ref, family, client, be,
 				       timeout);
@@ -447,7 +453,7 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	direct = local && fe->kind != KSVC_FE_CLUSTER_IP;
 	pool = ksvc_sched_pool(set, family, local);
 
-	be = pick(ns, svc, set, pool, family, &t->src.u3, &bound);
+	be = pick(ns, svc, set, pool, family, t, &bound);
 	if (!be && local && ksvc_sched_pool(set, family, false)->count) {
 		/* Backends elsewhere, none here: drop, as kube-proxy. */
 		ksvc_stats_drop(svc->stats);

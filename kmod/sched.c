@@ -13,8 +13,13 @@
  * in no pool, so it gets no new connection while its old ones carry on.
  */
 
+#include <linux/gcd.h>
+#include <linux/jhash.h>
 #include <linux/kernel.h>
+#include <linux/mm.h>
 #include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
 
 #include "compat.h"
 #include "kservice.h"
@@ -51,9 +56,11 @@ static const struct ksvc_scheduler sched_rr = {
 	.ticket = rr_ticket,
 };
 
+/* Maglev picks by its table; without one it draws as random does. */
 static const struct ksvc_scheduler *const schedulers[] = {
 	[KSVC_SCHED_RANDOM] = &sched_random,
 	[KSVC_SCHED_RR] = &sched_rr,
+	[KSVC_SCHED_MAGLEV] = &sched_random,
 };
 
 static_assert(ARRAY_SIZE(schedulers) == KSVC_SCHED_MAX + 1);
@@ -165,26 +172,123 @@ bool ksvc_sched_in_pool(const struct ksvc_pool *pool, u32 i)
 	return false;
 }
 
+/* ---- Maglev --------------------------------------------------------------- */
+
+/*
+ * Fixed seeds: every node, and every rebuild of a set, gives a backend the
+ * same permutation of the entries.
+ */
+#define MAGLEV_SEED_OFFSET	0x6d61676c
+#define MAGLEV_SEED_SKIP	0x65763121
+#define MAGLEV_EMPTY		0xffff
+
+static u32 be_hash(const struct ksvc_backend *be, u32 seed)
+{
+	u32 key[6];
+
+	memcpy(key, &be->addr, sizeof(be->addr));
+	key[4] = (__force u32)be->port;
+	key[5] = be->family;
+	return jhash2(key, ARRAY_SIZE(key), seed);
+}
+
+/*
+ * Maglev's population (Eisenbud et al., NSDI 2016), weighted as IPVS's mh
+ * scheduler does: each turn, a backend claims its weight (over the gcd of
+ * the pool's weights) of the entries next in its own permutation.
+ */
+static void maglev_build(const struct ksvc_beset *set, struct ksvc_pool *pool,
+			 u16 *table, u32 m)
+{
+	u32 n = pool->count, filled = 0, g = 0, i, t, c;
+	u32 *offset, *skip, *next, *share;
+
+	pool->maglev = NULL;
+	if (!n || n >= m)
+		return;
+	offset = kvmalloc_array(n, 4 * sizeof(u32), GFP_KERNEL);
+	if (!offset)
+		return;
+	skip = offset + n;
+	next = skip + n;
+	share = next + n;
+	for (i = 0; i < n; i++) {
+		const struct ksvc_backend *be = &set->be[pool->idx[i]];
+
+		offset[i] = be_hash(be, MAGLEV_SEED_OFFSET) % m;
+		skip[i] = be_hash(be, MAGLEV_SEED_SKIP) % (m - 1) + 1;
+		next[i] = 0;
+		g = gcd(g, be->weight);
+	}
+	for (i = 0; i < n; i++)
+		share[i] = set->be[pool->idx[i]].weight / g;
+	memset(table, 0xff, m * sizeof(*table));
+	while (filled < m) {
+		for (i = 0; i < n && filled < m; i++) {
+			for (t = 0; t < share[i] && filled < m; t++) {
+				/* A free entry is found within m steps. */
+				do {
+					c = (offset[i] + (u64)next[i] * skip[i]) % m;
+					next[i]++;
+				} while (table[c] != MAGLEV_EMPTY);
+				table[c] = i;
+				filled++;
+			}
+		}
+		cond_resched();
+	}
+	kvfree(offset);
+	pool->maglev = table;
+}
+
+/* @space: 4 tables of @m u16s that live as long as the set. */
+void ksvc_sched_maglev(struct ksvc_beset *set, u16 *space, u32 m)
+{
+	unsigned int f;
+
+	set->maglev_size = m;
+	for (f = 0; f < ARRAY_SIZE(set->pool); f++) {
+		maglev_build(set, &set->pool[f], space + 2 * f * m, m);
+		maglev_build(set, &set->local[f], space + (2 * f + 1) * m, m);
+	}
+}
+
+/* The flow a Maglev pick hashes: the client's address and port. */
+u32 ksvc_sched_flow_hash(u8 family, const union nf_inet_addr *saddr,
+			 __be16 sport, u8 proto)
+{
+	u32 key[6];
+
+	memcpy(key, saddr, sizeof(*saddr));
+	key[4] = (__force u32)sport;
+	key[5] = family << 8 | proto;
+	return jhash2(key, ARRAY_SIZE(key), 0);
+}
+
 /* Under RCU. NULL when the family's cluster set is empty. */
 const struct ksvc_backend *ksvc_sched_pick(u8 sched,
 					   const struct ksvc_beset *set,
 					   u8 family, atomic_t *rr)
 {
 	return ksvc_sched_pick_pool(sched, set, ksvc_sched_pool(set, family,
-								false), rr);
+								false), rr,
+				    get_random_u32());
 }
 
-/* Under RCU. NULL when @pool is empty. */
+/* Under RCU. NULL when @pool is empty. @hash: the flow's, for Maglev. */
 const struct ksvc_backend *ksvc_sched_pick_pool(u8 sched,
 						const struct ksvc_beset *set,
 						const struct ksvc_pool *pool,
-						atomic_t *rr)
+						atomic_t *rr, u32 hash)
 {
 	const struct ksvc_scheduler *s;
 	u32 ticket, lo, hi;
 
 	if (!pool->total)
 		return NULL;
+	if (sched == KSVC_SCHED_MAGLEV && pool->maglev)
+		return &set->be[pool->idx[pool->maglev[hash %
+							set->maglev_size]]];
 	s = schedulers[sched < ARRAY_SIZE(schedulers) ? sched : KSVC_SCHED_RANDOM];
 	ticket = s->ticket(pool, rr);
 	lo = 0;

@@ -154,6 +154,18 @@ int ksvc_beset_find(const struct ksvc_beset *set, u8 family,
 struct ksvc_beset *ksvc_beset_new(const struct ksvc_be_spec *bes, u32 count,
 				  struct netlink_ext_ack *extack)
 {
+	return ksvc_beset_build(bes, count, KSVC_SCHED_RANDOM, extack);
+}
+
+/*
+ * The same for a service of scheduler @sched: Maglev's tables, one per
+ * pool, come in the same allocation, after the u32 arrays.
+ */
+struct ksvc_beset *ksvc_beset_build(const struct ksvc_be_spec *bes, u32 count,
+				    u8 sched, struct netlink_ext_ack *extack)
+{
+	u32 msize = sched == KSVC_SCHED_MAGLEV && count ?
+		    READ_ONCE(ksvc_maglev_size) : 0;
 	struct ksvc_beset *set;
 	size_t size;
 	u32 i;
@@ -165,7 +177,8 @@ struct ksvc_beset *ksvc_beset_new(const struct ksvc_be_spec *bes, u32 count,
 		return ERR_PTR(-E2BIG);
 	}
 	size = struct_size(set, be, count);
-	set = kvzalloc(size + 5 * sizeof(u32) * count, GFP_KERNEL_ACCOUNT);
+	set = kvzalloc(size + 5 * sizeof(u32) * count +
+		       4 * sizeof(u16) * (size_t)msize, GFP_KERNEL_ACCOUNT);
 	if (!set) {
 		NL_SET_ERR_MSG(extack, "Out of memory for the backend set");
 		return ERR_PTR(-ENOMEM);
@@ -203,6 +216,8 @@ struct ksvc_beset *ksvc_beset_new(const struct ksvc_be_spec *bes, u32 count,
 		}
 	}
 	ksvc_sched_prepare(set, set->sorted + count);
+	if (msize)
+		ksvc_sched_maglev(set, (u16 *)(set->sorted + 5 * count), msize);
 	return set;
 }
 
@@ -261,12 +276,12 @@ static int beset_link_stats(struct ksvc_beset *set,
 
 static struct ksvc_beset *beset_prepare(const struct ksvc_beset *old,
 					const struct ksvc_be_spec *bes,
-					u32 count,
+					u32 count, u8 sched,
 					struct netlink_ext_ack *extack)
 {
 	struct ksvc_beset *set;
 
-	set = ksvc_beset_new(bes, count, extack);
+	set = ksvc_beset_build(bes, count, sched, extack);
 	if (IS_ERR(set))
 		return set;
 	if (beset_link_stats(set, old)) {
@@ -325,6 +340,26 @@ static void beset_commit(struct ksvc_table *tab, struct ksvc_service *svc,
 	old = rcu_replace_pointer(svc->set, set, lockdep_is_held(tab->lock));
 	if (beset_release(old, set) && ct_proto(svc->proto))
 		tab->ct_stale = true;
+}
+
+static struct ksvc_be_spec *current_bes(const struct ksvc_beset *set,
+					u32 extra);
+
+/* @old again, for scheduler @sched, its counters kept. */
+static struct ksvc_beset *beset_rebuild(const struct ksvc_beset *old, u8 sched,
+					struct netlink_ext_ack *extack)
+{
+	struct ksvc_beset *set;
+	struct ksvc_be_spec *bes;
+
+	bes = current_bes(old, 0);
+	if (!bes && old->count) {
+		NL_SET_ERR_MSG(extack, "Out of memory");
+		return ERR_PTR(-ENOMEM);
+	}
+	set = beset_prepare(old, bes, old->count, sched, extack);
+	kvfree(bes);
+	return set;
 }
 
 /* ---- frontends ---------------------------------------------------------- */
@@ -671,7 +706,7 @@ int ksvc_service_add(struct ksvc_table *tab, const struct ksvc_svc_spec *spec,
 	}
 	set = beset_prepare(NULL, spec->bes,
 			    spec->has & KSVC_SPEC_BACKENDS ? spec->be_count : 0,
-			    extack);
+			    svc->sched, extack);
 	if (IS_ERR(set)) {
 		ksvc_stats_retire(svc->stats);
 		kfree(svc);
@@ -745,7 +780,7 @@ int ksvc_service_set(struct ksvc_table *tab, struct ksvc_service *svc,
 	struct fe_plan plan = {};
 	u16 port, node_port;
 	u32 fe_count;
-	u8 proto;
+	u8 proto, sched;
 	int ret;
 
 	lockdep_assert_held(tab->lock);
@@ -754,9 +789,16 @@ int ksvc_service_set(struct ksvc_table *tab, struct ksvc_service *svc,
 	node_port = spec->has & KSVC_SPEC_NODE_PORT ? spec->node_port :
 						     svc->node_port;
 
+	sched = spec->has & KSVC_SPEC_SCHED ? spec->sched : svc->sched;
 	if (spec->has & KSVC_SPEC_BACKENDS) {
 		set = beset_prepare(backends(tab, svc), spec->bes,
-				    spec->be_count, extack);
+				    spec->be_count, sched, extack);
+		if (IS_ERR(set))
+			return PTR_ERR(set);
+	} else if ((sched == KSVC_SCHED_MAGLEV) !=
+		   (svc->sched == KSVC_SCHED_MAGLEV)) {
+		/* The set gains or loses its tables: rebuilt, as it is. */
+		set = beset_rebuild(backends(tab, svc), sched, extack);
 		if (IS_ERR(set))
 			return PTR_ERR(set);
 	}
@@ -851,7 +893,7 @@ int ksvc_backends_replace(struct ksvc_table *tab, struct ksvc_service *svc,
 	struct ksvc_beset *set;
 
 	lockdep_assert_held(tab->lock);
-	set = beset_prepare(backends(tab, svc), bes, count, extack);
+	set = beset_prepare(backends(tab, svc), bes, count, svc->sched, extack);
 	if (IS_ERR(set))
 		return PTR_ERR(set);
 	beset_commit(tab, svc, set);

@@ -54,6 +54,7 @@ struct ksvc_pool {
 	u32 *cum;			/* cum[i]: weights of idx[0..i] summed */
 	u32 *idx;			/* indices into be[], ascending */
 	bool terminating;		/* the fallback to terminating ones */
+	u16 *maglev;			/* Maglev table: positions in idx[] */
 };
 
 /*
@@ -63,6 +64,7 @@ struct ksvc_pool {
 struct ksvc_beset {
 	struct rcu_head rcu;
 	u32 count;
+	u32 maglev_size;		/* entries of each pool's table, 0: none */
 	struct ksvc_pool pool[2];	/* by ksvc_fam_idx() */
 	struct ksvc_pool local[2];	/* the same over KSVC_BE_F_LOCAL ones */
 	u32 *sorted;			/* be[] indices in (family, addr, port) order */
@@ -201,6 +203,8 @@ void ksvc_stage_clear(struct ksvc_service *svc);
 
 struct ksvc_beset *ksvc_beset_new(const struct ksvc_be_spec *bes, u32 count,
 				  struct netlink_ext_ack *extack);
+struct ksvc_beset *ksvc_beset_build(const struct ksvc_be_spec *bes, u32 count,
+				    u8 sched, struct netlink_ext_ack *extack);
 void ksvc_beset_free(struct ksvc_beset *set);
 int ksvc_beset_find(const struct ksvc_beset *set, u8 family,
 		    const union nf_inet_addr *addr, __be16 port);

@@ -13,7 +13,7 @@
  *   backend NAME ADDR PORT WEIGHT FLAGS CONNS PACKETS BYTES
  *
  * The first field says which. NAME is the service's (names never hold
- * spaces or tabs). PROTO is tcp, udp or sctp, SCHED random or rr (either a
+ * spaces or tabs). PROTO is tcp, udp or sctp, SCHED random, rr or maglev (either a
  * number when unknown to this ksctl). NODE_PORT is 0 when there is none.
  * Numbers are decimal. FRONTENDS is a comma-separated list of KIND=ADDR,
  * KIND being cluster-ip, external-ip or lb-ip, or "-" when there are none.

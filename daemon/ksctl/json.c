@@ -15,7 +15,7 @@
  *     "proto": "tcp",                  tcp | udp | sctp
  *     "port": 80,
  *     "node_port": 30080,              0: none
- *     "sched": "random",               random | rr
+ *     "sched": "random",               random | rr | maglev
  *     "flags": 0,
  *     "generation": 7,
  *     "external_policy": "cluster",    cluster | local

@@ -22,7 +22,7 @@ static const char usage[] =
 	"\n"
 	"  service add NAME proto tcp|udp|sctp port PORT [cluster-ip ADDR]...\n"
 	"              [node-port PORT] [external-ip ADDR]... [lb-ip ADDR]...\n"
-	"              [sched random|rr] [affinity SECONDS|on|off]\n"
+	"              [sched random|rr|maglev] [affinity SECONDS|on|off]\n"
 	"              [external-policy cluster|local] [internal-policy cluster|local]\n"
 	"              [source-ranges CIDR[,CIDR]...|none]\n"
 	"  service set NAME KEYWORD VALUE...   only what is given changes; any\n"

@@ -104,7 +104,7 @@ static int keyword(struct ksctl_req *req, enum kw k, const char *val)
 	case KW_SCHED:
 		v = ksvc_sched_from_name(val);
 		if (v < 0)
-			return ksctl_usage(req, "unknown scheduler \"%s\" (random, rr)",
+			return ksctl_usage(req, "unknown scheduler \"%s\" (random, rr, maglev)",
 					   val);
 		svc->sched = (uint8_t)v;
 		svc->has |= KSVC_SVC_HAS_SCHED;

@@ -24,6 +24,7 @@ static const struct name protos[] = {
 static const struct name scheds[] = {
 	{ "random", KSVC_SCHED_RANDOM },
 	{ "rr", KSVC_SCHED_RR },
+	{ "maglev", KSVC_SCHED_MAGLEV },
 	{ NULL, 0 }
 };
 

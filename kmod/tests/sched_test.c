@@ -307,7 +307,7 @@ static void sched_test_condition_pools(struct kunit *test)
 				!!(c->local & BIT(i)));
 	}
 	for (i = 0; i < 20; i++) {
-		be = ksvc_sched_pick_pool(KSVC_SCHED_RR, set, lo, &rr);
+		be = ksvc_sched_pick_pool(KSVC_SCHED_RR, set, lo, &rr, 0);
 		KUNIT_EXPECT_EQ(test, !!be, !!c->local);
 		if (be)
 			KUNIT_EXPECT_TRUE(test, c->local & BIT(be - set->be));
@@ -321,6 +321,148 @@ static void sched_test_condition_pools(struct kunit *test)
 	ksvc_beset_free(set);
 }
 
+/* ---- Maglev ------------------------------------------------------------- */
+
+/* Backends 10.244.x.y:8080 numbered from @first, of @weights. */
+static struct ksvc_beset *maglev_set(struct kunit *test, u32 first, u32 n,
+				     const u32 *weights)
+{
+	struct ksvc_be_spec *bes;
+	struct ksvc_beset *set;
+	u32 i;
+
+	bes = kunit_kcalloc(test, n, sizeof(*bes), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bes);
+	for (i = 0; i < n; i++) {
+		bes[i].family = AF_INET;
+		bes[i].addr.ip = htonl(0x0af40000 + first + i);
+		bes[i].port = 8080;
+		bes[i].weight = weights ? weights[i] : 1;
+	}
+	set = ksvc_beset_build(bes, n, KSVC_SCHED_MAGLEV, NULL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, set);
+	KUNIT_ASSERT_NOT_NULL(test, set->pool[0].maglev);
+	KUNIT_ASSERT_EQ(test, set->maglev_size, ksvc_maglev_size);
+	return set;
+}
+
+/* The address of the backend entry @e of @set's IPv4 table names. */
+static __be32 maglev_entry(const struct ksvc_beset *set, u32 e)
+{
+	const struct ksvc_pool *pool = &set->pool[0];
+
+	return set->be[pool->idx[pool->maglev[e]]].addr.ip;
+}
+
+/* Entries of backend i, into shares[i]. */
+static void maglev_shares(const struct ksvc_beset *set, u32 *shares)
+{
+	const struct ksvc_pool *pool = &set->pool[0];
+	u32 e;
+
+	for (e = 0; e < set->maglev_size; e++)
+		shares[pool->idx[pool->maglev[e]]]++;
+}
+
+/*
+ * 10 backends of equal weight -> every entry is taken, each backend holds
+ * M/10 of them, give or take one; a pick follows the table for a flow hash.
+ */
+static void sched_test_maglev_spread(struct kunit *test)
+{
+	const u32 n = 10;
+	struct ksvc_beset *set = maglev_set(test, 1, n, NULL);
+	atomic_t rr = ATOMIC_INIT(0);
+	u32 shares[10] = {}, m = set->maglev_size, i, total = 0;
+
+	maglev_shares(set, shares);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_GE(test, shares[i], m / n - 1);
+		KUNIT_EXPECT_LE(test, shares[i], m / n + 1);
+		total += shares[i];
+	}
+	KUNIT_EXPECT_EQ(test, total, m);
+	for (i = 0; i < 1000; i++) {
+		const struct ksvc_backend *be;
+
+		be = ksvc_sched_pick_pool(KSVC_SCHED_MAGLEV, set, &set->pool[0],
+					  &rr, i * 7919);
+		KUNIT_ASSERT_NOT_NULL(test, be);
+		KUNIT_EXPECT_EQ(test, be->addr.ip, maglev_entry(set, i * 7919 % m));
+	}
+	ksvc_beset_free(set);
+}
+
+/* Weights 1:2:3:4 -> table shares in proportion, within 1%. */
+static void sched_test_maglev_weights(struct kunit *test)
+{
+	static const u32 weights[] = { 10, 20, 30, 40 };
+	struct ksvc_beset *set = maglev_set(test, 1, 4, weights);
+	u32 shares[4] = {}, m = set->maglev_size, i;
+
+	maglev_shares(set, shares);
+	for (i = 0; i < 4; i++) {
+		u32 want = m / 100 * weights[i];
+
+		KUNIT_EXPECT_GE(test, shares[i], want - m / 100);
+		KUNIT_EXPECT_LE(test, shares[i], want + m / 100);
+	}
+	ksvc_beset_free(set);
+}
+
+/* Entries of @a and @b that name different backends. */
+static u32 maglev_moved(const struct ksvc_beset *a, const struct ksvc_beset *b)
+{
+	u32 e, moved = 0;
+
+	for (e = 0; e < a->maglev_size; e++)
+		moved += maglev_entry(a, e) != maglev_entry(b, e);
+	return moved;
+}
+
+/*
+ * N = 20 backends, one removed or one added -> the flows that move are
+ * about 1/N of all: those of the removed backend (or those the new one
+ * takes) and at most a few percent more; the same set built twice gives
+ * the same table.
+ */
+static void sched_test_maglev_disruption(struct kunit *test)
+{
+	const u32 n = 20;
+	struct ksvc_beset *all = maglev_set(test, 1, n, NULL);
+	struct ksvc_beset *again = maglev_set(test, 1, n, NULL);
+	struct ksvc_beset *less = maglev_set(test, 2, n - 1, NULL);
+	struct ksvc_beset *more = maglev_set(test, 1, n + 1, NULL);
+	u32 m = all->maglev_size, removed, added;
+
+	KUNIT_EXPECT_EQ(test, maglev_moved(all, again), 0U);
+	removed = maglev_moved(all, less);
+	added = maglev_moved(all, more);
+	kunit_info(test, "M %u, N %u: removing one moves %u.%02u%%, adding one %u.%02u%% (1/N = %u%%)",
+		   m, n, removed * 100 / m, removed * 10000 / m % 100,
+		   added * 100 / m, added * 10000 / m % 100, 100 / n);
+	/* At least the removed backend's share, at most 1.5 times 1/N. */
+	KUNIT_EXPECT_GE(test, removed, m / n - 1);
+	KUNIT_EXPECT_LE(test, removed, m / n * 3 / 2);
+	KUNIT_EXPECT_GE(test, added, m / (n + 1) - 1);
+	KUNIT_EXPECT_LE(test, added, m / (n + 1) * 3 / 2);
+	ksvc_beset_free(all);
+	ksvc_beset_free(again);
+	ksvc_beset_free(less);
+	ksvc_beset_free(more);
+}
+
+/* Other schedulers build no table; a pool larger than the table none. */
+static void sched_test_maglev_only_when_asked(struct kunit *test)
+{
+	static const u32 weights[] = { 1, 1 };
+	struct ksvc_beset *set = make_set(test, weights, 2, AF_INET);
+
+	KUNIT_EXPECT_NULL(test, set->pool[0].maglev);
+	KUNIT_EXPECT_EQ(test, set->maglev_size, 0U);
+	ksvc_beset_free(set);
+}
+
 static struct kunit_case sched_test_cases[] = {
 	KUNIT_CASE(sched_test_random_spread),
 	KUNIT_CASE_PARAM(sched_test_weights_proportional, weight_gen_params),
@@ -328,6 +470,10 @@ static struct kunit_case sched_test_cases[] = {
 	KUNIT_CASE(sched_test_rr_cycles),
 	KUNIT_CASE(sched_test_family_pools),
 	KUNIT_CASE_PARAM(sched_test_condition_pools, pool_gen_params),
+	KUNIT_CASE(sched_test_maglev_spread),
+	KUNIT_CASE(sched_test_maglev_weights),
+	KUNIT_CASE(sched_test_maglev_disruption),
+	KUNIT_CASE(sched_test_maglev_only_when_asked),
 	{}
 };
 

@@ -9,9 +9,11 @@
  *	connection (forks are slow under emulation). Prints "listening" once
  *	it is ready.
  *
- *   ksprobe connect tcp|udp|sctp ADDR PORT [-n COUNT] [-t TIMEOUT_MS] [-m]
+ *   ksprobe connect tcp|udp|sctp ADDR PORT [-n COUNT] [-t TIMEOUT_MS] [-m] [-p SPORT]
  *	Makes COUNT (default 1) sequential connections, or exchanges from a
- *	fresh socket for UDP, and prints one line for each: the answer, or
+ *	fresh socket for UDP (from source port SPORT + i for the i-th with -p,
+ *	so a run can be repeated flow for flow), and prints one line for each:
+ *	the answer, or
  *	"refused" (RST, or an ICMP unreachable), "timeout", or "error WHAT";
  *	-m appends how long the attempt took ("refused 3ms"). Exits 0 when
  *	every attempt was answered, 1 otherwise.
@@ -56,7 +58,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: ksprobe serve tcp|udp|sctp PORT NAME\n"
-		"       ksprobe connect tcp|udp|sctp ADDR PORT [-n COUNT] [-t TIMEOUT_MS] [-m]\n"
+		"       ksprobe connect tcp|udp|sctp ADDR PORT [-n COUNT] [-t TIMEOUT_MS] [-m] [-p SPORT]\n"
 		"       ksprobe hold tcp|udp|sctp ADDR PORT [-i INTERVAL_MS] [-d SECONDS] [-t TIMEOUT_MS]\n");
 	exit(2);
 }
@@ -310,6 +312,8 @@ static enum outcome sctp_wait_established(int fd, long long deadline)
  * otherwise takes it as a soft error and retries INIT), and a connected UDP
  * socket reports ICMP port unreachable as ECONNREFUSED.
  */
+static int sport_next;	/* -p: the source port of the next socket, 0: any */
+
 static enum outcome open_conn(const struct proto *p, const struct sockaddr_storage *dst,
 			      socklen_t dstlen, long long deadline, int *fdp)
 {
@@ -319,6 +323,21 @@ static enum outcome open_conn(const struct proto *p, const struct sockaddr_stora
 	fd = socket(dst->ss_family, p->type | SOCK_NONBLOCK | SOCK_CLOEXEC, p->protocol);
 	if (fd < 0)
 		return classify(errno);
+	if (sport_next) {
+		struct sockaddr_storage src = { .ss_family = dst->ss_family };
+
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (dst->ss_family == AF_INET)
+			((struct sockaddr_in *)&src)->sin_port = htons(sport_next);
+		else
+			((struct sockaddr_in6 *)&src)->sin6_port = htons(sport_next);
+		sport_next++;
+		if (bind(fd, (struct sockaddr *)&src, dstlen) < 0) {
+			o = classify(errno);
+			close(fd);
+			return o;
+		}
+	}
 	if (dst->ss_family == AF_INET)
 		setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
 	else
@@ -494,8 +513,9 @@ int main(int argc, char **argv)
 	if (parse_addr(argv[3], port, &dst, &dstlen) < 0)
 		usage();
 	optind = 5;
-	while ((opt = getopt(argc, argv, "n:t:i:d:m")) != -1) {
+	while ((opt = getopt(argc, argv, "n:t:i:d:mp:")) != -1) {
 		switch (opt) {
+		case 'p': sport_next = parse_num(optarg, 1, 65535); break;
 		case 'm': timed = true; break;
 		case 'n': count = parse_num(optarg, 1, 1000000); break;
 		case 't': timeout_ms = parse_num(optarg, 1, 3600000); break;

@@ -855,7 +855,35 @@ test_lb_source_ranges() {
 	ks service del default/lbsr
 }
 
-# ---- 16. Unloading -------------------------------------------------------------------------
+# ---- 16. Maglev --------------------------------------------------------------------------------
+
+test_maglev_scheduler() {
+	ks service add default/mag proto udp port 93 cluster-ip 10.96.0.93 sched maglev
+	ks backend replace default/mag 10.244.1.11:8080 10.244.1.12:8080 10.244.1.13:8080
+	ks service show default/mag | grep -q '^  sched: *maglev$'
+	# 30 flows, source ports 41000..41029: spread over every backend.
+	probe pod4 connect udp 10.96.0.93 93 -n 30 -p 41000 >"$tmp/mag1"
+	(($(count '^pod[123] 10\.244\.1\.14$' <"$tmp/mag1") == 30))
+	[[ $(backends_seen <"$tmp/mag1") == "pod1 pod2 pod3" ]]
+	# Conntrack forgets them; the same flows hash to the same backends.
+	n0 conntrack -D -p udp --orig-dst 10.96.0.93 >/dev/null 2>&1 || true
+	probe pod4 connect udp 10.96.0.93 93 -n 30 -p 41000 >"$tmp/mag2"
+	cmp "$tmp/mag1" "$tmp/mag2"
+	# pod3 leaves: its flows move, the others (nearly all) stay put.
+	ks backend replace default/mag 10.244.1.11:8080 10.244.1.12:8080
+	n0 conntrack -D -p udp --orig-dst 10.96.0.93 >/dev/null 2>&1 || true
+	probe pod4 connect udp 10.96.0.93 93 -n 30 -p 41000 >"$tmp/mag3"
+	(($(count '^pod[12] 10\.244\.1\.14$' <"$tmp/mag3") == 30))
+	local moved
+	moved=$(paste -d'|' "$tmp/mag1" "$tmp/mag3" | awk -F'|' '$1 !~ /^pod3/ && $1 != $2' | wc -l)
+	pretty "" "flows of pod1 and pod2 that moved: $moved"
+	((moved <= 2))
+	ks service set default/mag sched random
+	ks service show default/mag | grep -q '^  sched: *random$'
+	ks service del default/mag
+}
+
+# ---- 17. Unloading -------------------------------------------------------------------------
 
 test_unload_with_open_connections() {
 	# A connection open through the service, pods and services in place.
@@ -917,6 +945,7 @@ scenario session_affinity
 scenario traffic_policies
 scenario terminating_endpoints
 scenario lb_source_ranges
+scenario maglev_scheduler
 scenario unload_with_open_connections
 
 ((failed == 0)) || echo "failed scenarios: ${failures[*]}"

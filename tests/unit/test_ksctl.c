@@ -406,7 +406,7 @@ static const struct {
 	{ SVC "sched rr sched rr", "service add: \"sched\" given twice" },
 	{ SVC "node-port 1 node-port 2", "service add: \"node-port\" given twice" },
 	{ SVC "colour blue", "service add: unknown keyword \"colour\"" },
-	{ SVC "sched wrr", "service add: unknown scheduler \"wrr\" (random, rr)" },
+	{ SVC "sched wrr", "service add: unknown scheduler \"wrr\" (random, rr, maglev)" },
 	{ SVC "affinity 86401",
 	  "service add: invalid affinity \"86401\": out of range (seconds 0..86400, on, off)" },
 	{ SVC "source-ranges 10.0.0.1/8",

@@ -307,6 +307,7 @@ static void text_test_names(void **state)
 
 	assert_int_equal(ksvc_sched_from_name("random"), KSVC_SCHED_RANDOM);
 	assert_int_equal(ksvc_sched_from_name("rr"), KSVC_SCHED_RR);
+	assert_int_equal(ksvc_sched_from_name("maglev"), KSVC_SCHED_MAGLEV);
 	assert_int_equal(ksvc_sched_from_name("wrr"), -EINVAL);
 	assert_string_equal(ksvc_sched_name(KSVC_SCHED_RR), "rr");
 	assert_null(ksvc_sched_name(KSVC_SCHED_MAX + 1));

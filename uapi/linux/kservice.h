@@ -55,6 +55,15 @@
  *   counted in KSVC_STATS_A_DROPS. Connections already made to a backend
  *   that then terminates carry on.
  *
+ * The Maglev scheduler (KSVC_SCHED_MAGLEV) hashes a new connection's source
+ * address and port to an entry of a lookup table of a prime size (module
+ * parameter maglev_size, default 65537), built from each backend set when
+ * the set is made, not on the packet path, and swapped in with it. A
+ * backend of weight w gets w shares of the entries; adding or removing one
+ * backend of N moves about 1/N of the flows, and every node with the same
+ * set maps a flow alike. A pool larger than the table falls back to
+ * weighted random.
+ *
  * A service may restrict who reaches its load-balancer IPs
  * (loadBalancerSourceRanges, KSVC_A_SVC_SOURCE_RANGES): new connections to
  * a KSVC_FE_LOAD_BALANCER_IP frontend from a source in none of the ranges
@@ -342,6 +351,7 @@ enum ksvc_fe_kind {
 enum ksvc_sched {
 	KSVC_SCHED_RANDOM,		/* weighted random (the default) */
 	KSVC_SCHED_RR,			/* weighted round-robin */
+	KSVC_SCHED_MAGLEV,		/* Maglev consistent hashing, weighted */
 	__KSVC_SCHED_LAST
 };
 
