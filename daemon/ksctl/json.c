@@ -32,6 +32,8 @@
  *       { "family": "ipv4", "addr": "10.0.0.1", "port": 8080, "weight": 1,
  *         "flags": 0, "local": false, "ready": true, "serving": true,
  *         "terminating": false,        flags by name; ready: none set too
+ *         "new_conns_cluster": true,   in the cluster set of its family
+ *         "new_conns_local": false,    in the local set of its family
  *         "stats": { "conns": 3, "packets": 30, "bytes": 3000 } }
  *     ]
  *   }
@@ -136,14 +138,22 @@ static void add_backends(cJSON *obj, const struct ksvc_service *svc,
 			 bool full)
 {
 	cJSON *arr = cJSON_AddArrayToObject(obj, "backends"), *b;
+	uint8_t *use = full ? calloc(svc->nbackends ? svc->nbackends : 1, 1) :
+			      NULL;
 	size_t i;
 
+	if (full && !use) {
+		oom = true;
+		return;
+	}
+	if (use)
+		ksvc_service_use(svc, use);
 	for (i = 0; arr && i < svc->nbackends; i++) {
 		const struct ksvc_backend *be = &svc->backends[i];
 
 		b = cJSON_CreateObject();
 		if (!b)
-			return;
+			break;
 		cJSON_AddItemToArray(arr, b);
 		add_addr(b, &be->addr);
 		add_uint(b, "port", be->port);
@@ -151,9 +161,14 @@ static void add_backends(cJSON *obj, const struct ksvc_service *svc,
 			add_uint(b, "weight", be->weight);
 			add_uint(b, "flags", be->flags);
 			add_conditions(b, be->flags);
+			cJSON_AddBoolToObject(b, "new_conns_cluster",
+					      use[i] & KSVC_USE_CLUSTER);
+			cJSON_AddBoolToObject(b, "new_conns_local",
+					      use[i] & KSVC_USE_LOCAL);
 		}
 		add_stats(b, &be->stats, false);
 	}
+	free(use);
 }
 
 static cJSON *service_obj(const struct ksvc_service *svc)

@@ -180,16 +180,35 @@ void table_services(FILE *f, const struct ksvc_service_list *list)
 	print_table(f, &t, "");
 }
 
+static const char *use_name(uint8_t use)
+{
+	switch (use) {
+	case KSVC_USE_CLUSTER | KSVC_USE_LOCAL:
+		return "cluster,local";
+	case KSVC_USE_CLUSTER:
+		return "cluster";
+	case KSVC_USE_LOCAL:
+		return "local";
+	default:
+		return "-";
+	}
+}
+
+/* NEW-CONNS: the sets that may send it new connections. */
 static void backends(FILE *f, const struct ksvc_service *svc)
 {
-	struct table t = { .ncols = 6 };
+	struct table t = { .ncols = 7 };
 	char ep[KSVC_ENDPOINT_STRLEN], fl[64];
+	uint8_t *use = calloc(svc->nbackends, 1);
 	size_t i;
 
+	if (use)
+		ksvc_service_use(svc, use);
 	row(&t);
 	cell(&t, "ENDPOINT");
 	cell(&t, "WEIGHT");
 	cell(&t, "FLAGS");
+	cell(&t, "NEW-CONNS");
 	cell(&t, "CONNS");
 	cell(&t, "PACKETS");
 	cell(&t, "BYTES");
@@ -201,11 +220,13 @@ static void backends(FILE *f, const struct ksvc_service *svc)
 						    sizeof(ep)));
 		cell(&t, "%u", be->weight);
 		cell(&t, "%s", ksvc_format_be_flags(be->flags, fl, sizeof(fl)));
+		cell(&t, "%s", use ? use_name(use[i]) : "?");
 		cell(&t, "%" PRIu64, be->stats.conns);
 		cell(&t, "%" PRIu64, be->stats.packets);
 		cell(&t, "%" PRIu64, be->stats.bytes);
 	}
 	print_table(f, &t, "    ");
+	free(use);
 }
 
 void table_service(FILE *f, const struct ksvc_service *svc)

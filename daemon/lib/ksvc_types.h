@@ -135,6 +135,16 @@ struct ksvc_service *ksvc_service_list_find(const struct ksvc_service_list *list
 					    const char *name);
 void ksvc_service_list_sort(struct ksvc_service_list *list);
 
+/* Where the kernel sends new connections, by the rules in kservice.h. */
+enum ksvc_use {
+	KSVC_USE_CLUSTER	= 1U << 0,	/* in its family's cluster set */
+	KSVC_USE_LOCAL		= 1U << 1,	/* in its family's local set */
+};
+
+/* use[i]: enum ksvc_use of svc->backends[i]; O(n). */
+void ksvc_service_use(const struct ksvc_service *svc, uint8_t *use);
+bool ksvc_backend_ready(const struct ksvc_backend *be);
+
 bool ksvc_addr_equal(const struct ksvc_addr *a, const struct ksvc_addr *b);
 size_t ksvc_addr_len(uint16_t family);
 void ksvc_backend_init(struct ksvc_backend *be);

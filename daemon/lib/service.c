@@ -204,3 +204,53 @@ void ksvc_backend_init(struct ksvc_backend *be)
 	memset(be, 0, sizeof(*be));
 	be->weight = KSVC_WEIGHT_DEFAULT;
 }
+
+/* Kubernetes' reading of EndpointSlice conditions: none set is ready. */
+bool ksvc_backend_ready(const struct ksvc_backend *be)
+{
+	return (be->flags & KSVC_BE_F_READY) ||
+	       !(be->flags & (KSVC_BE_F_SERVING | KSVC_BE_F_TERMINATING));
+}
+
+static bool fallback(const struct ksvc_backend *be)
+{
+	return (be->flags & KSVC_BE_F_SERVING) &&
+	       (be->flags & KSVC_BE_F_TERMINATING);
+}
+
+/*
+ * The kernel's pools (kmod/sched.c): per family, the ready backends of
+ * non-zero weight, or when there are none the serving-and-terminating
+ * ones; the local pool the same over local backends.
+ */
+void ksvc_service_use(const struct ksvc_service *svc, uint8_t *use)
+{
+	bool ready[2][2] = { { false } };	/* [family][local] */
+	size_t i;
+	int f, l;
+
+	for (i = 0; i < svc->nbackends; i++) {
+		const struct ksvc_backend *be = &svc->backends[i];
+
+		f = be->addr.family == AF_INET6;
+		if (!be->weight || !ksvc_backend_ready(be))
+			continue;
+		ready[f][0] = true;
+		if (be->flags & KSVC_BE_F_LOCAL)
+			ready[f][1] = true;
+	}
+	for (i = 0; i < svc->nbackends; i++) {
+		const struct ksvc_backend *be = &svc->backends[i];
+
+		use[i] = 0;
+		f = be->addr.family == AF_INET6;
+		if (!be->weight)
+			continue;
+		for (l = 0; l < 2; l++) {
+			if (l && !(be->flags & KSVC_BE_F_LOCAL))
+				continue;
+			if (ready[f][l] ? ksvc_backend_ready(be) : fallback(be))
+				use[i] |= l ? KSVC_USE_LOCAL : KSVC_USE_CLUSTER;
+		}
+	}
+}

@@ -883,7 +883,30 @@ test_maglev_scheduler() {
 	ks service del default/mag
 }
 
-# ---- 17. Unloading -------------------------------------------------------------------------
+# ---- 17. Reject or drop ---------------------------------------------------------------------------
+
+test_reject_or_drop() {
+	# For each protocol, from outside: no backend at all is refused at
+	# once (RST, ABORT, ICMP); Local policy without a local backend and a
+	# source outside the LB ranges are silent drops, counted.
+	local proto out before
+	for proto in tcp udp sctp; do
+		ks service add default/rd-$proto proto $proto port 94 external-ip 198.51.100.94 \
+			lb-ip 203.0.113.94 external-policy local source-ranges 10.0.0.0/8
+		out=$(probe ext connect $proto 198.51.100.94 94 -t 3000 -m || true)
+		[[ $out =~ ^refused\ ([0-9]+)ms$ ]]
+		((BASH_REMATCH[1] < 1000))
+		ks backend replace default/rd-$proto 10.244.1.12:8080
+		before=$(service_field default/rd-$proto 16)
+		[[ $(probe ext connect $proto 198.51.100.94 94 -t 1000 || true) == timeout ]]
+		[[ $(probe ext connect $proto 203.0.113.94 94 -t 1000 || true) == timeout ]]
+		(($(service_field default/rd-$proto 16) >= before + 2))
+		(($(service_field default/rd-$proto 14) == 1))
+		ks service del default/rd-$proto
+	done
+}
+
+# ---- 18. Unloading -------------------------------------------------------------------------
 
 test_unload_with_open_connections() {
 	# A connection open through the service, pods and services in place.
@@ -946,6 +969,7 @@ scenario traffic_policies
 scenario terminating_endpoints
 scenario lb_source_ranges
 scenario maglev_scheduler
+scenario reject_or_drop
 scenario unload_with_open_connections
 
 ((failed == 0)) || echo "failed scenarios: ${failures[*]}"

@@ -220,6 +220,10 @@ static void output_test_json_services(void **state)
 	assert_true(cJSON_IsTrue(get(b, "serving")));
 	assert_true(cJSON_IsTrue(get(b, "terminating")));
 	assert_true(cJSON_IsTrue(get(cJSON_GetArrayItem(bes, 0), "ready")));
+	assert_true(cJSON_IsTrue(get(b, "new_conns_cluster")));
+	assert_true(cJSON_IsTrue(get(b, "new_conns_local")));
+	assert_true(cJSON_IsFalse(get(cJSON_GetArrayItem(bes, 0),
+				      "new_conns_local")));
 	is_num(get(b, "stats"), "conns", 0);
 	assert_null(cJSON_GetObjectItem(get(b, "stats"), "rejects"));
 
@@ -345,9 +349,9 @@ static void output_test_tables(void **state)
 		"    cluster-ip   10.96.0.10\n"
 		"    external-ip  2001:db8::5\n"
 		"  backends: 2\n"
-		"    ENDPOINT        WEIGHT  FLAGS                      CONNS  PACKETS  BYTES\n"
-		"    10.0.0.1:8080   1       -                          3      30       3000\n"
-		"    [fd00::2]:8080  2       local,serving,terminating  0      0        0\n";
+		"    ENDPOINT        WEIGHT  FLAGS                      NEW-CONNS      CONNS  PACKETS  BYTES\n"
+		"    10.0.0.1:8080   1       -                          cluster        3      30       3000\n"
+		"    [fd00::2]:8080  2       local,serving,terminating  cluster,local  0      0        0\n";
 	struct ksvc_service_list list;
 	char *s = NULL;
 	size_t len;
