@@ -138,8 +138,8 @@ static void put_be(struct sk_buff *skb, u16 family, int len, int port,
 	put_bes(skb, &b, 1);
 }
 
-static void put_cidr(struct sk_buff *skb, u16 family, const char *addr,
-		     int len, u8 plen)
+static void put_cidr_list(struct sk_buff *skb, int type, u16 family,
+			  const char *addr, int len, u8 plen)
 {
 	struct nlattr *list, *m;
 	u8 a[16] = {};
@@ -148,13 +148,19 @@ static void put_cidr(struct sk_buff *skb, u16 family, const char *addr,
 		in4_pton(addr, -1, a, -1, NULL);
 	else
 		in6_pton(addr, -1, a, -1, NULL);
-	list = nla_nest_start(skb, KSVC_A_CFG_CLUSTER_CIDRS);
+	list = nla_nest_start(skb, type);
 	m = nla_nest_start(skb, 0);
 	nla_put_u16(skb, KSVC_CIDR_A_FAMILY, family);
 	nla_put(skb, KSVC_CIDR_A_ADDR, len, a);
 	nla_put_u8(skb, KSVC_CIDR_A_PREFIXLEN, plen);
 	nla_nest_end(skb, m);
 	nla_nest_end(skb, list);
+}
+
+static void put_cidr(struct sk_buff *skb, u16 family, const char *addr,
+		     int len, u8 plen)
+{
+	put_cidr_list(skb, KSVC_A_CFG_CLUSTER_CIDRS, family, addr, len, plen);
 }
 
 /* ---- rejected requests --------------------------------------------------- */
@@ -341,6 +347,48 @@ static void b_name_only(struct sk_buff *skb)
 	nla_put_string(skb, KSVC_A_SVC_NAME, "kunit/no-such-service");
 }
 
+static void b_affinity_long(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	nla_put_u32(skb, KSVC_A_SVC_AFFINITY, KSVC_AFFINITY_TIMEOUT_MAX + 1);
+}
+
+static void b_range_host_bits(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	put_cidr_list(skb, KSVC_A_SVC_SOURCE_RANGES, AF_INET, "192.0.2.1", 4,
+		      24);
+}
+
+static void b_ranges_many(struct sk_buff *skb)
+{
+	struct nlattr *list, *m;
+	u8 a[4] = { 192, 0, 2, 0 };
+	int i;
+
+	put_svc(skb, NAME);
+	list = nla_nest_start(skb, KSVC_A_SVC_SOURCE_RANGES);
+	for (i = 0; i <= KSVC_SOURCE_RANGES_MAX; i++) {
+		m = nla_nest_start(skb, 0);
+		nla_put_u16(skb, KSVC_CIDR_A_FAMILY, AF_INET);
+		nla_put(skb, KSVC_CIDR_A_ADDR, 4, a);
+		nla_put_u8(skb, KSVC_CIDR_A_PREFIXLEN, 24);
+		nla_nest_end(skb, m);
+	}
+	nla_nest_end(skb, list);
+}
+
+static void b_sched_unknown(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	nla_put_u8(skb, KSVC_A_SVC_SCHED, KSVC_SCHED_MAX + 1);
+}
+
+static void b_affinity_entries(struct sk_buff *skb)
+{
+	nla_put_u32(skb, KSVC_A_CFG_AFFINITY_ENTRIES, 1);
+}
+
 static void b_cidr_host_bits(struct sk_buff *skb)
 {
 	put_cidr(skb, AF_INET, "10.244.0.1", 4, 16);
@@ -419,6 +467,13 @@ static const struct bad_case bad_cases[] = {
 	{ "SVC_DEL of no service", KSVC_CMD_SVC_DEL, b_name_only, -ENOENT },
 	{ "SVC_SET of no service", KSVC_CMD_SVC_SET, b_name_only, -ENOENT },
 	{ "CIDR with host bits", KSVC_CMD_CFG_SET, b_cidr_host_bits, -EINVAL },
+	{ "affinity above a day", KSVC_CMD_SVC_NEW, b_affinity_long, -ERANGE },
+	{ "source range with host bits", KSVC_CMD_SVC_NEW, b_range_host_bits,
+	  -EINVAL },
+	{ "65 source ranges", KSVC_CMD_SVC_NEW, b_ranges_many, -E2BIG },
+	{ "scheduler past maglev", KSVC_CMD_SVC_NEW, b_sched_unknown, -ERANGE },
+	{ "affinity entries are read only", KSVC_CMD_CFG_SET,
+	  b_affinity_entries, -EINVAL },
 	{ "IPv4 CIDR /33", KSVC_CMD_CFG_SET, b_cidr_v4_plen33, -ERANGE },
 	{ "CIDR /129", KSVC_CMD_CFG_SET, b_cidr_plen129, -ERANGE },
 	{ "CIDR address length", KSVC_CMD_CFG_SET, b_cidr_len, -EINVAL },
