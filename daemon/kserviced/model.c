@@ -172,13 +172,31 @@ static void add_ep(struct ksd_model_svc *ms, const struct ksd_endpoint *ep,
 	me->nhint_nodes = ep->nhint_nodes;
 }
 
+/* The flags a backend carries: its conditions, and whether it is on this
+ * node. Never none of READY, SERVING and TERMINATING for the endpoints
+ * sent (the kernel would read that as ready). */
+static uint32_t be_flags(const struct ksd_model_ep *e, const char *node)
+{
+	uint32_t f = 0;
+
+	if (e->ready)
+		f |= KSVC_BE_F_READY;
+	if (e->serving)
+		f |= KSVC_BE_F_SERVING;
+	if (e->terminating)
+		f |= KSVC_BE_F_TERMINATING;
+	if (node && *node && e->node_name && !strcmp(e->node_name, node))
+		f |= KSVC_BE_F_LOCAL;
+	return f;
+}
+
 static void backends(struct ksd_model_svc *ms, const struct ksd_svc_port *sp,
-		     const struct ksd_slice *const *slices, size_t nslices)
+		     const struct ksd_slice *const *slices, size_t nslices,
+		     const char *node)
 {
 	const struct ksd_slice_port *port;
 	struct ksvc_backend be;
 	size_t i, j;
-	bool any_ready = false;
 
 	for (i = 0; i < nslices; i++) {
 		/* FQDN slices name hosts, which a proxy cannot DNAT to. */
@@ -192,24 +210,71 @@ static void backends(struct ksd_model_svc *ms, const struct ksd_svc_port *sp,
 				add_ep(ms, &slices[i]->endpoints[j],
 				       port->port);
 	}
-	for (i = 0; i < ms->neps; i++)
-		any_ready |= ms->eps[i].ready;
+	/*
+	 * The kernel picks, per family and for the cluster and local sets
+	 * apart, the ready backends or else the serving-and-terminating
+	 * ones: it gets every endpoint that may be either, with its
+	 * conditions. Those kube-proxy never uses (not ready, and not both
+	 * serving and terminating) are left out.
+	 */
 	for (i = 0; i < ms->neps; i++) {
 		const struct ksd_model_ep *e = &ms->eps[i];
 
-		if (any_ready ? !e->ready : !(e->serving && e->terminating))
+		if (!e->ready && !(e->serving && e->terminating))
 			continue;
 		ksvc_backend_init(&be);
 		be.addr = e->addr;
 		be.port = e->port;
+		be.flags = be_flags(e, node);
 		if (ksvc_service_add_backend(&ms->ksvc, &be))
 			abort();
 	}
 	if (ms->ksvc.nbackends > 1)
 		qsort(ms->ksvc.backends, ms->ksvc.nbackends,
 		      sizeof(*ms->ksvc.backends), ksvc_backend_cmp);
-	ms->fallback = !any_ready && ms->ksvc.nbackends;
 	ms->ksvc.has |= KSVC_SVC_HAS_BACKENDS;
+}
+
+/* kube-proxy's ExternallyAccessible(): eTP only applies to these. */
+static bool externally_accessible(const struct ksd_service *svc)
+{
+	return svc->type == KSD_SVC_NODE_PORT ||
+	       svc->type == KSD_SVC_LOAD_BALANCER ||
+	       (svc->type == KSD_SVC_CLUSTER_IP && svc->nexternal_ips);
+}
+
+/* Session affinity, the traffic policies and the source ranges. */
+static void policies(struct ksd_model_svc *ms, const struct ksd_service *svc)
+{
+	size_t i;
+
+	ms->ksvc.affinity = 0;
+	if (svc->affinity == KSD_AFFINITY_CLIENT_IP)
+		ms->ksvc.affinity = svc->affinity_timeout ?
+				    svc->affinity_timeout :
+				    KSVC_AFFINITY_TIMEOUT_DEFAULT;
+	if (ms->ksvc.affinity > KSVC_AFFINITY_TIMEOUT_MAX)
+		ms->ksvc.affinity = KSVC_AFFINITY_TIMEOUT_MAX;
+	ms->ksvc.flags = 0;
+	if (svc->external_policy == KSD_POLICY_LOCAL &&
+	    externally_accessible(svc))
+		ms->ksvc.flags |= KSVC_SVC_F_EXTERNAL_LOCAL;
+	if (svc->internal_policy == KSD_POLICY_LOCAL)
+		ms->ksvc.flags |= KSVC_SVC_F_INTERNAL_LOCAL;
+	for (i = 0; i < svc->nlb_source_ranges; i++) {
+		if (i == KSVC_SOURCE_RANGES_MAX) {
+			/* Fewer ranges admit fewer sources: never more. */
+			ksd_log(KSD_LOG_V2, "service %s: more than %d "
+				"loadBalancerSourceRanges, the rest are left "
+				"out", ms->ksvc.name, KSVC_SOURCE_RANGES_MAX);
+			break;
+		}
+		if (ksvc_service_add_source_range(&ms->ksvc,
+						  &svc->lb_source_ranges[i]))
+			abort();
+	}
+	ms->ksvc.has |= KSVC_SVC_HAS_AFFINITY | KSVC_SVC_HAS_FLAGS |
+			KSVC_SVC_HAS_SOURCE_RANGES;
 }
 
 static const char *skip_reason(const struct ksd_service *svc)
@@ -273,7 +338,8 @@ int ksd_model_add_service(struct ksd_model *m, const struct ksd_service *svc,
 		    svc->type == KSD_SVC_LOAD_BALANCER)
 			ms->ksvc.node_port = sp->node_port;
 		frontends(ms, svc);
-		backends(ms, sp, mine, n);
+		backends(ms, sp, mine, n, m->node_name);
+		policies(ms, svc);
 		ms->affinity = svc->affinity;
 		ms->affinity_timeout = svc->affinity_timeout;
 		ms->external_policy = svc->external_policy;

@@ -11,16 +11,27 @@
  *  - backends: the first address of every endpoint of the service's
  *    IPv4/IPv6 slices whose port of the same name and protocol is set, at
  *    that port (the slice carries targetPort already resolved, named or
- *    not), deduplicated; the ready ones, or when none is ready the serving
- *    and terminating ones (kube-proxy's fallback); none at all gives an
- *    empty set, which the kernel answers with a reject.
+ *    not), deduplicated; every one that is ready or both serving and
+ *    terminating, flagged with its conditions (KSVC_BE_F_READY, _SERVING,
+ *    _TERMINATING) and KSVC_BE_F_LOCAL when its nodeName is this node's:
+ *    the kernel applies kube-proxy's ready -> serving+terminating fallback
+ *    per family and per set (cluster, local). None at all gives an empty
+ *    set, which the kernel answers with a reject;
+ *  - sessionAffinity ClientIP: its timeoutSeconds (10800 by default) as
+ *    the affinity; none: 0;
+ *  - flags: KSVC_SVC_F_INTERNAL_LOCAL for internalTrafficPolicy Local,
+ *    KSVC_SVC_F_EXTERNAL_LOCAL for externalTrafficPolicy Local on an
+ *    externally accessible service (NodePort, LoadBalancer, or externalIPs;
+ *    kube-proxy's ExternalPolicyLocal());
+ *  - source ranges: loadBalancerSourceRanges (the kernel applies them to
+ *    the load-balancer IPs only).
  * Skipped: ExternalName services, headless ones (clusterIP None), those
  * without a cluster IP, and those labelled
  * service.kubernetes.io/service-proxy-name (another proxy's).
  *
- * Session affinity, traffic policies, topology and the endpoints' own
- * conditions are kept beside each kernel service for when the kernel can
- * act on them; nothing is sent for them yet.
+ * Topology (trafficDistribution, hints) and the health-check node port are
+ * kept beside each kernel service, with every endpoint's conditions, node
+ * and zone, for when they are acted on; nothing is sent for them yet.
  */
 #ifndef KSD_MODEL_H
 #define KSD_MODEL_H
@@ -47,7 +58,8 @@ struct ksd_model_svc {
 	/* What the kernel gets: name, proto, port, node port, frontends,
 	 * backends (sched, flags and generation are the sync's). */
 	struct ksvc_service ksvc;
-	/* Kept for kernel support to come. */
+	/* The Service's own values (the kernel's are in ksvc), and what
+	 * is kept for support to come. */
 	enum ksd_affinity affinity;
 	uint32_t affinity_timeout;
 	enum ksd_policy external_policy;
@@ -56,7 +68,6 @@ struct ksd_model_svc {
 	uint16_t health_check_node_port;
 	struct ksvc_cidr *lb_source_ranges;
 	size_t nlb_source_ranges;
-	bool fallback;			/* backends are serving+terminating */
 	struct ksd_model_ep *eps;	/* every endpoint, chosen or not */
 	size_t neps;
 };
@@ -65,6 +76,10 @@ struct ksd_model_svc {
 struct ksd_model {
 	struct ksd_model_svc *svcs;
 	size_t n, cap;
+	/* This node's name (--hostname-override), set after
+	 * ksd_model_init(): endpoints of that nodeName are local. NULL or
+	 * "": none is. Not owned. */
+	const char *node_name;
 };
 
 void ksd_model_init(struct ksd_model *m);

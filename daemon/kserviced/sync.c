@@ -64,7 +64,11 @@ static void copy_svc(struct ksvc_service *dst, const struct ksvc_service *src)
 	dst->sched = src->sched;
 	dst->flags = src->flags;
 	dst->generation = src->generation;
+	dst->affinity = src->affinity;
 	dst->backend_count = src->backend_count;
+	for (size_t i = 0; i < src->nsource_ranges; i++)
+		if (ksvc_service_add_source_range(dst, &src->source_ranges[i]))
+			abort();
 	if (ksvc_service_add_backends(dst, src->backends, src->nbackends))
 		abort();
 	for (size_t i = 0; i < src->nfrontends; i++)
@@ -86,6 +90,38 @@ static bool same_frontends(const struct ksvc_service *a,
 					    &b->frontends[j].addr))
 				break;
 		if (j == b->nfrontends)
+			return false;
+	}
+	return true;
+}
+
+static bool same_cidr(const struct ksvc_cidr *a, const struct ksvc_cidr *b)
+{
+	return a->prefixlen == b->prefixlen && ksvc_addr_equal(&a->addr, &b->addr);
+}
+
+/* Source ranges as sets: the order they are listed in means nothing. */
+static bool same_ranges(const struct ksvc_service *a,
+			const struct ksvc_service *b)
+{
+	size_t i, j;
+
+	if (a->nsource_ranges != b->nsource_ranges)
+		return false;
+	for (i = 0; i < a->nsource_ranges; i++) {
+		for (j = 0; j < b->nsource_ranges; j++)
+			if (same_cidr(&a->source_ranges[i],
+				      &b->source_ranges[j]))
+				break;
+		if (j == b->nsource_ranges)
+			return false;
+	}
+	for (i = 0; i < b->nsource_ranges; i++) {
+		for (j = 0; j < a->nsource_ranges; j++)
+			if (same_cidr(&b->source_ranges[i],
+				      &a->source_ranges[j]))
+				break;
+		if (j == a->nsource_ranges)
 			return false;
 	}
 	return true;
@@ -126,6 +162,10 @@ static uint32_t diff(const struct ksvc_service *cur,
 		has |= KSVC_SVC_HAS_SCHED;
 	if (cur->flags != want->flags)
 		has |= KSVC_SVC_HAS_FLAGS;
+	if (cur->affinity != want->affinity)
+		has |= KSVC_SVC_HAS_AFFINITY;
+	if (!same_ranges(cur, want))
+		has |= KSVC_SVC_HAS_SOURCE_RANGES;
 	if (!same_frontends(cur, want))
 		has |= KSVC_SVC_HAS_FRONTENDS;
 	if (!same_backends(cur, want))
@@ -240,12 +280,14 @@ static void wanted(const struct ksd_model_svc *ms, uint64_t gen,
 {
 	*out = ms->ksvc;
 	out->sched = KSVC_SCHED_RANDOM;
-	out->flags = 0;
 	out->generation = gen;
+	/* flags (the traffic policies), affinity and source ranges are the
+	 * model's. */
 	out->has |= KSVC_SVC_HAS_PROTO | KSVC_SVC_HAS_PORT |
 		    KSVC_SVC_HAS_NODE_PORT | KSVC_SVC_HAS_SCHED |
 		    KSVC_SVC_HAS_FLAGS | KSVC_SVC_HAS_GENERATION |
-		    KSVC_SVC_HAS_FRONTENDS | KSVC_SVC_HAS_BACKENDS;
+		    KSVC_SVC_HAS_FRONTENDS | KSVC_SVC_HAS_BACKENDS |
+		    KSVC_SVC_HAS_AFFINITY | KSVC_SVC_HAS_SOURCE_RANGES;
 }
 
 static int cmp_name(const void *key, const void *elem)

@@ -34,6 +34,10 @@ static void copy_svc(struct ksvc_service *dst, const struct ksvc_service *src)
 	dst->nfrontends = dst->frontends_cap = 0;
 	dst->backends = NULL;
 	dst->nbackends = dst->backends_cap = 0;
+	dst->source_ranges = NULL;
+	dst->nsource_ranges = dst->source_ranges_cap = 0;
+	for (size_t i = 0; i < src->nsource_ranges; i++)
+		ksvc_service_add_source_range(dst, &src->source_ranges[i]);
 	for (size_t i = 0; i < src->nfrontends; i++)
 		ksvc_service_add_frontend(dst, &src->frontends[i]);
 	ksvc_service_add_backends(dst, src->backends, src->nbackends);
@@ -95,6 +99,12 @@ static void apply(struct ksvc_service *svc, const struct nlattr *const *tb)
 		svc->flags = (uint32_t)uint_of(tb[KSVC_A_SVC_FLAGS]);
 	if (tb[KSVC_A_SVC_GENERATION])
 		svc->generation = uint_of(tb[KSVC_A_SVC_GENERATION]);
+	if (tb[KSVC_A_SVC_AFFINITY])
+		svc->affinity = (uint32_t)uint_of(tb[KSVC_A_SVC_AFFINITY]);
+	if (tb[KSVC_A_SVC_SOURCE_RANGES]) {
+		svc->nsource_ranges = 0;
+		kp_source_ranges(tb[KSVC_A_SVC_SOURCE_RANGES], svc);
+	}
 	if (tb[KSVC_A_SVC_FRONTENDS]) {
 		svc->nfrontends = 0;
 		kp_frontends(tb[KSVC_A_SVC_FRONTENDS], svc);
@@ -148,6 +158,20 @@ static void dump(const struct nlmsghdr *req, const struct kp_req *r)
 		nla_nest_end(msg, list);
 		nla_put_u32(msg, KSVC_A_SVC_BACKEND_COUNT,
 			    (uint32_t)s->nbackends);
+		nla_put_u32(msg, KSVC_A_SVC_AFFINITY, s->affinity);
+		if (s->nsource_ranges) {	/* as the module: when set */
+			list = nla_nest_start(msg, KSVC_A_SVC_SOURCE_RANGES);
+			for (size_t c = 0; c < s->nsource_ranges; c++) {
+				m = nla_nest_start(msg, 0);
+				put_addr(msg, KSVC_CIDR_A_FAMILY,
+					 KSVC_CIDR_A_ADDR,
+					 &s->source_ranges[c].addr);
+				nla_put_u8(msg, KSVC_CIDR_A_PREFIXLEN,
+					   s->source_ranges[c].prefixlen);
+				nla_nest_end(msg, m);
+			}
+			nla_nest_end(msg, list);
+		}
 		if (!(flags & KSVC_REQ_F_BACKENDS)) {
 			fake_queue_msg(msg);
 			continue;

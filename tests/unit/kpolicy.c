@@ -316,7 +316,9 @@ static int check_backends(const struct nlattr *list, char *why)
 	return 0;
 }
 
-static int check_cidrs(const struct nlattr *list, char *why)
+/* As the module's parse_cidrs(): at most max, family, address and prefix
+ * length each, host bits zero. */
+static int check_cidrs(const struct nlattr *list, size_t max, char *why)
 {
 	const struct nlattr *tb[KSVC_CIDR_A_MAX + 1], *m;
 	struct ksvc_addr a;
@@ -324,7 +326,7 @@ static int check_cidrs(const struct nlattr *list, char *why)
 	size_t i;
 	int rem, ret;
 
-	if (kp_count(list) > KSVC_CIDRS_MAX)
+	if (kp_count(list) > max)
 		return fail(why, -E2BIG, "too many CIDRs");
 	for_each_member(m, list, rem) {
 		parse(tb, KSVC_CIDR_A_MAX, data(m), m->nla_len - NLA_HDRLEN,
@@ -449,8 +451,15 @@ int kp_check_request(const struct nlmsghdr *nlh, int family,
 		    kp_count(tb[KSVC_A_SVC_BACKENDS]) != 1)
 			return fail(why, -EINVAL, "not exactly one backend");
 	}
+	if (tb[KSVC_A_SVC_SOURCE_RANGES]) {
+		ret = check_cidrs(tb[KSVC_A_SVC_SOURCE_RANGES],
+				  KSVC_SOURCE_RANGES_MAX, why);
+		if (ret)
+			return ret;
+	}
 	if (tb[KSVC_A_CFG_CLUSTER_CIDRS])
-		return check_cidrs(tb[KSVC_A_CFG_CLUSTER_CIDRS], why);
+		return check_cidrs(tb[KSVC_A_CFG_CLUSTER_CIDRS], KSVC_CIDRS_MAX,
+				   why);
 	return 0;
 }
 
@@ -467,6 +476,23 @@ void kp_frontends(const struct nlattr *list, struct ksvc_service *svc)
 		fe.kind = *(const uint8_t *)data(tb[KSVC_FE_A_KIND]);
 		addr(tb[KSVC_FE_A_FAMILY], tb[KSVC_FE_A_ADDR], &fe.addr, why);
 		ksvc_service_add_frontend(svc, &fe);
+	}
+}
+
+void kp_source_ranges(const struct nlattr *list, struct ksvc_service *svc)
+{
+	const struct nlattr *tb[KSVC_CIDR_A_MAX + 1], *m;
+	struct ksvc_cidr c;
+	char why[KP_WHY_MAX];
+	int rem;
+
+	for_each_member(m, list, rem) {
+		memset(&c, 0, sizeof(c));
+		parse(tb, KSVC_CIDR_A_MAX, data(m), m->nla_len - NLA_HDRLEN,
+		      cidr_policy, why);
+		addr(tb[KSVC_CIDR_A_FAMILY], tb[KSVC_CIDR_A_ADDR], &c.addr, why);
+		c.prefixlen = *(const uint8_t *)data(tb[KSVC_CIDR_A_PREFIXLEN]);
+		ksvc_service_add_source_range(svc, &c);
 	}
 }
 

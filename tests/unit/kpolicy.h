@@ -33,6 +33,7 @@ int kp_check_request(const struct nlmsghdr *nlh, int family,
 /* The members of an already checked list, appended to svc. */
 void kp_frontends(const struct nlattr *list, struct ksvc_service *svc);
 void kp_backends(const struct nlattr *list, struct ksvc_service *svc);
+void kp_source_ranges(const struct nlattr *list, struct ksvc_service *svc);
 size_t kp_count(const struct nlattr *list);
 
 #endif /* KPOLICY_H */

@@ -3,7 +3,11 @@
  * kube-proxy's rules (model.c) as a table: a Service and its
  * EndpointSlices in, the kernel services out, written one per line as
  *   NAME PROTO PORT np=NODEPORT fe=KIND:ADDR,... be=ADDR:PORT,...
- * with KIND c (cluster IP), e (external IP) or l (load-balancer IP).
+ * with KIND c (cluster IP), e (external IP) or l (load-balancer IP); a
+ * backend's flags follow it as /FLAGS (l local, r ready, s serving, t
+ * terminating) unless they are a plain ready endpoint's (rs); then, when
+ * set, aff=TIMEOUT, pol=ext,int (the Local traffic policies) and
+ * src=CIDR,...
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -82,12 +86,41 @@ static char *render(const struct ksd_model *m)
 						       &s->frontends[f].addr,
 						       buf, sizeof(buf)));
 		len += (size_t)sprintf(out + len, " be=");
-		for (size_t b = 0; b < s->nbackends; b++)
+		for (size_t b = 0; b < s->nbackends; b++) {
+			uint32_t f = s->backends[b].flags;
+
 			len += (size_t)sprintf(out + len, "%s%s", b ? "," : "",
 					       ksvc_format_endpoint(
 						       &s->backends[b].addr,
 						       s->backends[b].port,
 						       buf, sizeof(buf)));
+			if (f == (KSVC_BE_F_READY | KSVC_BE_F_SERVING))
+				continue;
+			len += (size_t)sprintf(out + len, "/%s%s%s%s",
+				f & KSVC_BE_F_LOCAL ? "l" : "",
+				f & KSVC_BE_F_READY ? "r" : "",
+				f & KSVC_BE_F_SERVING ? "s" : "",
+				f & KSVC_BE_F_TERMINATING ? "t" : "");
+		}
+		if (s->affinity)
+			len += (size_t)sprintf(out + len, " aff=%u",
+					       s->affinity);
+		if (s->flags)
+			len += (size_t)sprintf(out + len, " pol=%s%s%s",
+				s->flags & KSVC_SVC_F_EXTERNAL_LOCAL ?
+				"ext" : "",
+				s->flags == (KSVC_SVC_F_EXTERNAL_LOCAL |
+					     KSVC_SVC_F_INTERNAL_LOCAL) ?
+				"," : "",
+				s->flags & KSVC_SVC_F_INTERNAL_LOCAL ?
+				"int" : "");
+		for (size_t r = 0; r < s->nsource_ranges; r++) {
+			len += (size_t)sprintf(out + len, "%s%s/%u",
+				r ? "," : " src=",
+				ksvc_format_addr(&s->source_ranges[r].addr,
+						 buf, sizeof(buf)),
+				s->source_ranges[r].prefixlen);
+		}
 		out[len++] = '\n';
 	}
 	return out;
@@ -97,6 +130,7 @@ struct model_case {
 	const char *what;
 	const char *objects;		/* YAML: services and slices */
 	const char *expect;
+	const char *node;		/* --hostname-override; NULL: none */
 };
 
 #define SVC_HEAD "apiVersion: v1\nkind: Service\nmetadata: {name: web, " \
@@ -115,7 +149,7 @@ static const struct model_case cases[] = {
 	  "- {addresses: [10.244.1.12], conditions: {ready: true}}\n"
 	  "- {addresses: [10.244.1.11], conditions: {ready: true}}\n",
 	  "shop/web TCP 80 np=0 fe=c:10.96.0.80 "
-	  "be=10.244.1.11:8080,10.244.1.12:8080\n" },
+	  "be=10.244.1.11:8080,10.244.1.12:8080\n", NULL },
 
 	{ "one kernel service per port; named targetPort resolved by the "
 	  "slice's port of the same name and protocol",
@@ -129,28 +163,28 @@ static const struct model_case cases[] = {
 	  "endpoints: [{addresses: [10.244.0.5]}]\n",
 	  "shop/web:dns UDP 53 np=0 fe=c:10.96.0.1 be=10.244.0.5:5353\n"
 	  "shop/web:dns-tcp TCP 53 np=0 fe=c:10.96.0.1 be=\n"
-	  "shop/web:http TCP 80 np=0 fe=c:10.96.0.1 be=10.244.0.5:8080\n" },
+	  "shop/web:http TCP 80 np=0 fe=c:10.96.0.1 be=10.244.0.5:8080\n", NULL },
 
 	{ "ExternalName: skipped",
 	  SVC_HEAD "spec: {type: ExternalName, externalName: db.example.com, "
-	  "ports: [{port: 5432}]}\n", "" },
+	  "ports: [{port: 5432}]}\n", "", NULL },
 
 	{ "headless: skipped",
 	  SVC_HEAD "spec: {clusterIP: None, ports: [{port: 80}]}\n"
 	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 80}]\n"
-	  "endpoints: [{addresses: [10.244.0.5]}]\n", "" },
+	  "endpoints: [{addresses: [10.244.0.5]}]\n", "", NULL },
 
 	{ "another proxy's service: skipped",
 	  "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n"
 	  "  namespace: shop\n  labels: {service.kubernetes.io/"
 	  "service-proxy-name: other}\n"
-	  "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}]}\n", "" },
+	  "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}]}\n", "", NULL },
 
 	{ "no cluster IP: skipped",
-	  SVC_HEAD "spec: {ports: [{port: 80}]}\n", "" },
+	  SVC_HEAD "spec: {ports: [{port: 80}]}\n", "", NULL },
 
 	{ "no ports: nothing to program",
-	  SVC_HEAD "spec: {clusterIP: 10.96.0.1}\n", "" },
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1}\n", "", NULL },
 
 	{ "dual stack: both cluster IPs, backends of both slices",
 	  SVC_HEAD "spec:\n  clusterIPs: [10.96.0.1, 'fd00:96::1']\n"
@@ -160,17 +194,17 @@ static const struct model_case cases[] = {
 	  SLICE_HEAD("web-v6") "addressType: IPv6\nports: [{port: 8080}]\n"
 	  "endpoints: [{addresses: ['fd00:244::5']}]\n",
 	  "shop/web TCP 80 np=0 fe=c:10.96.0.1,c:fd00:96::1 "
-	  "be=10.244.0.5:8080,[fd00:244::5]:8080\n" },
+	  "be=10.244.0.5:8080,[fd00:244::5]:8080\n", NULL },
 
 	{ "NodePort: the node port",
 	  SVC_HEAD "spec:\n  type: NodePort\n  clusterIP: 10.96.0.1\n"
 	  "  ports: [{port: 80, targetPort: 8080, nodePort: 30080}]\n",
-	  "shop/web TCP 80 np=30080 fe=c:10.96.0.1 be=\n" },
+	  "shop/web TCP 80 np=30080 fe=c:10.96.0.1 be=\n", NULL },
 
 	{ "a nodePort on a ClusterIP service is not opened",
 	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80, "
 	  "nodePort: 30080}]}\n",
-	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=\n" },
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=\n", NULL },
 
 	{ "LoadBalancer: VIP and unset ipMode ingresses, not Proxy nor "
 	  "hostnames; external IPs; an address given twice is one frontend",
@@ -183,9 +217,11 @@ static const struct model_case cases[] = {
 	  "    - {ip: 198.51.100.22}\n"
 	  "    - {hostname: lb.example.com}\n",
 	  "shop/web TCP 443 np=30443 fe=c:10.96.0.1,e:192.0.2.10,"
-	  "e:198.51.100.20,l:198.51.100.22 be=\n" },
+	  "e:198.51.100.20,l:198.51.100.22 be=\n", NULL },
 
-	{ "only ready endpoints when some are ready",
+	{ "ready and serving-terminating endpoints go to the kernel with "
+	  "their conditions; not ready and not both serving and terminating: "
+	  "left out",
 	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}]}\n"
 	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 80}]\n"
 	  "endpoints:\n"
@@ -196,9 +232,10 @@ static const struct model_case cases[] = {
 	  "serving: true, terminating: true}}\n"
 	  "- {addresses: [10.244.0.4]}\n",
 	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 "
-	  "be=10.244.0.1:80,10.244.0.4:80\n" },
+	  "be=10.244.0.1:80,10.244.0.3:80/st,10.244.0.4:80\n", NULL },
 
-	{ "none ready: the serving and terminating ones",
+	{ "none ready: the serving and terminating ones, for the kernel's "
+	  "fallback",
 	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}]}\n"
 	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 80}]\n"
 	  "endpoints:\n"
@@ -208,13 +245,13 @@ static const struct model_case cases[] = {
 	  "serving: true, terminating: true}}\n"
 	  "- {addresses: [10.244.0.4], conditions: {ready: false, "
 	  "serving: true, terminating: false}}\n",
-	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.0.3:80\n" },
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.0.3:80/st\n", NULL },
 
 	{ "none ready nor serving-terminating: an empty set",
 	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}]}\n"
 	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 80}]\n"
 	  "endpoints: [{addresses: [10.244.0.2], conditions: {ready: false}}]\n",
-	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=\n" },
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=\n", NULL },
 
 	{ "slices of other services, other namespaces, unlabelled, FQDN or "
 	  "with no port number are not used",
@@ -237,7 +274,7 @@ static const struct model_case cases[] = {
 	  "endpoints: [{addresses: [db.example.com]}]\n"
 	  SLICE_HEAD("e") "addressType: IPv4\nports: [{name: ''}]\n"
 	  "endpoints: [{addresses: [10.0.0.5]}]\n",
-	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=\n" },
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=\n", NULL },
 
 	{ "an endpoint in two slices is one backend; the first address of "
 	  "an endpoint is used",
@@ -247,7 +284,7 @@ static const struct model_case cases[] = {
 	  SLICE_HEAD("web-2") "addressType: IPv4\nports: [{port: 8080}]\n"
 	  "endpoints: [{addresses: [10.244.0.1]}, {addresses: [10.244.0.2]}]\n",
 	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 "
-	  "be=10.244.0.1:8080,10.244.0.2:8080\n" },
+	  "be=10.244.0.1:8080,10.244.0.2:8080\n", NULL },
 
 	{ "a slice's endpoints at different ports per service port",
 	  SVC_HEAD "spec:\n  clusterIP: 10.96.0.1\n  ports: [{name: a, "
@@ -256,14 +293,116 @@ static const struct model_case cases[] = {
 	  "ports: [{name: b, port: 9090}, {name: a, port: 8080}]\n"
 	  "endpoints: [{addresses: [10.244.0.1]}]\n",
 	  "shop/web:a TCP 80 np=0 fe=c:10.96.0.1 be=10.244.0.1:8080\n"
-	  "shop/web:b TCP 81 np=0 fe=c:10.96.0.1 be=10.244.0.1:9090\n" },
+	  "shop/web:b TCP 81 np=0 fe=c:10.96.0.1 be=10.244.0.1:9090\n", NULL },
 
 	{ "SCTP",
 	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 2905, "
 	  "protocol: SCTP}]}\n"
 	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 2905, "
 	  "protocol: SCTP}]\nendpoints: [{addresses: [10.244.0.1]}]\n",
-	  "shop/web SCTP 2905 np=0 fe=c:10.96.0.1 be=10.244.0.1:2905\n" },
+	  "shop/web SCTP 2905 np=0 fe=c:10.96.0.1 be=10.244.0.1:2905\n", NULL },
+	{ "sessionAffinity ClientIP: the default timeout, 10800 s",
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], "
+	  "sessionAffinity: ClientIP}\n",
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be= aff=10800\n", NULL },
+
+	{ "sessionAffinity ClientIP with timeoutSeconds",
+	  SVC_HEAD "spec:\n  clusterIP: 10.96.0.1\n  ports: [{port: 80}]\n"
+	  "  sessionAffinity: ClientIP\n"
+	  "  sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}\n",
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be= aff=60\n", NULL },
+
+	{ "sessionAffinity None: no affinity, whatever the config says",
+	  SVC_HEAD "spec:\n  clusterIP: 10.96.0.1\n  ports: [{port: 80}]\n"
+	  "  sessionAffinity: None\n"
+	  "  sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}\n",
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=\n", NULL },
+
+	{ "externalTrafficPolicy Local on a NodePort service: the flag; the "
+	  "endpoints of this node are local, the others are still sent",
+	  SVC_HEAD "spec:\n  type: NodePort\n  clusterIP: 10.96.0.1\n"
+	  "  ports: [{port: 80, nodePort: 30080}]\n"
+	  "  externalTrafficPolicy: Local\n"
+	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
+	  "endpoints:\n"
+	  "- {addresses: [10.244.1.5], nodeName: node-a}\n"
+	  "- {addresses: [10.244.2.5], nodeName: node-b}\n"
+	  "- {addresses: [10.244.3.5]}\n",
+	  "shop/web TCP 80 np=30080 fe=c:10.96.0.1 "
+	  "be=10.244.1.5:8080/lrs,10.244.2.5:8080,10.244.3.5:8080 pol=ext\n",
+	  "node-a" },
+
+	{ "externalTrafficPolicy Local on a LoadBalancer service, with "
+	  "internalTrafficPolicy Local",
+	  SVC_HEAD "spec:\n  type: LoadBalancer\n  clusterIP: 10.96.0.1\n"
+	  "  ports: [{port: 80, nodePort: 30080}]\n"
+	  "  externalTrafficPolicy: Local\n  internalTrafficPolicy: Local\n"
+	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
+	  "endpoints: [{addresses: [10.244.2.5], nodeName: node-b}]\n",
+	  "shop/web TCP 80 np=30080 fe=c:10.96.0.1 be=10.244.2.5:8080 "
+	  "pol=ext,int\n", "node-a" },
+
+	{ "externalTrafficPolicy Local on a ClusterIP service: nothing "
+	  "external, no flag (kube-proxy's ExternalPolicyLocal)",
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], "
+	  "externalTrafficPolicy: Local}\n",
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=\n", NULL },
+
+	{ "externalTrafficPolicy Local on a ClusterIP service with external "
+	  "IPs: the flag",
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], "
+	  "externalIPs: [192.0.2.10], externalTrafficPolicy: Local}\n",
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1,e:192.0.2.10 be= pol=ext\n", NULL },
+
+	{ "internalTrafficPolicy Local, with a local and a remote endpoint",
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], "
+	  "internalTrafficPolicy: Local}\n"
+	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
+	  "endpoints:\n"
+	  "- {addresses: [10.244.1.5], nodeName: node-a}\n"
+	  "- {addresses: [10.244.2.5], nodeName: node-b}\n",
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 "
+	  "be=10.244.1.5:8080/lrs,10.244.2.5:8080 pol=int\n", "node-a" },
+
+	{ "terminating fallback: a local terminating endpoint beside a "
+	  "remote ready one is sent too, for the kernel's local set",
+	  SVC_HEAD "spec:\n  type: NodePort\n  clusterIP: 10.96.0.1\n"
+	  "  ports: [{port: 80, nodePort: 30080}]\n"
+	  "  externalTrafficPolicy: Local\n"
+	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
+	  "endpoints:\n"
+	  "- addresses: [10.244.1.5]\n  nodeName: node-a\n"
+	  "  conditions: {ready: false, serving: true, terminating: true}\n"
+	  "- addresses: [10.244.1.6]\n  nodeName: node-a\n"
+	  "  conditions: {ready: false, serving: false, terminating: true}\n"
+	  "- {addresses: [10.244.2.5], nodeName: node-b}\n",
+	  "shop/web TCP 80 np=30080 fe=c:10.96.0.1 "
+	  "be=10.244.1.5:8080/lst,10.244.2.5:8080 pol=ext\n", "node-a" },
+
+	{ "loadBalancerSourceRanges: both families, host bits cleared",
+	  SVC_HEAD "spec:\n  type: LoadBalancer\n  clusterIP: 10.96.0.1\n"
+	  "  ports: [{port: 443, nodePort: 30443}]\n"
+	  "  loadBalancerSourceRanges: [203.0.113.7/24, ' 198.51.100.0/25 ', "
+	  "'2001:db8::1/32']\n"
+	  "status: {loadBalancer: {ingress: [{ip: 198.51.100.22}]}}\n",
+	  "shop/web TCP 443 np=30443 fe=c:10.96.0.1,l:198.51.100.22 be= "
+	  "src=203.0.113.0/24,198.51.100.0/25,2001:db8::/32\n", NULL },
+
+	{ "the node's name is another: no endpoint is local",
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], "
+	  "internalTrafficPolicy: Local}\n"
+	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
+	  "endpoints:\n"
+	  "- {addresses: [10.244.1.5], nodeName: node-a}\n"
+	  "- {addresses: [10.244.2.5], nodeName: node-b}\n",
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 "
+	  "be=10.244.1.5:8080,10.244.2.5:8080/lrs pol=int\n", "node-b" },
+
+	{ "no node name: no endpoint is local",
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}]}\n"
+	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
+	  "endpoints: [{addresses: [10.244.1.5], nodeName: node-a}]\n",
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.1.5:8080\n", NULL },
 };
 
 /* Every case of the table, through ksd_model_build over a store. */
@@ -277,6 +416,7 @@ static void model_test_table(void **state)
 
 		ksd_store_init(&st);
 		ksd_model_init(&m);
+		m.node_name = cases[i].node;
 		load(&st, cases[i].objects);
 		ksd_model_build(&m, &st);
 		got = render(&m);
@@ -329,8 +469,14 @@ static void model_test_kept(void **state)
 	assert_int_equal(ms->traffic_distribution, KSD_TD_PREFER_SAME_NODE);
 	assert_int_equal(ms->nlb_source_ranges, 1);
 	assert_int_equal(ms->lb_source_ranges[0].prefixlen, 24);
-	assert_true(ms->fallback);
+	/* What the kernel gets of them. */
+	assert_int_equal(ms->ksvc.affinity, 60);
+	assert_int_equal(ms->ksvc.flags, KSVC_SVC_F_EXTERNAL_LOCAL |
+					 KSVC_SVC_F_INTERNAL_LOCAL);
+	assert_int_equal(ms->ksvc.nsource_ranges, 1);
 	assert_int_equal(ms->ksvc.nbackends, 1);
+	assert_int_equal(ms->ksvc.backends[0].flags,
+			 KSVC_BE_F_SERVING | KSVC_BE_F_TERMINATING);
 	/* Every endpoint, chosen or not, with its conditions and place. */
 	assert_int_equal(ms->neps, 2);
 	assert_false(ms->eps[0].ready);

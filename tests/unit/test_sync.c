@@ -233,6 +233,100 @@ static void sync_test_diff(void **state)
 	ksd_model_release(&m);
 }
 
+/* The request sent carries exactly the attribute attr of a service (and
+ * the name), nothing else. */
+static void assert_only(const struct kp_req *r, int attr)
+{
+	for (int a = 1; a <= KSVC_A_MAX; a++)
+		if (a != KSVC_A_SVC_NAME && a != attr && r->tb[a])
+			fail_msg("attribute %d sent beside %d", a, attr);
+	assert_non_null(r->tb[attr]);
+}
+
+/* One change of the traffic policies, the affinity or the source ranges
+ * alone: exactly one SVC_SET with that attribute only; the same again:
+ * nothing. A backend's flags alone: one BE_REPLACE. A full pass over what
+ * the kernel then dumps only re-marks. */
+static void sync_test_policies(void **state)
+{
+	struct ksd_sync *s = *state;
+	struct ksd_model m;
+	struct ksvc_service *api;
+	struct ksvc_cidr c = { .prefixlen = 24 };
+
+	sample(&m);
+	assert_int_equal(ksd_sync_full(s, &m), 0);
+	api = &m.svcs[0].ksvc;		/* shop/api */
+	assert_string_equal(api->name, "shop/api");
+
+	reset_counts();
+	api->flags = KSVC_SVC_F_EXTERNAL_LOCAL | KSVC_SVC_F_INTERNAL_LOCAL;
+	assert_int_equal(ksd_sync_changes(s, &m), 0);
+	assert_int_equal(fake_table_writes(), 1);
+	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_SET], 1);
+	assert_only(last_req(), KSVC_A_SVC_FLAGS);
+	assert_int_equal(fake_table_find("shop/api")->flags,
+			 KSVC_SVC_F_EXTERNAL_LOCAL | KSVC_SVC_F_INTERNAL_LOCAL);
+	reset_counts();
+	assert_int_equal(ksd_sync_changes(s, &m), 0);
+	assert_int_equal(fake_table_writes(), 0);
+
+	api->affinity = KSVC_AFFINITY_TIMEOUT_DEFAULT;
+	assert_int_equal(ksd_sync_changes(s, &m), 0);
+	assert_int_equal(fake_table_writes(), 1);
+	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_SET], 1);
+	assert_only(last_req(), KSVC_A_SVC_AFFINITY);
+	assert_int_equal(fake_table_find("shop/api")->affinity, 10800);
+	reset_counts();
+	assert_int_equal(ksd_sync_changes(s, &m), 0);
+	assert_int_equal(fake_table_writes(), 0);
+
+	assert_int_equal(ksvc_parse_addr("203.0.113.0", &c.addr, NULL), 0);
+	ksvc_service_add_source_range(api, &c);
+	c.prefixlen = 32;
+	assert_int_equal(ksvc_parse_addr("192.0.2.1", &c.addr, NULL), 0);
+	ksvc_service_add_source_range(api, &c);
+	assert_int_equal(ksd_sync_changes(s, &m), 0);
+	assert_int_equal(fake_table_writes(), 1);
+	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_SET], 1);
+	assert_only(last_req(), KSVC_A_SVC_SOURCE_RANGES);
+	assert_int_equal(fake_table_find("shop/api")->nsource_ranges, 2);
+	/* The same ranges in another order: no change. */
+	reset_counts();
+	c = api->source_ranges[0];
+	api->source_ranges[0] = api->source_ranges[1];
+	api->source_ranges[1] = c;
+	assert_int_equal(ksd_sync_changes(s, &m), 0);
+	assert_int_equal(fake_table_writes(), 0);
+
+	/* A backend becomes local: its flags only, a backend set. */
+	api->backends[0].flags = KSVC_BE_F_LOCAL | KSVC_BE_F_READY |
+				 KSVC_BE_F_SERVING;
+	assert_int_equal(ksd_sync_changes(s, &m), 0);
+	assert_int_equal(fake_table_writes(), 1);
+	assert_int_equal(ftab.cmds[KSVC_CMD_BE_REPLACE], 1);
+	assert_int_equal(fake_table_find("shop/api")->backends[0].flags,
+			 KSVC_BE_F_LOCAL | KSVC_BE_F_READY | KSVC_BE_F_SERVING);
+
+	/* What the kernel dumps is what was asked for: a full pass only
+	 * marks. */
+	reset_counts();
+	assert_int_equal(ksd_sync_full(s, &m), 0);
+	assert_int_equal(s->last.marked, 2);
+	assert_int_equal(s->last.updated + s->last.replaced, 0);
+	assert_only(last_req(), KSVC_A_SVC_GENERATION);
+
+	/* The ranges removed: an empty list, sent as such. */
+	reset_counts();
+	api->nsource_ranges = 0;
+	assert_int_equal(ksd_sync_changes(s, &m), 0);
+	assert_int_equal(fake_table_writes(), 1);
+	assert_only(last_req(), KSVC_A_SVC_SOURCE_RANGES);
+	assert_int_equal(kp_count(last_req()->tb[KSVC_A_SVC_SOURCE_RANGES]), 0);
+	assert_int_equal(fake_table_find("shop/api")->nsource_ranges, 0);
+	ksd_model_release(&m);
+}
+
 /*
  * A daemon restart over a kernel a previous run programmed: unchanged
  * services are only re-marked (their backend sets, and so their
@@ -471,6 +565,7 @@ int main(void)
 		T(sync_test_create),
 		T(sync_test_unchanged),
 		T(sync_test_diff),
+		T(sync_test_policies),
 		T(sync_test_restart),
 		T(sync_test_frontend_moves),
 		T(sync_test_failure_kept),
