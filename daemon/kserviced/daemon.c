@@ -55,6 +55,7 @@ static void run_sync(struct ksd_daemon *d)
 	}
 	if (d->sync.ks) {	/* else the kernel is not there: retry */
 		ksd_model_init(&m);
+		m.node_name = d->o.hostname;
 		ksd_model_build(&m, &d->store);
 		ret = full ? ksd_sync_full(&d->sync, &m) :
 			     ksd_sync_changes(&d->sync, &m);

@@ -19,6 +19,8 @@
 #include "sync.h"
 
 #define KSD_RETRY_MIN_MS	1000
+/* Longest node name: a DNS subdomain, as Kubernetes' object names. */
+#define KSD_HOSTNAME_MAX	253
 
 /* What the command line sets (flags.c). */
 struct ksd_opts {
@@ -26,6 +28,10 @@ struct ksd_opts {
 	uint64_t min_sync_ms;		/* --min-sync-period, 1 s */
 	uint64_t sync_ms;		/* --sync-period, 30 s */
 	struct ksvc_config cfg;		/* --cluster-cidr, --masquerade-all */
+	/* This node's name: --hostname-override, else the host's name;
+	 * trimmed and lowercased as kube-proxy's. Endpoints whose nodeName
+	 * it is are local. */
+	char hostname[KSD_HOSTNAME_MAX + 1];
 	bool cleanup;
 };
 

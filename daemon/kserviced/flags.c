@@ -2,11 +2,13 @@
 /*
  * The command line; see flags.h.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "flags.h"
 #include "ksvc_text.h"
@@ -86,6 +88,44 @@ static int parse_cidrs(const char *arg, struct ksvc_config *cfg)
 	return ret;
 }
 
+/*
+ * kube-proxy's GetHostname(): the override, else the host's name; spaces
+ * around it trimmed, lowercased, and not empty.
+ */
+static int set_hostname(const char *override, struct ksd_opts *o)
+{
+	char host[KSD_HOSTNAME_MAX + 2] = "";
+	const char *s = override;
+	size_t len, i;
+
+	if (!s || !*s) {
+		if (gethostname(host, sizeof(host) - 1)) {
+			fprintf(stderr, "kserviced: gethostname: %s\n",
+				strerror(errno));
+			return -EINVAL;
+		}
+		s = host;
+	}
+	while (isspace((unsigned char)*s))
+		s++;
+	len = strlen(s);
+	while (len && isspace((unsigned char)s[len - 1]))
+		len--;
+	if (!len) {
+		fprintf(stderr, "kserviced: empty hostname is invalid\n");
+		return -EINVAL;
+	}
+	if (len > KSD_HOSTNAME_MAX) {
+		fprintf(stderr, "kserviced: --hostname-override: longer than "
+			"%d characters\n", KSD_HOSTNAME_MAX);
+		return -EINVAL;
+	}
+	for (i = 0; i < len; i++)
+		o->hostname[i] = (char)tolower((unsigned char)s[i]);
+	o->hostname[len] = '\0';
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -102,6 +142,8 @@ static void usage(FILE *f)
 "  --cluster-cidr LIST      the pods' CIDRs, comma-separated: traffic from\n"
 "                           elsewhere to a cluster IP is masqueraded\n"
 "  --masquerade-all[=BOOL]  masquerade all traffic to services\n"
+"  --hostname-override NAME this node's name (the host's): endpoints of\n"
+"                           that nodeName are local\n"
 "  --cleanup                delete every kernel service, then exit\n"
 "  -v, --v LEVEL            log verbosity (0; 2 skipped objects; 4 syncs)\n"
 "  -h, --help               this text\n"
@@ -112,19 +154,21 @@ static void usage(FILE *f)
 int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 {
 	enum { O_MANIFESTS = 256, O_MIN_SYNC, O_SYNC, O_CIDR, O_MASQ,
-	       O_CLEANUP, O_VERSION };
+	       O_CLEANUP, O_VERSION, O_HOSTNAME };
 	static const struct option longs[] = {
 		{ "manifests", required_argument, NULL, O_MANIFESTS },
 		{ "min-sync-period", required_argument, NULL, O_MIN_SYNC },
 		{ "sync-period", required_argument, NULL, O_SYNC },
 		{ "cluster-cidr", required_argument, NULL, O_CIDR },
 		{ "masquerade-all", optional_argument, NULL, O_MASQ },
+		{ "hostname-override", required_argument, NULL, O_HOSTNAME },
 		{ "cleanup", no_argument, NULL, O_CLEANUP },
 		{ "v", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ 0 }
 	};
+	const char *hostname = NULL;
 	uint32_t level;
 	int c;
 
@@ -163,6 +207,9 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 				return -EINVAL;
 			}
 			break;
+		case O_HOSTNAME:
+			hostname = optarg;
+			break;
 		case O_CLEANUP:
 			o->cleanup = true;
 			break;
@@ -200,5 +247,7 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 			"0\n");
 		return -EINVAL;
 	}
+	if (set_hostname(hostname, o))
+		return -EINVAL;
 	return 0;
 }

@@ -6,6 +6,7 @@
  * --min-sync-period, a missing kernel retried, periodic full passes,
  * SIGHUP and SIGTERM.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -42,18 +43,11 @@ static void quiet(int level, const char *line, void *arg)
 
 /* --- the command line --- */
 
-static int parse(const char *line, struct ksd_opts *o)
+static int parse_argv(int argc, char **argv, struct ksd_opts *o)
 {
-	static char buf[512];	/* o points into it */
-	char *argv[32], *save = NULL, *tok;
-	int argc = 0, ret;
 	FILE *saved_err = stderr, *saved_out = stdout;
+	int ret;
 
-	snprintf(buf, sizeof(buf), "kserviced %s", line);
-	for (tok = strtok_r(buf, " ", &save); tok && argc < 31;
-	     tok = strtok_r(NULL, " ", &save))
-		argv[argc++] = tok;
-	argv[argc] = NULL;
 	/* Its messages and --help are not the test's output. */
 	stderr = fopen("/dev/null", "w");
 	stdout = fopen("/dev/null", "w");
@@ -63,6 +57,20 @@ static int parse(const char *line, struct ksd_opts *o)
 	stderr = saved_err;
 	stdout = saved_out;
 	return ret;
+}
+
+static int parse(const char *line, struct ksd_opts *o)
+{
+	static char buf[512];	/* o points into it */
+	char *argv[32], *save = NULL, *tok;
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "kserviced %s", line);
+	for (tok = strtok_r(buf, " ", &save); tok && argc < 31;
+	     tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	return parse_argv(argc, argv, o);
 }
 
 static void flags_test_parse(void **state)
@@ -110,6 +118,51 @@ static void flags_test_parse(void **state)
 			 -EINVAL);
 	assert_int_equal(parse("--manifests d -v loud", &o), -EINVAL);
 	assert_int_equal(parse("--manifests d --kubeconfig x", &o), -EINVAL);
+}
+
+/* --hostname-override, trimmed and lowercased as kube-proxy's; without
+ * it, the host's name. */
+static void flags_test_hostname(void **state)
+{
+	char host[KSD_HOSTNAME_MAX + 2] = "";
+	struct ksd_opts o;
+
+	(void)state;
+	assert_int_equal(parse("--manifests d --hostname-override Node-A", &o),
+			 0);
+	assert_string_equal(o.hostname, "node-a");
+	assert_int_equal(parse("--manifests d --hostname-override=node-b.Example",
+			       &o), 0);
+	assert_string_equal(o.hostname, "node-b.example");
+
+	assert_int_equal(gethostname(host, sizeof(host) - 1), 0);
+	for (char *p = host; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	assert_int_equal(parse("--manifests d", &o), 0);
+	assert_string_equal(o.hostname, host);
+	/* Empty: the host's name, as kube-proxy's. */
+	assert_int_equal(parse("--manifests d --hostname-override=", &o), 0);
+	assert_string_equal(o.hostname, host);
+
+	/* Spaces around it are trimmed; only spaces, or too long: refused. */
+	{
+		char name[KSD_HOSTNAME_MAX + 2];
+		char *argv[] = { "kserviced", "--manifests", "d",
+				 "--hostname-override", " Node-C\t", NULL };
+
+		assert_int_equal(parse_argv(5, argv, &o), 0);
+		assert_string_equal(o.hostname, "node-c");
+		argv[4] = "  ";
+		assert_int_equal(parse_argv(5, argv, &o), -EINVAL);
+		memset(name, 'a', KSD_HOSTNAME_MAX);
+		name[KSD_HOSTNAME_MAX] = '\0';
+		argv[4] = name;
+		assert_int_equal(parse_argv(5, argv, &o), 0);
+		assert_int_equal(strlen(o.hostname), KSD_HOSTNAME_MAX);
+		name[KSD_HOSTNAME_MAX] = 'a';
+		name[KSD_HOSTNAME_MAX + 1] = '\0';
+		assert_int_equal(parse_argv(5, argv, &o), -EINVAL);
+	}
 }
 
 static void flags_test_durations(void **state)
@@ -391,6 +444,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(flags_test_parse),
+		cmocka_unit_test(flags_test_hostname),
 		cmocka_unit_test(flags_test_durations),
 		T(daemon_test_follow),
 		T(daemon_test_coalesce),
