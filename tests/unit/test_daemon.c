@@ -262,7 +262,8 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void start(struct fixture *f, uint64_t min_sync_ms, uint64_t sync_ms)
+static void start_on(struct fixture *f, uint64_t min_sync_ms,
+		     uint64_t sync_ms, const char *hostname)
 {
 	struct ksd_opts o = {
 		.manifests = f->dir,
@@ -277,8 +278,14 @@ static void start(struct fixture *f, uint64_t min_sync_ms, uint64_t sync_ms)
 	assert_int_equal(ksvc_parse_cidr("10.244.0.0/16",
 					 &o.cfg.cluster_cidrs[0], NULL), 0);
 	o.cfg.ncluster_cidrs = 1;
+	snprintf(o.hostname, sizeof(o.hostname), "%s", hostname);
 	f->started = true;
 	assert_int_equal(ksd_daemon_init(&f->d, &o, fake_open, src), 0);
+}
+
+static void start(struct fixture *f, uint64_t min_sync_ms, uint64_t sync_ms)
+{
+	start_on(f, min_sync_ms, sync_ms, "");
 }
 
 static uint64_t now_ms(void)
@@ -350,6 +357,38 @@ static void daemon_test_follow(void **state)
 	RUN_UNTIL(f, !fake_table_find(SVC));
 	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_DEL], 1);
 	assert_int_equal(ftab.cmds[KSVC_CMD_FLUSH], 0);
+}
+
+/* On node-a the tutorial's pods (nodeName node-a) are local; an overlay
+ * giving the Service internalTrafficPolicy Local and ClientIP affinity is
+ * one SVC_SET, the backends left alone. */
+static void daemon_test_node(void **state)
+{
+	const uint32_t local = KSVC_BE_F_LOCAL | KSVC_BE_F_READY |
+			       KSVC_BE_F_SERVING;
+	struct fixture *f = *state;
+	struct ksvc_service *k;
+
+	start_on(f, 0, 30000, "node-a");
+	RUN_UNTIL(f, backends(SVC) == 2);
+	k = fake_table_find(SVC);
+	assert_int_equal(k->backends[0].flags, local);
+	assert_int_equal(k->backends[1].flags, local);
+	assert_int_equal(k->flags, 0);
+	assert_int_equal(k->affinity, 0);
+
+	put(f, "zz-policy.overlay.yaml",
+	    "apiVersion: kserviced.kservice.io/v1alpha1\nkind: Overlay\n"
+	    "target: {kind: Service, namespace: default, "
+	    "name: my-app-service}\n"
+	    "patch:\n  spec: {internalTrafficPolicy: Local, "
+	    "sessionAffinity: ClientIP}\n");
+	RUN_UNTIL(f, fake_table_find(SVC)->flags == KSVC_SVC_F_INTERNAL_LOCAL);
+	k = fake_table_find(SVC);
+	assert_int_equal(k->affinity, KSVC_AFFINITY_TIMEOUT_DEFAULT);
+	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_NEW], 1);
+	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_SET], 1);
+	assert_int_equal(ftab.cmds[KSVC_CMD_BE_REPLACE], 0);
 }
 
 /* A burst of changes within --min-sync-period is one pass, after it. */
@@ -447,6 +486,7 @@ int main(void)
 		cmocka_unit_test(flags_test_hostname),
 		cmocka_unit_test(flags_test_durations),
 		T(daemon_test_follow),
+		T(daemon_test_node),
 		T(daemon_test_coalesce),
 		T(daemon_test_no_kernel),
 		T(daemon_test_periodic),
