@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +14,22 @@
 #include "daemon.h"
 #include "log.h"
 #include "model.h"
+
+static int64_t real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static uint64_t now_ms(void)
 {
@@ -54,16 +71,35 @@ static void run_sync(struct ksd_daemon *d)
 		d->cfg_done = !ret;
 	}
 	if (d->sync.ks) {	/* else the kernel is not there: retry */
+		double t0 = mono_s(), took;
+
 		ksd_model_init(&m);
 		m.node_name = d->o.hostname;
 		ksd_model_build(&m, &d->store);
 		ret = full ? ksd_sync_full(&d->sync, &m) :
 			     ksd_sync_changes(&d->sync, &m);
 		ksd_model_release(&m);
+		took = mono_s() - t0;
+		ksd_histogram_observe(&d->metrics.sync, took);
+		if (full)
+			ksd_histogram_observe(&d->metrics.sync_full, took);
+		d->metrics.service_changes += d->sync.last.created +
+					      d->sync.last.updated +
+					      d->sync.last.deleted;
+		d->metrics.endpoint_changes += d->sync.last.replaced;
 	}
 	d->passes++;
 	d->last_sync_ms = now_ms();
 	d->synced_once = true;
+	if (!ret && d->cfg_done) {
+		/* The kernel holds everything observed so far. */
+		d->last_updated_ns = real_ns();
+		d->metrics.last_sync_s = (double)d->last_updated_ns / 1e9;
+		if (d->queued_ms)
+			ksd_histogram_observe(&d->metrics.netprog,
+				(double)(d->last_sync_ms - d->queued_ms) / 1e3);
+		d->queued_ms = 0;
+	}
 	if (ret || !d->cfg_done) {
 		/* What failed is retried; a broken handle makes the next
 		 * pass a full one (sync.c) and the configuration is sent
@@ -111,6 +147,9 @@ static void on_changed(struct ksd_source *src, enum ksd_changed what)
 {
 	struct ksd_daemon *d = src->daemon;
 
+	d->metrics.last_queued_s = (double)real_ns() / 1e9;
+	if (!d->queued_ms)
+		d->queued_ms = now_ms() ? now_ms() : 1;
 	if (what == KSD_CHANGED_ALL)
 		d->want_full = true;
 	else
@@ -159,6 +198,46 @@ int ksd_daemon_signals(struct ksd_daemon *d)
 	return ksd_loop_add(&d->loop, d->sfd, EPOLLIN, on_signal, d);
 }
 
+/* /healthz and /livez, as kube-proxy's: 200 or 503, the same JSON. */
+static int serve_healthz(void *arg, const char *path, unsigned int *status,
+			 char **body, size_t *len, const char **ctype)
+{
+	struct ksd_daemon *d = arg;
+	int n;
+
+	if (strcmp(path, "/healthz") && strcmp(path, "/livez")) {
+		*status = 404;
+		*body = strdup("404 page not found\n");
+		return *body ? 0 : -ENOMEM;
+	}
+	*status = ksd_health_ok(d->queued_ms, now_ms(), 2 * d->o.sync_ms) ?
+		  200 : 503;
+	*body = malloc(256);
+	if (!*body)
+		return -ENOMEM;
+	n = ksd_health_body(*body, 256, d->last_updated_ns, real_ns(), true);
+	*len = (size_t)n;
+	*ctype = "application/json";
+	return 0;
+}
+
+static int serve_metrics(void *arg, const char *path, unsigned int *status,
+			 char **body, size_t *len, const char **ctype)
+{
+	struct ksd_daemon *d = arg;
+
+	(void)len;
+	if (strcmp(path, "/metrics")) {
+		*status = 404;
+		*body = strdup("404 page not found\n");
+		return *body ? 0 : -ENOMEM;
+	}
+	*status = 200;
+	*body = ksd_metrics_text(&d->metrics);
+	*ctype = "text/plain; version=0.0.4; charset=utf-8";
+	return *body ? 0 : -ENOMEM;
+}
+
 int ksd_daemon_init(struct ksd_daemon *d, const struct ksd_opts *o,
 		    int (*open)(struct ksvc **ksp, struct ksvc_err *err),
 		    struct ksd_source *src)
@@ -169,6 +248,7 @@ int ksd_daemon_init(struct ksd_daemon *d, const struct ksd_opts *o,
 	d->o = *o;
 	d->sfd = d->sync_tfd = d->full_tfd = -1;
 	d->src = src;
+	ksd_metrics_init(&d->metrics);
 	ksd_store_init(&d->store);
 	ksd_sync_init(&d->sync, open);
 	ret = ksd_loop_init(&d->loop);
@@ -186,6 +266,19 @@ int ksd_daemon_init(struct ksd_daemon *d, const struct ksd_opts *o,
 	ret = ksd_loop_add(&d->loop, d->full_tfd, EPOLLIN, on_full_timer, d);
 	if (ret)
 		return ret;
+	if (o->healthz_bind && *o->healthz_bind) {
+		ret = ksd_http_start(&d->healthz, &d->loop, o->healthz_bind,
+				     KSD_HEALTHZ_PORT, serve_healthz, d);
+		if (ret)
+			return ret;
+	}
+	if (o->metrics_bind && *o->metrics_bind) {
+		ret = ksd_http_start(&d->metrics_http, &d->loop,
+				     o->metrics_bind, KSD_METRICS_PORT,
+				     serve_metrics, d);
+		if (ret)
+			return ret;
+	}
 	src->store = &d->store;
 	src->changed = on_changed;
 	src->daemon = d;
@@ -213,6 +306,9 @@ void ksd_daemon_release(struct ksd_daemon *d)
 	if (d->src)
 		d->src->ops->stop(d->src);
 	d->src = NULL;
+	ksd_http_stop(d->healthz);
+	ksd_http_stop(d->metrics_http);
+	d->healthz = d->metrics_http = NULL;
 	if (d->sync_tfd >= 0)
 		close(d->sync_tfd);
 	if (d->full_tfd >= 0)

@@ -13,7 +13,9 @@
 #define KSD_DAEMON_H
 
 #include "ksvc.h"
+#include "http.h"
 #include "loop.h"
+#include "metrics.h"
 #include "source.h"
 #include "store.h"
 #include "sync.h"
@@ -33,7 +35,14 @@ struct ksd_opts {
 	 * it is are local. */
 	char hostname[KSD_HOSTNAME_MAX + 1];
 	bool cleanup;
+	/* --healthz-bind-address, --metrics-bind-address: NULL or "" for
+	 * no server. */
+	const char *healthz_bind;
+	const char *metrics_bind;
 };
+
+#define KSD_HEALTHZ_PORT	10256
+#define KSD_METRICS_PORT	10249
 
 struct ksd_daemon {
 	struct ksd_opts o;
@@ -48,6 +57,11 @@ struct ksd_daemon {
 	uint64_t last_sync_ms;		/* monotonic, of the last pass */
 	uint64_t retry_ms;		/* backoff after a failed pass */
 	unsigned long passes;		/* passes run, for tests */
+	/* Operations (http.c, metrics.c). */
+	struct ksd_metrics metrics;
+	struct ksd_http *healthz, *metrics_http;
+	uint64_t queued_ms;		/* monotonic, oldest change pending */
+	int64_t last_updated_ns;	/* Unix, of the last good pass */
 };
 
 /*

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "flags.h"
+#include "http.h"
 #include "ksvc_text.h"
 #include "log.h"
 
@@ -144,6 +145,9 @@ static void usage(FILE *f)
 "  --masquerade-all[=BOOL]  masquerade all traffic to services\n"
 "  --hostname-override NAME this node's name (the host's): endpoints of\n"
 "                           that nodeName are local\n"
+"  --healthz-bind-address A /healthz and /livez on A, IP:PORT\n"
+"                           (0.0.0.0:10256; \"\" for none)\n"
+"  --metrics-bind-address A /metrics on A (127.0.0.1:10249; \"\" for none)\n"
 "  --cleanup                delete every kernel service, then exit\n"
 "  -v, --v LEVEL            log verbosity (0; 2 skipped objects; 4 syncs)\n"
 "  -h, --help               this text\n"
@@ -154,7 +158,7 @@ static void usage(FILE *f)
 int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 {
 	enum { O_MANIFESTS = 256, O_MIN_SYNC, O_SYNC, O_CIDR, O_MASQ,
-	       O_CLEANUP, O_VERSION, O_HOSTNAME };
+	       O_CLEANUP, O_VERSION, O_HOSTNAME, O_HEALTHZ, O_METRICS };
 	static const struct option longs[] = {
 		{ "manifests", required_argument, NULL, O_MANIFESTS },
 		{ "min-sync-period", required_argument, NULL, O_MIN_SYNC },
@@ -162,6 +166,8 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 		{ "cluster-cidr", required_argument, NULL, O_CIDR },
 		{ "masquerade-all", optional_argument, NULL, O_MASQ },
 		{ "hostname-override", required_argument, NULL, O_HOSTNAME },
+		{ "healthz-bind-address", required_argument, NULL, O_HEALTHZ },
+		{ "metrics-bind-address", required_argument, NULL, O_METRICS },
 		{ "cleanup", no_argument, NULL, O_CLEANUP },
 		{ "v", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -175,6 +181,8 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->min_sync_ms = 1000;
 	o->sync_ms = 30000;
+	o->healthz_bind = "0.0.0.0:10256";
+	o->metrics_bind = "127.0.0.1:10249";
 	/* Both are always set: what the flags say is what the kernel has. */
 	o->cfg.has = KSVC_CFG_HAS_CLUSTER_CIDRS | KSVC_CFG_HAS_MASQUERADE_ALL;
 	optind = 0;	/* glibc: start over, for tests that parse twice */
@@ -210,6 +218,23 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 		case O_HOSTNAME:
 			hostname = optarg;
 			break;
+		case O_HEALTHZ:
+		case O_METRICS: {
+			struct sockaddr_storage ss;
+
+			if (*optarg && ksd_parse_bind(optarg, 0, &ss)) {
+				fprintf(stderr, "kserviced: --%s: \"%s\" is not "
+					"IP:PORT\n", c == O_HEALTHZ ?
+					"healthz-bind-address" :
+					"metrics-bind-address", optarg);
+				return -EINVAL;
+			}
+			if (c == O_HEALTHZ)
+				o->healthz_bind = optarg;
+			else
+				o->metrics_bind = optarg;
+			break;
+		}
 		case O_CLEANUP:
 			o->cleanup = true;
 			break;

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kserviced's metrics, named as kube-proxy's, and its health: what
+ * /metrics and /healthz (http.c) answer. Pure data and text, so the tests
+ * check the exact output.
+ */
+#ifndef KSD_METRICS_H
+#define KSD_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* kube-proxy's network programming histogram has 80 bounds. */
+#define KSD_HIST_BOUNDS_MAX	80
+
+struct ksd_histogram {
+	const double *bounds;		/* upper bounds, increasing */
+	size_t nbounds;
+	uint64_t counts[KSD_HIST_BOUNDS_MAX + 1];	/* per bucket; last: +Inf */
+	double sum;
+	uint64_t count;
+};
+
+struct ksd_metrics {
+	/* Every pass; full passes; observed change to kernel ack. */
+	struct ksd_histogram sync, sync_full, netprog;
+	double last_sync_s;		/* Unix time of the last good pass */
+	double last_queued_s;		/* of the last change queued */
+	uint64_t service_changes;
+	uint64_t endpoint_changes;
+};
+
+/* kube-proxy's buckets: exponential 1 ms..16.384 s for the syncs, and
+ * 0.25 s..300 s for network programming. */
+void ksd_metrics_init(struct ksd_metrics *m);
+void ksd_histogram_observe(struct ksd_histogram *h, double v);
+
+/* The Prometheus text format (0.0.4) of m into a malloc'ed string, or
+ * NULL when out of memory. */
+char *ksd_metrics_text(const struct ksd_metrics *m);
+
+/* A float as Go's strconv.FormatFloat(v, 'g', -1, 64), as Prometheus'
+ * text writer prints them: "0.25", "16.384", "1.7e+09", "+Inf". */
+void ksd_format_float(double v, char *buf, size_t size);
+
+/*
+ * kube-proxy's health: healthy when nothing is pending (queued_ms 0) or
+ * the oldest change pending was queued less than timeout_ms (2 x
+ * --sync-period) ago. Times are monotonic milliseconds.
+ */
+bool ksd_health_ok(uint64_t queued_ms, uint64_t now_ms, uint64_t timeout_ms);
+
+/* The JSON body of /healthz and /livez: {"lastUpdated": "...",
+ * "currentTime": "...", "nodeEligible": true}, times (Unix nanoseconds, 0
+ * for never) as Go prints a time.Time in UTC. Returns the length. */
+int ksd_health_body(char *buf, size_t size, int64_t last_updated_ns,
+		    int64_t now_ns, bool node_eligible);
+
+#endif /* KSD_METRICS_H */
