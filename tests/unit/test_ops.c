@@ -3,7 +3,7 @@
  * kserviced's operations surface: the metrics' text (exact), the health
  * decision and body, the bind addresses, the HTTP servers running in the
  * daemon's loop over the fake kernel (fetched with a plain socket on
- * loopback).
+ * loopback), and deploy/'s YAML parsing.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -29,6 +29,7 @@
 #include "log.h"
 #include "manifests.h"
 #include "metrics.h"
+#include "yamldoc.h"
 
 #ifndef KSD_SRCDIR
 #error "KSD_SRCDIR: the top of the source tree"
@@ -507,6 +508,78 @@ static void ops_test_http_busy(void **state)
 	ksd_daemon_release(&d2);
 }
 
+/* --- deploy/ --- */
+
+static void parse_file(const char *name, size_t want_docs, const char *kinds)
+{
+	char path[512], why[KSD_YAML_WHY_MAX] = "", *buf;
+	cJSON *docs = NULL, *doc;
+	size_t len;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/deploy/%s", KSD_SRCDIR, name);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	buf = malloc(1 << 20);
+	assert_non_null(buf);
+	len = fread(buf, 1, (1 << 20) - 1, fp);
+	fclose(fp);
+	if (ksd_yaml_parse(buf, len, &docs, why))
+		fail_msg("%s: %s", name, why);
+	free(buf);
+	assert_int_equal((size_t)cJSON_GetArraySize(docs), want_docs);
+	cJSON_ArrayForEach(doc, docs) {
+		const cJSON *k = cJSON_GetObjectItemCaseSensitive(doc, "kind");
+
+		assert_true(cJSON_IsString(k));
+		if (!strstr(kinds, k->valuestring))
+			fail_msg("%s: unexpected kind %s", name,
+				 k->valuestring);
+	}
+	cJSON_Delete(docs);
+}
+
+static void ops_test_deploy_yaml(void **state)
+{
+	(void)state;
+	parse_file("kserviced.yaml", 4, "ServiceAccount ClusterRole "
+		   "ClusterRoleBinding DaemonSet");
+}
+
+/* The systemd unit: sections and Key=Value lines only, with the three
+ * sections and what starts the daemon. */
+static void ops_test_deploy_unit(void **state)
+{
+	char path[512], line[512];
+	unsigned int sections = 0, exec = 0;
+	FILE *fp;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/deploy/kserviced.service",
+		 KSD_SRCDIR);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!*line || *line == '#')
+			continue;
+		if (*line == '[') {
+			assert_true(!strcmp(line, "[Unit]") ||
+				    !strcmp(line, "[Service]") ||
+				    !strcmp(line, "[Install]"));
+			sections++;
+			continue;
+		}
+		if (!strchr(line, '=') || strchr(line, '=') == line)
+			fail_msg("kserviced.service: \"%s\"", line);
+		exec += !strncmp(line, "ExecStart=", 10) ||
+			!strncmp(line, "ExecStartPre=", 13);
+	}
+	fclose(fp);
+	assert_int_equal(sections, 3);
+	assert_int_equal(exec, 2);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -519,6 +592,8 @@ int main(void)
 		T(ops_test_http),
 		T(ops_test_http_unhealthy),
 		T(ops_test_http_busy),
+		cmocka_unit_test(ops_test_deploy_yaml),
+		cmocka_unit_test(ops_test_deploy_unit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
