@@ -271,6 +271,8 @@ int ksd_daemon_init(struct ksd_daemon *d, const struct ksd_opts *o,
 				     KSD_HEALTHZ_PORT, serve_healthz, d);
 		if (ret)
 			return ret;
+		ksd_info("/healthz and /livez on %s (port %u)",
+			 o->healthz_bind, ksd_http_port(d->healthz));
 	}
 	if (o->metrics_bind && *o->metrics_bind) {
 		ret = ksd_http_start(&d->metrics_http, &d->loop,
@@ -278,6 +280,8 @@ int ksd_daemon_init(struct ksd_daemon *d, const struct ksd_opts *o,
 				     serve_metrics, d);
 		if (ret)
 			return ret;
+		ksd_info("/metrics on %s (port %u)", o->metrics_bind,
+			 ksd_http_port(d->metrics_http));
 	}
 	src->store = &d->store;
 	src->changed = on_changed;
