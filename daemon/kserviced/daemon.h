@@ -27,6 +27,10 @@
 /* What the command line sets (flags.c). */
 struct ksd_opts {
 	const char *manifests;
+	/* The API source (the default): --kubeconfig FILE, --master URL;
+	 * neither: in-cluster. */
+	const char *kubeconfig;
+	const char *master;
 	uint64_t min_sync_ms;		/* --min-sync-period, 1 s */
 	uint64_t sync_ms;		/* --sync-period, 30 s */
 	struct ksvc_config cfg;		/* --cluster-cidr, --masquerade-all */

@@ -130,12 +130,17 @@ static int set_hostname(const char *override, struct ksd_opts *o)
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: kserviced --manifests DIR [options]\n"
+"usage: kserviced [--kubeconfig FILE] [--master URL] [options]\n"
+"       kserviced --manifests DIR [options]\n"
 "       kserviced --cleanup\n"
 "\n"
 "Programs kservice.ko with the Services and EndpointSlices of a source,\n"
 "following kube-proxy's rules.\n"
 "\n"
+"  --kubeconfig FILE        the API server and credentials (in-cluster\n"
+"                           service account without it)\n"
+"  --master URL             the API server (https://...), over the\n"
+"                           kubeconfig's\n"
 "  --manifests DIR          standalone: the manifests of DIR, watched\n"
 "                           (see daemon/kserviced/README.md)\n"
 "  --min-sync-period D      least time between syncs of changes (1s; 0 ok)\n"
@@ -158,9 +163,12 @@ static void usage(FILE *f)
 int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 {
 	enum { O_MANIFESTS = 256, O_MIN_SYNC, O_SYNC, O_CIDR, O_MASQ,
-	       O_CLEANUP, O_VERSION, O_HOSTNAME, O_HEALTHZ, O_METRICS };
+	       O_CLEANUP, O_VERSION, O_HOSTNAME, O_HEALTHZ, O_METRICS,
+	       O_KUBECONFIG, O_MASTER };
 	static const struct option longs[] = {
 		{ "manifests", required_argument, NULL, O_MANIFESTS },
+		{ "kubeconfig", required_argument, NULL, O_KUBECONFIG },
+		{ "master", required_argument, NULL, O_MASTER },
 		{ "min-sync-period", required_argument, NULL, O_MIN_SYNC },
 		{ "sync-period", required_argument, NULL, O_SYNC },
 		{ "cluster-cidr", required_argument, NULL, O_CIDR },
@@ -190,6 +198,12 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 		switch (c) {
 		case O_MANIFESTS:
 			o->manifests = optarg;
+			break;
+		case O_KUBECONFIG:
+			o->kubeconfig = optarg;
+			break;
+		case O_MASTER:
+			o->master = optarg;
 			break;
 		case O_MIN_SYNC:
 		case O_SYNC:
@@ -262,9 +276,10 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 			argv[optind]);
 		return -EINVAL;
 	}
-	if (!o->cleanup && !o->manifests) {
-		fprintf(stderr, "kserviced: --manifests DIR is required (the "
-			"only source so far)\n");
+	if (o->manifests && ((o->kubeconfig && *o->kubeconfig) ||
+			     (o->master && *o->master))) {
+		fprintf(stderr, "kserviced: --manifests or the API "
+			"(--kubeconfig, --master), not both\n");
 		return -EINVAL;
 	}
 	if (!o->sync_ms) {

@@ -5,11 +5,14 @@
  * good --cleanup, 1 on a fatal error, 2 on a bad command line.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon.h"
 #include "flags.h"
 #include "log.h"
+#include "apiclient.h"
+#include "kubeconfig.h"
 #include "manifests.h"
 
 static int cleanup(void)
@@ -38,7 +41,22 @@ int main(int argc, char **argv)
 	if (o.cleanup)
 		return cleanup();
 
-	src = ksd_manifests_source(o.manifests, KSD_MANIFESTS_DEBOUNCE_MS);
+	if (o.manifests) {
+		src = ksd_manifests_source(o.manifests,
+					   KSD_MANIFESTS_DEBOUNCE_MS);
+	} else {
+		char why[KSD_KUBECONFIG_WHY_MAX];
+		struct ksd_kubeconfig kc;
+
+		/* The service account's folder can be moved, for tests. */
+		if (ksd_kubeconfig_resolve(o.kubeconfig, o.master,
+					   getenv("KSERVICED_SA_DIR"), &kc,
+					   why)) {
+			ksd_err("%s", why);
+			return 1;
+		}
+		src = ksd_api_source(&kc, NULL);
+	}
 	if (!src) {
 		ksd_err("out of memory");
 		return 1;

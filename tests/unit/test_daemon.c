@@ -107,7 +107,13 @@ static void flags_test_parse(void **state)
 	assert_int_equal(parse("--help", &o), 1);
 	assert_int_equal(parse("--version", &o), 1);
 
-	assert_int_equal(parse("", &o), -EINVAL);	/* no source */
+	/* No source: the API, in-cluster. */
+	assert_int_equal(parse("", &o), 0);
+	assert_null(o.manifests);
+	assert_int_equal(parse("--kubeconfig kc --master https://m:6443", &o),
+			 0);
+	assert_string_equal(o.kubeconfig, "kc");
+	assert_string_equal(o.master, "https://m:6443");
 	assert_int_equal(parse("--manifests d extra", &o), -EINVAL);
 	assert_int_equal(parse("--manifests d --sync-period 0", &o), -EINVAL);
 	assert_int_equal(parse("--manifests d --min-sync-period 1", &o),
@@ -117,7 +123,10 @@ static void flags_test_parse(void **state)
 	assert_int_equal(parse("--manifests d --masquerade-all=maybe", &o),
 			 -EINVAL);
 	assert_int_equal(parse("--manifests d -v loud", &o), -EINVAL);
+	/* One source. */
 	assert_int_equal(parse("--manifests d --kubeconfig x", &o), -EINVAL);
+	assert_int_equal(parse("--manifests d --master https://m", &o),
+			 -EINVAL);
 }
 
 /* --hostname-override, trimmed and lowercased as kube-proxy's; without

@@ -1,0 +1,692 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The Kubernetes API source; see apiclient.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <curl/curl.h>
+
+#include "apiclient.h"
+#include "log.h"
+#include "watchstream.h"
+
+/* Largest list page or error body kept. */
+#define BODY_MAX	(256U << 20)
+
+enum phase { LISTING, WATCHING };
+
+struct apiclient;
+
+struct res {
+	struct apiclient *ac;
+	const char *path;		/* /api/v1/services, ... */
+	const char *kind;		/* for the log */
+	bool is_slice;
+	enum phase phase;
+	CURL *easy;
+	char *rv;			/* last resourceVersion seen */
+	char *cont;			/* the list's continue token */
+	struct ksd_store list;		/* the pages listed so far */
+	char *body;
+	size_t blen;
+	struct ksd_ndjson nd;
+	bool relist;			/* an ERROR 410 in the stream */
+	bool error_event;		/* another ERROR in the stream */
+	bool got_data;			/* this watch gave something */
+	bool changed;			/* the store changed in this chunk */
+	bool listed;			/* listed at least once */
+	int tfd;			/* backoff */
+	uint64_t backoff_ms;
+};
+
+struct apiclient {
+	struct ksd_source src;		/* first: the daemon sees this */
+	struct ksd_kubeconfig kc;
+	struct ksd_api_opts o;
+	struct ksd_loop *loop;
+	CURLM *multi;
+	int tfd;			/* curl's timeout */
+	struct curl_slist *hdrs;
+	struct res res[2];
+};
+
+static const char *meta_str(const cJSON *obj, const char *key)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(m, key);
+
+	return cJSON_IsString(j) ? j->valuestring : NULL;
+}
+
+static void set_str(char **dst, const char *s)
+{
+	char *c = s ? strdup(s) : NULL;
+
+	if (s && !c)
+		abort();
+	free(*dst);
+	*dst = c;
+}
+
+/* --- requests --- */
+
+static size_t on_write(char *data, size_t size, size_t nmemb, void *arg);
+
+static int start_request(struct res *r)
+{
+	struct apiclient *ac = r->ac;
+	const struct ksd_kubeconfig *kc = &ac->kc;
+	char *url = NULL, *esc = NULL;
+	bool need_esc;
+	CURL *e;
+	int n;
+
+	e = curl_easy_init();
+	if (!e)
+		return -ENOMEM;
+	need_esc = r->phase == WATCHING || r->cont;
+	if (r->phase == LISTING) {
+		if (r->cont)
+			esc = curl_easy_escape(e, r->cont, 0);
+		n = asprintf(&url, "%s%s?limit=%u%s%s", kc->server, r->path,
+			     ac->o.page_limit, esc ? "&continue=" : "",
+			     esc ? esc : "");
+	} else {
+		esc = curl_easy_escape(e, r->rv ? r->rv : "", 0);
+		/* The server ends a watch after timeoutSeconds, as
+		 * client-go's reflector asks (5 to 10 minutes). */
+		n = asprintf(&url, "%s%s?watch=1&allowWatchBookmarks=true"
+			     "&resourceVersion=%s&timeoutSeconds=%d", kc->server,
+			     r->path, esc ? esc : "", 300 + rand() % 300);
+	}
+	if (n < 0 || (need_esc && !esc)) {
+		curl_free(esc);
+		free(url);
+		curl_easy_cleanup(e);
+		return -ENOMEM;
+	}
+	curl_free(esc);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	free(url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, ac->hdrs);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "kserviced/" KSCTL_VERSION);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	if (r->phase == LISTING)
+		curl_easy_setopt(e, CURLOPT_TIMEOUT, 60L);
+	if (kc->ca.data) {
+		struct curl_blob b = { kc->ca.data, kc->ca.len,
+				       CURL_BLOB_NOCOPY };
+
+		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
+	} else if (kc->ca.file) {
+		curl_easy_setopt(e, CURLOPT_CAINFO, kc->ca.file);
+	}
+	if (kc->cert.data) {
+		struct curl_blob b = { kc->cert.data, kc->cert.len,
+				       CURL_BLOB_NOCOPY };
+
+		curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &b);
+	} else if (kc->cert.file) {
+		curl_easy_setopt(e, CURLOPT_SSLCERT, kc->cert.file);
+	}
+	if (kc->key.data) {
+		struct curl_blob b = { kc->key.data, kc->key.len,
+				       CURL_BLOB_NOCOPY };
+
+		curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &b);
+	} else if (kc->key.file) {
+		curl_easy_setopt(e, CURLOPT_SSLKEY, kc->key.file);
+	}
+	r->blen = 0;
+	r->relist = r->error_event = r->got_data = false;
+	ksd_ndjson_reset(&r->nd);
+	if (curl_multi_add_handle(ac->multi, e) != CURLM_OK) {
+		curl_easy_cleanup(e);
+		return -ENOMEM;
+	}
+	r->easy = e;
+	ksd_log(KSD_LOG_V4, "api: %s: %s", r->kind,
+		r->phase == LISTING ? "listing" : "watching");
+	return 0;
+}
+
+static void retry_later(struct res *r)
+{
+	struct apiclient *ac = r->ac;
+	uint64_t d = r->backoff_ms, wait;
+
+	/* Half the backoff, plus up to as much again at random. */
+	wait = d / 2 + (uint64_t)rand() % (d / 2 + 1);
+	r->backoff_ms = d * 2 > ac->o.backoff_max_ms ? ac->o.backoff_max_ms :
+						       d * 2;
+	ksd_log(KSD_LOG_V2, "api: %s: trying again in %llu ms", r->kind,
+		(unsigned long long)wait);
+	ksd_timer_arm(r->tfd, wait ? wait : 1);
+}
+
+static void start_or_retry(struct res *r)
+{
+	if (start_request(r)) {
+		ksd_err("api: %s: cannot start a request", r->kind);
+		retry_later(r);
+	}
+}
+
+/* --- the store --- */
+
+static void put_obj(struct res *r, struct ksd_store *st, const cJSON *obj,
+		    const char *how)
+{
+	char why[KSD_WHY_MAX];
+
+	if (r->is_slice) {
+		struct ksd_slice *sl;
+
+		if (ksd_decode_slice(obj, &sl, why)) {
+			ksd_warn("api: %s: skipped: %s", how, why);
+			return;
+		}
+		ksd_store_put_slice(st, sl);
+	} else {
+		struct ksd_service *svc;
+
+		if (ksd_decode_service(obj, &svc, why)) {
+			ksd_warn("api: %s: skipped: %s", how, why);
+			return;
+		}
+		ksd_store_put_service(st, svc);
+	}
+}
+
+/* The listed objects replace the store's of that kind. */
+static void install(struct res *r)
+{
+	struct ksd_store *st = r->ac->src.store;
+
+	if (r->is_slice) {
+		for (size_t i = 0; i < st->nslices; i++)
+			ksd_slice_free(st->slices[i]);
+		st->nslices = 0;
+		for (size_t i = 0; i < r->list.nslices; i++)
+			ksd_store_put_slice(st, r->list.slices[i]);
+		r->list.nslices = 0;
+	} else {
+		for (size_t i = 0; i < st->nsvcs; i++)
+			ksd_service_free(st->svcs[i]);
+		st->nsvcs = 0;
+		for (size_t i = 0; i < r->list.nsvcs; i++)
+			ksd_store_put_service(st, r->list.svcs[i]);
+		r->list.nsvcs = 0;
+	}
+	st->changes++;
+	ksd_store_release(&r->list);
+}
+
+/* --- the watch stream --- */
+
+static int on_line(const char *line, size_t len, void *arg)
+{
+	struct res *r = arg;
+	struct ksd_store *st = r->ac->src.store;
+	enum ksd_event_type type;
+	const cJSON *obj;
+	const char *rv;
+	cJSON *ev;
+
+	if (ksd_event_parse(line, len, &type, &ev, &obj)) {
+		ksd_warn("api: %s: a watch event that does not parse, "
+			 "skipped", r->kind);
+		return 0;
+	}
+	r->got_data = true;
+	if (type == KSD_EV_ERROR) {
+		int code = ksd_status_code(obj);
+
+		if (code == 410) {
+			ksd_info("api: %s: 410 Gone: listing again", r->kind);
+			r->relist = true;
+		} else {
+			ksd_warn("api: %s: watch error %d", r->kind, code);
+			r->error_event = true;
+		}
+		cJSON_Delete(ev);
+		return -ECANCELED;
+	}
+	rv = meta_str(obj, "resourceVersion");
+	if (rv && *rv)
+		set_str(&r->rv, rv);
+	if (type == KSD_EV_ADDED || type == KSD_EV_MODIFIED) {
+		put_obj(r, st, obj, type == KSD_EV_ADDED ? "ADDED" :
+			"MODIFIED");
+		r->changed = true;
+	} else if (type == KSD_EV_DELETED) {
+		const char *ns = meta_str(obj, "namespace");
+		const char *name = meta_str(obj, "name");
+
+		if (!ns || !*ns)
+			ns = "default";
+		if (name && (r->is_slice ? ksd_store_del_slice(st, ns, name) :
+			     ksd_store_del_service(st, ns, name)))
+			r->changed = true;
+	}
+	cJSON_Delete(ev);
+	return 0;
+}
+
+static int append_body(struct res *r, const char *data, size_t n)
+{
+	char *b;
+
+	if (r->blen + n > BODY_MAX)
+		return -E2BIG;
+	b = realloc(r->body, r->blen + n + 1);
+	if (!b)
+		return -ENOMEM;
+	memcpy(b + r->blen, data, n);
+	r->body = b;
+	r->blen += n;
+	b[r->blen] = 0;
+	return 0;
+}
+
+static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct res *r = arg;
+	size_t n = size * nmemb;
+	long code = 0;
+	int ret;
+
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (r->phase != WATCHING || code != 200)
+		return append_body(r, data, n) ? 0 : n;
+	r->changed = false;
+	ret = ksd_ndjson_feed(&r->nd, data, n, on_line, r);
+	if (r->changed && r->ac->src.synced)
+		r->ac->src.changed(&r->ac->src, KSD_CHANGED_SOME);
+	if (ret == -E2BIG)
+		ksd_err("api: %s: a watch event larger than %u bytes",
+			r->kind, KSD_NDJSON_LINE_MAX);
+	return ret ? 0 : n;	/* 0 ends the transfer */
+}
+
+/* --- completed requests --- */
+
+static bool list_page(struct res *r)
+{
+	cJSON *doc = cJSON_ParseWithLength(r->body ? r->body : "", r->blen);
+	const cJSON *items, *item, *meta, *cont;
+	const char *rv;
+
+	if (!cJSON_IsObject(doc)) {
+		cJSON_Delete(doc);
+		ksd_err("api: %s: the list is not JSON", r->kind);
+		return false;
+	}
+	items = cJSON_GetObjectItemCaseSensitive(doc, "items");
+	meta = cJSON_GetObjectItemCaseSensitive(doc, "metadata");
+	rv = meta_str(doc, "resourceVersion");
+	if (!rv || !*rv || (items && !cJSON_IsArray(items) &&
+			    !cJSON_IsNull(items))) {
+		cJSON_Delete(doc);
+		ksd_err("api: %s: the list has no resourceVersion or items",
+			r->kind);
+		return false;
+	}
+	if (cJSON_IsArray(items))
+		cJSON_ArrayForEach(item, items)
+			put_obj(r, &r->list, item, "list");
+	set_str(&r->rv, rv);
+	cont = cJSON_GetObjectItemCaseSensitive(meta, "continue");
+	set_str(&r->cont, cJSON_IsString(cont) && *cont->valuestring ?
+		cont->valuestring : NULL);
+	cJSON_Delete(doc);
+	return true;
+}
+
+static void listed(struct res *r)
+{
+	struct apiclient *ac = r->ac;
+	bool was = ac->src.synced;
+
+	install(r);
+	r->listed = true;
+	ksd_info("api: %s: listed at resourceVersion %s (%zu services, %zu "
+		 "endpoint slices in the store)", r->kind, r->rv,
+		 ac->src.store->nsvcs, ac->src.store->nslices);
+	if (ac->res[0].listed && ac->res[1].listed) {
+		ac->src.synced = true;
+		/* A complete state: a full pass, mark and sweep. */
+		ac->src.changed(&ac->src, KSD_CHANGED_ALL);
+	}
+	(void)was;
+	r->phase = WATCHING;
+	start_or_retry(r);
+}
+
+static void restart_list(struct res *r)
+{
+	ksd_store_release(&r->list);
+	set_str(&r->cont, NULL);
+	r->phase = LISTING;
+}
+
+static void done(struct res *r, CURLcode result)
+{
+	long code = 0;
+
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+	curl_multi_remove_handle(r->ac->multi, r->easy);
+	curl_easy_cleanup(r->easy);
+	r->easy = NULL;
+	if (r->phase == LISTING) {
+		if (result == CURLE_OK && code == 200 && list_page(r)) {
+			r->backoff_ms = r->ac->o.backoff_min_ms;
+			if (r->cont)
+				start_or_retry(r);	/* the next page */
+			else
+				listed(r);
+			return;
+		}
+		if (code == 410)
+			ksd_info("api: %s: the list's continue token expired",
+				 r->kind);
+		else if (result != CURLE_OK)
+			ksd_warn("api: %s: list: %s", r->kind,
+				 curl_easy_strerror(result));
+		else if (code != 200)
+			ksd_warn("api: %s: list: HTTP %ld", r->kind, code);
+		restart_list(r);
+		retry_later(r);
+		return;
+	}
+	if (r->relist || code == 410) {
+		if (code == 410)
+			ksd_info("api: %s: 410 Gone: listing again", r->kind);
+		restart_list(r);
+		start_or_retry(r);
+		return;
+	}
+	if (code == 200 && result == CURLE_OK && r->got_data) {
+		/* The server ended the watch: go on from where it was. */
+		r->backoff_ms = r->ac->o.backoff_min_ms;
+		start_or_retry(r);
+		return;
+	}
+	if (r->got_data)
+		r->backoff_ms = r->ac->o.backoff_min_ms;
+	if (r->error_event)
+		;	/* logged with its code */
+	else if (code && code != 200)
+		ksd_warn("api: %s: watch: HTTP %ld", r->kind, code);
+	else
+		ksd_warn("api: %s: watch dropped: %s; resuming from "
+			 "resourceVersion %s", r->kind,
+			 result == CURLE_OK ? "ended" :
+			 curl_easy_strerror(result), r->rv);
+	retry_later(r);
+}
+
+static void check_done(struct apiclient *ac)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(ac->multi, &left))) {
+		struct res *r = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+				  (char **)&r);
+		done(r, msg->data.result);
+	}
+}
+
+/* --- curl on the loop --- */
+
+static void on_fd(int fd, uint32_t events, void *arg)
+{
+	struct apiclient *ac = arg;
+	int flags = 0, running;
+
+	if (events & EPOLLIN)
+		flags |= CURL_CSELECT_IN;
+	if (events & EPOLLOUT)
+		flags |= CURL_CSELECT_OUT;
+	if (events & (EPOLLERR | EPOLLHUP))
+		flags |= CURL_CSELECT_ERR;
+	curl_multi_socket_action(ac->multi, fd, flags, &running);
+	check_done(ac);
+}
+
+static int on_socket(CURL *e, curl_socket_t s, int what, void *userp,
+		     void *sockp)
+{
+	struct apiclient *ac = userp;
+	uint32_t ev = 0;
+
+	(void)e;
+	if (what == CURL_POLL_REMOVE) {
+		if (sockp)
+			ksd_loop_del(ac->loop, s);
+		return 0;
+	}
+	if (what & CURL_POLL_IN)
+		ev |= EPOLLIN;
+	if (what & CURL_POLL_OUT)
+		ev |= EPOLLOUT;
+	if (sockp)
+		return ksd_loop_mod(ac->loop, s, ev) ? -1 : 0;
+	if (ksd_loop_add(ac->loop, s, ev, on_fd, ac))
+		return -1;
+	curl_multi_assign(ac->multi, s, ac);
+	return 0;
+}
+
+static int on_curl_timer(CURLM *m, long timeout_ms, void *userp)
+{
+	struct apiclient *ac = userp;
+
+	(void)m;
+	if (timeout_ms < 0)
+		return ksd_timer_arm(ac->tfd, 0) ? -1 : 0;
+	if (timeout_ms == 0)
+		return ksd_timer_arm_now(ac->tfd) ? -1 : 0;
+	return ksd_timer_arm(ac->tfd, (uint64_t)timeout_ms) ? -1 : 0;
+}
+
+static void on_timeout(int fd, uint32_t events, void *arg)
+{
+	struct apiclient *ac = arg;
+	int running;
+
+	(void)events;
+	ksd_timer_ack(fd);
+	curl_multi_socket_action(ac->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done(ac);
+}
+
+static void on_backoff(int fd, uint32_t events, void *arg)
+{
+	struct res *r = arg;
+
+	(void)events;
+	ksd_timer_ack(fd);
+	if (!r->easy)
+		start_or_retry(r);
+}
+
+/* --- the source --- */
+
+static void stop(struct ksd_source *src)
+{
+	struct apiclient *ac = (struct apiclient *)src;
+
+	for (int i = 0; i < 2; i++) {
+		struct res *r = &ac->res[i];
+
+		if (r->easy) {
+			curl_multi_remove_handle(ac->multi, r->easy);
+			curl_easy_cleanup(r->easy);
+		}
+		if (r->tfd >= 0) {
+			if (ac->loop)
+				ksd_loop_del(ac->loop, r->tfd);
+			close(r->tfd);
+		}
+		ksd_store_release(&r->list);
+		ksd_ndjson_release(&r->nd);
+		free(r->rv);
+		free(r->cont);
+		free(r->body);
+	}
+	if (ac->multi)
+		curl_multi_cleanup(ac->multi);
+	if (ac->tfd >= 0) {
+		if (ac->loop)
+			ksd_loop_del(ac->loop, ac->tfd);
+		close(ac->tfd);
+	}
+	curl_slist_free_all(ac->hdrs);
+	ksd_kubeconfig_release(&ac->kc);
+	free(ac);
+	curl_global_cleanup();
+}
+
+static int start(struct ksd_source *src, struct ksd_loop *loop)
+{
+	struct apiclient *ac = (struct apiclient *)src;
+	int ret;
+
+	ac->multi = curl_multi_init();
+	if (!ac->multi)
+		return -ENOMEM;
+	curl_multi_setopt(ac->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(ac->multi, CURLMOPT_SOCKETDATA, ac);
+	curl_multi_setopt(ac->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+	curl_multi_setopt(ac->multi, CURLMOPT_TIMERDATA, ac);
+	ac->tfd = ksd_timer_new();
+	if (ac->tfd < 0)
+		return ac->tfd;
+	ret = ksd_loop_add(loop, ac->tfd, EPOLLIN, on_timeout, ac);
+	if (ret) {
+		close(ac->tfd);
+		ac->tfd = -1;
+		return ret;
+	}
+	ac->loop = loop;
+	for (int i = 0; i < 2; i++) {
+		struct res *r = &ac->res[i];
+
+		r->tfd = ksd_timer_new();
+		if (r->tfd < 0)
+			return r->tfd;
+		ret = ksd_loop_add(loop, r->tfd, EPOLLIN, on_backoff, r);
+		if (ret) {
+			close(r->tfd);
+			r->tfd = -1;
+			return ret;
+		}
+	}
+	ksd_info("api: %s", ac->kc.server);
+	for (int i = 0; i < 2; i++)
+		start_or_retry(&ac->res[i]);
+	return 0;
+}
+
+/* SIGHUP: both kinds listed again, the store replaced kind by kind. */
+static void hup(struct ksd_source *src)
+{
+	struct apiclient *ac = (struct apiclient *)src;
+
+	for (int i = 0; i < 2; i++) {
+		struct res *r = &ac->res[i];
+
+		if (r->easy) {
+			curl_multi_remove_handle(ac->multi, r->easy);
+			curl_easy_cleanup(r->easy);
+			r->easy = NULL;
+		}
+		restart_list(r);
+		r->backoff_ms = ac->o.backoff_min_ms;
+		start_or_retry(r);
+	}
+}
+
+static const struct ksd_source_ops api_ops = {
+	.name = "kubernetes-api",
+	.start = start,
+	.reload = hup,
+	.stop = stop,
+};
+
+struct ksd_source *ksd_api_source(struct ksd_kubeconfig *kc,
+				  const struct ksd_api_opts *o)
+{
+	struct apiclient *ac;
+	char *auth = NULL;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		ksd_kubeconfig_release(kc);
+		return NULL;
+	}
+	ac = calloc(1, sizeof(*ac));
+	if (!ac) {
+		ksd_kubeconfig_release(kc);
+		curl_global_cleanup();
+		return NULL;
+	}
+	ac->src.ops = &api_ops;
+	ac->kc = *kc;
+	memset(kc, 0, sizeof(*kc));
+	if (o)
+		ac->o = *o;
+	if (!ac->o.page_limit)
+		ac->o.page_limit = KSD_API_PAGE_LIMIT;
+	if (!ac->o.backoff_min_ms)
+		ac->o.backoff_min_ms = KSD_API_BACKOFF_MIN_MS;
+	if (!ac->o.backoff_max_ms)
+		ac->o.backoff_max_ms = KSD_API_BACKOFF_MAX_MS;
+	ac->tfd = -1;
+	ac->hdrs = curl_slist_append(NULL, "Accept: application/json");
+	if (ac->kc.token) {
+		if (asprintf(&auth, "Authorization: Bearer %s",
+			     ac->kc.token) < 0)
+			auth = NULL;
+		if (auth)
+			ac->hdrs = curl_slist_append(ac->hdrs, auth);
+		if (auth)
+			memset(auth, 0, strlen(auth));
+		free(auth);
+	}
+	for (int i = 0; i < 2; i++) {
+		struct res *r = &ac->res[i];
+
+		r->ac = ac;
+		r->tfd = -1;
+		r->is_slice = i == 1;
+		r->path = i ? "/apis/discovery.k8s.io/v1/endpointslices" :
+			      "/api/v1/services";
+		r->kind = i ? "endpointslices" : "services";
+		r->phase = LISTING;
+		r->backoff_ms = ac->o.backoff_min_ms;
+		ksd_ndjson_init(&r->nd);
+		ksd_store_init(&r->list);
+	}
+	srand((unsigned int)time(NULL) ^ (unsigned int)getpid());
+	return &ac->src;
+}

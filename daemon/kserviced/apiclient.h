@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The Kubernetes API source: v1 Services and discovery.k8s.io/v1
+ * EndpointSlices, each listed (in pages of `limit`, following `continue`)
+ * then watched from the list's resourceVersion (watch=1,
+ * allowWatchBookmarks=true), over libcurl's multi socket API on the
+ * daemon's epoll loop: curl's sockets are loop watches, its timeout a
+ * timerfd; no thread.
+ *
+ *  - Watch events are parsed as the chunks arrive (watchstream.c) and go
+ *    through the decoders into the store; an object that does not decode
+ *    is skipped with one log line.
+ *  - A dropped stream (or one the server ended) is resumed from the last
+ *    resourceVersion seen (an event's or a bookmark's).
+ *  - 410 Gone (the HTTP status, or an ERROR event with code 410): that
+ *    kind is listed again and replaces the store's objects of that kind
+ *    whole; the daemon is told KSD_CHANGED_ALL and its full pass (mark and
+ *    sweep) corrects the kernel: nothing is flushed, a service still there
+ *    is neither deleted nor re-created.
+ *  - Failures are retried after a capped exponential backoff with jitter.
+ *  - The source is synced once both kinds have been listed.
+ */
+#ifndef KSD_APICLIENT_H
+#define KSD_APICLIENT_H
+
+#include <stdint.h>
+
+#include "kubeconfig.h"
+#include "source.h"
+
+#define KSD_API_PAGE_LIMIT	500
+#define KSD_API_BACKOFF_MIN_MS	800
+#define KSD_API_BACKOFF_MAX_MS	30000
+
+struct ksd_api_opts {
+	unsigned int page_limit;	/* 0: KSD_API_PAGE_LIMIT */
+	uint64_t backoff_min_ms;	/* 0: KSD_API_BACKOFF_MIN_MS */
+	uint64_t backoff_max_ms;	/* 0: KSD_API_BACKOFF_MAX_MS */
+};
+
+/* The source over kc (taken, released by stop or on failure); o may be
+ * NULL. NULL if out of memory. */
+struct ksd_source *ksd_api_source(struct ksd_kubeconfig *kc,
+				  const struct ksd_api_opts *o);
+
+#endif /* KSD_APICLIENT_H */

@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""A fake Kubernetes API server for kserviced's tests (standard library only).
+
+Serves v1 services and discovery.k8s.io/v1 endpointslices: lists (with
+limit/continue paging) and chunked watch streams (watch=1, from a
+resourceVersion, with bookmarks), over HTTPS with the certificate given,
+on 127.0.0.1 and an ephemeral port, which it prints as "port N".
+
+The steps file (JSON) holds the initial objects and the scripted steps:
+
+  {"initial": {"services": [...], "endpointslices": [...]},
+   "steps": [{"name": "...", "actions": [ACTION, ...]}, ...]}
+
+A line "next" on stdin runs the next step's actions, then "done N" is
+printed; "stats" prints "stats {JSON}", the counts of lists, watches
+and watches answered 410 so far. Actions, each with "resource": "services" or "endpointslices":
+
+  {"op": "put", "object": {...}}        ADDED or MODIFIED
+  {"op": "put", "object": {...}, "silent": true}
+                                        changed without an event (history
+                                        the watchers will never see)
+  {"op": "delete", "namespace": "default", "name": "..."}
+  {"op": "bookmark"}                    a BOOKMARK to the open watches
+  {"op": "garbage", "object": {...}}    an event whose object is kept
+                                        as is (it need not validate)
+  {"op": "garbage_line"}                a line that is not JSON
+  {"op": "drop"}                        open watches cut mid-stream
+  {"op": "gone", "how": "event"|"http"} history compacted: open watches
+                                        get an ERROR event with code 410
+                                        ("event") or are cut and their
+                                        reconnection gets HTTP 410 ("http")
+  {"op": "slow", "on": true}            events written a few bytes per
+                                        chunk, with pauses (a slow link)
+
+Requests must carry "Authorization: Bearer TOKEN" when --token is given.
+Counters of what was served are printed to stderr at exit.
+"""
+import argparse
+import json
+import socket
+import ssl
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+RESOURCES = {
+    "/api/v1/services": ("services", "Service", "v1"),
+    "/apis/discovery.k8s.io/v1/endpointslices":
+        ("endpointslices", "EndpointSlice", "discovery.k8s.io/v1"),
+}
+
+
+class State:
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.rv = 100
+        self.objs = {r: {} for r, _, _ in RESOURCES.values()}
+        # Per resource: [(rv, line bytes, closes the stream)]
+        self.log = {r: [] for r in self.objs}
+        self.compacted = {r: 0 for r in self.objs}
+        self.drop_gen = {r: 0 for r in self.objs}
+        self.slow = False
+        self.stats = {"lists": 0, "watches": 0, "gone": 0}
+
+    @staticmethod
+    def key(obj):
+        m = obj.get("metadata", {})
+        return (m.get("namespace") or "default", m.get("name", ""))
+
+    def event(self, res, typ, obj, closes=False):
+        line = json.dumps({"type": typ, "object": obj}).encode() + b"\n"
+        self.log[res].append((self.rv, line, closes))
+
+    def put(self, res, obj, silent=False, typ=None):
+        self.rv += 1
+        obj = json.loads(json.dumps(obj))
+        obj.setdefault("metadata", {})["resourceVersion"] = str(self.rv)
+        k = self.key(obj)
+        if typ is None:
+            typ = "MODIFIED" if k in self.objs[res] else "ADDED"
+        self.objs[res][k] = obj
+        if not silent:
+            self.event(res, typ, obj)
+
+    def apply(self, a):
+        res = a.get("resource", "services")
+        op = a["op"]
+        if op == "put":
+            self.put(res, a["object"], a.get("silent", False))
+        elif op == "garbage":
+            self.put(res, a["object"], typ="ADDED")
+        elif op == "garbage_line":
+            self.log[res].append((self.rv, b"{this is not json\n", False))
+        elif op == "delete":
+            k = (a.get("namespace", "default"), a["name"])
+            obj = self.objs[res].pop(k)
+            self.rv += 1
+            obj["metadata"]["resourceVersion"] = str(self.rv)
+            self.event(res, "DELETED", obj)
+        elif op == "bookmark":
+            _, kind, api = [v for v in RESOURCES.values() if v[0] == res][0]
+            self.event(res, "BOOKMARK", {
+                "kind": kind, "apiVersion": api,
+                "metadata": {"resourceVersion": str(self.rv)}})
+        elif op == "drop":
+            self.drop_gen[res] += 1
+        elif op == "gone":
+            before = self.rv
+            self.rv += 1
+            self.compacted[res] = self.rv
+            if a.get("how", "event") == "event":
+                self.log[res].append((before, json.dumps({
+                    "type": "ERROR", "object": {
+                        "kind": "Status", "apiVersion": "v1",
+                        "status": "Failure", "reason": "Expired",
+                        "message": "too old resource version",
+                        "code": 410}}).encode() + b"\n", True))
+            else:
+                self.drop_gen[res] += 1
+        elif op == "slow":
+            self.slow = a.get("on", True)
+        else:
+            raise ValueError("unknown op " + op)
+
+
+STATE = State()
+TOKEN = None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def send_json(self, code, body):
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def status(self, code, reason, message):
+        self.send_json(code, {"kind": "Status", "apiVersion": "v1",
+                              "status": "Failure", "reason": reason,
+                              "message": message, "code": code})
+
+    def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        q = dict(urllib.parse.parse_qsl(url.query))
+        if TOKEN and self.headers.get("Authorization") != "Bearer " + TOKEN:
+            return self.status(401, "Unauthorized", "Unauthorized")
+        if url.path not in RESOURCES:
+            return self.status(404, "NotFound", "no " + url.path)
+        res, kind, api = RESOURCES[url.path]
+        if q.get("watch") in ("1", "true"):
+            return self.watch(res, q)
+        return self.list(res, kind, api, q)
+
+    def list(self, res, kind, api, q):
+        with STATE.cond:
+            STATE.stats["lists"] += 1
+            items = [STATE.objs[res][k] for k in sorted(STATE.objs[res])]
+            rv = STATE.rv
+        start = int(q.get("continue") or 0)
+        limit = int(q.get("limit") or 0) or len(items) or 1
+        page = items[start:start + limit]
+        cont = str(start + limit) if start + limit < len(items) else ""
+        meta = {"resourceVersion": str(rv)}
+        if cont:
+            meta["continue"] = cont
+        self.send_json(200, {"kind": kind + "List", "apiVersion": api,
+                             "metadata": meta, "items": page})
+
+    def chunk(self, data):
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def watch(self, res, q):
+        rv = int(q.get("resourceVersion") or 0)
+        with STATE.cond:
+            STATE.stats["watches"] += 1
+            if rv < STATE.compacted[res]:
+                STATE.stats["gone"] += 1
+                gone = True
+            else:
+                gone = False
+                gen = STATE.drop_gen[res]
+                pos = len([e for e in STATE.log[res] if e[0] <= rv])
+        if gone:
+            return self.status(410, "Expired", "too old resource version")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.flush()
+        while True:
+            with STATE.cond:
+                STATE.cond.wait_for(
+                    lambda: len(STATE.log[res]) > pos or
+                    STATE.drop_gen[res] != gen, timeout=30)
+                if STATE.drop_gen[res] != gen:
+                    break
+                todo = STATE.log[res][pos:]
+                pos += len(todo)
+                slow = STATE.slow
+            for _, line, closes in todo:
+                if slow:
+                    for i in range(0, len(line), 5):
+                        self.chunk(line[i:i + 5])
+                        time.sleep(0.001)
+                else:
+                    self.chunk(line)
+                if closes:
+                    self.wfile.write(b"0\r\n\r\n")
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+        # Dropped: the connection is cut without the last chunk.
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def main():
+    global TOKEN
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cert", required=True)
+    ap.add_argument("--key", required=True)
+    ap.add_argument("--steps", required=True)
+    ap.add_argument("--token")
+    args = ap.parse_args()
+    TOKEN = args.token
+    with open(args.steps) as f:
+        script = json.load(f)
+    with STATE.cond:
+        for res, objs in script.get("initial", {}).items():
+            for o in objs:
+                STATE.put(res, o)
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(args.cert, args.key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    print("port %d" % srv.server_address[1], flush=True)
+    steps = script.get("steps", [])
+    n = 0
+    for line in sys.stdin:
+        if line.strip() == "stats":
+            with STATE.cond:
+                print("stats %s" % json.dumps(STATE.stats), flush=True)
+            continue
+        if line.strip() != "next":
+            continue
+        if n >= len(steps):
+            print("error no step %d" % n, flush=True)
+            continue
+        with STATE.cond:
+            for a in steps[n]["actions"]:
+                STATE.apply(a)
+            STATE.cond.notify_all()
+        n += 1
+        print("done %d" % n, flush=True)
+    srv.shutdown()
+    print("fake_apiserver: %s" % json.dumps(STATE.stats), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

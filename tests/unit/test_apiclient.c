@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kserviced against the fake API server (tests/fake_apiserver.py, over
+ * HTTPS with a certificate made here by the openssl CLI) and the fake
+ * kernel table: after each scripted step (tests/fake_apiserver_steps.json)
+ * the kernel holds what the API says: adds, updates, deletes, bookmarks,
+ * a dropped stream resumed, a garbage object skipped, 410s (as an ERROR
+ * event and as HTTP) relisted with no service deleted and re-created, a
+ * slow link. And TLS is verified: another CA never syncs.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+
+#include "apiclient.h"
+#include "daemon.h"
+#include "fake_table.h"
+#include "log.h"
+
+#ifndef KSD_SRCDIR
+#error "KSD_SRCDIR: the top of the source tree"
+#endif
+#define SERVER KSD_SRCDIR "/tests/fake_apiserver.py"
+#define STEPS KSD_SRCDIR "/tests/fake_apiserver_steps.json"
+#define TOKEN "t0ken-never-logged"
+
+struct fixture {
+	char dir[256];
+	pid_t pid;
+	FILE *to, *from;
+	int port;
+	struct ksd_daemon d;
+	bool started;
+	bool token_logged;
+	unsigned int skipped;	/* "skipped" log lines */
+};
+
+static void sink(int level, const char *line, void *arg)
+{
+	struct fixture *f = arg;
+
+	if (strstr(line, TOKEN))
+		f->token_logged = true;
+	if (strstr(line, "skipped"))
+		f->skipped++;
+	if (getenv("KSD_TEST_VERBOSE"))
+		fprintf(stderr, "[%d] %s\n", level, line);
+}
+
+static void sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	assert_int_equal(system(cmd), 0);
+}
+
+static int setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct fixture *f = calloc(1, sizeof(*f));
+	int in[2], out[2];
+	char line[128];
+
+	snprintf(f->dir, sizeof(f->dir), "%s/ksd-api-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(f->dir))
+		return -1;
+	/* A self-signed certificate for 127.0.0.1: the server's, and the
+	 * CA the client trusts; and another CA, for the refusal. */
+	sh("cd '%s' && for n in server other; do openssl req -x509 "
+	   "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+	   "-keyout $n.key -out $n.pem -days 2 -subj /CN=127.0.0.1 "
+	   "-addext subjectAltName=IP:127.0.0.1 2>/dev/null || exit 1; done",
+	   f->dir);
+	if (pipe(in) || pipe(out))
+		return -1;
+	f->pid = fork();
+	if (f->pid < 0)
+		return -1;
+	if (!f->pid) {
+		char cert[300], key[300];
+
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		snprintf(cert, sizeof(cert), "%s/server.pem", f->dir);
+		snprintf(key, sizeof(key), "%s/server.key", f->dir);
+		execlp("python3", "python3", SERVER, "--cert", cert, "--key",
+		       key, "--steps", STEPS, "--token", TOKEN, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	f->to = fdopen(in[1], "w");
+	f->from = fdopen(out[0], "r");
+	if (!f->from || !fgets(line, sizeof(line), f->from) ||
+	    sscanf(line, "port %d", &f->port) != 1)
+		return -1;
+	fake_table_reset();
+	ksd_log_set_sink(sink, f);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	int status;
+
+	if (f->started)
+		ksd_daemon_release(&f->d);
+	fake_table_release();
+	ksd_log_set_sink(NULL, NULL);
+	fclose(f->to);		/* EOF: the server exits */
+	fclose(f->from);
+	if (waitpid(f->pid, &status, 0) != f->pid)
+		return -1;
+	sh("rm -rf '%s'", f->dir);
+	free(f);
+	return 0;
+}
+
+static void start(struct fixture *f, const char *ca)
+{
+	char path[320], why[KSD_KUBECONFIG_WHY_MAX];
+	struct ksd_api_opts ao = {
+		.page_limit = 1,	/* every list in pages */
+		.backoff_min_ms = 20,
+		.backoff_max_ms = 200,
+	};
+	struct ksd_opts o = {
+		.min_sync_ms = 0,
+		.sync_ms = 60000,
+		.cfg = { .has = KSVC_CFG_HAS_CLUSTER_CIDRS |
+				KSVC_CFG_HAS_MASQUERADE_ALL },
+	};
+	struct ksd_kubeconfig kc;
+	struct ksd_source *src;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/kubeconfig", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "apiVersion: v1\nkind: Config\ncurrent-context: test\n"
+		"contexts: [{name: test, context: {cluster: fake, user: "
+		"kserviced}}]\nclusters:\n- name: fake\n  cluster:\n"
+		"    server: https://127.0.0.1:%d\n"
+		"    certificate-authority: %s\n"
+		"users: [{name: kserviced, user: {token: %s}}]\n",
+		f->port, ca, TOKEN);
+	fclose(fp);
+	assert_int_equal(ksd_kubeconfig_load(path, &kc, why), 0);
+	src = ksd_api_source(&kc, &ao);
+	assert_non_null(src);
+	f->started = true;
+	assert_int_equal(ksd_daemon_init(&f->d, &o, fake_open, src), 0);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void run_for(struct fixture *f, uint64_t ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while (now_ms() < end)
+		assert_int_equal(ksd_loop_run_once(&f->d.loop, 5), 0);
+}
+
+#define RUN_UNTIL(f, cond) do {						\
+	uint64_t end_ = now_ms() + 10000;				\
+	while (!(cond) && now_ms() < end_)				\
+		assert_int_equal(ksd_loop_run_once(&(f)->d.loop, 5), 0); \
+	if (!(cond))							\
+		fail_msg("timed out waiting for %s", #cond);		\
+} while (0)
+
+static size_t backends(const char *name)
+{
+	struct ksvc_service *s = fake_table_find(name);
+
+	return s ? s->nbackends : (size_t)-1;
+}
+
+static void step(struct fixture *f, int n)
+{
+	char line[128], want[32];
+
+	fprintf(f->to, "next\n");
+	fflush(f->to);
+	assert_non_null(fgets(line, sizeof(line), f->from));
+	snprintf(want, sizeof(want), "done %d\n", n);
+	assert_string_equal(line, want);
+}
+
+struct stats {
+	int lists, watches, gone;
+};
+
+static struct stats server_stats(struct fixture *f)
+{
+	struct stats s = { 0 };
+	char line[256];
+
+	fprintf(f->to, "stats\n");
+	fflush(f->to);
+	assert_non_null(fgets(line, sizeof(line), f->from));
+	assert_int_equal(sscanf(line, "stats {\"lists\": %d, \"watches\": %d, "
+				"\"gone\": %d}", &s.lists, &s.watches,
+				&s.gone), 3);
+	return s;
+}
+
+static void api_test_steps(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int news, dels, skipped;
+	struct stats s0, s1;
+	char ca[300];
+
+	snprintf(ca, sizeof(ca), "%s/server.pem", f->dir);
+	start(f, ca);
+	/* The initial lists, two pages each. */
+	RUN_UNTIL(f, backends("default/web") == 2 && backends("default/db") == 1);
+	assert_true(f->d.src->synced);
+	assert_int_equal(fake_table_writes() > 0, 1);
+	s0 = server_stats(f);
+	assert_int_equal(s0.lists, 4);	/* 2 objects each, a page each */
+
+	step(f, 1);	/* add */
+	RUN_UNTIL(f, backends("default/api") == 1);
+	step(f, 2);	/* update */
+	RUN_UNTIL(f, backends("default/web") == 3);
+	step(f, 3);	/* delete */
+	RUN_UNTIL(f, !fake_table_find("default/db"));
+	step(f, 4);	/* bookmarks */
+	run_for(f, 100);
+	step(f, 5);	/* drop both streams */
+	run_for(f, 50);
+	step(f, 6);	/* changes after the drop: seen once resumed */
+	RUN_UNTIL(f, backends("default/cache") == 1);
+	s1 = server_stats(f);
+	assert_int_equal(s1.lists, s0.lists);	/* resumed, not relisted */
+	assert_true(s1.watches >= s0.watches + 2);
+
+	skipped = f->skipped;
+	step(f, 7);	/* garbage */
+	RUN_UNTIL(f, backends("default/web") == 2);
+	assert_null(fake_table_find("default/bad"));
+	assert_true(f->skipped > skipped);
+	assert_int_equal(backends("default/api"), 1);
+
+	news = ftab.cmds[KSVC_CMD_SVC_NEW];
+	dels = ftab.cmds[KSVC_CMD_SVC_DEL];
+	step(f, 8);	/* 410: missed history, relisted */
+	RUN_UNTIL(f, backends("default/late") == 1);
+	s0 = server_stats(f);
+	assert_true(s0.gone >= 1);
+	assert_true(s0.lists > s1.lists);
+	/* The relist deleted nothing and re-created nothing. */
+	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_NEW], news + 1);
+	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_DEL], dels);
+	assert_int_equal(ftab.cmds[KSVC_CMD_FLUSH], 0);
+	assert_int_equal(backends("default/web"), 2);
+	assert_int_equal(backends("default/api"), 1);
+	assert_int_equal(backends("default/cache"), 1);
+
+	step(f, 9);	/* a slow link: events in 5-byte chunks */
+	RUN_UNTIL(f, backends("default/api") == 2);
+	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_DEL], dels);
+	assert_false(f->token_logged);
+}
+
+/* A server whose certificate the CA does not vouch for is never
+ * trusted: no sync, nothing programmed. */
+static void api_test_tls_verified(void **state)
+{
+	struct fixture *f = *state;
+	char ca[300];
+
+	snprintf(ca, sizeof(ca), "%s/other.pem", f->dir);
+	start(f, ca);
+	run_for(f, 500);
+	assert_false(f->d.src->synced);
+	assert_int_equal(fake_table_writes(), 0);
+	assert_int_equal(server_stats(f).lists, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(api_test_steps, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(api_test_tls_verified, setup,
+						teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests_name("apiclient", tests, NULL, NULL);
+}
