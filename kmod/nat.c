@@ -325,9 +325,19 @@ bool ksvc_nat_masq_wanted(const struct ksvc_masq_in *in)
 
 /* ---- DNAT --------------------------------------------------------------- */
 
+/*
+ * Under RCU. Whether a node port answers on @addr: a local address (a
+ * loopback one only with nodeport_localhost) inside the node-port CIDRs of
+ * its family, when there are any (kube-proxy's --nodeport-addresses).
+ */
 static bool dst_is_local(const struct ksvc_net *ns, struct net *net,
 			 u8 family, const union nf_inet_addr *addr)
 {
+	bool known;
+
+	if (!in_cluster(rcu_dereference(ns->np_cidrs), family, addr, &known) &&
+	    known)
+		return false;
 	if (family == AF_INET) {
 		if (ipv4_is_loopback(addr->ip))
 			return READ_ONCE(ns->nodeport_localhost);

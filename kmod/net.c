@@ -177,6 +177,16 @@ void ksvc_net_cidrs_set(struct ksvc_net *ns, struct ksvc_cidrs *cidrs)
 		kfree_rcu(old, rcu);
 }
 
+void ksvc_net_np_cidrs_set(struct ksvc_net *ns, struct ksvc_cidrs *cidrs)
+{
+	struct ksvc_cidrs *old;
+
+	old = rcu_replace_pointer(ns->np_cidrs, cidrs,
+				  lockdep_is_held(&ns->lock));
+	if (old)
+		kfree_rcu(old, rcu);
+}
+
 /* Everything but the sysctls and the hooks: KUnit fixtures use it too. */
 int ksvc_net_setup(struct ksvc_net *ns, struct net *net)
 {
@@ -188,6 +198,7 @@ int ksvc_net_setup(struct ksvc_net *ns, struct net *net)
 	ns->masquerade_all = 0;
 	ns->nodeport_localhost = 0;
 	RCU_INIT_POINTER(ns->cidrs, NULL);
+	RCU_INIT_POINTER(ns->np_cidrs, NULL);
 	ns->ref.id = 0;
 	atomic_set(&ns->live, 0);
 	INIT_WORK(&ns->unhook_work, unhook_work);
@@ -219,6 +230,7 @@ void ksvc_net_teardown(struct ksvc_net *ns)
 	WARN_ON(ns->hooked);
 	ksvc_table_destroy(&ns->tab);
 	ksvc_net_cidrs_set(ns, NULL);
+	ksvc_net_np_cidrs_set(ns, NULL);
 	mutex_unlock(&ns->lock);
 	ksvc_affinity_destroy(&ns->aff);
 	ksvc_stats_retire(ns->stats);

@@ -24,7 +24,7 @@ struct ksvc_cidr {
 	u8 prefixlen;
 };
 
-/* The cluster CIDRs of a namespace, swapped whole under RCU. */
+/* The cluster (or node-port) CIDRs of a namespace, swapped whole under RCU. */
 struct ksvc_cidrs {
 	struct rcu_head rcu;
 	u32 count;
@@ -40,6 +40,7 @@ struct ksvc_net {
 	int masquerade_all;		/* sysctls: READ_ONCE() */
 	int nodeport_localhost;
 	struct ksvc_cidrs __rcu *cidrs;	/* NULL: none configured */
+	struct ksvc_cidrs __rcu *np_cidrs; /* node ports; NULL: every address */
 	struct ksvc_stats *stats;	/* namespace totals */
 	struct ctl_table_header *sysctl;
 	struct ksvc_ref ref;		/* how connections find it */
@@ -65,6 +66,7 @@ void ksvc_net_conn_gone(struct ksvc_net *ns);
 int ksvc_net_hooks_get(struct ksvc_net *ns, struct netlink_ext_ack *extack);
 void ksvc_net_hooks_sync(struct ksvc_net *ns);
 void ksvc_net_cidrs_set(struct ksvc_net *ns, struct ksvc_cidrs *cidrs);
+void ksvc_net_np_cidrs_set(struct ksvc_net *ns, struct ksvc_cidrs *cidrs);
 int ksvc_net_init(void);
 void ksvc_net_uninit(void);
 

@@ -93,6 +93,7 @@ static const struct nla_policy cfg_policy[KSVC_A_MAX + 1] = {
 	[KSVC_A_CFG_NODEPORT_LOCALHOST]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[KSVC_A_CFG_AFFINITY_MAX]	= NLA_POLICY_FULL_RANGE(NLA_U32,
 								&affinity_max_range),
+	[KSVC_A_CFG_NODEPORT_CIDRS]	= NLA_POLICY_NESTED_ARRAY(cidr_policy),
 };
 
 #define A(attr) BIT_ULL(KSVC_A_##attr)
@@ -1043,6 +1044,10 @@ static int cfg_get_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = put_cidrs(msg, KSVC_A_CFG_CLUSTER_CIDRS,
 			rcu_dereference_protected(ns->cidrs,
 						  lockdep_is_held(&ns->lock)));
+	if (!ret)
+		ret = put_cidrs(msg, KSVC_A_CFG_NODEPORT_CIDRS,
+				rcu_dereference_protected(ns->np_cidrs,
+							  lockdep_is_held(&ns->lock)));
 	if (!ret &&
 	    (nla_put_u8(msg, KSVC_A_CFG_MASQUERADE_ALL,
 			READ_ONCE(ns->masquerade_all)) ||
@@ -1072,7 +1077,7 @@ static int cfg_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ksvc_net *ns = ksvc_net_get(genl_info_net(info));
 	struct nlattr **attrs = info->attrs;
-	struct ksvc_cidrs *cidrs = NULL;
+	struct ksvc_cidrs *cidrs = NULL, *np_cidrs = NULL;
 	int ret;
 
 	if (attrs[KSVC_A_CFG_CLUSTER_CIDRS]) {
@@ -1082,9 +1087,20 @@ static int cfg_set_doit(struct sk_buff *skb, struct genl_info *info)
 		if (ret)
 			return ret;
 	}
+	if (attrs[KSVC_A_CFG_NODEPORT_CIDRS]) {
+		ret = parse_cidrs(attrs[KSVC_A_CFG_NODEPORT_CIDRS],
+				  KSVC_CIDRS_MAX, &np_cidrs,
+				  info->extack);
+		if (ret) {
+			kfree(cidrs);
+			return ret;
+		}
+	}
 	mutex_lock(&ns->lock);
 	if (attrs[KSVC_A_CFG_CLUSTER_CIDRS])
 		ksvc_net_cidrs_set(ns, cidrs);
+	if (attrs[KSVC_A_CFG_NODEPORT_CIDRS])
+		ksvc_net_np_cidrs_set(ns, np_cidrs);
 	if (attrs[KSVC_A_CFG_MASQUERADE_ALL])
 		WRITE_ONCE(ns->masquerade_all,
 			   nla_get_u8(attrs[KSVC_A_CFG_MASQUERADE_ALL]));

@@ -520,6 +520,80 @@ static void nat_test_nodeport_localhost(struct kunit *test)
 	kfree_skb(skb);
 }
 
+static void np_cidrs_set(struct ksvc_net *ns, u8 family, const char *a,
+			 u8 plen)
+{
+	struct ksvc_cidrs *cidrs = NULL;
+
+	if (a) {
+		cidrs = kzalloc(struct_size(cidrs, cidr, 1), GFP_KERNEL);
+		if (cidrs) {
+			cidrs->count = 1;
+			cidrs->cidr[0].family = family;
+			cidrs->cidr[0].prefixlen = plen;
+			cidrs->cidr[0].addr = addr(family, a);
+		}
+	}
+	mutex_lock(&ns->lock);
+	ksvc_net_np_cidrs_set(ns, cidrs);
+	mutex_unlock(&ns->lock);
+}
+
+/* Whether a node-port packet to @dst was translated. */
+static bool np_translated(struct kunit *test, struct ksvc_net *ns,
+			  const struct pkt_case *c,
+			  const union nf_inet_addr *dst, u16 sport)
+{
+	union nf_inet_addr client = addr(c->family, c->family == AF_INET ?
+					 CLIENT4 : CLIENT6);
+	struct sk_buff *skb;
+	struct run r;
+	bool ret;
+
+	skb = build_pkt(c->family, c->proto, &client, dst, sport, NODE_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	run_prerouting(ns, skb, c->family, &r);
+	KUNIT_ASSERT_NOT_NULL(test, r.ct);
+	KUNIT_EXPECT_EQ(test, r.verdict, NF_ACCEPT);
+	ret = nf_nat_initialized(r.ct, NF_NAT_MANIP_DST);
+	/* Not translated: the packet goes on as it came. */
+	if (!ret)
+		KUNIT_EXPECT_TRUE(test, addr_eq(c->family,
+						daddr_of(skb, c->family), dst));
+	kfree_skb(skb);
+	return ret;
+}
+
+/*
+ * Node-port CIDRs (--nodeport-addresses), on the loopback address with
+ * nodeport_localhost: a list of the family without it -> untranslated; one
+ * with it -> translated; a list of the other family only -> every address
+ * of this one; cleared -> every address again.
+ */
+static void nat_test_nodeport_cidrs(struct kunit *test)
+{
+	const struct pkt_case *c = test->param_value;
+	bool v4 = c->family == AF_INET;
+	union nf_inet_addr lo = addr(c->family, v4 ? "127.0.0.1" : "::1");
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+
+	WRITE_ONCE(ns->nodeport_localhost, 1);
+	np_cidrs_set(ns, c->family, v4 ? "192.0.2.0" : "2001:db8::", v4 ? 24 : 32);
+	KUNIT_EXPECT_FALSE(test, np_translated(test, ns, c, &lo, CLIENT_PORT));
+
+	np_cidrs_set(ns, c->family, v4 ? "127.0.0.0" : "::1", v4 ? 8 : 128);
+	KUNIT_EXPECT_TRUE(test, np_translated(test, ns, c, &lo, CLIENT_PORT + 1));
+
+	np_cidrs_set(ns, v4 ? AF_INET6 : AF_INET, v4 ? "2001:db8::" : "192.0.2.0",
+		     v4 ? 32 : 24);
+	KUNIT_EXPECT_TRUE(test, np_translated(test, ns, c, &lo, CLIENT_PORT + 2));
+
+	np_cidrs_set(ns, c->family, v4 ? "192.0.2.0" : "2001:db8::", v4 ? 24 : 32);
+	KUNIT_EXPECT_FALSE(test, np_translated(test, ns, c, &lo, CLIENT_PORT + 3));
+	np_cidrs_set(ns, 0, NULL, 0);
+	KUNIT_EXPECT_TRUE(test, np_translated(test, ns, c, &lo, CLIENT_PORT + 4));
+}
+
 /* A pod reaching its own service (source == backend) -> masqueraded. */
 static void nat_test_hairpin_masquerade(struct kunit *test)
 {
@@ -1306,6 +1380,7 @@ static struct kunit_case nat_test_cases[] = {
 	KUNIT_CASE_PARAM(nat_test_dnat_rewrites, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_no_backend_rejects, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_nodeport_localhost, pkt_gen_params),
+	KUNIT_CASE_PARAM(nat_test_nodeport_cidrs, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_hairpin_masquerade, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_helper_counts_packets, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_stale_ct_flushed, pkt_gen_params),

@@ -409,6 +409,36 @@ static void b_cidr_len(struct sk_buff *skb)
 	put_cidr(skb, AF_INET6, "10.244.0.0", 4, 16);
 }
 
+static void b_np_cidr_host_bits(struct sk_buff *skb)
+{
+	put_cidr_list(skb, KSVC_A_CFG_NODEPORT_CIDRS, AF_INET, "192.0.2.1", 4,
+		      24);
+}
+
+static void b_np_cidrs_many(struct sk_buff *skb)
+{
+	struct nlattr *list, *m;
+	u8 a[4] = { 192, 0, 2, 0 };
+	int i;
+
+	list = nla_nest_start(skb, KSVC_A_CFG_NODEPORT_CIDRS);
+	for (i = 0; i <= KSVC_CIDRS_MAX; i++) {
+		m = nla_nest_start(skb, 0);
+		nla_put_u16(skb, KSVC_CIDR_A_FAMILY, AF_INET);
+		nla_put(skb, KSVC_CIDR_A_ADDR, 4, a);
+		nla_put_u8(skb, KSVC_CIDR_A_PREFIXLEN, 24);
+		nla_nest_end(skb, m);
+	}
+	nla_nest_end(skb, list);
+}
+
+static void b_np_cidrs_on_svc(struct sk_buff *skb)
+{
+	put_svc(skb, NAME);
+	put_cidr_list(skb, KSVC_A_CFG_NODEPORT_CIDRS, AF_INET, "192.0.2.0", 4,
+		      24);
+}
+
 static void b_masq_2(struct sk_buff *skb)
 {
 	nla_put_u8(skb, KSVC_A_CFG_MASQUERADE_ALL, 2);
@@ -478,6 +508,11 @@ static const struct bad_case bad_cases[] = {
 	{ "CIDR /129", KSVC_CMD_CFG_SET, b_cidr_plen129, -ERANGE },
 	{ "CIDR address length", KSVC_CMD_CFG_SET, b_cidr_len, -EINVAL },
 	{ "masquerade_all 2", KSVC_CMD_CFG_SET, b_masq_2, -ERANGE },
+	{ "node-port CIDR with host bits", KSVC_CMD_CFG_SET,
+	  b_np_cidr_host_bits, -EINVAL },
+	{ "17 node-port CIDRs", KSVC_CMD_CFG_SET, b_np_cidrs_many, -E2BIG },
+	{ "node-port CIDRs on SVC_NEW", KSVC_CMD_SVC_NEW, b_np_cidrs_on_svc,
+	  -EINVAL },
 	{ "service attribute on CFG_SET", KSVC_CMD_CFG_SET, b_svc_on_cfg,
 	  -EINVAL },
 };
@@ -546,6 +581,73 @@ static u32 set_count(struct ksvc_net *ns, const char *name)
 		count = ksvc_service_backends(&ns->tab, svc)->count;
 	mutex_unlock(&ns->lock);
 	return count;
+}
+
+/*
+ * CFG_SET with node-port CIDRs -> the list replaced (v4 and v6 members
+ * kept); an empty nest -> cleared; a refused one -> the list as it was.
+ */
+static void netlink_test_nodeport_cidrs(struct kunit *test)
+{
+	struct ksvc_net *ns = ksvc_net_get(&init_net);
+	struct netlink_ext_ack extack = {};
+	const struct ksvc_cidrs *c;
+	struct nlattr *list, *m;
+	struct sk_buff *skb;
+	u8 a4[4] = { 192, 0, 2, 0 };
+	u8 a6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+	int ret;
+
+	skb = msg_new(test, KSVC_CMD_CFG_SET);
+	list = nla_nest_start(skb, KSVC_A_CFG_NODEPORT_CIDRS);
+	m = nla_nest_start(skb, 0);
+	nla_put_u16(skb, KSVC_CIDR_A_FAMILY, AF_INET);
+	nla_put(skb, KSVC_CIDR_A_ADDR, 4, a4);
+	nla_put_u8(skb, KSVC_CIDR_A_PREFIXLEN, 24);
+	nla_nest_end(skb, m);
+	m = nla_nest_start(skb, 0);
+	nla_put_u16(skb, KSVC_CIDR_A_FAMILY, AF_INET6);
+	nla_put(skb, KSVC_CIDR_A_ADDR, 16, a6);
+	nla_put_u8(skb, KSVC_CIDR_A_PREFIXLEN, 32);
+	nla_nest_end(skb, m);
+	nla_nest_end(skb, list);
+	ret = run(test, KSVC_CMD_CFG_SET, skb, &extack);
+	kfree_skb(skb);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	mutex_lock(&ns->lock);
+	c = rcu_dereference_protected(ns->np_cidrs, lockdep_is_held(&ns->lock));
+	KUNIT_EXPECT_NOT_NULL(test, c);
+	if (c) {
+		KUNIT_EXPECT_EQ(test, c->count, 2U);
+		KUNIT_EXPECT_EQ(test, c->cidr[0].family, (u8)AF_INET);
+		KUNIT_EXPECT_EQ(test, c->cidr[0].prefixlen, (u8)24);
+		KUNIT_EXPECT_EQ(test, c->cidr[1].family, (u8)AF_INET6);
+		KUNIT_EXPECT_EQ(test, c->cidr[1].prefixlen, (u8)32);
+	}
+	/* The cluster CIDRs are another list. */
+	KUNIT_EXPECT_NULL(test, rcu_dereference_protected(ns->cidrs,
+							  lockdep_is_held(&ns->lock)));
+	mutex_unlock(&ns->lock);
+
+	skb = msg_new(test, KSVC_CMD_CFG_SET);
+	b_np_cidr_host_bits(skb);
+	ret = run(test, KSVC_CMD_CFG_SET, skb, &extack);
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	mutex_lock(&ns->lock);
+	c = rcu_dereference_protected(ns->np_cidrs, lockdep_is_held(&ns->lock));
+	KUNIT_EXPECT_TRUE(test, c && c->count == 2);
+	mutex_unlock(&ns->lock);
+
+	skb = msg_new(test, KSVC_CMD_CFG_SET);
+	nla_nest_end(skb, nla_nest_start(skb, KSVC_A_CFG_NODEPORT_CIDRS));
+	ret = run(test, KSVC_CMD_CFG_SET, skb, &extack);
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	mutex_lock(&ns->lock);
+	KUNIT_EXPECT_NULL(test, rcu_dereference_protected(ns->np_cidrs,
+							  lockdep_is_held(&ns->lock)));
+	mutex_unlock(&ns->lock);
 }
 
 /*
@@ -632,6 +734,7 @@ static void netlink_test_staged_replace(struct kunit *test)
 static struct kunit_case netlink_test_cases[] = {
 	KUNIT_CASE_PARAM(netlink_test_rejects, bad_gen_params),
 	KUNIT_CASE(netlink_test_staged_replace),
+	KUNIT_CASE(netlink_test_nodeport_cidrs),
 	{}
 };
 

@@ -174,7 +174,8 @@
  *
  * KSVC_CMD_CFG_GET: get the namespace's configuration (doit).
  *   Reply: KSVC_A_CFG_CLUSTER_CIDRS, KSVC_A_CFG_MASQUERADE_ALL,
- *   KSVC_A_CFG_NODEPORT_LOCALHOST, KSVC_A_CFG_SERVICES (count, read only),
+ *   KSVC_A_CFG_NODEPORT_LOCALHOST, KSVC_A_CFG_NODEPORT_CIDRS,
+ *   KSVC_A_CFG_SERVICES (count, read only),
  *   KSVC_A_CFG_HOOKED (1 while the NAT hooks are registered, read only:
  *   from the first service until the last one is gone and the connections
  *   translated for it have ended, so that those carry on),
@@ -185,9 +186,19 @@
  *
  * KSVC_CMD_CFG_SET: set configuration. Any of KSVC_A_CFG_CLUSTER_CIDRS
  *   (replaces the list; an empty nest clears it), KSVC_A_CFG_MASQUERADE_ALL,
- *   KSVC_A_CFG_NODEPORT_LOCALHOST, KSVC_A_CFG_AFFINITY_MAX. The last three
- *   are the same values as the sysctls net.kservice.masquerade_all,
+ *   KSVC_A_CFG_NODEPORT_LOCALHOST, KSVC_A_CFG_AFFINITY_MAX,
+ *   KSVC_A_CFG_NODEPORT_CIDRS (replaces the list; an empty nest clears it).
+ *   MASQUERADE_ALL, NODEPORT_LOCALHOST and AFFINITY_MAX are the same
+ *   values as the sysctls net.kservice.masquerade_all,
  *   net.kservice.nodeport_localhost and net.kservice.affinity_max.
+ *
+ * KSVC_A_CFG_NODEPORT_CIDRS: kube-proxy's --nodeport-addresses. With none
+ *   (the default) a node port answers on every local address of the node
+ *   (loopback ones only with nodeport_localhost). Otherwise, per family, on
+ *   the local addresses inside one of the list's CIDRs of that family; a
+ *   family the list has no CIDR of keeps every local address. A packet to a
+ *   node port on another address is not translated and goes on as it is.
+ *   At most KSVC_CIDRS_MAX.
  *
  * Nested attributes
  * -----------------
@@ -216,7 +227,8 @@
  *                         in the load-balancer source ranges (services and
  *                         namespace totals only)
  *
- * KSVC_A_CFG_CLUSTER_CIDRS, KSVC_A_SVC_SOURCE_RANGES: list of nests, each:
+ * KSVC_A_CFG_CLUSTER_CIDRS, KSVC_A_CFG_NODEPORT_CIDRS,
+ * KSVC_A_SVC_SOURCE_RANGES: list of nests, each:
  *   KSVC_CIDR_A_FAMILY    u16 AF_INET or AF_INET6
  *   KSVC_CIDR_A_ADDR      binary, 4 or 16 bytes (host bits must be zero)
  *   KSVC_CIDR_A_PREFIXLEN u8 0..32 or 0..128
@@ -231,7 +243,7 @@
 #define KSVC_NAME_MAX		256
 /* Most frontends one service may have. */
 #define KSVC_FRONTENDS_MAX	64
-/* Most cluster CIDRs a namespace may have. */
+/* Most cluster CIDRs (and node-port CIDRs) a namespace may have. */
 #define KSVC_CIDRS_MAX		16
 /* Most load-balancer source ranges a service may have. */
 #define KSVC_SOURCE_RANGES_MAX	64
@@ -287,6 +299,7 @@ enum ksvc_attr {
 	KSVC_A_CFG_AFFINITY_MAX,	/* u32: most affinity bindings, 0..INT_MAX */
 	KSVC_A_CFG_AFFINITY_ENTRIES,	/* u32: affinity bindings held (read only) */
 	KSVC_A_SVC_SOURCE_RANGES,	/* nest: list of KSVC_CIDR_A_* */
+	KSVC_A_CFG_NODEPORT_CIDRS,	/* nest: list of KSVC_CIDR_A_* */
 	__KSVC_A_LAST
 };
 
