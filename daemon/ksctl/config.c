@@ -2,7 +2,8 @@
 /*
  * ksctl config show | config set KEY VALUE [KEY VALUE]...
  *
- * Keys: cluster-cidr (comma-separated CIDRs, "" or "none" for none),
+ * Keys: cluster-cidr and nodeport-addresses (comma-separated CIDRs, "" or
+ * "none" for none; no node-port CIDRs: node ports on every local address),
  * masquerade-all and nodeport-localhost (0, 1, on, off, true, false),
  * affinity-max (0..2147483647).
  */
@@ -40,6 +41,15 @@ static int parse_cidrs(struct ksctl_req *req, const char *val)
 				 KSVC_CIDRS_MAX);
 }
 
+static int parse_np_cidrs(struct ksctl_req *req, const char *val)
+{
+	struct ksvc_config *cfg = &req->cfg;
+
+	return ksctl_parse_cidrs(req, "nodeport-addresses", "node-port CIDRs",
+				 val, cfg->nodeport_cidrs,
+				 &cfg->nnodeport_cidrs, KSVC_CIDRS_MAX);
+}
+
 static int parse_bool(struct ksctl_req *req, const char *key, const char *val,
 		      bool *out)
 {
@@ -57,7 +67,7 @@ static int parse_set(struct ksctl_req *req, int argc, char **argv)
 	int i, ret;
 
 	if (argc < 3)
-		return ksctl_usage(req, "missing KEY VALUE (cluster-cidr, masquerade-all, nodeport-localhost, affinity-max)");
+		return ksctl_usage(req, "missing KEY VALUE (cluster-cidr, masquerade-all, nodeport-localhost, nodeport-addresses, affinity-max)");
 	for (i = 2; i < argc; i += 2) {
 		key = argv[i];
 		if (!strcmp(key, "cluster-cidr"))
@@ -66,10 +76,12 @@ static int parse_set(struct ksctl_req *req, int argc, char **argv)
 			bit = KSVC_CFG_HAS_MASQUERADE_ALL;
 		else if (!strcmp(key, "nodeport-localhost"))
 			bit = KSVC_CFG_HAS_NODEPORT_LOCALHOST;
+		else if (!strcmp(key, "nodeport-addresses"))
+			bit = KSVC_CFG_HAS_NODEPORT_CIDRS;
 		else if (!strcmp(key, "affinity-max"))
 			bit = KSVC_CFG_HAS_AFFINITY_MAX;
 		else
-			return ksctl_usage(req, "unknown key \"%s\" (cluster-cidr, masquerade-all, nodeport-localhost, affinity-max)",
+			return ksctl_usage(req, "unknown key \"%s\" (cluster-cidr, masquerade-all, nodeport-localhost, nodeport-addresses, affinity-max)",
 					   key);
 		if (i + 1 == argc)
 			return ksctl_usage(req, "missing value after \"%s\"", key);
@@ -79,6 +91,8 @@ static int parse_set(struct ksctl_req *req, int argc, char **argv)
 		val = argv[i + 1];
 		if (bit == KSVC_CFG_HAS_CLUSTER_CIDRS)
 			ret = parse_cidrs(req, val);
+		else if (bit == KSVC_CFG_HAS_NODEPORT_CIDRS)
+			ret = parse_np_cidrs(req, val);
 		else if (bit == KSVC_CFG_HAS_MASQUERADE_ALL)
 			ret = parse_bool(req, key, val, &cfg->masquerade_all);
 		else if (bit == KSVC_CFG_HAS_AFFINITY_MAX)

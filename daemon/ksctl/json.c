@@ -46,6 +46,7 @@
  * ksctl -j config show:
  *   { "cluster_cidrs": [ "10.0.0.0/8", "fd00::/64" ],
  *     "masquerade_all": false, "nodeport_localhost": true,
+ *     "nodeport_addresses": [ "192.0.2.0/24" ],
  *     "services": 2, "hooked": true,
  *     "affinity_max": 131072, "affinity_entries": 3,
  *     "stats": { "conns": 3, "packets": 30, "bytes": 3000, "rejects": 0 } }
@@ -291,6 +292,10 @@ int json_config(FILE *f, const struct ksvc_config *cfg)
 			ksvc_format_cidr(&cfg->cluster_cidrs[i], c, sizeof(c))));
 	cJSON_AddBoolToObject(obj, "masquerade_all", cfg->masquerade_all);
 	cJSON_AddBoolToObject(obj, "nodeport_localhost", cfg->nodeport_localhost);
+	arr = cJSON_AddArrayToObject(obj, "nodeport_addresses");
+	for (i = 0; arr && i < cfg->nnodeport_cidrs; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(
+			ksvc_format_cidr(&cfg->nodeport_cidrs[i], c, sizeof(c))));
 	add_uint(obj, "services", cfg->services);
 	cJSON_AddBoolToObject(obj, "hooked", cfg->hooked);
 	add_uint(obj, "affinity_max", cfg->affinity_max);

@@ -39,6 +39,7 @@ static const char usage[] =
 	"  config show\n"
 	"  config set KEY VALUE...   cluster-cidr CIDR[,CIDR]...|none,\n"
 	"              masquerade-all 0|1, nodeport-localhost 0|1,\n"
+	"              nodeport-addresses CIDR[,CIDR]...|none,\n"
 	"              affinity-max N (most session affinity entries)\n"
 	"  dump [NAME]   tab-separated, for scripts\n"
 	"  help, --version\n"

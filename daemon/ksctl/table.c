@@ -362,12 +362,18 @@ void table_config(FILE *f, const struct ksvc_config *cfg)
 	struct table t = { .ncols = 2 };
 	char c[KSVC_CIDR_STRLEN];
 	char cidrs[KSVC_CIDRS_MAX * (KSVC_CIDR_STRLEN + 1)] = "";
-	size_t i, n = 0;
+	char np[KSVC_CIDRS_MAX * (KSVC_CIDR_STRLEN + 1)] = "";
+	size_t i, n = 0, m = 0;
 
 	for (i = 0; i < cfg->ncluster_cidrs; i++)
 		n += (size_t)snprintf(cidrs + n, sizeof(cidrs) - n, "%s%s",
 				      i ? "," : "",
 				      ksvc_format_cidr(&cfg->cluster_cidrs[i],
+						       c, sizeof(c)));
+	for (i = 0; i < cfg->nnodeport_cidrs; i++)
+		m += (size_t)snprintf(np + m, sizeof(np) - m, "%s%s",
+				      i ? "," : "",
+				      ksvc_format_cidr(&cfg->nodeport_cidrs[i],
 						       c, sizeof(c)));
 	row(&t);
 	cell(&t, "cluster-cidr:");
@@ -378,6 +384,9 @@ void table_config(FILE *f, const struct ksvc_config *cfg)
 	row(&t);
 	cell(&t, "nodeport-localhost:");
 	cell(&t, "%s", cfg->nodeport_localhost ? "on" : "off");
+	row(&t);
+	cell(&t, "nodeport-addresses:");
+	cell(&t, "%s", m ? np : "all");
 	row(&t);
 	cell(&t, "services:");
 	cell(&t, "%u", cfg->services);

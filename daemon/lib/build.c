@@ -364,6 +364,13 @@ static int put_config(struct nl_msg *msg, const struct ksvc_config *cfg)
 		if (ret)
 			return ret;
 	}
+	if (cfg->has & KSVC_CFG_HAS_NODEPORT_CIDRS) {
+		ret = put_cidrs(msg, KSVC_A_CFG_NODEPORT_CIDRS,
+				cfg->nodeport_cidrs, cfg->nnodeport_cidrs,
+				KSVC_CIDRS_MAX);
+		if (ret)
+			return ret;
+	}
 	if (cfg->has & KSVC_CFG_HAS_MASQUERADE_ALL)
 		PUT(nla_put_u8(msg, KSVC_A_CFG_MASQUERADE_ALL,
 			       cfg->masquerade_all));

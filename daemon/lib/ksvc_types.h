@@ -101,12 +101,16 @@ enum ksvc_cfg_has {
 	KSVC_CFG_HAS_STATS		= 1U << 5,	/* read only */
 	KSVC_CFG_HAS_AFFINITY_MAX	= 1U << 6,
 	KSVC_CFG_HAS_AFFINITY_ENTRIES	= 1U << 7,	/* read only */
+	KSVC_CFG_HAS_NODEPORT_CIDRS	= 1U << 8,
 };
 
 struct ksvc_config {
 	uint32_t has;			/* enum ksvc_cfg_has */
 	struct ksvc_cidr cluster_cidrs[KSVC_CIDRS_MAX];
 	size_t ncluster_cidrs;
+	/* --nodeport-addresses; none: every local address */
+	struct ksvc_cidr nodeport_cidrs[KSVC_CIDRS_MAX];
+	size_t nnodeport_cidrs;
 	bool masquerade_all;
 	bool nodeport_localhost;
 	uint32_t services;

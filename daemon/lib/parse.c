@@ -37,6 +37,7 @@ static struct nla_policy svc_policy[KSVC_A_MAX + 1] = {
 	[KSVC_A_SVC_BACKEND_COUNT]	= U32,
 	[KSVC_A_SVC_STATS]		= NESTED,
 	[KSVC_A_CFG_CLUSTER_CIDRS]	= NESTED,
+	[KSVC_A_CFG_NODEPORT_CIDRS]	= NESTED,
 	[KSVC_A_CFG_MASQUERADE_ALL]	= U8,
 	[KSVC_A_CFG_NODEPORT_LOCALHOST]	= U8,
 	[KSVC_A_CFG_SERVICES]		= U32,
@@ -335,6 +336,14 @@ int ksvc_parse_config(const struct nlmsghdr *nlh, struct ksvc_config *cfg)
 		if (ret)
 			return ret;
 		cfg->has |= KSVC_CFG_HAS_CLUSTER_CIDRS;
+	}
+	if (tb[KSVC_A_CFG_NODEPORT_CIDRS]) {
+		ret = parse_cidrs(tb[KSVC_A_CFG_NODEPORT_CIDRS],
+				  cfg->nodeport_cidrs, &cfg->nnodeport_cidrs,
+				  KSVC_CIDRS_MAX);
+		if (ret)
+			return ret;
+		cfg->has |= KSVC_CFG_HAS_NODEPORT_CIDRS;
 	}
 	if (tb[KSVC_A_CFG_MASQUERADE_ALL]) {
 		cfg->masquerade_all = nla_get_u8(tb[KSVC_A_CFG_MASQUERADE_ALL]);

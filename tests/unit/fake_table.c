@@ -286,6 +286,11 @@ static int handle(const struct kp_req *r)
 		if (r->tb[KSVC_A_CFG_CLUSTER_CIDRS])
 			ftab.cfg.ncluster_cidrs =
 				kp_count(r->tb[KSVC_A_CFG_CLUSTER_CIDRS]);
+		if (r->tb[KSVC_A_CFG_NODEPORT_CIDRS]) {
+			ftab.cfg.has |= KSVC_CFG_HAS_NODEPORT_CIDRS;
+			ftab.cfg.nnodeport_cidrs =
+				kp_count(r->tb[KSVC_A_CFG_NODEPORT_CIDRS]);
+		}
 		return 0;
 	default:
 		return -EOPNOTSUPP;

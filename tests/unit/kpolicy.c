@@ -88,6 +88,8 @@ static const struct kp_policy top_policy[KSVC_A_MAX + 1] = {
 	[KSVC_A_STATS]		= NEST(KP_NESTED, stats_policy, KSVC_STATS_A_MAX),
 	[KSVC_A_PAD]		= U(KP_NONE),
 	[KSVC_A_SVC_AFFINITY]	= RANGE(KP_U32, 0, KSVC_AFFINITY_TIMEOUT_MAX),
+	[KSVC_A_CFG_NODEPORT_CIDRS] = NEST(KP_NESTED_ARRAY, cidr_policy,
+					   KSVC_CIDR_A_MAX),
 	[KSVC_A_CFG_AFFINITY_MAX] = RANGE(KP_U32, 0, 0x7fffffff),
 	[KSVC_A_CFG_AFFINITY_ENTRIES] = U(KP_U32),
 	[KSVC_A_SVC_SOURCE_RANGES] = NEST(KP_NESTED_ARRAY, cidr_policy,
@@ -367,7 +369,8 @@ static const uint64_t allowed[__KSVC_CMD_MAX] = {
 	[KSVC_CMD_FLUSH] = 0,
 	[KSVC_CMD_CFG_GET] = 0,
 	[KSVC_CMD_CFG_SET] = A(CFG_CLUSTER_CIDRS) | A(CFG_MASQUERADE_ALL) |
-			     A(CFG_NODEPORT_LOCALHOST) | A(CFG_AFFINITY_MAX),
+			     A(CFG_NODEPORT_LOCALHOST) | A(CFG_AFFINITY_MAX) |
+			     A(CFG_NODEPORT_CIDRS),
 };
 
 static const uint64_t required[__KSVC_CMD_MAX] = {
@@ -457,9 +460,15 @@ int kp_check_request(const struct nlmsghdr *nlh, int family,
 		if (ret)
 			return ret;
 	}
-	if (tb[KSVC_A_CFG_CLUSTER_CIDRS])
-		return check_cidrs(tb[KSVC_A_CFG_CLUSTER_CIDRS], KSVC_CIDRS_MAX,
-				   why);
+	if (tb[KSVC_A_CFG_CLUSTER_CIDRS]) {
+		ret = check_cidrs(tb[KSVC_A_CFG_CLUSTER_CIDRS], KSVC_CIDRS_MAX,
+				  why);
+		if (ret)
+			return ret;
+	}
+	if (tb[KSVC_A_CFG_NODEPORT_CIDRS])
+		return check_cidrs(tb[KSVC_A_CFG_NODEPORT_CIDRS],
+				   KSVC_CIDRS_MAX, why);
 	return 0;
 }
 

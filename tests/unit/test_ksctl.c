@@ -276,6 +276,25 @@ static void cfg_clear(const struct ksctl_req *r)
 	assert_int_equal(r->cfg.ncluster_cidrs, 0);
 }
 
+static void cfg_np(const struct ksctl_req *r)
+{
+	char c[KSVC_CIDR_STRLEN];
+
+	assert_int_equal(r->cfg.has, KSVC_CFG_HAS_NODEPORT_CIDRS);
+	assert_int_equal(r->cfg.nnodeport_cidrs, 2);
+	assert_int_equal(r->cfg.ncluster_cidrs, 0);
+	assert_string_equal(ksvc_format_cidr(&r->cfg.nodeport_cidrs[0], c,
+					     sizeof(c)), "192.0.2.0/24");
+	assert_string_equal(ksvc_format_cidr(&r->cfg.nodeport_cidrs[1], c,
+					     sizeof(c)), "2001:db8::/32");
+}
+
+static void cfg_np_clear(const struct ksctl_req *r)
+{
+	assert_int_equal(r->cfg.has, KSVC_CFG_HAS_NODEPORT_CIDRS);
+	assert_int_equal(r->cfg.nnodeport_cidrs, 0);
+}
+
 static void dump_all(const struct ksctl_req *r)
 {
 	assert_string_equal(r->cmd, "dump");
@@ -338,6 +357,8 @@ static const struct {
 	  "cluster-cidr 10.0.0.0/8,fd00::/64", cfg_set_all },
 	{ "config set cluster-cidr none", cfg_clear },
 	{ "config set cluster-cidr ''", cfg_clear },
+	{ "config set nodeport-addresses 192.0.2.0/24,2001:db8::/32", cfg_np },
+	{ "config set nodeport-addresses none", cfg_np_clear },
 	{ "dump", dump_all },
 	{ "dump ns/a", dump_one },
 	{ "help", help },
@@ -486,9 +507,9 @@ static const struct {
 	{ "config frob", "config: unknown subcommand \"frob\" (show, set)" },
 	{ "config show x", "config show: unexpected argument \"x\"" },
 	{ "config set",
-	  "config set: missing KEY VALUE (cluster-cidr, masquerade-all, nodeport-localhost, affinity-max)" },
+	  "config set: missing KEY VALUE (cluster-cidr, masquerade-all, nodeport-localhost, nodeport-addresses, affinity-max)" },
 	{ "config set colour blue",
-	  "config set: unknown key \"colour\" (cluster-cidr, masquerade-all, nodeport-localhost, affinity-max)" },
+	  "config set: unknown key \"colour\" (cluster-cidr, masquerade-all, nodeport-localhost, nodeport-addresses, affinity-max)" },
 	{ "config set masquerade-all",
 	  "config set: missing value after \"masquerade-all\"" },
 	{ "config set masquerade-all maybe",
@@ -505,6 +526,12 @@ static const struct {
 	  "config set: cluster-cidr 10.0.0.0/8 given twice" },
 	{ "config set cluster-cidr " CIDRS17,
 	  "config set: too many cluster CIDRs (16 at most)" },
+	{ "config set nodeport-addresses 192.0.2.1/24",
+	  "config set: invalid nodeport-addresses \"192.0.2.1/24\": host bits are set" },
+	{ "config set nodeport-addresses primary",
+	  "config set: invalid nodeport-addresses \"primary\": missing /PREFIXLEN" },
+	{ "config set nodeport-addresses " CIDRS17,
+	  "config set: too many node-port CIDRs (16 at most)" },
 	{ "dump a b", "dump: unexpected argument \"b\"" },
 	{ "help me", "help: unexpected argument \"me\"" },
 };

@@ -388,6 +388,28 @@ static void msg_test_cfg_set(void **state)
 
 	cfg.ncluster_cidrs = KSVC_CIDRS_MAX + 1;
 	assert_int_equal(ksvc_msg_cfg_set(FAMILY, &cfg, &msg), -E2BIG);
+
+	/* Node-port CIDRs: their own attribute, sent only when in has. */
+	cfg.has = KSVC_CFG_HAS_NODEPORT_CIDRS;
+	cfg.ncluster_cidrs = 0;
+	assert_int_equal(ksvc_parse_cidr("192.0.2.0/24", &cfg.nodeport_cidrs[0],
+					 NULL), 0);
+	cfg.nnodeport_cidrs = 1;
+	assert_int_equal(ksvc_msg_cfg_set(FAMILY, &cfg, &msg), 0);
+	check(msg, &req);
+	assert_null(req.tb[KSVC_A_CFG_CLUSTER_CIDRS]);
+	assert_int_equal(kp_count(req.tb[KSVC_A_CFG_NODEPORT_CIDRS]), 1);
+	nlmsg_free(msg);
+
+	cfg.nnodeport_cidrs = 0;
+	assert_int_equal(ksvc_msg_cfg_set(FAMILY, &cfg, &msg), 0);
+	check(msg, &req);
+	assert_non_null(req.tb[KSVC_A_CFG_NODEPORT_CIDRS]);
+	assert_int_equal(kp_count(req.tb[KSVC_A_CFG_NODEPORT_CIDRS]), 0);
+	nlmsg_free(msg);
+
+	cfg.nnodeport_cidrs = KSVC_CIDRS_MAX + 1;
+	assert_int_equal(ksvc_msg_cfg_set(FAMILY, &cfg, &msg), -E2BIG);
 }
 
 /* Splits the set of svc into BE_REPLACE parts, checking each as the kernel

@@ -276,6 +276,7 @@ static void output_test_json_config(void **state)
 		"\t\"cluster_cidrs\":\t[\"10.0.0.0/8\", \"fd00::/64\"],\n"
 		"\t\"masquerade_all\":\tfalse,\n"
 		"\t\"nodeport_localhost\":\ttrue,\n"
+		"\t\"nodeport_addresses\":\t[\"192.0.2.0/24\"],\n"
 		"\t\"services\":\t2,\n"
 		"\t\"hooked\":\ttrue,\n"
 		"\t\"affinity_max\":\t131072,\n"
@@ -298,6 +299,8 @@ static void output_test_json_config(void **state)
 	ksvc_parse_cidr("fd00::/64", &cfg.cluster_cidrs[1], NULL);
 	cfg.ncluster_cidrs = 2;
 	cfg.nodeport_localhost = true;
+	ksvc_parse_cidr("192.0.2.0/24", &cfg.nodeport_cidrs[0], NULL);
+	cfg.nnodeport_cidrs = 1;
 	cfg.services = 2;
 	cfg.hooked = true;
 	cfg.affinity_max = 131072;

@@ -296,6 +296,13 @@ static void parse_test_config(void **state)
 		nla_nest_end(msg, m);
 	}
 	nla_nest_end(msg, l);
+	l = nla_nest_start(msg, KSVC_A_CFG_NODEPORT_CIDRS);
+	m = nla_nest_start(msg, 0);
+	nla_put_u16(msg, KSVC_CIDR_A_FAMILY, AF_INET);
+	nla_put(msg, KSVC_CIDR_A_ADDR, 4, "\xc0\x00\x02\x00");
+	nla_put_u8(msg, KSVC_CIDR_A_PREFIXLEN, 24);
+	nla_nest_end(msg, m);
+	nla_nest_end(msg, l);
 	nla_put_u8(msg, KSVC_A_CFG_MASQUERADE_ALL, 1);
 	nla_put_u8(msg, KSVC_A_CFG_NODEPORT_LOCALHOST, 0);
 	nla_put_u32(msg, KSVC_A_CFG_SERVICES, 42);
@@ -308,12 +315,16 @@ static void parse_test_config(void **state)
 			    "10.0.0.0/8");
 	assert_string_equal(ksvc_format_cidr(&cfg.cluster_cidrs[1], c, sizeof(c)),
 			    "fd00::/108");
+	assert_int_equal(cfg.nnodeport_cidrs, 1);
+	assert_string_equal(ksvc_format_cidr(&cfg.nodeport_cidrs[0], c,
+					     sizeof(c)), "192.0.2.0/24");
 	assert_true(cfg.masquerade_all);
 	assert_false(cfg.nodeport_localhost);
 	assert_int_equal(cfg.services, 42);
 	assert_true(cfg.hooked);
 	assert_true(cfg.stats.rejects == 1004);
 	assert_int_equal(cfg.has, KSVC_CFG_HAS_CLUSTER_CIDRS |
+			 KSVC_CFG_HAS_NODEPORT_CIDRS |
 			 KSVC_CFG_HAS_MASQUERADE_ALL |
 			 KSVC_CFG_HAS_NODEPORT_LOCALHOST |
 			 KSVC_CFG_HAS_SERVICES | KSVC_CFG_HAS_HOOKED |
