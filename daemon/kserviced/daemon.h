@@ -33,7 +33,8 @@ struct ksd_opts {
 	const char *master;
 	uint64_t min_sync_ms;		/* --min-sync-period, 1 s */
 	uint64_t sync_ms;		/* --sync-period, 30 s */
-	struct ksvc_config cfg;		/* --cluster-cidr, --masquerade-all */
+	struct ksvc_config cfg;		/* --cluster-cidr, --masquerade-all,
+					 * --nodeport-addresses */
 	/* This node's name: --hostname-override, else the host's name;
 	 * trimmed and lowercased as kube-proxy's. Endpoints whose nodeName
 	 * it is are local. */

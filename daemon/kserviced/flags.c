@@ -61,7 +61,8 @@ int ksd_parse_duration(const char *s, uint64_t *ms)
 	return 0;
 }
 
-static int parse_cidrs(const char *arg, struct ksvc_config *cfg)
+static int parse_cidrs(const char *flag, const char *arg,
+		       struct ksvc_cidr *cidrs, size_t *n)
 {
 	char *copy = strdup(arg), *tok, *save = NULL;
 	const char *why = NULL;
@@ -69,19 +70,24 @@ static int parse_cidrs(const char *arg, struct ksvc_config *cfg)
 
 	if (!copy)
 		return -ENOMEM;
-	cfg->ncluster_cidrs = 0;
+	*n = 0;
 	for (tok = strtok_r(copy, ",", &save); tok && !ret;
 	     tok = strtok_r(NULL, ",", &save)) {
 		while (*tok == ' ')
 			tok++;
-		if (cfg->ncluster_cidrs == KSVC_CIDRS_MAX) {
-			fprintf(stderr, "kserviced: --cluster-cidr: more than "
-				"%d CIDRs\n", KSVC_CIDRS_MAX);
+		if (*n == KSVC_CIDRS_MAX) {
+			fprintf(stderr, "kserviced: --%s: more than "
+				"%d CIDRs\n", flag, KSVC_CIDRS_MAX);
 			ret = -EINVAL;
-		} else if (ksvc_parse_cidr(tok, &cfg->cluster_cidrs[
-					   cfg->ncluster_cidrs++], &why)) {
-			fprintf(stderr, "kserviced: --cluster-cidr: \"%s\": "
-				"%s\n", tok, why);
+		} else if (!strcmp(tok, "primary")) {
+			/* kube-proxy's "the node's primary IPs": those come
+			 * from the Node object, which kserviced does not read. */
+			fprintf(stderr, "kserviced: --%s: \"primary\" is not "
+				"supported; give the node's CIDRs\n", flag);
+			ret = -EINVAL;
+		} else if (ksvc_parse_cidr(tok, &cidrs[(*n)++], &why)) {
+			fprintf(stderr, "kserviced: --%s: \"%s\": "
+				"%s\n", flag, tok, why);
 			ret = -EINVAL;
 		}
 	}
@@ -147,6 +153,9 @@ static void usage(FILE *f)
 "  --sync-period D          time between full passes (30s)\n"
 "  --cluster-cidr LIST      the pods' CIDRs, comma-separated: traffic from\n"
 "                           elsewhere to a cluster IP is masqueraded\n"
+"  --nodeport-addresses LIST  node ports only on the node's addresses in\n"
+"                           these CIDRs, comma-separated (all: every\n"
+"                           local address; \"primary\" is not supported)\n"
 "  --masquerade-all[=BOOL]  masquerade all traffic to services\n"
 "  --hostname-override NAME this node's name (the host's): endpoints of\n"
 "                           that nodeName are local\n"
@@ -164,7 +173,7 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 {
 	enum { O_MANIFESTS = 256, O_MIN_SYNC, O_SYNC, O_CIDR, O_MASQ,
 	       O_CLEANUP, O_VERSION, O_HOSTNAME, O_HEALTHZ, O_METRICS,
-	       O_KUBECONFIG, O_MASTER };
+	       O_KUBECONFIG, O_MASTER, O_NP_ADDRS };
 	static const struct option longs[] = {
 		{ "manifests", required_argument, NULL, O_MANIFESTS },
 		{ "kubeconfig", required_argument, NULL, O_KUBECONFIG },
@@ -172,6 +181,7 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 		{ "min-sync-period", required_argument, NULL, O_MIN_SYNC },
 		{ "sync-period", required_argument, NULL, O_SYNC },
 		{ "cluster-cidr", required_argument, NULL, O_CIDR },
+		{ "nodeport-addresses", required_argument, NULL, O_NP_ADDRS },
 		{ "masquerade-all", optional_argument, NULL, O_MASQ },
 		{ "hostname-override", required_argument, NULL, O_HOSTNAME },
 		{ "healthz-bind-address", required_argument, NULL, O_HEALTHZ },
@@ -191,8 +201,9 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 	o->sync_ms = 30000;
 	o->healthz_bind = "0.0.0.0:10256";
 	o->metrics_bind = "127.0.0.1:10249";
-	/* Both are always set: what the flags say is what the kernel has. */
-	o->cfg.has = KSVC_CFG_HAS_CLUSTER_CIDRS | KSVC_CFG_HAS_MASQUERADE_ALL;
+	/* Always set: what the flags say is what the kernel has. */
+	o->cfg.has = KSVC_CFG_HAS_CLUSTER_CIDRS | KSVC_CFG_HAS_MASQUERADE_ALL |
+		     KSVC_CFG_HAS_NODEPORT_CIDRS;
 	optind = 0;	/* glibc: start over, for tests that parse twice */
 	while ((c = getopt_long(argc, argv, "v:h", longs, NULL)) != -1) {
 		switch (c) {
@@ -217,7 +228,15 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 			}
 			break;
 		case O_CIDR:
-			if (parse_cidrs(optarg, &o->cfg))
+			if (parse_cidrs("cluster-cidr", optarg,
+					o->cfg.cluster_cidrs,
+					&o->cfg.ncluster_cidrs))
+				return -EINVAL;
+			break;
+		case O_NP_ADDRS:
+			if (parse_cidrs("nodeport-addresses", optarg,
+					o->cfg.nodeport_cidrs,
+					&o->cfg.nnodeport_cidrs))
 				return -EINVAL;
 			break;
 		case O_MASQ:

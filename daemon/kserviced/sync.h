@@ -61,7 +61,8 @@ void ksd_sync_release(struct ksd_sync *s);
 int ksd_sync_full(struct ksd_sync *s, const struct ksd_model *m);
 int ksd_sync_changes(struct ksd_sync *s, const struct ksd_model *m);
 
-/* Sets the namespace's configuration (cluster CIDRs, masquerade-all). */
+/* Sets the namespace's configuration (cluster CIDRs, masquerade-all,
+ * node-port CIDRs). */
 int ksd_sync_config(struct ksd_sync *s, const struct ksvc_config *cfg);
 /* --cleanup: deletes every service of the namespace. */
 int ksd_sync_cleanup(struct ksd_sync *s);

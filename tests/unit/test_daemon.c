@@ -85,8 +85,10 @@ static void flags_test_parse(void **state)
 	assert_false(o.cleanup);
 	assert_false(o.cfg.masquerade_all);
 	assert_int_equal(o.cfg.ncluster_cidrs, 0);
+	assert_int_equal(o.cfg.nnodeport_cidrs, 0);
 	assert_int_equal(o.cfg.has, KSVC_CFG_HAS_CLUSTER_CIDRS |
-				    KSVC_CFG_HAS_MASQUERADE_ALL);
+				    KSVC_CFG_HAS_MASQUERADE_ALL |
+				    KSVC_CFG_HAS_NODEPORT_CIDRS);
 
 	assert_int_equal(parse("--manifests=d --min-sync-period=0 "
 			       "--sync-period 1m30s --cluster-cidr "
@@ -120,6 +122,18 @@ static void flags_test_parse(void **state)
 			 -EINVAL);
 	assert_int_equal(parse("--manifests d --cluster-cidr 10.244.0.1/16",
 			       &o), -EINVAL);	/* host bits */
+	assert_int_equal(parse("--manifests d --nodeport-addresses "
+			       "192.0.2.0/24,2001:db8::/64", &o), 0);
+	assert_int_equal(o.cfg.nnodeport_cidrs, 2);
+	assert_int_equal(o.cfg.nodeport_cidrs[0].prefixlen, 24);
+	assert_int_equal(o.cfg.nodeport_cidrs[1].addr.family, AF_INET6);
+	assert_int_equal(o.cfg.ncluster_cidrs, 0);
+	assert_int_equal(parse("--manifests d --nodeport-addresses primary",
+			       &o), -EINVAL);	/* not supported */
+	assert_int_equal(parse("--manifests d --nodeport-addresses "
+			       "192.0.2.1/24", &o), -EINVAL);	/* host bits */
+	assert_int_equal(parse("--manifests d --nodeport-addresses 192.0.2.0",
+			       &o), -EINVAL);
 	assert_int_equal(parse("--manifests d --masquerade-all=maybe", &o),
 			 -EINVAL);
 	assert_int_equal(parse("--manifests d -v loud", &o), -EINVAL);
@@ -279,7 +293,8 @@ static void start_on(struct fixture *f, uint64_t min_sync_ms,
 		.min_sync_ms = min_sync_ms,
 		.sync_ms = sync_ms,
 		.cfg = { .has = KSVC_CFG_HAS_CLUSTER_CIDRS |
-				KSVC_CFG_HAS_MASQUERADE_ALL },
+				KSVC_CFG_HAS_MASQUERADE_ALL |
+				KSVC_CFG_HAS_NODEPORT_CIDRS },
 	};
 	struct ksd_source *src = ksd_manifests_source(f->dir, 20);
 
@@ -287,6 +302,11 @@ static void start_on(struct fixture *f, uint64_t min_sync_ms,
 	assert_int_equal(ksvc_parse_cidr("10.244.0.0/16",
 					 &o.cfg.cluster_cidrs[0], NULL), 0);
 	o.cfg.ncluster_cidrs = 1;
+	assert_int_equal(ksvc_parse_cidr("192.0.2.0/24",
+					 &o.cfg.nodeport_cidrs[0], NULL), 0);
+	assert_int_equal(ksvc_parse_cidr("2001:db8::/64",
+					 &o.cfg.nodeport_cidrs[1], NULL), 0);
+	o.cfg.nnodeport_cidrs = 2;
 	snprintf(o.hostname, sizeof(o.hostname), "%s", hostname);
 	f->started = true;
 	assert_int_equal(ksd_daemon_init(&f->d, &o, fake_open, src), 0);
@@ -346,6 +366,9 @@ static void daemon_test_follow(void **state)
 	start(f, 0, 30000);
 	RUN_UNTIL(f, backends(SVC) == 2);
 	assert_int_equal(ftab.cfg.ncluster_cidrs, 1);
+	/* --nodeport-addresses programmed with the rest at startup. */
+	assert_true(ftab.cfg.has & KSVC_CFG_HAS_NODEPORT_CIDRS);
+	assert_int_equal(ftab.cfg.nnodeport_cidrs, 2);
 	assert_int_equal(fake_table_find(SVC)->port, 80);
 	assert_int_equal(fake_table_find(SVC)->nfrontends, 1);
 
