@@ -883,6 +883,48 @@ test_maglev_scheduler() {
 	ks service del default/mag
 }
 
+# ---- 16b. --nodeport-addresses ----------------------------------------------------------
+
+test_nodeport_addresses() {
+	# Node ports limited to the external-facing subnet: they answer on the
+	# node's external address, not on its pod-side one (that packet is not
+	# translated: nothing listens there, the node refuses it). IPv6 has no
+	# CIDR in the list, so every IPv6 address keeps answering. Cleared:
+	# every address again.
+	local addr
+	ks service add default/np6 proto tcp port 80 cluster-ip fd00:96::82 node-port 30082
+	ks backend replace default/np6 [fd00:244:1::11]:8080 [fd00:244:1::12]:8080
+	ks config set nodeport-addresses 192.168.50.0/24
+	[[ $(config_value nodeport-addresses) == 192.168.50.0/24 ]]
+	[[ $(ip netns exec $node "$ksctl" -j config show |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["nodeport_addresses"])') == "['192.168.50.0/24']" ]]
+	probe ext connect tcp 192.168.50.1 30080 -n 3 >"$tmp/npa"
+	(($(count '^pod[123] 10\.244\.1\.1$' <"$tmp/npa") == 3))
+	[[ $(probe ext connect tcp 10.244.1.1 30080 -t 1000 || true) == @(timeout|refused) ]]
+	# The cluster IP is no node port: untouched by the list.
+	probe pod4 connect tcp 10.96.0.10 80 -n 3 >"$tmp/npa"
+	(($(count '^pod[123] ' <"$tmp/npa") == 3))
+	for addr in fd00:50::1 fd00:244:1::1; do
+		probe ext connect tcp $addr 30082 -n 2 >"$tmp/npa"
+		(($(count '^pod[12] ' <"$tmp/npa") == 2))
+	done
+	# An IPv6 CIDR too: now IPv6 is limited the same way.
+	ks config set nodeport-addresses 192.168.50.0/24,fd00:50::/64
+	probe ext connect tcp fd00:50::1 30082 -n 2 >"$tmp/npa"
+	(($(count '^pod[12] ' <"$tmp/npa") == 2))
+	[[ $(probe ext connect tcp fd00:244:1::1 30082 -t 1000 || true) == @(timeout|refused) ]]
+
+	ks config set nodeport-addresses none
+	[[ $(config_value nodeport-addresses) == all ]]
+	for addr in 192.168.50.1 10.244.1.1; do
+		probe ext connect tcp $addr 30080 -n 3 >"$tmp/npa"
+		(($(count '^pod[123] 10\.244\.1\.1$' <"$tmp/npa") == 3))
+	done
+	probe ext connect tcp fd00:244:1::1 30082 -n 2 >"$tmp/npa"
+	(($(count '^pod[12] ' <"$tmp/npa") == 2))
+	ks service del default/np6
+}
+
 # ---- 17. Reject or drop ---------------------------------------------------------------------------
 
 test_reject_or_drop() {
@@ -969,6 +1011,7 @@ scenario traffic_policies
 scenario terminating_endpoints
 scenario lb_source_ranges
 scenario maglev_scheduler
+scenario nodeport_addresses
 scenario reject_or_drop
 scenario unload_with_open_connections
 
