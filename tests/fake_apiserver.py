@@ -50,7 +50,18 @@ RESOURCES = {
     "/api/v1/services": ("services", "Service", "v1"),
     "/apis/discovery.k8s.io/v1/endpointslices":
         ("endpointslices", "EndpointSlice", "discovery.k8s.io/v1"),
+    "/api/v1/nodes": ("nodes", "Node", "v1"),
 }
+
+
+def selected(q, obj):
+    """fieldSelector=metadata.name=X, the only one served."""
+    sel = q.get("fieldSelector")
+    if not sel:
+        return True
+    field, _, want = sel.partition("=")
+    assert field == "metadata.name", sel
+    return obj.get("metadata", {}).get("name") == want
 
 
 class State:
@@ -164,7 +175,8 @@ class Handler(BaseHTTPRequestHandler):
     def list(self, res, kind, api, q):
         with STATE.cond:
             STATE.stats["lists"] += 1
-            items = [STATE.objs[res][k] for k in sorted(STATE.objs[res])]
+            items = [STATE.objs[res][k] for k in sorted(STATE.objs[res])
+                     if selected(q, STATE.objs[res][k])]
             rv = STATE.rv
         start = int(q.get("continue") or 0)
         limit = int(q.get("limit") or 0) or len(items) or 1
@@ -209,6 +221,10 @@ class Handler(BaseHTTPRequestHandler):
                 pos += len(todo)
                 slow = STATE.slow
             for _, line, closes in todo:
+                ev = json.loads(line) if line.startswith(b"{\"") else {}
+                if ev.get("type") in ("ADDED", "MODIFIED", "DELETED") and \
+                        not selected(q, ev["object"]):
+                    continue
                 if slow:
                     for i in range(0, len(line), 5):
                         self.chunk(line[i:i + 5])

@@ -26,7 +26,8 @@ struct res {
 	struct apiclient *ac;
 	const char *path;		/* /api/v1/services, ... */
 	const char *kind;		/* for the log */
-	bool is_slice;
+	enum { RES_SVC, RES_SLICE, RES_NODE } type;
+	char *sel;			/* "&fieldSelector=...", or "" */
 	enum phase phase;
 	CURL *easy;
 	char *rv;			/* last resourceVersion seen */
@@ -52,7 +53,8 @@ struct apiclient {
 	CURLM *multi;
 	int tfd;			/* curl's timeout */
 	struct curl_slist *hdrs;
-	struct res res[2];
+	struct res res[3];
+	int nres;			/* 3 with this node's Node */
 };
 
 static const char *meta_str(const cJSON *obj, const char *key)
@@ -93,16 +95,17 @@ static int start_request(struct res *r)
 	if (r->phase == LISTING) {
 		if (r->cont)
 			esc = curl_easy_escape(e, r->cont, 0);
-		n = asprintf(&url, "%s%s?limit=%u%s%s", kc->server, r->path,
-			     ac->o.page_limit, esc ? "&continue=" : "",
+		n = asprintf(&url, "%s%s?limit=%u%s%s%s", kc->server, r->path,
+			     ac->o.page_limit, r->sel, esc ? "&continue=" : "",
 			     esc ? esc : "");
 	} else {
 		esc = curl_easy_escape(e, r->rv ? r->rv : "", 0);
 		/* The server ends a watch after timeoutSeconds, as
 		 * client-go's reflector asks (5 to 10 minutes). */
 		n = asprintf(&url, "%s%s?watch=1&allowWatchBookmarks=true"
-			     "&resourceVersion=%s&timeoutSeconds=%d", kc->server,
-			     r->path, esc ? esc : "", 300 + rand() % 300);
+			     "&resourceVersion=%s&timeoutSeconds=%d%s",
+			     kc->server, r->path, esc ? esc : "",
+			     300 + rand() % 300, r->sel);
 	}
 	if (n < 0 || (need_esc && !esc)) {
 		curl_free(esc);
@@ -193,7 +196,15 @@ static void put_obj(struct res *r, struct ksd_store *st, const cJSON *obj,
 {
 	char why[KSD_WHY_MAX];
 
-	if (r->is_slice) {
+	if (r->type == RES_NODE) {
+		struct ksd_node *node;
+
+		if (ksd_decode_node(obj, &node, why)) {
+			ksd_warn("api: %s: skipped: %s", how, why);
+			return;
+		}
+		ksd_store_put_node(st, node);
+	} else if (r->type == RES_SLICE) {
 		struct ksd_slice *sl;
 
 		if (ksd_decode_slice(obj, &sl, why)) {
@@ -217,7 +228,14 @@ static void install(struct res *r)
 {
 	struct ksd_store *st = r->ac->src.store;
 
-	if (r->is_slice) {
+	if (r->type == RES_NODE) {
+		if (r->list.node) {
+			ksd_store_put_node(st, r->list.node);
+			r->list.node = NULL;
+		} else if (st->node) {
+			ksd_store_del_node(st, st->node->meta.name);
+		}
+	} else if (r->type == RES_SLICE) {
 		for (size_t i = 0; i < st->nslices; i++)
 			ksd_slice_free(st->slices[i]);
 		st->nslices = 0;
@@ -279,8 +297,12 @@ static int on_line(const char *line, size_t len, void *arg)
 
 		if (!ns || !*ns)
 			ns = "default";
-		if (name && (r->is_slice ? ksd_store_del_slice(st, ns, name) :
-			     ksd_store_del_service(st, ns, name)))
+		if (!name)
+			;
+		else if (r->type == RES_NODE ? ksd_store_del_node(st, name) :
+			 r->type == RES_SLICE ?
+			 ksd_store_del_slice(st, ns, name) :
+			 ksd_store_del_service(st, ns, name))
 			r->changed = true;
 	}
 	cJSON_Delete(ev);
@@ -367,7 +389,11 @@ static void listed(struct res *r)
 	ksd_info("api: %s: listed at resourceVersion %s (%zu services, %zu "
 		 "endpoint slices in the store)", r->kind, r->rv,
 		 ac->src.store->nsvcs, ac->src.store->nslices);
-	if (ac->res[0].listed && ac->res[1].listed) {
+	bool all = true;
+
+	for (int i = 0; i < ac->nres; i++)
+		all = all && ac->res[i].listed;
+	if (all) {
 		ac->src.synced = true;
 		/* A complete state: a full pass, mark and sweep. */
 		ac->src.changed(&ac->src, KSD_CHANGED_ALL);
@@ -536,9 +562,10 @@ static void stop(struct ksd_source *src)
 {
 	struct apiclient *ac = (struct apiclient *)src;
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < ac->nres; i++) {
 		struct res *r = &ac->res[i];
 
+		free(r->sel);
 		if (r->easy) {
 			curl_multi_remove_handle(ac->multi, r->easy);
 			curl_easy_cleanup(r->easy);
@@ -589,7 +616,7 @@ static int start(struct ksd_source *src, struct ksd_loop *loop)
 		return ret;
 	}
 	ac->loop = loop;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < ac->nres; i++) {
 		struct res *r = &ac->res[i];
 
 		r->tfd = ksd_timer_new();
@@ -603,7 +630,7 @@ static int start(struct ksd_source *src, struct ksd_loop *loop)
 		}
 	}
 	ksd_info("api: %s", ac->kc.server);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < ac->nres; i++)
 		start_or_retry(&ac->res[i]);
 	return 0;
 }
@@ -613,7 +640,7 @@ static void hup(struct ksd_source *src)
 {
 	struct apiclient *ac = (struct apiclient *)src;
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < ac->nres; i++) {
 		struct res *r = &ac->res[i];
 
 		if (r->easy) {
@@ -673,15 +700,35 @@ struct ksd_source *ksd_api_source(struct ksd_kubeconfig *kc,
 			memset(auth, 0, strlen(auth));
 		free(auth);
 	}
-	for (int i = 0; i < 2; i++) {
+	ac->nres = ac->o.node_name && *ac->o.node_name ? 3 : 2;
+	for (int i = 0; i < ac->nres; i++) {
+		static const char *const paths[] = {
+			"/api/v1/services",
+			"/apis/discovery.k8s.io/v1/endpointslices",
+			"/api/v1/nodes",
+		};
+		static const char *const kinds[] = {
+			"services", "endpointslices", "nodes",
+		};
 		struct res *r = &ac->res[i];
 
 		r->ac = ac;
 		r->tfd = -1;
-		r->is_slice = i == 1;
-		r->path = i ? "/apis/discovery.k8s.io/v1/endpointslices" :
-			      "/api/v1/services";
-		r->kind = i ? "endpointslices" : "services";
+		r->type = i;
+		r->path = paths[i];
+		r->kind = kinds[i];
+		if (r->type == RES_NODE) {
+			char *esc = curl_easy_escape(NULL, ac->o.node_name, 0);
+
+			if (!esc || asprintf(&r->sel, "&fieldSelector="
+					     "metadata.name%%3D%s", esc) < 0)
+				r->sel = NULL;
+			curl_free(esc);
+		} else {
+			r->sel = strdup("");
+		}
+		if (!r->sel)
+			abort();
 		r->phase = LISTING;
 		r->backoff_ms = ac->o.backoff_min_ms;
 		ksd_ndjson_init(&r->nd);

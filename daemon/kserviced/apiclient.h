@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The Kubernetes API source: v1 Services and discovery.k8s.io/v1
- * EndpointSlices, each listed (in pages of `limit`, following `continue`)
+ * The Kubernetes API source: v1 Services, discovery.k8s.io/v1
+ * EndpointSlices and this node's v1 Node (fieldSelector
+ * metadata.name=NODE), each listed (in pages of `limit`, following `continue`)
  * then watched from the list's resourceVersion (watch=1,
  * allowWatchBookmarks=true), over libcurl's multi socket API on the
  * daemon's epoll loop: curl's sockets are loop watches, its timeout a
@@ -18,7 +19,7 @@
  *    sweep) corrects the kernel: nothing is flushed, a service still there
  *    is neither deleted nor re-created.
  *  - Failures are retried after a capped exponential backoff with jitter.
- *  - The source is synced once both kinds have been listed.
+ *  - The source is synced once every kind has been listed.
  */
 #ifndef KSD_APICLIENT_H
 #define KSD_APICLIENT_H
@@ -36,6 +37,10 @@ struct ksd_api_opts {
 	unsigned int page_limit;	/* 0: KSD_API_PAGE_LIMIT */
 	uint64_t backoff_min_ms;	/* 0: KSD_API_BACKOFF_MIN_MS */
 	uint64_t backoff_max_ms;	/* 0: KSD_API_BACKOFF_MAX_MS */
+	/* This node's name: its Node is watched too (fieldSelector
+	 * metadata.name=node_name) for its addresses and zone. NULL or "":
+	 * no Node. Read at once. */
+	const char *node_name;
 };
 
 /* The source over kc (taken, released by stop or on failure); o may be

@@ -198,11 +198,22 @@ int ksd_daemon_signals(struct ksd_daemon *d)
 	return ksd_loop_add(&d->loop, d->sfd, EPOLLIN, on_signal, d);
 }
 
+bool ksd_daemon_node_eligible(const struct ksd_daemon *d)
+{
+	return !(d->store.node && d->store.node->deleting);
+}
+
+const char *ksd_daemon_zone(const struct ksd_daemon *d)
+{
+	return d->store.node ? d->store.node->zone : NULL;
+}
+
 /* /healthz and /livez, as kube-proxy's: 200 or 503, the same JSON. */
 static int serve_healthz(void *arg, const char *path, unsigned int *status,
 			 char **body, size_t *len, const char **ctype)
 {
 	struct ksd_daemon *d = arg;
+	bool eligible = ksd_daemon_node_eligible(d);
 	int n;
 
 	if (strcmp(path, "/healthz") && strcmp(path, "/livez")) {
@@ -210,12 +221,15 @@ static int serve_healthz(void *arg, const char *path, unsigned int *status,
 		*body = strdup("404 page not found\n");
 		return *body ? 0 : -ENOMEM;
 	}
-	*status = ksd_health_ok(d->queued_ms, now_ms(), 2 * d->o.sync_ms) ?
-		  200 : 503;
+	/* As kube-proxy's: /healthz fails on a node being deleted (so that
+	 * load balancers drain it), /livez does not. */
+	*status = ksd_health_ok(d->queued_ms, now_ms(), 2 * d->o.sync_ms) &&
+		  (eligible || !strcmp(path, "/livez")) ? 200 : 503;
 	*body = malloc(256);
 	if (!*body)
 		return -ENOMEM;
-	n = ksd_health_body(*body, 256, d->last_updated_ns, real_ns(), true);
+	n = ksd_health_body(*body, 256, d->last_updated_ns, real_ns(),
+			    eligible);
 	*len = (size_t)n;
 	*ctype = "application/json";
 	return 0;
@@ -250,6 +264,7 @@ int ksd_daemon_init(struct ksd_daemon *d, const struct ksd_opts *o,
 	d->src = src;
 	ksd_metrics_init(&d->metrics);
 	ksd_store_init(&d->store);
+	d->store.node_name = d->o.hostname;
 	ksd_sync_init(&d->sync, open);
 	ret = ksd_loop_init(&d->loop);
 	if (ret)

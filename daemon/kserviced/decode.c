@@ -940,3 +940,62 @@ bool ksd_endpoint_terminating(const struct ksd_endpoint *ep)
 {
 	return ep->terminating == KSD_COND_TRUE;
 }
+
+/* --- v1 Node --- */
+
+void ksd_node_free(struct ksd_node *n)
+{
+	if (!n)
+		return;
+	free_meta(&n->meta);
+	for (size_t i = 0; i < n->naddrs; i++)
+		free(n->addrs[i].type);
+	free(n->addrs);
+	free(n);
+}
+
+int ksd_decode_node(const cJSON *obj, struct ksd_node **nodep, char *why)
+{
+	struct ctx c = { .why = why, .kind = "Node" };
+	struct ksd_node *n = zalloc(1, sizeof(*n));
+	const cJSON *meta, *status, *list, *j, *dts;
+	const char *type;
+	char p[64];
+	size_t cnt, i = 0;
+
+	if (decode_meta(&c, obj, "v1", &n->meta))
+		goto fail;
+	meta = member(obj, "metadata");
+	dts = member(meta, "deletionTimestamp");
+	if (dts) {
+		if (want_type(&c, dts, "metadata.deletionTimestamp",
+			      is_string, "a string"))
+			goto fail;
+		n->deleting = true;
+	}
+	n->zone = ksd_meta_label(&n->meta, KSD_LABEL_ZONE);
+	if (get_object(&c, obj, "", "status", &status) ||
+	    get_list(&c, status, "status", "addresses", &list, &cnt))
+		goto fail;
+	n->addrs = zalloc(cnt, sizeof(*n->addrs));
+	cJSON_ArrayForEach(j, list) {
+		struct ksd_node_addr *a = &n->addrs[n->naddrs];
+		const char *addr;
+
+		snprintf(p, sizeof(p), "status.addresses[%zu]", i++);
+		if (want_type(&c, j, p, is_object, "an object") ||
+		    get_string(&c, j, p, "type", &type) ||
+		    get_string(&c, j, p, "address", &addr))
+			goto fail;
+		/* Hostnames and DNS names are not addresses to program. */
+		if (!addr || ksvc_parse_addr(addr, &a->addr, NULL))
+			continue;
+		a->type = dup(type ? type : "");
+		n->naddrs++;
+	}
+	*nodep = n;
+	return 0;
+fail:
+	ksd_node_free(n);
+	return -EINVAL;
+}

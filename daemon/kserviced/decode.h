@@ -28,6 +28,7 @@
 /* Labels the model reads. */
 #define KSD_LABEL_SERVICE_NAME		"kubernetes.io/service-name"
 #define KSD_LABEL_SERVICE_PROXY_NAME	"service.kubernetes.io/service-proxy-name"
+#define KSD_LABEL_ZONE			"topology.kubernetes.io/zone"
 
 struct ksd_label {
 	char *key;
@@ -160,9 +161,26 @@ struct ksd_slice {
 	size_t nports;
 };
 
+/* A v1 Node: this node's addresses (those that parse as IPs; hostnames
+ * are left out) and zone, and whether it is being deleted. */
+struct ksd_node_addr {
+	char *type;			/* InternalIP, ExternalIP, ... */
+	struct ksvc_addr addr;
+};
+
+struct ksd_node {
+	struct ksd_meta meta;
+	const char *zone;		/* the zone label's value, or NULL */
+	bool deleting;			/* metadata.deletionTimestamp set */
+	struct ksd_node_addr *addrs;
+	size_t naddrs;
+};
+
 int ksd_decode_service(const cJSON *obj, struct ksd_service **svcp,
 		       char *why);
 int ksd_decode_slice(const cJSON *obj, struct ksd_slice **slicep, char *why);
+int ksd_decode_node(const cJSON *obj, struct ksd_node **nodep, char *why);
+void ksd_node_free(struct ksd_node *node);
 void ksd_service_free(struct ksd_service *svc);
 void ksd_slice_free(struct ksd_slice *slice);
 

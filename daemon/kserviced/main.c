@@ -46,6 +46,7 @@ int main(int argc, char **argv)
 					   KSD_MANIFESTS_DEBOUNCE_MS);
 	} else {
 		char why[KSD_KUBECONFIG_WHY_MAX];
+		struct ksd_api_opts ao = { 0 };
 		struct ksd_kubeconfig kc;
 
 		/* The service account's folder can be moved, for tests. */
@@ -55,7 +56,8 @@ int main(int argc, char **argv)
 			ksd_err("%s", why);
 			return 1;
 		}
-		src = ksd_api_source(&kc, NULL);
+		ao.node_name = o.hostname;
+		src = ksd_api_source(&kc, &ao);
 	}
 	if (!src) {
 		ksd_err("out of memory");

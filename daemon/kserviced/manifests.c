@@ -29,6 +29,8 @@ struct load {
 	size_t n;
 	struct raw *overlays;
 	size_t noverlays;
+	struct raw *nodes;
+	size_t nnodes;
 };
 
 static const char *str_member(const cJSON *obj, const char *key)
@@ -98,6 +100,8 @@ static void take_doc(struct load *ld, cJSON *doc, const char *file,
 		push(&ld->objs, &ld->n, doc, file, false);
 	} else if (kind && !strcmp(kind, "EndpointSlice")) {
 		push(&ld->objs, &ld->n, doc, file, true);
+	} else if (kind && !strcmp(kind, "Node")) {
+		push(&ld->nodes, &ld->nnodes, doc, file, false);
 	} else if (kind && !strcmp(kind, "Overlay") && api &&
 		   !strcmp(api, KSD_OVERLAY_API_VERSION)) {
 		push(&ld->overlays, &ld->noverlays, doc, file, false);
@@ -294,6 +298,19 @@ static void decode_all(struct load *ld, struct ksd_store *st,
 {
 	char why[KSD_WHY_MAX];
 
+	/* Nodes: the store keeps this node's only (its node_name). */
+	for (size_t i = 0; i < ld->nnodes; i++) {
+		const struct raw *r = &ld->nodes[i];
+		struct ksd_node *node;
+
+		if (ksd_decode_node(r->obj, &node, why)) {
+			ksd_warn("manifests: %s: %s", r->file, why);
+			stats->skipped++;
+			continue;
+		}
+		if (ksd_store_put_node(st, node))
+			stats->nodes++;
+	}
 	for (size_t i = 0; i < ld->n; i++) {
 		const struct raw *r = &ld->objs[i];
 
@@ -353,6 +370,9 @@ static void free_load(struct load *ld)
 		cJSON_Delete(ld->objs[i].obj);
 	for (size_t i = 0; i < ld->noverlays; i++)
 		cJSON_Delete(ld->overlays[i].obj);
+	for (size_t i = 0; i < ld->nnodes; i++)
+		cJSON_Delete(ld->nodes[i].obj);
+	free(ld->nodes);
 	free(ld->objs);
 	free(ld->overlays);
 }
@@ -414,6 +434,7 @@ static void reload(struct ksd_source *src)
 	struct ksd_store st;
 
 	ksd_store_init(&st);
+	st.node_name = src->store->node_name;
 	if (ksd_manifests_load(mf->dir, &st, &stats)) {
 		ksd_err("manifests: %s: reload abandoned, the objects of the "
 			"last good load stay", mf->dir);

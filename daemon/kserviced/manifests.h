@@ -21,6 +21,10 @@
  *        patch: {spec: {clusterIP: 10.96.0.10}}
  *    Overlays apply in file-name order whatever file their target is in;
  *    an overlay whose target is missing is logged.
+ *  - A v1 Node named as this node (--hostname-override) may give its
+ *    zone (label topology.kubernetes.io/zone, for topology) and, with a
+ *    metadata.deletionTimestamp, make /healthz's nodeEligible false.
+ *    Nodes of other names are ignored.
  *  - A file holds one or more documents ("---"); a document may be a List
  *    (kind: List, ServiceList, ...) whose items are objects. Other kinds
  *    are ignored. Namespace defaults to "default".
@@ -50,6 +54,7 @@ struct ksd_manifests_stats {
 	unsigned int slices;
 	unsigned int skipped;		/* objects that did not validate */
 	unsigned int overlays;
+	unsigned int nodes;		/* this node's Node kept: 0 or 1 */
 };
 
 /*

@@ -20,9 +20,33 @@ void ksd_store_release(struct ksd_store *st)
 		ksd_service_free(st->svcs[i]);
 	for (i = 0; i < st->nslices; i++)
 		ksd_slice_free(st->slices[i]);
+	ksd_node_free(st->node);
 	free(st->svcs);
 	free(st->slices);
 	ksd_store_init(st);
+}
+
+bool ksd_store_put_node(struct ksd_store *st, struct ksd_node *node)
+{
+	if (st->node_name && *st->node_name &&
+	    strcmp(node->meta.name, st->node_name)) {
+		ksd_node_free(node);
+		return false;
+	}
+	ksd_node_free(st->node);
+	st->node = node;
+	st->changes++;
+	return true;
+}
+
+bool ksd_store_del_node(struct ksd_store *st, const char *name)
+{
+	if (!st->node || strcmp(st->node->meta.name, name))
+		return false;
+	ksd_node_free(st->node);
+	st->node = NULL;
+	st->changes++;
+	return true;
 }
 
 static int cmp_key(const struct ksd_meta *m, const char *ns, const char *name)
@@ -155,9 +179,11 @@ const struct ksd_service *ksd_store_service(const struct ksd_store *st,
 void ksd_store_swap(struct ksd_store *st, struct ksd_store *src)
 {
 	unsigned long changes = st->changes;
+	const char *node_name = st->node_name;
 
 	ksd_store_release(st);
 	*st = *src;
 	st->changes = changes + 1;
+	st->node_name = node_name;
 	ksd_store_init(src);
 }

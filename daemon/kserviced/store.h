@@ -19,6 +19,10 @@ struct ksd_store {
 	size_t nsvcs, svcs_cap;
 	struct ksd_slice **slices;
 	size_t nslices, slices_cap;
+	/* This node's Node object, or NULL. When node_name is set (not
+	 * owned), a Node of another name is dropped. */
+	struct ksd_node *node;
+	const char *node_name;
 	/* Bumped on every change, so a loop can tell whether to sync. */
 	unsigned long changes;
 };
@@ -30,15 +34,19 @@ void ksd_store_release(struct ksd_store *st);
  * (and freed). Returns true when it replaced one. */
 bool ksd_store_put_service(struct ksd_store *st, struct ksd_service *svc);
 bool ksd_store_put_slice(struct ksd_store *st, struct ksd_slice *slice);
+/* Takes node: this node's (replaced), or freed when its name is not
+ * node_name. Returns true when it was kept. */
+bool ksd_store_put_node(struct ksd_store *st, struct ksd_node *node);
 /* Returns false when there was none. */
+bool ksd_store_del_node(struct ksd_store *st, const char *name);
 bool ksd_store_del_service(struct ksd_store *st, const char *ns,
 			   const char *name);
 bool ksd_store_del_slice(struct ksd_store *st, const char *ns,
 			 const char *name);
 const struct ksd_service *ksd_store_service(const struct ksd_store *st,
 					    const char *ns, const char *name);
-/* Moves everything of src into st, which is emptied first; src is left
- * empty. */
+/* Moves everything of src into st, which is emptied first (its
+ * node_name stays); src is left empty. */
 void ksd_store_swap(struct ksd_store *st, struct ksd_store *src);
 
 #endif /* KSD_STORE_H */

@@ -142,12 +142,14 @@ static void start(struct fixture *f, const char *ca)
 		.page_limit = 1,	/* every list in pages */
 		.backoff_min_ms = 20,
 		.backoff_max_ms = 200,
+		.node_name = "node-a",
 	};
 	struct ksd_opts o = {
 		.min_sync_ms = 0,
 		.sync_ms = 60000,
 		.cfg = { .has = KSVC_CFG_HAS_CLUSTER_CIDRS |
 				KSVC_CFG_HAS_MASQUERADE_ALL },
+		.hostname = "node-a",
 	};
 	struct ksd_kubeconfig kc;
 	struct ksd_source *src;
@@ -245,7 +247,15 @@ static void api_test_steps(void **state)
 	assert_true(f->d.src->synced);
 	assert_int_equal(fake_table_writes() > 0, 1);
 	s0 = server_stats(f);
-	assert_int_equal(s0.lists, 4);	/* 2 objects each, a page each */
+	/* 2 objects each, a page each; and this node's Node alone (the
+	 * fieldSelector), one page. */
+	assert_int_equal(s0.lists, 5);
+	assert_non_null(f->d.store.node);
+	assert_string_equal(f->d.store.node->meta.name, "node-a");
+	assert_string_equal(ksd_daemon_zone(&f->d), "zone-a");
+	assert_int_equal(f->d.store.node->naddrs, 2);	/* not the Hostname */
+	assert_string_equal(f->d.store.node->addrs[0].type, "InternalIP");
+	assert_true(ksd_daemon_node_eligible(&f->d));
 
 	step(f, 1);	/* add */
 	RUN_UNTIL(f, backends("default/api") == 1);
@@ -288,6 +298,17 @@ static void api_test_steps(void **state)
 	step(f, 9);	/* a slow link: events in 5-byte chunks */
 	RUN_UNTIL(f, backends("default/api") == 2);
 	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_DEL], dels);
+	step(f, 10);	/* node-b's zone (not watched), then node-a's */
+	RUN_UNTIL(f, f->d.store.node && f->d.store.node->zone &&
+		  !strcmp(f->d.store.node->zone, "zone-c"));
+	assert_string_equal(f->d.store.node->meta.name, "node-a");
+	assert_int_equal(f->d.store.node->naddrs, 1);
+	assert_true(ksd_daemon_node_eligible(&f->d));
+	step(f, 11);	/* node-a being deleted; node-b deleted */
+	RUN_UNTIL(f, !ksd_daemon_node_eligible(&f->d));
+	run_for(f, 50);
+	assert_non_null(f->d.store.node);
+	assert_false(ksd_daemon_node_eligible(&f->d));
 	assert_false(f->token_logged);
 }
 

@@ -567,6 +567,62 @@ static void decode_test_bad_slices(void **state)
 
 /* Every prefix of a real object, every field's value swapped for every
  * JSON type: refused or accepted, never a crash or a leak. */
+/* A real-shaped Node: addresses (hostnames left out), zone, deletion. */
+static void decode_test_node(void **state)
+{
+	static const char *const good =
+"{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"node-a\","
+" \"uid\":\"u\",\"resourceVersion\":\"7\",\"labels\":{"
+" \"kubernetes.io/hostname\":\"node-a\","
+" \"topology.kubernetes.io/zone\":\"eu-1a\"}},"
+" \"spec\":{\"podCIDR\":\"10.244.1.0/24\"},"
+" \"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"192.0.2.1\"},"
+"  {\"type\":\"InternalIP\",\"address\":\"2001:db8::1\"},"
+"  {\"type\":\"Hostname\",\"address\":\"node-a\"}]}}";
+	static const char *const deleting =
+"{\"metadata\":{\"name\":\"node-b\",\"deletionTimestamp\":\"2026-01-01T00:00:00Z\"}}";
+	static const char *const bad[] = {
+		"{\"metadata\":{\"name\":\"n\",\"deletionTimestamp\":1}}",
+		"{\"metadata\":{\"name\":\"n\"},\"status\":{\"addresses\":{}}}",
+		"{\"metadata\":{\"name\":\"n\"},\"status\":{\"addresses\":[1]}}",
+		"{\"apiVersion\":\"v2\",\"metadata\":{\"name\":\"n\"}}",
+		"{\"metadata\":{}}",
+	};
+	char why[KSD_WHY_MAX];
+	struct ksd_node *n;
+	cJSON *j;
+
+	(void)state;
+	j = parse(good);
+	assert_int_equal(ksd_decode_node(j, &n, why), 0);
+	cJSON_Delete(j);
+	assert_string_equal(n->meta.name, "node-a");
+	assert_string_equal(n->zone, "eu-1a");
+	assert_false(n->deleting);
+	assert_int_equal(n->naddrs, 2);
+	assert_string_equal(n->addrs[0].type, "InternalIP");
+	assert_string_equal(addr(&n->addrs[0].addr), "192.0.2.1");
+	assert_string_equal(addr(&n->addrs[1].addr), "2001:db8::1");
+	ksd_node_free(n);
+
+	j = parse(deleting);
+	assert_int_equal(ksd_decode_node(j, &n, why), 0);
+	cJSON_Delete(j);
+	assert_true(n->deleting);
+	assert_null(n->zone);
+	assert_int_equal(n->naddrs, 0);
+	ksd_node_free(n);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		j = parse(bad[i]);
+		n = NULL;
+		assert_int_equal(ksd_decode_node(j, &n, why), -EINVAL);
+		assert_null(n);
+		assert_non_null(strstr(why, "Node "));
+		cJSON_Delete(j);
+	}
+}
+
 static void decode_test_mutations(void **state)
 {
 	static const char *const values[] = { "null", "true", "-1", "1.5",
@@ -637,6 +693,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(decode_test_full_service),
+		cmocka_unit_test(decode_test_node),
 		cmocka_unit_test(decode_test_defaults),
 		cmocka_unit_test(decode_test_kinds),
 		cmocka_unit_test(decode_test_full_slice),
