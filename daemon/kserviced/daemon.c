@@ -75,6 +75,7 @@ static void run_sync(struct ksd_daemon *d)
 
 		ksd_model_init(&m);
 		m.node_name = d->o.hostname;
+		m.zone = ksd_daemon_zone(d);
 		ksd_model_build(&m, &d->store);
 		ret = full ? ksd_sync_full(&d->sync, &m) :
 			     ksd_sync_changes(&d->sync, &m);

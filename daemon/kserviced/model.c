@@ -190,12 +190,80 @@ static uint32_t be_flags(const struct ksd_model_ep *e, const char *node)
 	return f;
 }
 
+static bool has_str(char *const *v, size_t n, const char *s)
+{
+	if (!s || !*s)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+/*
+ * kube-proxy's topologyModeFromHints (pkg/proxy/topology.go), over the
+ * ready endpoints of one family: PreferSameNode when every one carries
+ * node hints and one is hinted for this node; else PreferSameZone when
+ * every one carries zone hints and one is hinted for this node's zone;
+ * else none (every endpoint).
+ */
+enum topo { TOPO_NONE, TOPO_NODE, TOPO_ZONE };
+
+static enum topo topo_mode(const struct ksd_model_svc *ms, uint16_t family,
+			   const char *node, const char *zone)
+{
+	bool any = false, all_node = true, for_node = false;
+	bool all_zone = true, for_zone = false;
+
+	for (size_t i = 0; i < ms->neps; i++) {
+		const struct ksd_model_ep *e = &ms->eps[i];
+
+		if (e->addr.family != family || !e->ready)
+			continue;
+		any = true;
+		if (!e->nhint_nodes)
+			all_node = false;
+		else if (has_str(e->hint_nodes, e->nhint_nodes, node))
+			for_node = true;
+		if (!e->nhint_zones)
+			all_zone = false;
+		else if (has_str(e->hint_zones, e->nhint_zones, zone))
+			for_zone = true;
+	}
+	if (!any)
+		return TOPO_NONE;
+	if (all_node && for_node)
+		return TOPO_NODE;
+	if (all_zone && for_zone)
+		return TOPO_ZONE;
+	if (all_zone)
+		ksd_log(KSD_LOG_V2, "model: %s: ignoring same-zone topology "
+			"hints: %s", ms->ksvc.name, zone && *zone ?
+			"none for this node's zone" :
+			"this node has no zone label");
+	return TOPO_NONE;
+}
+
+static bool topo_available(const struct ksd_model_ep *e, enum topo mode,
+			   const char *node, const char *zone)
+{
+	switch (mode) {
+	case TOPO_NODE:
+		return has_str(e->hint_nodes, e->nhint_nodes, node);
+	case TOPO_ZONE:
+		return has_str(e->hint_zones, e->nhint_zones, zone);
+	default:
+		return true;
+	}
+}
+
 static void backends(struct ksd_model_svc *ms, const struct ksd_svc_port *sp,
 		     const struct ksd_slice *const *slices, size_t nslices,
-		     const char *node)
+		     const char *node, const char *zone)
 {
 	const struct ksd_slice_port *port;
 	struct ksvc_backend be;
+	enum topo mode4, mode6;
 	size_t i, j;
 
 	for (i = 0; i < nslices; i++) {
@@ -217,10 +285,24 @@ static void backends(struct ksd_model_svc *ms, const struct ksd_svc_port *sp,
 	 * conditions. Those kube-proxy never uses (not ready, and not both
 	 * serving and terminating) are left out.
 	 */
+	mode4 = topo_mode(ms, AF_INET, node, zone);
+	mode6 = topo_mode(ms, AF_INET6, node, zone);
 	for (i = 0; i < ms->neps; i++) {
 		const struct ksd_model_ep *e = &ms->eps[i];
+		enum topo mode = e->addr.family == AF_INET ? mode4 : mode6;
 
 		if (!e->ready && !(e->serving && e->terminating))
+			continue;
+		/*
+		 * Topology narrows the cluster set to the endpoints hinted
+		 * for this node (zone); with a mode there is a ready one,
+		 * so the serving+terminating fallback never applies to the
+		 * cluster set. The local set ignores topology: a local
+		 * endpoint hinted elsewhere stays (in both sets, as the
+		 * kernel has no "local set only" flag).
+		 */
+		if (!topo_available(e, mode, node, zone) &&
+		    !(be_flags(e, node) & KSVC_BE_F_LOCAL))
 			continue;
 		ksvc_backend_init(&be);
 		be.addr = e->addr;
@@ -338,7 +420,7 @@ int ksd_model_add_service(struct ksd_model *m, const struct ksd_service *svc,
 		    svc->type == KSD_SVC_LOAD_BALANCER)
 			ms->ksvc.node_port = sp->node_port;
 		frontends(ms, svc);
-		backends(ms, sp, mine, n, m->node_name);
+		backends(ms, sp, mine, n, m->node_name, m->zone);
 		policies(ms, svc);
 		ms->affinity = svc->affinity;
 		ms->affinity_timeout = svc->affinity_timeout;

@@ -29,9 +29,18 @@
  * without a cluster IP, and those labelled
  * service.kubernetes.io/service-proxy-name (another proxy's).
  *
- * Topology (trafficDistribution, hints) and the health-check node port are
- * kept beside each kernel service, with every endpoint's conditions, node
- * and zone, for when they are acted on; nothing is sent for them yet.
+ * Topology, as kube-proxy's pkg/proxy/topology.go, per family: when every
+ * ready endpoint carries node hints and one is hinted for this node, the
+ * cluster set is the endpoints hinted for this node (PreferSameNode); else
+ * when every ready endpoint carries zone hints and one is hinted for this
+ * node's zone, those hinted for the zone; else every endpoint. As
+ * kube-proxy's today, the hints alone decide (the EndpointSlice controller
+ * sets them only for services asking with trafficDistribution or the
+ * topology-mode annotation). Local endpoints stay whatever their hints,
+ * for the local set.
+ *
+ * The health-check node port is kept beside each kernel service, with
+ * every endpoint's conditions, node and zone.
  */
 #ifndef KSD_MODEL_H
 #define KSD_MODEL_H
@@ -80,6 +89,9 @@ struct ksd_model {
 	 * ksd_model_init(): endpoints of that nodeName are local. NULL or
 	 * "": none is. Not owned. */
 	const char *node_name;
+	/* This node's zone (its Node's topology.kubernetes.io/zone), for
+	 * topology; NULL or "": none. Not owned. */
+	const char *zone;
 };
 
 void ksd_model_init(struct ksd_model *m);

@@ -131,6 +131,7 @@ struct model_case {
 	const char *objects;		/* YAML: services and slices */
 	const char *expect;
 	const char *node;		/* --hostname-override; NULL: none */
+	const char *zone;		/* the Node's zone label; NULL: none */
 };
 
 #define SVC_HEAD "apiVersion: v1\nkind: Service\nmetadata: {name: web, " \
@@ -149,7 +150,7 @@ static const struct model_case cases[] = {
 	  "- {addresses: [10.244.1.12], conditions: {ready: true}}\n"
 	  "- {addresses: [10.244.1.11], conditions: {ready: true}}\n",
 	  "shop/web TCP 80 np=0 fe=c:10.96.0.80 "
-	  "be=10.244.1.11:8080,10.244.1.12:8080\n", NULL },
+	  "be=10.244.1.11:8080,10.244.1.12:8080\n", NULL, NULL },
 
 	{ "one kernel service per port; named targetPort resolved by the "
 	  "slice's port of the same name and protocol",
@@ -163,28 +164,28 @@ static const struct model_case cases[] = {
 	  "endpoints: [{addresses: [10.244.0.5]}]\n",
 	  "shop/web:dns UDP 53 np=0 fe=c:10.96.0.1 be=10.244.0.5:5353\n"
 	  "shop/web:dns-tcp TCP 53 np=0 fe=c:10.96.0.1 be=\n"
-	  "shop/web:http TCP 80 np=0 fe=c:10.96.0.1 be=10.244.0.5:8080\n", NULL },
+	  "shop/web:http TCP 80 np=0 fe=c:10.96.0.1 be=10.244.0.5:8080\n", NULL, NULL },
 
 	{ "ExternalName: skipped",
 	  SVC_HEAD "spec: {type: ExternalName, externalName: db.example.com, "
-	  "ports: [{port: 5432}]}\n", "", NULL },
+	  "ports: [{port: 5432}]}\n", "", NULL, NULL },
 
 	{ "headless: skipped",
 	  SVC_HEAD "spec: {clusterIP: None, ports: [{port: 80}]}\n"
 	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 80}]\n"
-	  "endpoints: [{addresses: [10.244.0.5]}]\n", "", NULL },
+	  "endpoints: [{addresses: [10.244.0.5]}]\n", "", NULL, NULL },
 
 	{ "another proxy's service: skipped",
 	  "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n"
 	  "  namespace: shop\n  labels: {service.kubernetes.io/"
 	  "service-proxy-name: other}\n"
-	  "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}]}\n", "", NULL },
+	  "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}]}\n", "", NULL, NULL },
 
 	{ "no cluster IP: skipped",
-	  SVC_HEAD "spec: {ports: [{port: 80}]}\n", "", NULL },
+	  SVC_HEAD "spec: {ports: [{port: 80}]}\n", "", NULL, NULL },
 
 	{ "no ports: nothing to program",
-	  SVC_HEAD "spec: {clusterIP: 10.96.0.1}\n", "", NULL },
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1}\n", "", NULL, NULL },
 
 	{ "dual stack: both cluster IPs, backends of both slices",
 	  SVC_HEAD "spec:\n  clusterIPs: [10.96.0.1, 'fd00:96::1']\n"
@@ -194,17 +195,17 @@ static const struct model_case cases[] = {
 	  SLICE_HEAD("web-v6") "addressType: IPv6\nports: [{port: 8080}]\n"
 	  "endpoints: [{addresses: ['fd00:244::5']}]\n",
 	  "shop/web TCP 80 np=0 fe=c:10.96.0.1,c:fd00:96::1 "
-	  "be=10.244.0.5:8080,[fd00:244::5]:8080\n", NULL },
+	  "be=10.244.0.5:8080,[fd00:244::5]:8080\n", NULL, NULL },
 
 	{ "NodePort: the node port",
 	  SVC_HEAD "spec:\n  type: NodePort\n  clusterIP: 10.96.0.1\n"
 	  "  ports: [{port: 80, targetPort: 8080, nodePort: 30080}]\n",
-	  "shop/web TCP 80 np=30080 fe=c:10.96.0.1 be=\n", NULL },
+	  "shop/web TCP 80 np=30080 fe=c:10.96.0.1 be=\n", NULL, NULL },
 
 	{ "a nodePort on a ClusterIP service is not opened",
 	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80, "
 	  "nodePort: 30080}]}\n",
-	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=\n", NULL },
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=\n", NULL, NULL },
 
 	{ "LoadBalancer: VIP and unset ipMode ingresses, not Proxy nor "
 	  "hostnames; external IPs; an address given twice is one frontend",
@@ -217,7 +218,7 @@ static const struct model_case cases[] = {
 	  "    - {ip: 198.51.100.22}\n"
 	  "    - {hostname: lb.example.com}\n",
 	  "shop/web TCP 443 np=30443 fe=c:10.96.0.1,e:192.0.2.10,"
-	  "e:198.51.100.20,l:198.51.100.22 be=\n", NULL },
+	  "e:198.51.100.20,l:198.51.100.22 be=\n", NULL, NULL },
 
 	{ "ready and serving-terminating endpoints go to the kernel with "
 	  "their conditions; not ready and not both serving and terminating: "
@@ -232,7 +233,7 @@ static const struct model_case cases[] = {
 	  "serving: true, terminating: true}}\n"
 	  "- {addresses: [10.244.0.4]}\n",
 	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 "
-	  "be=10.244.0.1:80,10.244.0.3:80/st,10.244.0.4:80\n", NULL },
+	  "be=10.244.0.1:80,10.244.0.3:80/st,10.244.0.4:80\n", NULL, NULL },
 
 	{ "none ready: the serving and terminating ones, for the kernel's "
 	  "fallback",
@@ -245,13 +246,13 @@ static const struct model_case cases[] = {
 	  "serving: true, terminating: true}}\n"
 	  "- {addresses: [10.244.0.4], conditions: {ready: false, "
 	  "serving: true, terminating: false}}\n",
-	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.0.3:80/st\n", NULL },
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.0.3:80/st\n", NULL, NULL },
 
 	{ "none ready nor serving-terminating: an empty set",
 	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}]}\n"
 	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 80}]\n"
 	  "endpoints: [{addresses: [10.244.0.2], conditions: {ready: false}}]\n",
-	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=\n", NULL },
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=\n", NULL, NULL },
 
 	{ "slices of other services, other namespaces, unlabelled, FQDN or "
 	  "with no port number are not used",
@@ -274,7 +275,7 @@ static const struct model_case cases[] = {
 	  "endpoints: [{addresses: [db.example.com]}]\n"
 	  SLICE_HEAD("e") "addressType: IPv4\nports: [{name: ''}]\n"
 	  "endpoints: [{addresses: [10.0.0.5]}]\n",
-	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=\n", NULL },
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=\n", NULL, NULL },
 
 	{ "an endpoint in two slices is one backend; the first address of "
 	  "an endpoint is used",
@@ -284,7 +285,7 @@ static const struct model_case cases[] = {
 	  SLICE_HEAD("web-2") "addressType: IPv4\nports: [{port: 8080}]\n"
 	  "endpoints: [{addresses: [10.244.0.1]}, {addresses: [10.244.0.2]}]\n",
 	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 "
-	  "be=10.244.0.1:8080,10.244.0.2:8080\n", NULL },
+	  "be=10.244.0.1:8080,10.244.0.2:8080\n", NULL, NULL },
 
 	{ "a slice's endpoints at different ports per service port",
 	  SVC_HEAD "spec:\n  clusterIP: 10.96.0.1\n  ports: [{name: a, "
@@ -293,30 +294,30 @@ static const struct model_case cases[] = {
 	  "ports: [{name: b, port: 9090}, {name: a, port: 8080}]\n"
 	  "endpoints: [{addresses: [10.244.0.1]}]\n",
 	  "shop/web:a TCP 80 np=0 fe=c:10.96.0.1 be=10.244.0.1:8080\n"
-	  "shop/web:b TCP 81 np=0 fe=c:10.96.0.1 be=10.244.0.1:9090\n", NULL },
+	  "shop/web:b TCP 81 np=0 fe=c:10.96.0.1 be=10.244.0.1:9090\n", NULL, NULL },
 
 	{ "SCTP",
 	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 2905, "
 	  "protocol: SCTP}]}\n"
 	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 2905, "
 	  "protocol: SCTP}]\nendpoints: [{addresses: [10.244.0.1]}]\n",
-	  "shop/web SCTP 2905 np=0 fe=c:10.96.0.1 be=10.244.0.1:2905\n", NULL },
+	  "shop/web SCTP 2905 np=0 fe=c:10.96.0.1 be=10.244.0.1:2905\n", NULL, NULL },
 	{ "sessionAffinity ClientIP: the default timeout, 10800 s",
 	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], "
 	  "sessionAffinity: ClientIP}\n",
-	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be= aff=10800\n", NULL },
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be= aff=10800\n", NULL, NULL },
 
 	{ "sessionAffinity ClientIP with timeoutSeconds",
 	  SVC_HEAD "spec:\n  clusterIP: 10.96.0.1\n  ports: [{port: 80}]\n"
 	  "  sessionAffinity: ClientIP\n"
 	  "  sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}\n",
-	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be= aff=60\n", NULL },
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be= aff=60\n", NULL, NULL },
 
 	{ "sessionAffinity None: no affinity, whatever the config says",
 	  SVC_HEAD "spec:\n  clusterIP: 10.96.0.1\n  ports: [{port: 80}]\n"
 	  "  sessionAffinity: None\n"
 	  "  sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}\n",
-	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=\n", NULL },
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=\n", NULL, NULL },
 
 	{ "externalTrafficPolicy Local on a NodePort service: the flag; the "
 	  "endpoints of this node are local, the others are still sent",
@@ -330,7 +331,7 @@ static const struct model_case cases[] = {
 	  "- {addresses: [10.244.3.5]}\n",
 	  "shop/web TCP 80 np=30080 fe=c:10.96.0.1 "
 	  "be=10.244.1.5:8080/lrs,10.244.2.5:8080,10.244.3.5:8080 pol=ext\n",
-	  "node-a" },
+	  "node-a", NULL },
 
 	{ "externalTrafficPolicy Local on a LoadBalancer service, with "
 	  "internalTrafficPolicy Local",
@@ -340,19 +341,19 @@ static const struct model_case cases[] = {
 	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
 	  "endpoints: [{addresses: [10.244.2.5], nodeName: node-b}]\n",
 	  "shop/web TCP 80 np=30080 fe=c:10.96.0.1 be=10.244.2.5:8080 "
-	  "pol=ext,int\n", "node-a" },
+	  "pol=ext,int\n", "node-a", NULL },
 
 	{ "externalTrafficPolicy Local on a ClusterIP service: nothing "
 	  "external, no flag (kube-proxy's ExternalPolicyLocal)",
 	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], "
 	  "externalTrafficPolicy: Local}\n",
-	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=\n", NULL },
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=\n", NULL, NULL },
 
 	{ "externalTrafficPolicy Local on a ClusterIP service with external "
 	  "IPs: the flag",
 	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], "
 	  "externalIPs: [192.0.2.10], externalTrafficPolicy: Local}\n",
-	  "shop/web TCP 80 np=0 fe=c:10.96.0.1,e:192.0.2.10 be= pol=ext\n", NULL },
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1,e:192.0.2.10 be= pol=ext\n", NULL, NULL },
 
 	{ "internalTrafficPolicy Local, with a local and a remote endpoint",
 	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], "
@@ -362,7 +363,7 @@ static const struct model_case cases[] = {
 	  "- {addresses: [10.244.1.5], nodeName: node-a}\n"
 	  "- {addresses: [10.244.2.5], nodeName: node-b}\n",
 	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 "
-	  "be=10.244.1.5:8080/lrs,10.244.2.5:8080 pol=int\n", "node-a" },
+	  "be=10.244.1.5:8080/lrs,10.244.2.5:8080 pol=int\n", "node-a", NULL },
 
 	{ "terminating fallback: a local terminating endpoint beside a "
 	  "remote ready one is sent too, for the kernel's local set",
@@ -377,7 +378,7 @@ static const struct model_case cases[] = {
 	  "  conditions: {ready: false, serving: false, terminating: true}\n"
 	  "- {addresses: [10.244.2.5], nodeName: node-b}\n",
 	  "shop/web TCP 80 np=30080 fe=c:10.96.0.1 "
-	  "be=10.244.1.5:8080/lst,10.244.2.5:8080 pol=ext\n", "node-a" },
+	  "be=10.244.1.5:8080/lst,10.244.2.5:8080 pol=ext\n", "node-a", NULL },
 
 	{ "loadBalancerSourceRanges: both families, host bits cleared",
 	  SVC_HEAD "spec:\n  type: LoadBalancer\n  clusterIP: 10.96.0.1\n"
@@ -386,7 +387,7 @@ static const struct model_case cases[] = {
 	  "'2001:db8::1/32']\n"
 	  "status: {loadBalancer: {ingress: [{ip: 198.51.100.22}]}}\n",
 	  "shop/web TCP 443 np=30443 fe=c:10.96.0.1,l:198.51.100.22 be= "
-	  "src=203.0.113.0/24,198.51.100.0/25,2001:db8::/32\n", NULL },
+	  "src=203.0.113.0/24,198.51.100.0/25,2001:db8::/32\n", NULL, NULL },
 
 	{ "the node's name is another: no endpoint is local",
 	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], "
@@ -396,13 +397,105 @@ static const struct model_case cases[] = {
 	  "- {addresses: [10.244.1.5], nodeName: node-a}\n"
 	  "- {addresses: [10.244.2.5], nodeName: node-b}\n",
 	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 "
-	  "be=10.244.1.5:8080,10.244.2.5:8080/lrs pol=int\n", "node-b" },
+	  "be=10.244.1.5:8080,10.244.2.5:8080/lrs pol=int\n", "node-b", NULL },
 
 	{ "no node name: no endpoint is local",
 	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}]}\n"
 	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
 	  "endpoints: [{addresses: [10.244.1.5], nodeName: node-a}]\n",
-	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.1.5:8080\n", NULL },
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.1.5:8080\n", NULL, NULL },
+
+	{ "topology: every ready endpoint hinted, this zone's only",
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], trafficDistribution: PreferClose}\n"
+	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
+	  "endpoints:\n"
+	  "- {addresses: [10.244.1.5], conditions: {ready: true}, nodeName: node-a, hints: {forZones: [{name: zone-a}]}}\n"
+	  "- {addresses: [10.244.2.5], conditions: {ready: true}, nodeName: node-b, hints: {forZones: [{name: zone-b}]}}\n"
+	  "- {addresses: [10.244.3.5], conditions: {ready: true}, nodeName: node-c, hints: {forZones: [{name: zone-a}]}}\n",
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.1.5:8080,10.244.3.5:8080\n", "node-x", "zone-a" },
+
+	{ "topology: one ready endpoint without hints: all endpoints",
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], trafficDistribution: PreferClose}\n"
+	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
+	  "endpoints:\n"
+	  "- {addresses: [10.244.1.5], conditions: {ready: true}, nodeName: node-a, hints: {forZones: [{name: zone-a}]}}\n"
+	  "- {addresses: [10.244.2.5], conditions: {ready: true}, nodeName: node-b}\n",
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.1.5:8080,10.244.2.5:8080\n", "node-x", "zone-a" },
+
+	{ "topology: an unready endpoint without hints does not count",
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], trafficDistribution: PreferClose}\n"
+	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
+	  "endpoints:\n"
+	  "- {addresses: [10.244.1.5], conditions: {ready: true}, nodeName: node-a, hints: {forZones: [{name: zone-a}]}}\n"
+	  "- {addresses: [10.244.2.5], conditions: {ready: true}, nodeName: node-b, hints: {forZones: [{name: zone-b}]}}\n"
+	  "- {addresses: [10.244.4.5], conditions: {ready: false, serving: true, terminating: true}, nodeName: node-d}\n",
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.1.5:8080\n", "node-x", "zone-a" },
+
+	{ "topology: no hint for this node's zone: all endpoints",
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], trafficDistribution: PreferClose}\n"
+	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
+	  "endpoints:\n"
+	  "- {addresses: [10.244.1.5], conditions: {ready: true}, nodeName: node-a, hints: {forZones: [{name: zone-a}]}}\n"
+	  "- {addresses: [10.244.2.5], conditions: {ready: true}, nodeName: node-b, hints: {forZones: [{name: zone-b}]}}\n",
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.1.5:8080,10.244.2.5:8080\n", "node-x", "zone-c" },
+
+	{ "topology: this node has no zone label: all endpoints",
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], trafficDistribution: PreferClose}\n"
+	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
+	  "endpoints:\n"
+	  "- {addresses: [10.244.1.5], conditions: {ready: true}, nodeName: node-a, hints: {forZones: [{name: zone-a}]}}\n"
+	  "- {addresses: [10.244.2.5], conditions: {ready: true}, nodeName: node-b, hints: {forZones: [{name: zone-b}]}}\n",
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.1.5:8080,10.244.2.5:8080\n", "node-x", NULL },
+
+	{ "topology: an endpoint hinted for several zones",
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], trafficDistribution: PreferClose}\n"
+	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
+	  "endpoints:\n"
+	  "- {addresses: [10.244.1.5], conditions: {ready: true}, nodeName: node-a, hints: {forZones: [{name: zone-a}, {name: zone-b}]}}\n"
+	  "- {addresses: [10.244.2.5], conditions: {ready: true}, nodeName: node-b, hints: {forZones: [{name: zone-b}]}}\n",
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.1.5:8080,10.244.2.5:8080\n", "node-x", "zone-b" },
+
+	{ "topology: PreferSameNode: node hints first",
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], trafficDistribution: PreferClose}\n"
+	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
+	  "endpoints:\n"
+	  "- {addresses: [10.244.1.5], conditions: {ready: true}, nodeName: node-a, hints: {forZones: [{name: zone-a}], forNodes: [{name: node-a}]}}\n"
+	  "- {addresses: [10.244.2.5], conditions: {ready: true}, nodeName: node-b, hints: {forZones: [{name: zone-a}], forNodes: [{name: node-b}]}}\n",
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.1.5:8080/lrs\n", "node-a", "zone-a" },
+
+	{ "topology: node hints, none for this node: the zone's",
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], trafficDistribution: PreferClose}\n"
+	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
+	  "endpoints:\n"
+	  "- {addresses: [10.244.1.5], conditions: {ready: true}, nodeName: node-a, hints: {forZones: [{name: zone-a}], forNodes: [{name: node-a}]}}\n"
+	  "- {addresses: [10.244.2.5], conditions: {ready: true}, nodeName: node-b, hints: {forZones: [{name: zone-b}], forNodes: [{name: node-b}]}}\n"
+	  "- {addresses: [10.244.3.5], conditions: {ready: true}, nodeName: node-c, hints: {forZones: [{name: zone-a}], forNodes: [{name: node-c}]}}\n",
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.1.5:8080,10.244.3.5:8080\n", "node-x", "zone-a" },
+
+	{ "topology: node hints on some only: the zone's",
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], trafficDistribution: PreferClose}\n"
+	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
+	  "endpoints:\n"
+	  "- {addresses: [10.244.1.5], conditions: {ready: true}, nodeName: node-a, hints: {forZones: [{name: zone-a}], forNodes: [{name: node-a}]}}\n"
+	  "- {addresses: [10.244.2.5], conditions: {ready: true}, nodeName: node-b, hints: {forZones: [{name: zone-b}]}}\n",
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.1.5:8080/lrs\n", "node-a", "zone-a" },
+
+	{ "topology: a local endpoint hinted elsewhere stays, for the local set",
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], trafficDistribution: PreferClose}\n"
+	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
+	  "endpoints:\n"
+	  "- {addresses: [10.244.1.5], conditions: {ready: true}, nodeName: node-a, hints: {forZones: [{name: zone-b}]}}\n"
+	  "- {addresses: [10.244.2.5], conditions: {ready: true}, nodeName: node-b, hints: {forZones: [{name: zone-a}]}}\n"
+	  "- {addresses: [10.244.3.5], conditions: {ready: true}, nodeName: node-c, hints: {forZones: [{name: zone-b}]}}\n",
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.1.5:8080/lrs,10.244.2.5:8080\n", "node-a", "zone-a" },
+
+	{ "topology: hints decide, even without trafficDistribution (as kube-proxy)",
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}]}\n"
+	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
+	  "endpoints:\n"
+	  "- {addresses: [10.244.1.5], conditions: {ready: true}, nodeName: node-a, hints: {forZones: [{name: zone-a}]}}\n"
+	  "- {addresses: [10.244.2.5], conditions: {ready: true}, nodeName: node-b, hints: {forZones: [{name: zone-b}]}}\n",
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.1.5:8080\n", "node-x", "zone-a" },
 };
 
 /* Every case of the table, through ksd_model_build over a store. */
@@ -417,6 +510,7 @@ static void model_test_table(void **state)
 		ksd_store_init(&st);
 		ksd_model_init(&m);
 		m.node_name = cases[i].node;
+		m.zone = cases[i].zone;
 		load(&st, cases[i].objects);
 		ksd_model_build(&m, &st);
 		got = render(&m);
