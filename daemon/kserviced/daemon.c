@@ -77,6 +77,7 @@ static void run_sync(struct ksd_daemon *d)
 		m.node_name = d->o.hostname;
 		m.zone = ksd_daemon_zone(d);
 		ksd_model_build(&m, &d->store);
+		ksd_hcports_update(&d->hcports, &m);
 		ret = full ? ksd_sync_full(&d->sync, &m) :
 			     ksd_sync_changes(&d->sync, &m);
 		ksd_model_release(&m);
@@ -199,6 +200,13 @@ int ksd_daemon_signals(struct ksd_daemon *d)
 	return ksd_loop_add(&d->loop, d->sfd, EPOLLIN, on_signal, d);
 }
 
+static bool proxy_healthy(void *arg)
+{
+	struct ksd_daemon *d = arg;
+
+	return ksd_health_ok(d->queued_ms, now_ms(), 2 * d->o.sync_ms);
+}
+
 bool ksd_daemon_node_eligible(const struct ksd_daemon *d)
 {
 	return !(d->store.node && d->store.node->deleting);
@@ -270,6 +278,8 @@ int ksd_daemon_init(struct ksd_daemon *d, const struct ksd_opts *o,
 	ret = ksd_loop_init(&d->loop);
 	if (ret)
 		return ret;
+	ksd_hcports_init(&d->hcports, &d->loop, o->healthz_bind,
+			 proxy_healthy, d);
 	d->sync_tfd = ksd_timer_new();
 	if (d->sync_tfd < 0)
 		return d->sync_tfd;
@@ -329,6 +339,7 @@ void ksd_daemon_release(struct ksd_daemon *d)
 	ksd_http_stop(d->healthz);
 	ksd_http_stop(d->metrics_http);
 	d->healthz = d->metrics_http = NULL;
+	ksd_hcports_release(&d->hcports);
 	if (d->sync_tfd >= 0)
 		close(d->sync_tfd);
 	if (d->full_tfd >= 0)

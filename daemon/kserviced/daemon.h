@@ -13,6 +13,7 @@
 #define KSD_DAEMON_H
 
 #include "ksvc.h"
+#include "hcport.h"
 #include "http.h"
 #include "loop.h"
 #include "metrics.h"
@@ -65,6 +66,7 @@ struct ksd_daemon {
 	/* Operations (http.c, metrics.c). */
 	struct ksd_metrics metrics;
 	struct ksd_http *healthz, *metrics_http;
+	struct ksd_hcports hcports;	/* healthCheckNodePort servers */
 	uint64_t queued_ms;		/* monotonic, oldest change pending */
 	int64_t last_updated_ns;	/* Unix, of the last good pass */
 };

@@ -176,6 +176,10 @@ int ksd_http_start(struct ksd_http **hp, struct ksd_loop *loop,
 		return -EINVAL;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* "[::]": IPv4 too (not IPV6_V6ONLY), as Go's ":port". */
+	if (ss.ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(
+			&((struct sockaddr_in6 *)&ss)->sin6_addr))
+		flags |= MHD_USE_DUAL_STACK;
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;

@@ -360,6 +360,24 @@ static void start(struct fixture *f, uint64_t sync_ms, const char *healthz,
 	assert_int_equal(ksd_daemon_init(&f->d, &o, fake_open, src), 0);
 }
 
+/* /healthz on an ephemeral port of 127.0.0.1, so that the
+ * healthCheckNodePort servers listen on 127.0.0.1; as node. */
+static void start_node(struct fixture *f, const char *node)
+{
+	struct ksd_opts o = {
+		.manifests = f->dir,
+		.min_sync_ms = 0,
+		.sync_ms = 30000,
+		.healthz_bind = "127.0.0.1:0",
+	};
+	struct ksd_source *src = ksd_manifests_source(f->dir, 20);
+
+	snprintf(o.hostname, sizeof(o.hostname), "%s", node);
+	assert_non_null(src);
+	f->started = true;
+	assert_int_equal(ksd_daemon_init(&f->d, &o, fake_open, src), 0);
+}
+
 /*
  * GET path from 127.0.0.1:port with a plain socket, running the daemon's
  * loop while waiting (the server lives in it). Returns the whole response
@@ -508,6 +526,106 @@ static void ops_test_http_busy(void **state)
 	ksd_daemon_release(&d2);
 }
 
+/* --- healthCheckNodePort --- */
+
+/* A port free right now on 127.0.0.1 (a fixed healthCheckNodePort cannot
+ * be 0): bound, read and closed. */
+static uint16_t free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+static void write_lb(struct fixture *f, uint16_t hcport, const char *node)
+{
+	char path[300];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/lb.yaml", f->dir);
+	if (!hcport) {
+		assert_int_equal(unlink(path), 0);
+		return;
+	}
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "apiVersion: v1\nkind: Service\n"
+		"metadata: {name: lb, namespace: shop}\n"
+		"spec: {type: LoadBalancer, clusterIP: 10.96.0.20, "
+		"externalTrafficPolicy: Local, healthCheckNodePort: %u,\n"
+		"  ports: [{name: http, port: 80, nodePort: 30080}, "
+		"{name: https, port: 443, nodePort: 30443}]}\n"
+		"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		"metadata: {name: lb-1, namespace: shop, labels: "
+		"{kubernetes.io/service-name: lb}}\naddressType: IPv4\n"
+		"ports: [{name: http, port: 8080}]\nendpoints:\n"
+		"- {addresses: [10.244.1.5], nodeName: %s}\n"
+		"- {addresses: [10.244.1.6], nodeName: %s, "
+		"conditions: {ready: false}}\n"
+		"- {addresses: [10.244.2.5], nodeName: node-b}\n",
+		hcport, node, node);
+	fclose(fp);
+}
+
+static bool refused(uint16_t port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool r;
+
+	assert_true(fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
+	    errno == ECONNREFUSED;
+	close(fd);
+	return r;
+}
+
+/* kube-proxy's answer on the healthCheckNodePort of an
+ * externalTrafficPolicy Local service: 200 with local endpoints, 503
+ * without; the server opens and closes with the service. */
+static void ops_test_hcport(void **state)
+{
+	struct fixture *f = *state;
+	uint16_t port = free_port();
+	char want[256];
+	char *r;
+
+	write_lb(f, port, "node-a");
+	start_node(f, "node-a");
+	RUN_UNTIL(f, ksd_hcports_local(&f->d.hcports, port) == 1);
+	r = get(f, port, "/");
+	assert_true(!strncmp(r, "HTTP/1.1 200 OK\r\n", 17));
+	assert_non_null(strstr(r, "Content-Type: application/json\r\n"));
+	snprintf(want, sizeof(want), "{\n\t\"service\": {\n\t\t\"namespace\": "
+		 "\"shop\",\n\t\t\"name\": \"lb\"\n\t},\n\t\"localEndpoints\": "
+		 "1,\n\t\"serviceProxyHealthy\": true\n}");
+	assert_string_equal(body_of(r), want);
+	free(r);
+
+	/* Its endpoints move to another node: 503, none local. */
+	write_lb(f, port, "node-c");
+	RUN_UNTIL(f, ksd_hcports_local(&f->d.hcports, port) == 0);
+	r = get(f, port, "/healthz");
+	assert_true(!strncmp(r, "HTTP/1.1 503 ", 13));
+	assert_non_null(strstr(body_of(r), "\"localEndpoints\": 0,"));
+	free(r);
+
+	/* The service goes: so does its server. */
+	write_lb(f, 0, NULL);
+	RUN_UNTIL(f, ksd_hcports_local(&f->d.hcports, port) == -1);
+	assert_true(refused(port));
+	assert_int_equal(f->d.hcports.n, 0);
+}
+
 /* --- deploy/ --- */
 
 static void parse_file(const char *name, size_t want_docs, const char *kinds)
@@ -592,6 +710,7 @@ int main(void)
 		T(ops_test_http),
 		T(ops_test_http_unhealthy),
 		T(ops_test_http_busy),
+		T(ops_test_hcport),
 		cmocka_unit_test(ops_test_deploy_yaml),
 		cmocka_unit_test(ops_test_deploy_unit),
 	};
