@@ -660,8 +660,29 @@ static void parse_file(const char *name, size_t want_docs, const char *kinds)
 static void ops_test_deploy_yaml(void **state)
 {
 	(void)state;
+	char path[512], *buf;
+	size_t len;
+	FILE *fp;
+
 	parse_file("kserviced.yaml", 4, "ServiceAccount ClusterRole "
 		   "ClusterRoleBinding DaemonSet");
+	/* The API mode, in-cluster: no folder, no ConfigMap, no
+	 * kubeconfig. */
+	snprintf(path, sizeof(path), "%s/deploy/kserviced.yaml", KSD_SRCDIR);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	buf = calloc(1, 1 << 20);
+	assert_non_null(buf);
+	len = fread(buf, 1, (1 << 20) - 1, fp);
+	fclose(fp);
+	assert_true(len > 0);
+	assert_null(strstr(buf, "--manifests"));
+	assert_null(strstr(buf, "configMap"));
+	assert_null(strstr(buf, "- --kubeconfig"));
+	assert_null(strstr(buf, "- --master"));
+	assert_non_null(strstr(buf, "--hostname-override=$(NODE_NAME)"));
+	assert_non_null(strstr(buf, "resources: [nodes]"));
+	free(buf);
 }
 
 /* The systemd unit: sections and Key=Value lines only, with the three
