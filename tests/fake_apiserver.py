@@ -13,8 +13,10 @@ The steps file (JSON) holds the initial objects and the scripted steps:
    "steps": [{"name": "...", "actions": [ACTION, ...]}, ...]}
 
 A line "next" on stdin runs the next step's actions, then "done N" is
-printed; "stats" prints "stats {JSON}", the counts of lists, watches
-and watches answered 410 so far. Actions, each with "resource": "services" or "endpointslices":
+printed; "apply [ACTION, ...]" (JSON on one line) runs those actions,
+then "applied N" is printed (N counts the apply lines); "stats" prints
+"stats {JSON}", the counts of lists, watches and watches answered 410 so
+far. --address picks the address to listen on (127.0.0.1 by default). Actions, each with "resource": "services" or "endpointslices":
 
   {"op": "put", "object": {...}}        ADDED or MODIFIED
   {"op": "put", "object": {...}, "silent": true}
@@ -251,6 +253,7 @@ def main():
     ap.add_argument("--key", required=True)
     ap.add_argument("--steps", required=True)
     ap.add_argument("--token")
+    ap.add_argument("--address", default="127.0.0.1")
     args = ap.parse_args()
     TOKEN = args.token
     with open(args.steps) as f:
@@ -259,7 +262,7 @@ def main():
         for res, objs in script.get("initial", {}).items():
             for o in objs:
                 STATE.put(res, o)
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv = ThreadingHTTPServer((args.address, 0), Handler)
     srv.daemon_threads = True
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(args.cert, args.key)
@@ -268,7 +271,16 @@ def main():
     print("port %d" % srv.server_address[1], flush=True)
     steps = script.get("steps", [])
     n = 0
+    applied = 0
     for line in sys.stdin:
+        if line.startswith("apply "):
+            with STATE.cond:
+                for a in json.loads(line[6:]):
+                    STATE.apply(a)
+                STATE.cond.notify_all()
+            applied += 1
+            print("applied %d" % applied, flush=True)
+            continue
         if line.strip() == "stats":
             with STATE.cond:
                 print("stats %s" % json.dumps(STATE.stats), flush=True)
