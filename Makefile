@@ -107,6 +107,7 @@ check-kunit:
 
 check-e2e: module tools
 	tests/e2e/vm.sh --ko $(CURDIR)/kservice.ko --script tests/e2e/netns.sh
+	tests/e2e/vm.sh --ko $(CURDIR)/kservice.ko --script tests/e2e/apiserver.sh
 
 # The README's demo is a test too: it checks every answer it shows.
 check-demo: module tools
