@@ -70,30 +70,12 @@ pb1=ka-pb1-$run
 pb2=ka-pb2-$run
 all_ns="$pa1 $pa2 $pb1 $pb2 $ext $api $na $nb $lan"
 tmp=$(mktemp -d)
+# Helpers: tests/e2e/lib.sh.
+. "$here/lib.sh"
 token=e2e-token-$run
 api_addr=192.168.60.100
 declare -A kd_pid=()
 
-pretty() {
-	local who=$1 what=$2
-	what=${what//$ksctl/ksctl}
-	what=${what//$ksprobe/ksprobe}
-	what=${what//$kserviced/kserviced}
-	what=${what//$tmp/\$tmp}
-	((${#what} < 200)) || what="${what:0:160} ... (${#what} characters)"
-	echo -e "\x1b[32m\x1b[1m[+] ${who:+$who: }${what}\x1b[0m" >&3
-}
-pp() { pretty "" "$*"; "$@"; }
-in_ns() {
-	local ns=$1 who=$2
-	shift 2
-	pretty "$who" "$*"
-	if [[ $1 == ip ]]; then
-		ip -n "$ns" "${@:2}"
-	else
-		ip netns exec "$ns" "$@"
-	fi
-}
 node_a() { in_ns $na node-a "$@"; }
 node_b() { in_ns $nb node-b "$@"; }
 pa1() { in_ns $pa1 pa1 "$@"; }
@@ -102,41 +84,6 @@ pb1() { in_ns $pb1 pb1 "$@"; }
 pb2() { in_ns $pb2 pb2 "$@"; }
 ext() { in_ns $ext ext "$@"; }
 lan() { in_ns $lan lan "$@"; }
-# ksprobe in a namespace; what it printed goes to the log too, counted.
-probe() {
-	local who=$1 out rc=0
-	shift
-	out=$($who "$ksprobe" "$@") || rc=$?
-	[[ -z $out ]] || { printf '%s\n' "$out" | sort | uniq -c | sed 's/^ */    /' >&3; printf '%s\n' "$out"; }
-	return $rc
-}
-bg_in() {
-	local ns=$1 who=$2 out=$3
-	shift 3
-	pretty "$who" "$* &"
-	ip netns exec "$ns" "$@" >"$out" 2>&1 &
-	bgpid=$!
-}
-# Polls until FILE has a line matching PATTERN, for at most 10 seconds.
-wait_for_line() {
-	local file=$1 pattern=$2 i
-	for ((i = 0; i < 200; i++)); do
-		grep -qE "$pattern" "$file" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "no line matching '$pattern' in $file after 10 s:" >&2
-	cat "$file" >&2
-	return 1
-}
-count() {
-	local n=0 line
-	while IFS= read -r line; do
-		[[ $line =~ $1 ]] && n=$((n + 1))
-	done
-	echo $n
-}
-backends_seen() { awk '{ print $1 }' | sort -u | tr '\n' ' ' | sed 's/ $//'; }
-usec() { echo "${EPOCHREALTIME/./}"; }
 
 cleanup() {
 	set +eE
@@ -252,36 +199,6 @@ start_kserviced() {
 }
 
 # ---- scenarios ------------------------------------------------------------------------
-
-passed=0
-failed=0
-failures=()
-scenario() {
-	local name=$1 rc
-	if [[ -n $only && " $only " != *" $name "* ]]; then
-		return 0
-	fi
-	echo -e "\x1b[34m\x1b[1m=== $name\x1b[0m" >&3
-	local t0=$(usec)
-	set +e
-	(
-		set -eE
-		trap 'echo -e "\x1b[31m\x1b[1m[!] $name: failed at line $LINENO: $BASH_COMMAND\x1b[0m" >&3' ERR
-		"test_$name"
-	)
-	rc=$?
-	set -e
-	local took=$((($(usec) - t0) / 100000))
-	took="$((took / 10)).$((took % 10)) s"
-	if ((rc == 0)); then
-		passed=$((passed + 1))
-		echo -e "\x1b[34m\x1b[1m=== $name: ok ($took)\x1b[0m" >&3
-	else
-		failed=$((failed + 1))
-		failures+=("$name")
-		echo -e "\x1b[31m\x1b[1m=== $name: FAILED ($took)\x1b[0m" >&3
-	fi
-}
 
 # ---- 1. Following the API ----------------------------------------------------------------
 
