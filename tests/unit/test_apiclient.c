@@ -25,6 +25,7 @@
 #include "apiclient.h"
 #include "daemon.h"
 #include "fake_table.h"
+#include "loop_util.h"
 #include "log.h"
 
 #ifndef KSD_SRCDIR
@@ -173,36 +174,8 @@ static void start(struct fixture *f, const char *ca)
 	assert_int_equal(ksd_daemon_init(&f->d, &o, fake_open, src), 0);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void run_for(struct fixture *f, uint64_t ms)
-{
-	uint64_t end = now_ms() + ms;
-
-	while (now_ms() < end)
-		assert_int_equal(ksd_loop_run_once(&f->d.loop, 5), 0);
-}
-
-#define RUN_UNTIL(f, cond) do {						\
-	uint64_t end_ = now_ms() + 10000;				\
-	while (!(cond) && now_ms() < end_)				\
-		assert_int_equal(ksd_loop_run_once(&(f)->d.loop, 5), 0); \
-	if (!(cond))							\
-		fail_msg("timed out waiting for %s", #cond);		\
-} while (0)
-
-static size_t backends(const char *name)
-{
-	struct ksvc_service *s = fake_table_find(name);
-
-	return s ? s->nbackends : (size_t)-1;
-}
+#define run_for(f, ms) RUN_FOR(&(f)->d, ms)
+#define RUN_UNTIL(f, cond) RUN_UNTIL_MS(&(f)->d, cond, 10000)
 
 static void step(struct fixture *f, int n)
 {

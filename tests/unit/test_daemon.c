@@ -23,6 +23,7 @@
 
 #include "daemon.h"
 #include "fake_table.h"
+#include "loop_util.h"
 #include "flags.h"
 #include "ksvc_text.h"
 #include "log.h"
@@ -317,38 +318,8 @@ static void start(struct fixture *f, uint64_t min_sync_ms, uint64_t sync_ms)
 	start_on(f, min_sync_ms, sync_ms, "");
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Runs the loop for ms milliseconds. */
-static void run_for(struct fixture *f, uint64_t ms)
-{
-	uint64_t end = now_ms() + ms;
-
-	while (now_ms() < end)
-		assert_int_equal(ksd_loop_run_once(&f->d.loop, 5), 0);
-}
-
-/* Runs the loop until cond holds, for up to 5 s. */
-#define RUN_UNTIL(f, cond) do {						\
-	uint64_t end_ = now_ms() + 5000;				\
-	while (!(cond) && now_ms() < end_)				\
-		assert_int_equal(ksd_loop_run_once(&(f)->d.loop, 5), 0); \
-	if (!(cond))							\
-		fail_msg("timed out waiting for %s", #cond);		\
-} while (0)
-
-static size_t backends(const char *name)
-{
-	struct ksvc_service *s = fake_table_find(name);
-
-	return s ? s->nbackends : (size_t)-1;
-}
+#define run_for(f, ms) RUN_FOR(&(f)->d, ms)
+#define RUN_UNTIL(f, cond) RUN_UNTIL_MS(&(f)->d, cond, 5000)
 
 static const char one_pod[] =
 	"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"

@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "fake_kernel.h"
 #include "fake_table.h"
+#include "loop_util.h"
 #include "flags.h"
 #include "http.h"
 #include "log.h"
@@ -282,21 +283,7 @@ struct fixture {
 	bool started;
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-#define RUN_UNTIL(f, cond) do {						\
-	uint64_t end_ = now_ms() + 5000;				\
-	while (!(cond) && now_ms() < end_)				\
-		assert_int_equal(ksd_loop_run_once(&(f)->d.loop, 5), 0); \
-	if (!(cond))							\
-		fail_msg("timed out waiting for %s", #cond);		\
-} while (0)
+#define RUN_UNTIL(f, cond) RUN_UNTIL_MS(&(f)->d, cond, 5000)
 
 static const char service[] =
 	"apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Driving the daemon's event loop from a test: run it for a while, or until
+ * a condition holds. The fixture only needs a `struct ksd_daemon d`.
+ */
+#ifndef LOOP_UTIL_H
+#define LOOP_UTIL_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "fake_table.h"
+#include "loop.h"
+
+static inline uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Runs the loop of daemon @d for @ms milliseconds. */
+#define RUN_FOR(d, ms) do {						\
+	uint64_t end_ = now_ms() + (ms);				\
+	while (now_ms() < end_)						\
+		assert_int_equal(ksd_loop_run_once(&(d)->loop, 5), 0);	\
+} while (0)
+
+/* Runs the loop of daemon @d until @cond holds, for up to @ms milliseconds. */
+#define RUN_UNTIL_MS(d, cond, ms) do {					\
+	uint64_t end_ = now_ms() + (ms);				\
+	while (!(cond) && now_ms() < end_)				\
+		assert_int_equal(ksd_loop_run_once(&(d)->loop, 5), 0);	\
+	if (!(cond))							\
+		fail_msg("timed out waiting for %s", #cond);		\
+} while (0)
+
+/* Backends of the fake kernel's service @name; (size_t)-1 when absent. */
+static inline size_t backends(const char *name)
+{
+	struct ksvc_service *s = fake_table_find(name);
+
+	return s ? s->nbackends : (size_t)-1;
+}
+
+#endif /* LOOP_UTIL_H */
