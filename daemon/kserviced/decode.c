@@ -793,7 +793,7 @@ static int decode_endpoint(struct ctx *c, const cJSON *j, const char *path,
 			   uint16_t family, struct ksd_endpoint *ep)
 {
 	const cJSON *addrs, *a, *conds, *hints;
-	const char *node, *zone;
+	const char *node, *zone, *host;
 	char p[160];
 	size_t n, i = 0;
 
@@ -826,10 +826,12 @@ static int decode_endpoint(struct ctx *c, const cJSON *j, const char *path,
 	    get_cond(c, conds, p, "terminating", &ep->terminating) ||
 	    get_string(c, j, path, "nodeName", &node) ||
 	    get_string(c, j, path, "zone", &zone) ||
+	    get_string(c, j, path, "hostname", &host) ||
 	    get_object(c, j, path, "hints", &hints))
 		return -EINVAL;
 	ep->node_name = node ? dup(node) : NULL;
 	ep->zone = zone ? dup(zone) : NULL;
+	ep->hostname = host ? dup(host) : NULL;
 	if (hints) {
 		ep->has_hints = true;
 		snprintf(p, sizeof(p), "%s.hints", path);
@@ -855,6 +857,7 @@ void ksd_slice_free(struct ksd_slice *sl)
 		free(ep->addrs);
 		free(ep->node_name);
 		free(ep->zone);
+		free(ep->hostname);
 		free_strings(ep->hint_zones, ep->nhint_zones);
 		free_strings(ep->hint_nodes, ep->nhint_nodes);
 	}

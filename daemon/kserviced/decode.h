@@ -138,6 +138,7 @@ struct ksd_endpoint {
 	enum ksd_cond ready, serving, terminating;
 	char *node_name;		/* NULL when absent */
 	char *zone;			/* NULL when absent */
+	char *hostname;			/* NULL when absent; for cluster DNS */
 	bool has_hints;
 	char **hint_zones;
 	size_t nhint_zones;
