@@ -10,7 +10,7 @@ pkgs="
 	make gcc libc6-dev pkg-config
 	linux-headers-$kver linux-source-6.1 flex bison bc ccache python3
 	libnl-3-dev libnl-genl-3-dev libcjson-dev libcmocka-dev libyaml-dev libmicrohttpd-dev
-	libcurl4-openssl-dev openssl
+	libcurl4-openssl-dev openssl libldns-dev
 	qemu-system-x86 busybox-static kmod iproute2 cpio xz-utils
 	curl conntrack procps dkms sparse
 "

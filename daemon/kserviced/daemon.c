@@ -261,6 +261,43 @@ static int serve_metrics(void *arg, const char *path, unsigned int *status,
 	return *body ? 0 : -ENOMEM;
 }
 
+/* Answers of the zone wait for the source's first full state. */
+static bool source_synced(void *arg)
+{
+	struct ksd_daemon *d = arg;
+
+	return d->src && d->src->synced;
+}
+
+static int start_dns(struct ksd_daemon *d)
+{
+	const struct ksd_opts *o = &d->o;
+	int ret;
+
+	ret = ksd_dns_init(&d->dns, o->cluster_domain && *o->cluster_domain ?
+			   o->cluster_domain : KSD_DNS_DOMAIN_DEFAULT,
+			   o->dns_ttl, &d->store);
+	if (ret) {
+		ksd_err("--cluster-domain: \"%s\" is not a domain name",
+			o->cluster_domain);
+		return ret;
+	}
+	d->dns.ready = source_synced;
+	d->dns.ready_arg = d;
+	ret = ksd_dns_server_start(&d->dns_server, &d->loop, o->dns_bind,
+				   &d->dns);
+	if (ret)
+		return ret;
+	d->metrics.dns_responses = d->dns.responses;
+	d->metrics.dns_rcode_name = ksd_dns_rcode_name;
+	d->metrics.dns_nrcodes = KSD_DNS_RCODES;
+	ksd_info("cluster DNS for %s on %s (UDP and TCP port %u)",
+		 o->cluster_domain ? o->cluster_domain :
+		 KSD_DNS_DOMAIN_DEFAULT, o->dns_bind,
+		 ksd_dns_server_port(d->dns_server));
+	return 0;
+}
+
 int ksd_daemon_init(struct ksd_daemon *d, const struct ksd_opts *o,
 		    int (*open)(struct ksvc **ksp, struct ksvc_err *err),
 		    struct ksd_source *src)
@@ -309,6 +346,11 @@ int ksd_daemon_init(struct ksd_daemon *d, const struct ksd_opts *o,
 		ksd_info("/metrics on %s (port %u)", o->metrics_bind,
 			 ksd_http_port(d->metrics_http));
 	}
+	if (o->dns_bind && *o->dns_bind) {
+		ret = start_dns(d);
+		if (ret)
+			return ret;
+	}
 	src->store = &d->store;
 	src->changed = on_changed;
 	src->daemon = d;
@@ -340,6 +382,9 @@ void ksd_daemon_release(struct ksd_daemon *d)
 	ksd_http_stop(d->metrics_http);
 	d->healthz = d->metrics_http = NULL;
 	ksd_hcports_release(&d->hcports);
+	ksd_dns_server_stop(d->dns_server);
+	d->dns_server = NULL;
+	ksd_dns_release(&d->dns);
 	if (d->sync_tfd >= 0)
 		close(d->sync_tfd);
 	if (d->full_tfd >= 0)

@@ -13,6 +13,8 @@
 #define KSD_DAEMON_H
 
 #include "ksvc.h"
+#include "dns.h"
+#include "dnsserver.h"
 #include "hcport.h"
 #include "http.h"
 #include "loop.h"
@@ -45,6 +47,11 @@ struct ksd_opts {
 	 * no server. */
 	const char *healthz_bind;
 	const char *metrics_bind;
+	/* Cluster DNS: --dns-bind (NULL or "": off), --cluster-domain,
+	 * --dns-ttl (seconds). */
+	const char *dns_bind;
+	const char *cluster_domain;
+	uint32_t dns_ttl;
 };
 
 #define KSD_HEALTHZ_PORT	10256
@@ -67,6 +74,8 @@ struct ksd_daemon {
 	struct ksd_metrics metrics;
 	struct ksd_http *healthz, *metrics_http;
 	struct ksd_hcports hcports;	/* healthCheckNodePort servers */
+	struct ksd_dns dns;		/* cluster DNS, when dns_server */
+	struct ksd_dns_server *dns_server;
 	uint64_t queued_ms;		/* monotonic, oldest change pending */
 	int64_t last_updated_ns;	/* Unix, of the last good pass */
 };

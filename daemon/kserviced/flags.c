@@ -162,6 +162,11 @@ static void usage(FILE *f)
 "  --healthz-bind-address A /healthz and /livez on A, IP:PORT\n"
 "                           (0.0.0.0:10256; \"\" for none)\n"
 "  --metrics-bind-address A /metrics on A (127.0.0.1:10249; \"\" for none)\n"
+"  --dns-bind A             serve cluster DNS on A, UDP and TCP (IP:PORT,\n"
+"                           [IPv6]:PORT, or an IP for port 53; off)\n"
+"  --cluster-domain D       the cluster's DNS domain (cluster.local)\n"
+"  --dns-ttl T              TTL of the DNS answers, seconds or a\n"
+"                           duration (5)\n"
 "  --cleanup                delete every kernel service, then exit\n"
 "  -v, --v LEVEL            log verbosity (0; 2 skipped objects; 4 syncs)\n"
 "  -h, --help               this text\n"
@@ -173,7 +178,8 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 {
 	enum { O_MANIFESTS = 256, O_MIN_SYNC, O_SYNC, O_CIDR, O_MASQ,
 	       O_CLEANUP, O_VERSION, O_HOSTNAME, O_HEALTHZ, O_METRICS,
-	       O_KUBECONFIG, O_MASTER, O_NP_ADDRS };
+	       O_KUBECONFIG, O_MASTER, O_NP_ADDRS, O_DNS_BIND, O_DOMAIN,
+	       O_DNS_TTL };
 	static const struct option longs[] = {
 		{ "manifests", required_argument, NULL, O_MANIFESTS },
 		{ "kubeconfig", required_argument, NULL, O_KUBECONFIG },
@@ -186,6 +192,9 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 		{ "hostname-override", required_argument, NULL, O_HOSTNAME },
 		{ "healthz-bind-address", required_argument, NULL, O_HEALTHZ },
 		{ "metrics-bind-address", required_argument, NULL, O_METRICS },
+		{ "dns-bind", required_argument, NULL, O_DNS_BIND },
+		{ "cluster-domain", required_argument, NULL, O_DOMAIN },
+		{ "dns-ttl", required_argument, NULL, O_DNS_TTL },
 		{ "cleanup", no_argument, NULL, O_CLEANUP },
 		{ "v", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -201,6 +210,8 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 	o->sync_ms = 30000;
 	o->healthz_bind = "0.0.0.0:10256";
 	o->metrics_bind = "127.0.0.1:10249";
+	o->cluster_domain = KSD_DNS_DOMAIN_DEFAULT;
+	o->dns_ttl = KSD_DNS_TTL_DEFAULT;
 	/* Always set: what the flags say is what the kernel has. */
 	o->cfg.has = KSVC_CFG_HAS_CLUSTER_CIDRS | KSVC_CFG_HAS_MASQUERADE_ALL |
 		     KSVC_CFG_HAS_NODEPORT_CIDRS;
@@ -266,6 +277,48 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 				o->healthz_bind = optarg;
 			else
 				o->metrics_bind = optarg;
+			break;
+		}
+		case O_DNS_BIND: {
+			struct sockaddr_storage ss;
+
+			if (*optarg && ksd_parse_bind(optarg, 53, &ss)) {
+				fprintf(stderr, "kserviced: --dns-bind: \"%s\" "
+					"is not IP:PORT\n", optarg);
+				return -EINVAL;
+			}
+			o->dns_bind = optarg;
+			break;
+		}
+		case O_DOMAIN: {
+			struct ksd_dns dns;
+
+			if (ksd_dns_init(&dns, optarg, 0, NULL)) {
+				fprintf(stderr, "kserviced: --cluster-domain: "
+					"\"%s\" is not a domain name\n",
+					optarg);
+				return -EINVAL;
+			}
+			ksd_dns_release(&dns);
+			o->cluster_domain = optarg;
+			break;
+		}
+		case O_DNS_TTL: {
+			uint64_t ms;
+			uint32_t v;
+
+			if (!ksvc_parse_u32(optarg, KSD_DNS_TTL_MAX, &v, NULL)) {
+				o->dns_ttl = v;
+				break;
+			}
+			if (ksd_parse_duration(optarg, &ms) ||
+			    ms > KSD_DNS_TTL_MAX * 1000ULL) {
+				fprintf(stderr, "kserviced: --dns-ttl: \"%s\" is "
+					"not a TTL (0..%d s)\n", optarg,
+					KSD_DNS_TTL_MAX);
+				return -EINVAL;
+			}
+			o->dns_ttl = (uint32_t)(ms / 1000);
 			break;
 		}
 		case O_CLEANUP:

@@ -145,6 +145,18 @@ char *ksd_metrics_text(const struct ksd_metrics *m)
 
 	if (!f)
 		return NULL;
+	if (m->dns_responses) {
+		unsigned int i;
+
+		header(f, "kserviced_dns_responses_total", "counter",
+		       "Cluster DNS responses sent, by rcode");
+		for (i = 0; i < m->dns_nrcodes; i++)
+			if (m->dns_rcode_name(i))
+				fprintf(f, "kserviced_dns_responses_total"
+					"{rcode=\"%s\"} %llu\n",
+					m->dns_rcode_name(i),
+					(unsigned long long)m->dns_responses[i]);
+	}
 	histogram(f, "kubeproxy_network_programming_duration_seconds",
 		  "In Cluster Network Programming Latency in seconds",
 		  &m->netprog);

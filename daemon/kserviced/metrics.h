@@ -29,6 +29,11 @@ struct ksd_metrics {
 	double last_queued_s;		/* of the last change queued */
 	uint64_t service_changes;
 	uint64_t endpoint_changes;
+	/* Cluster DNS (dns.h): responses by rcode, KSD_DNS_RCODES of them,
+	 * and the name of each (NULL: never sent); NULL when DNS is off. */
+	const uint64_t *dns_responses;
+	const char *(*dns_rcode_name)(unsigned int rcode);
+	unsigned int dns_nrcodes;
 };
 
 /* kube-proxy's buckets: exponential 1 ms..16.384 s for the syncs, and
