@@ -475,8 +475,7 @@ static int answer_srv(struct query *qr, const struct ksd_service *svc,
 {
 	const struct ksd_store *st = qr->dns->store;
 	char buf[KSVC_ADDR_STRLEN + 256];
-	size_t i, j, k, n = 0;
-	uint16_t weight;
+	size_t i, j, k, n;
 	ldns_rdf *target;
 	int ret = 0;
 
@@ -493,45 +492,43 @@ static int answer_srv(struct query *qr, const struct ksd_service *svc,
 		ldns_rdf_deep_free(target);
 		return ret;
 	}
-	/* Headless: one record per ready endpoint, at the slice's port of
-	 * that name and protocol; CoreDNS's weight, 100 shared out. */
-	for (k = 0; k < 2; k++) {
-		for (i = 0; i < st->nslices && !ret; i++) {
-			const struct ksd_slice *sl = st->slices[i];
-			const struct ksd_slice_port *port = NULL;
+	/* Headless: one record per ready endpoint (a dual-stack one's two
+	 * addresses are one target), at the slice's port of that name and
+	 * protocol; CoreDNS's weights, 100 shared out, set once counted. */
+	for (i = 0; i < st->nslices && !ret; i++) {
+		const struct ksd_slice *sl = st->slices[i];
+		const struct ksd_slice_port *port = NULL;
 
-			if (!is_slice_of(sl, svc))
-				continue;
-			for (j = 0; j < sl->nports; j++)
-				if (sl->ports[j].port &&
-				    sl->ports[j].proto == sp->proto &&
-				    !strcmp(sl->ports[j].name, sp->name))
-					port = &sl->ports[j];
-			if (!port)
-				continue;
-			for (j = 0; j < sl->nendpoints && !ret; j++) {
-				const struct ksd_endpoint *ep =
-					&sl->endpoints[j];
+		if (!is_slice_of(sl, svc))
+			continue;
+		for (j = 0; j < sl->nports; j++)
+			if (sl->ports[j].port &&
+			    sl->ports[j].proto == sp->proto &&
+			    !strcmp(sl->ports[j].name, sp->name))
+				port = &sl->ports[j];
+		for (j = 0; port && j < sl->nendpoints && !ret; j++) {
+			const struct ksd_endpoint *ep = &sl->endpoints[j];
 
-				if (!ep_usable(ep))
-					continue;
-				if (!k) {
-					n++;
-					continue;
-				}
-				weight = (uint16_t)(100 / n);
-				ep_label(ep, buf, sizeof(buf));
-				target = svc_name(qr, buf, svc);
-				ret = add_srv(qr, weight, port->port,
-					      target ? ldns_rdf_clone(target) :
-						       NULL);
-				if (!ret)
-					ret = glue(qr, target, &ep->addrs[0]);
-				ldns_rdf_deep_free(target);
-			}
+			if (!ep_usable(ep))
+				continue;
+			ep_label(ep, buf, sizeof(buf));
+			target = svc_name(qr, buf, svc);
+			ret = add_srv(qr, 0, port->port,
+				      target ? ldns_rdf_clone(target) : NULL);
+			if (!ret)
+				ret = glue(qr, target, &ep->addrs[0]);
+			ldns_rdf_deep_free(target);
 		}
-		if (!n)
-			break;
+	}
+	n = ldns_rr_list_rr_count(qr->an);
+	for (k = 0; !ret && k < n; k++) {
+		ldns_rdf *w = ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16,
+						    (uint16_t)(100 / n));
+
+		if (!w)
+			return -ENOMEM;
+		ldns_rdf_deep_free(ldns_rr_set_rdf(ldns_rr_list_rr(qr->an, k),
+						   w, 1));
 	}
 	return ret;
 }
