@@ -4,7 +4,7 @@
 #
 #   make              build the module and the tools
 #   make demo         set up, boot a VM, load the module, serve the tutorial's Service
-#   make check        set up and run every test (unit, KUnit, VM end to end, DKMS)
+#   make check        set up and run every test (unit, fuzz, KUnit, VM end to end, DKMS)
 #   make install      install the module (then depmod) and the tools
 #   make dkms-install install the module through DKMS
 #   make style        checkpatch over the kernel code
@@ -92,6 +92,7 @@ deps:
 
 check: deps
 	$(MAKE) check-unit
+	$(MAKE) check-fuzz
 	$(MAKE) style
 	$(MAKE) check-kunit
 	$(MAKE) check-e2e
@@ -101,6 +102,10 @@ check: deps
 
 check-unit:
 	$(MAKE) -C daemon check
+
+# The cluster DNS's query path under libFuzzer (ASan, UBSan), bounded.
+check-fuzz:
+	$(MAKE) -C daemon check-fuzz
 
 check-kunit:
 	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS tests/kunit/run.sh all
@@ -122,5 +127,5 @@ demo: deps module tools
 	tests/e2e/vm.sh --ko $(CURDIR)/kservice.ko --script tests/e2e/demo.sh
 
 .PHONY: all module tools headers-check module-install install dkms-install \
-	dkms-uninstall clean-module clean style sparse deps check check-unit \
+	dkms-uninstall clean-module clean style sparse deps check check-unit check-fuzz \
 	check-kunit check-e2e check-demo check-dkms demo

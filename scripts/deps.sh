@@ -11,6 +11,7 @@ pkgs="
 	linux-headers-$kver linux-source-6.1 flex bison bc ccache python3
 	libnl-3-dev libnl-genl-3-dev libcjson-dev libcmocka-dev libyaml-dev libmicrohttpd-dev
 	libcurl4-openssl-dev openssl libldns-dev
+	clang libclang-rt-14-dev
 	qemu-system-x86 busybox-static kmod iproute2 cpio xz-utils
 	curl conntrack procps dkms sparse
 "

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Writes the DNS fuzz target's seed corpus (corpus/dns/): a query for
+each kind of name the cluster DNS answers, with and without EDNS, and a
+few malformed ones. Python's standard library only; run it again after
+changing the list (the files are committed)."""
+import os
+import struct
+
+A, NS, CNAME, SOA, PTR, MX, TXT, AAAA, SRV, OPT, AXFR, ANY = \
+    1, 2, 5, 6, 12, 15, 16, 28, 33, 41, 252, 255
+
+
+def name(s):
+    out = b""
+    for label in s.rstrip(".").split("."):
+        if label:
+            out += bytes([len(label)]) + label.encode()
+    return out + b"\0"
+
+
+def query(qname, qtype, qid=0x1234, flags=0x0100, edns=None, version=0,
+          qclass=1):
+    ar = 1 if edns is not None else 0
+    msg = struct.pack(">HHHHHH", qid, flags, 1, 0, 0, ar)
+    msg += name(qname) + struct.pack(">HH", qtype, qclass)
+    if edns is not None:
+        msg += b"\0" + struct.pack(">HHBBHH", OPT, edns, 0, version, 0, 0)
+    return msg
+
+
+SEEDS = {
+    "a": query("my-app-service.default.svc.cluster.local", A),
+    "a-case": query("My-App-Service.DEFAULT.svc.cluster.local", A),
+    "aaaa-dual": query("dual.shop.svc.cluster.local", AAAA),
+    "any": query("dual.shop.svc.cluster.local", ANY),
+    "headless": query("web.shop.svc.cluster.local", A),
+    "endpoint": query("web-0.web.shop.svc.cluster.local", AAAA),
+    "endpoint-addr": query("10-244-2-6.web.shop.svc.cluster.local", A),
+    "srv": query("_http._tcp.my-app-service.default.svc.cluster.local", SRV),
+    "srv-headless": query("_http._tcp.web.shop.svc.cluster.local", SRV),
+    "srv-ent": query("_udp.dual.shop.svc.cluster.local", SRV),
+    "cname": query("db.shop.svc.cluster.local", A),
+    "ptr4": query("80.0.96.10.in-addr.arpa", PTR),
+    "ptr6": query(".".join("fd000000000000000000000000000090"[::-1]) +
+                  ".ip6.arpa", PTR),
+    "ptr-endpoint": query("5.2.244.10.in-addr.arpa", PTR),
+    "nxdomain": query("my-app-service.default.svc.cluster.local."
+                      "cluster.local", A),
+    "nodata": query("my-app-service.default.svc.cluster.local", MX),
+    "namespace": query("default.svc.cluster.local", A),
+    "soa": query("cluster.local", SOA),
+    "ns": query("cluster.local", NS),
+    "txt": query("dns-version.cluster.local", TXT),
+    "refused": query("example.com", A),
+    "big": query("big.shop.svc.cluster.local", A),
+    "big-edns": query("big.shop.svc.cluster.local", A, edns=4096),
+    "big-edns-600": query("big.shop.svc.cluster.local", A, edns=600),
+    "badvers": query("my-app-service.default.svc.cluster.local", A,
+                     edns=1232, version=1),
+    "axfr": query("cluster.local", AXFR),
+    "chaos": query("version.bind", TXT, qclass=3),
+    "notify": query("cluster.local", SOA, flags=4 << 11),
+    "response": query("cluster.local", SOA, flags=0x8000),
+    "two-questions": struct.pack(">HHHHHH", 1, 0, 2, 0, 0, 0) +
+    name("a.cluster.local") + struct.pack(">HH", A, 1),
+    "pointer-loop": struct.pack(">HHHHHH", 1, 0, 1, 0, 0, 0) +
+    b"\xc0\x0c" + struct.pack(">HH", A, 1),
+    "header-only": struct.pack(">HHHHHH", 7, 0x0100, 0, 0, 0, 0),
+}
+
+here = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                    "corpus", "dns")
+os.makedirs(here, exist_ok=True)
+for seed, msg in SEEDS.items():
+    with open(os.path.join(here, seed), "wb") as f:
+        f.write(msg)
