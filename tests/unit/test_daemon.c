@@ -18,8 +18,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <poll.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <cmocka.h>
+#include <ldns/ldns.h>
 
 #include "daemon.h"
 #include "fake_table.h"
@@ -189,6 +193,40 @@ static void flags_test_hostname(void **state)
 	}
 }
 
+/* The cluster DNS flags: off by default, cluster.local, TTL 5 s. */
+static void flags_test_dns(void **state)
+{
+	struct ksd_opts o;
+
+	(void)state;
+	assert_int_equal(parse("--manifests d", &o), 0);
+	assert_null(o.dns_bind);
+	assert_string_equal(o.cluster_domain, "cluster.local");
+	assert_int_equal(o.dns_ttl, 5);
+	assert_int_equal(parse("--manifests d --dns-bind 10.96.0.10:53 "
+			       "--cluster-domain example.internal "
+			       "--dns-ttl 30", &o), 0);
+	assert_string_equal(o.dns_bind, "10.96.0.10:53");
+	assert_string_equal(o.cluster_domain, "example.internal");
+	assert_int_equal(o.dns_ttl, 30);
+	assert_int_equal(parse("--manifests d --dns-bind [::1]:5353 "
+			       "--dns-ttl 1m", &o), 0);
+	assert_int_equal(o.dns_ttl, 60);
+	assert_int_equal(parse("--manifests d --dns-bind 10.96.0.10", &o), 0);
+	assert_int_equal(parse("--manifests d --dns-ttl 0", &o), 0);
+	assert_int_equal(o.dns_ttl, 0);
+	assert_int_equal(parse("--manifests d --dns-bind nowhere", &o),
+			 -EINVAL);
+	assert_int_equal(parse("--manifests d --dns-bind 10.0.0.1:99999", &o),
+			 -EINVAL);
+	assert_int_equal(parse("--manifests d --cluster-domain a..b", &o),
+			 -EINVAL);
+	assert_int_equal(parse("--manifests d --cluster-domain .", &o),
+			 -EINVAL);
+	assert_int_equal(parse("--manifests d --dns-ttl 2h", &o), -EINVAL);
+	assert_int_equal(parse("--manifests d --dns-ttl -1", &o), -EINVAL);
+}
+
 static void flags_test_durations(void **state)
 {
 	static const struct { const char *s; int ret; uint64_t ms; } t[] = {
@@ -218,6 +256,7 @@ static void flags_test_durations(void **state)
 /* --- the daemon --- */
 
 struct fixture {
+	const char *dns_bind;		/* for start_on() */
 	char dir[256];
 	struct ksd_daemon d;
 	bool started;
@@ -293,6 +332,9 @@ static void start_on(struct fixture *f, uint64_t min_sync_ms,
 		.manifests = f->dir,
 		.min_sync_ms = min_sync_ms,
 		.sync_ms = sync_ms,
+		.dns_bind = f->dns_bind,
+		.cluster_domain = "cluster.local",
+		.dns_ttl = 5,
 		.cfg = { .has = KSVC_CFG_HAS_CLUSTER_CIDRS |
 				KSVC_CFG_HAS_MASQUERADE_ALL |
 				KSVC_CFG_HAS_NODEPORT_CIDRS },
@@ -481,6 +523,130 @@ static void daemon_test_signals(void **state)
 	assert_int_equal(ftab.cmds[KSVC_CMD_FLUSH], 0);
 }
 
+/* A query to the daemon's DNS server over UDP or TCP (the loop runs
+ * meanwhile); the answer section as "TYPE RDATA" lines, or the rcode's
+ * name when it is empty. */
+static char *dig(struct fixture *f, const char *name, ldns_rr_type type,
+		 bool tcp)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	uint8_t *w, buf[4096];
+	ldns_pkt *q = NULL, *r = NULL;
+	char *out = calloc(1, 4096);
+	size_t len, got = 0, i;
+	int fd;
+
+	a.sin_port = htons(ksd_dns_server_port(f->d.dns_server));
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(ldns_pkt_query_new_frm_str(&q, name, type,
+						    LDNS_RR_CLASS_IN, 0),
+			 LDNS_STATUS_OK);
+	assert_int_equal(ldns_pkt2wire(&w, q, &len), LDNS_STATUS_OK);
+	fd = socket(AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	if (tcp) {
+		uint8_t hdr[2] = { (uint8_t)(len >> 8), (uint8_t)len };
+
+		assert_int_equal(send(fd, hdr, 2, 0), 2);
+	}
+	assert_int_equal(send(fd, w, len, 0), (ssize_t)len);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		RUN_UNTIL(f, poll(&p, 1, 0) == 1);
+		n = recv(fd, buf + got, sizeof(buf) - got, 0);
+		assert_true(n > 0);
+		got += (size_t)n;
+		if (!tcp || (got >= 2 && got >= 2 + (size_t)(buf[0] << 8 |
+							    buf[1])))
+			break;
+	}
+	close(fd);
+	assert_int_equal(ldns_wire2pkt(&r, buf + (tcp ? 2 : 0),
+				       got - (tcp ? 2 : 0)), LDNS_STATUS_OK);
+	assert_int_equal(ldns_pkt_id(r), ldns_pkt_id(q));
+	len = 0;
+	for (i = 0; i < ldns_pkt_ancount(r); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ldns_pkt_answer(r), i);
+		char *t = ldns_rr_type2str(ldns_rr_get_type(rr));
+		char *d = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+
+		len += (size_t)snprintf(out + len, 4096 - len, "%s%s %s",
+					i ? "\n" : "", t, d);
+		free(t);
+		free(d);
+	}
+	if (!i) {
+		char *rc = ldns_pkt_rcode2str(ldns_pkt_get_rcode(r));
+
+		snprintf(out, 4096, "%s", rc);
+		free(rc);
+	}
+	ldns_pkt_free(q);
+	ldns_pkt_free(r);
+	free(w);
+	return out;
+}
+
+#define expect_dig(f, name, type, tcp, want) do {			\
+	char *got_ = dig(f, name, type, tcp);				\
+	assert_string_equal(got_, want);				\
+	free(got_);							\
+} while (0)
+
+static const char others[] =
+	"apiVersion: v1\nkind: Service\n"
+	"metadata: {name: db}\n"
+	"spec: {type: ExternalName, externalName: db.example.com}\n"
+	"---\napiVersion: v1\nkind: Service\n"
+	"metadata: {name: web}\n"
+	"spec: {clusterIP: None, ports: [{name: http, port: 80}]}\n"
+	"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+	"metadata:\n  name: web-1\n"
+	"  labels: {kubernetes.io/service-name: web}\n"
+	"addressType: IPv4\nports: [{name: http, port: 8080}]\n"
+	"endpoints: [{addresses: [10.244.1.20], hostname: web-0}]\n";
+
+/* --dns-bind: the daemon answers cluster DNS from the objects it
+ * follows, over UDP and TCP on its loop. ExternalName and headless
+ * services are kept for it, and still not programmed. */
+static void daemon_test_dns(void **state)
+{
+	struct fixture *f = *state;
+
+	f->dns_bind = "127.0.0.1:0";
+	put(f, "others.yaml", others);
+	start(f, 0, 30000);
+	RUN_UNTIL(f, backends(SVC) == 2);
+	assert_non_null(f->d.dns_server);
+	assert_int_equal(f->d.store.nsvcs, 3);
+	assert_null(fake_table_find("default/db"));
+	assert_null(fake_table_find("default/web"));
+	assert_null(fake_table_find("default/web:http"));
+	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_NEW], 1);
+
+	expect_dig(f, "my-app-service.default.svc.cluster.local",
+		   LDNS_RR_TYPE_A, false, "A 10.96.0.80");
+	expect_dig(f, "my-app-service.default.svc.cluster.local",
+		   LDNS_RR_TYPE_A, true, "A 10.96.0.80");
+	expect_dig(f, "db.default.svc.cluster.local", LDNS_RR_TYPE_A, false,
+		   "CNAME db.example.com.");
+	expect_dig(f, "web.default.svc.cluster.local", LDNS_RR_TYPE_A, true,
+		   "A 10.244.1.20");
+	expect_dig(f, "web-0.web.default.svc.cluster.local", LDNS_RR_TYPE_A,
+		   false, "A 10.244.1.20");
+	expect_dig(f, "my-app-service.default.svc.cluster.local."
+		   "cluster.local", LDNS_RR_TYPE_A, false, "NXDOMAIN");
+	expect_dig(f, "example.com", LDNS_RR_TYPE_A, false, "REFUSED");
+	/* An edit is answered at once, before any pass. */
+	put(f, "others.yaml", "kind: List\nitems: []\n");
+	RUN_UNTIL(f, f->d.store.nsvcs == 1);
+	expect_dig(f, "db.default.svc.cluster.local", LDNS_RR_TYPE_A, false,
+		   "NXDOMAIN");
+	assert_true(f->d.dns.responses[LDNS_RCODE_NOERROR] >= 5);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -488,6 +654,8 @@ int main(void)
 		cmocka_unit_test(flags_test_parse),
 		cmocka_unit_test(flags_test_hostname),
 		cmocka_unit_test(flags_test_durations),
+		cmocka_unit_test(flags_test_dns),
+		T(daemon_test_dns),
 		T(daemon_test_follow),
 		T(daemon_test_node),
 		T(daemon_test_coalesce),

@@ -66,7 +66,7 @@ static const char full_slice[] =
 " \"endpoints\":["
 "  {\"addresses\":[\"10.244.1.5\"],"
 "   \"conditions\":{\"ready\":true,\"serving\":true,\"terminating\":false},"
-"   \"nodeName\":\"node-a\",\"zone\":\"zone-1\","
+"   \"nodeName\":\"node-a\",\"zone\":\"zone-1\",\"hostname\":\"web-1\","
 "   \"targetRef\":{\"kind\":\"Pod\",\"name\":\"web-1\"},"
 "   \"hints\":{\"forZones\":[{\"name\":\"zone-1\"}],"
 "            \"forNodes\":[{\"name\":\"node-a\"}]}},"
@@ -263,6 +263,7 @@ static void decode_test_full_slice(void **state)
 	assert_int_equal(ep->terminating, KSD_COND_FALSE);
 	assert_string_equal(ep->node_name, "node-a");
 	assert_string_equal(ep->zone, "zone-1");
+	assert_string_equal(ep->hostname, "web-1");
 	assert_true(ep->has_hints);
 	assert_int_equal(ep->nhint_zones, 1);
 	assert_string_equal(ep->hint_zones[0], "zone-1");
@@ -285,6 +286,7 @@ static void decode_test_full_slice(void **state)
 	assert_false(ksd_endpoint_terminating(ep));
 	assert_null(ep->node_name);
 	assert_null(ep->zone);
+	assert_null(ep->hostname);
 
 	assert_int_equal(sl->nports, 3);
 	assert_string_equal(sl->ports[0].name, "http");
@@ -511,6 +513,9 @@ static const struct bad_case bad_slices[] = {
 	     "{\"terminating\":1}}]"),
 	  "EndpointSlice ns/e: endpoints[0].conditions.terminating: must be a "
 	  "boolean, not a number" },
+	{ V4("\"endpoints\":[{\"addresses\":[\"10.0.0.1\"],\"hostname\":1}]"),
+	  "EndpointSlice ns/e: endpoints[0].hostname: must be a string, not a "
+	  "number" },
 	{ V4("\"endpoints\":[{\"addresses\":[\"10.0.0.1\"],\"nodeName\":3}]"),
 	  "EndpointSlice ns/e: endpoints[0].nodeName: must be a string, not a "
 	  "number" },
