@@ -219,6 +219,18 @@ static int add_addr(struct query *qr, ldns_rr_list *list,
 	return add(list, rr);
 }
 
+/* Every address of an endpoint of the type asked, into the answer. */
+static int add_addrs(struct query *qr, const ldns_rdf *owner,
+		     const struct ksd_endpoint *ep)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < ep->naddrs && !ret; i++)
+		ret = add_addr(qr, qr->an, owner, &ep->addrs[i], false);
+	return ret;
+}
+
 static int add_soa(struct query *qr, ldns_rr_list *list)
 {
 	ldns_rr *rr = rr_new(qr, qr->dns->zone, LDNS_RR_TYPE_SOA);
@@ -379,16 +391,22 @@ static int answer_service(struct query *qr, const struct ksd_service *svc)
 				       &svc->cluster_ips[i], false);
 		return ret;
 	}
+	/* Headless: every address of every ready endpoint. Without one
+	 * the name does not exist (the spec's NXDOMAIN). */
+	qr->exists = false;
 	for (i = 0; i < st->nslices && !ret; i++) {
 		const struct ksd_slice *sl = st->slices[i];
 
 		if (!is_slice_of(sl, svc))
 			continue;
-		for (j = 0; j < sl->nendpoints && !ret; j++)
-			if (ep_usable(&sl->endpoints[j]))
-				ret = add_addr(qr, qr->an, qr->qname,
-					       &sl->endpoints[j].addrs[0],
-					       false);
+		for (j = 0; j < sl->nendpoints && !ret; j++) {
+			const struct ksd_endpoint *ep = &sl->endpoints[j];
+
+			if (!ep_usable(ep))
+				continue;
+			qr->exists = true;
+			ret = add_addrs(qr, qr->qname, ep);
+		}
 	}
 	return ret;
 }
@@ -418,8 +436,7 @@ static int answer_endpoint(struct query *qr, const struct ksd_service *svc,
 			if (!is(ep_name, buf))
 				continue;
 			qr->exists = true;
-			ret = add_addr(qr, qr->an, qr->qname, &ep->addrs[0],
-				       false);
+			ret = add_addrs(qr, qr->qname, ep);
 		}
 	}
 	return ret;
@@ -515,8 +532,8 @@ static int answer_srv(struct query *qr, const struct ksd_service *svc,
 			target = svc_name(qr, buf, svc);
 			ret = add_srv(qr, 0, port->port,
 				      target ? ldns_rdf_clone(target) : NULL);
-			if (!ret)
-				ret = glue(qr, target, &ep->addrs[0]);
+			for (k = 0; !ret && k < ep->naddrs; k++)
+				ret = glue(qr, target, &ep->addrs[k]);
 			ldns_rdf_deep_free(target);
 		}
 	}
@@ -531,6 +548,31 @@ static int answer_srv(struct query *qr, const struct ksd_service *svc,
 						   w, 1));
 	}
 	return ret;
+}
+
+/* A-B-C-D.NS.pod.ZONE: the spec's deprecated (and still required) pod
+ * records, as CoreDNS's "pods insecure": the address the name spells,
+ * pod or not. IPv6 with '-' for ':'. */
+static int answer_pod(struct query *qr, const struct label *name)
+{
+	char buf[KSVC_ADDR_STRLEN + 1], *c;
+	struct ksvc_addr a;
+	size_t dashes = 0;
+	bool v4;
+
+	if (!cstr(name, buf, sizeof(buf)) || strpbrk(buf, ".:"))
+		return 0;
+	for (c = buf; *c; c++)
+		dashes += *c == '-';
+	/* Three dashes and no hex letter: IPv4; else IPv6. */
+	v4 = dashes == 3 && !strpbrk(buf, "abcdefABCDEF");
+	for (c = buf; *c; c++)
+		if (*c == '-')
+			*c = v4 ? '.' : ':';
+	if (ksvc_parse_addr(buf, &a, NULL))
+		return 0;
+	qr->exists = true;
+	return add_addr(qr, qr->an, qr->qname, &a, false);
 }
 
 /* Names of the zone: l[] are the labels below it. */
@@ -573,8 +615,10 @@ static int answer_zone(struct query *qr)
 		qr->exists = true;
 		return 0;
 	}
+	if (n == 3 && is(&l[2], "pod"))
+		return answer_pod(qr, &l[0]);
 	if (!is(&l[n - 1], "svc"))
-		return 0;		/* pod records are not served */
+		return 0;
 	if (n == 1) {
 		qr->exists = true;
 		return 0;

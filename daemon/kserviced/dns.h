@@ -5,13 +5,17 @@
  * store the daemon keeps. Messages are parsed and built with ldns.
  *
  *   SVC.NS.svc.ZONE              A/AAAA: the cluster IPs; headless: the
- *                                ready endpoints; ExternalName: a CNAME
+ *                                ready endpoints (none: NXDOMAIN, as the
+ *                                spec says); ExternalName: a CNAME
  *   EP.SVC.NS.svc.ZONE           A/AAAA of a headless service's ready
  *                                endpoint: its hostname, else its address
  *                                with '-' for '.' or ':' (10-244-1-11)
  *   _PORT._PROTO.SVC.NS.svc.ZONE SRV of a named port
  *   reverse names of cluster IPs PTR SVC.NS.svc.ZONE (headless endpoints
  *                                with a hostname: EP.SVC.NS.svc.ZONE)
+ *   A-B-C-D.NS.pod.ZONE          A (AAAA: '-' for ':') of the address the
+ *                                name spells: the spec's deprecated pod
+ *                                records, as CoreDNS's "pods insecure"
  *   ZONE                         SOA, NS
  *   dns-version.ZONE             TXT "1.1.0"
  *

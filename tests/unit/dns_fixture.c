@@ -51,6 +51,7 @@ static const char yaml[] =
 "- {addresses: [10.244.2.5], hostname: web-0}\n"
 "- {addresses: [10.244.2.6]}\n"
 "- {addresses: [10.244.2.7], conditions: {ready: false}}\n"
+"- {addresses: [10.244.2.8, 10.244.2.9], hostname: web-2}\n"
 "---\n"
 "apiVersion: discovery.k8s.io/v1\n"
 "kind: EndpointSlice\n"
@@ -66,7 +67,12 @@ static const char yaml[] =
 "apiVersion: v1\n"
 "kind: Service\n"
 "metadata: {name: big, namespace: shop}\n"
-"spec: {clusterIP: None}\n";
+"spec: {clusterIP: None}\n"
+"---\n"
+"apiVersion: v1\n"
+"kind: Service\n"
+"metadata: {name: empty, namespace: shop}\n"
+"spec: {clusterIP: None, ports: [{name: http, port: 80}]}\n";
 
 static int put(struct ksd_store *st, const cJSON *d, char *why)
 {

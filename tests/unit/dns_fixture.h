@@ -3,8 +3,9 @@
  * The objects the cluster DNS tests and fuzz target answer from: a
  * ClusterIP service with a named port, a dual-stack one, a headless one
  * with a hostname, an address-named and a not-ready endpoint (IPv4 and
- * IPv6 slices), an ExternalName, and a headless one with 40 endpoints
- * (more than 512 bytes of answers, less than 1232).
+ * IPv6 slices, one endpoint with two addresses), an ExternalName, a
+ * headless one with 40 endpoints (more than 512 bytes of answers, less
+ * than 1232), and a headless one without endpoints.
  */
 #ifndef DNS_FIXTURE_H
 #define DNS_FIXTURE_H

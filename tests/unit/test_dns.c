@@ -269,7 +269,9 @@ static void dns_test_nxdomain(void **state)
 		"10-244-2-7.web.shop.svc.cluster.local",	/* not ready */
 		"web-1.web.shop.svc.cluster.local",
 		"x.db.shop.svc.cluster.local",
-		"1-2-3-4.default.pod.cluster.local",
+		"empty.shop.svc.cluster.local",	/* headless, no endpoint */
+		"1-2-3.default.pod.cluster.local",
+		"1.2.3.4.default.pod.cluster.local",
 		"a.b.c.d.e.f.g.h.i.cluster.local",
 	};
 	struct fx *fx = *state;
@@ -302,7 +304,12 @@ static void dns_test_headless(void **state)
 	struct fx *fx = *state;
 	ldns_pkt *r = ask(fx, "web.shop.svc.cluster.local", LDNS_RR_TYPE_A);
 
-	expect_section(r, LDNS_SECTION_ANSWER, "A 10.244.2.5\nA 10.244.2.6");
+	expect_section(r, LDNS_SECTION_ANSWER, "A 10.244.2.5\nA 10.244.2.6\n"
+		       "A 10.244.2.8\nA 10.244.2.9");
+	ldns_pkt_free(r);
+	/* An endpoint's every address. */
+	r = ask(fx, "web-2.web.shop.svc.cluster.local", LDNS_RR_TYPE_A);
+	expect_section(r, LDNS_SECTION_ANSWER, "A 10.244.2.8\nA 10.244.2.9");
 	ldns_pkt_free(r);
 	r = ask(fx, "web.shop.svc.cluster.local", LDNS_RR_TYPE_AAAA);
 	expect_section(r, LDNS_SECTION_ANSWER, "AAAA fd00:244::5");
@@ -340,10 +347,30 @@ static void dns_test_srv(void **state)
 	r = ask(fx, "_http._tcp.web.shop.svc.cluster.local",
 		LDNS_RR_TYPE_SRV);
 	expect_section(r, LDNS_SECTION_ANSWER,
-		       "SRV 0 50 8080 web-0.web.shop.svc.cluster.local.\n"
-		       "SRV 0 50 8080 10-244-2-6.web.shop.svc.cluster.local.");
+		       "SRV 0 33 8080 web-0.web.shop.svc.cluster.local.\n"
+		       "SRV 0 33 8080 10-244-2-6.web.shop.svc.cluster.local.\n"
+		       "SRV 0 33 8080 web-2.web.shop.svc.cluster.local.");
 	expect_section(r, LDNS_SECTION_ADDITIONAL,
-		       "A 10.244.2.5\nA 10.244.2.6\nAAAA fd00:244::5");
+		       "A 10.244.2.5\nA 10.244.2.6\nA 10.244.2.8\n"
+		       "A 10.244.2.9\nAAAA fd00:244::5");
+	ldns_pkt_free(r);
+}
+
+/* The spec's deprecated pod records: the address the name spells. */
+static void dns_test_pod(void **state)
+{
+	struct fx *fx = *state;
+	ldns_pkt *r = ask(fx, "10-244-1-9.any.pod.cluster.local",
+			  LDNS_RR_TYPE_A);
+
+	expect_section(r, LDNS_SECTION_ANSWER, "A 10.244.1.9");
+	ldns_pkt_free(r);
+	r = ask(fx, "fd00-244--9.default.pod.cluster.local",
+		LDNS_RR_TYPE_AAAA);
+	expect_section(r, LDNS_SECTION_ANSWER, "AAAA fd00:244::9");
+	ldns_pkt_free(r);
+	r = ask(fx, "10-244-1-9.default.pod.cluster.local", LDNS_RR_TYPE_AAAA);
+	expect_negative(fx, r, LDNS_RCODE_NOERROR);
 	ldns_pkt_free(r);
 }
 
@@ -853,7 +880,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(n) cmocka_unit_test_setup_teardown(dns_test_##n, setup, teardown)
 		T(a), T(aaaa), T(case), T(nodata), T(nxdomain),
-		T(search_path), T(headless), T(srv), T(cname), T(ptr),
+		T(search_path), T(headless), T(srv), T(pod), T(cname), T(ptr),
 		T(refused), T(apex), T(formerr), T(truncated), T(edns),
 		T(badvers), T(not_ready), T(domain),
 #undef T
