@@ -40,6 +40,7 @@ struct ksd_dns_server {
 	struct conn *conns;
 	unsigned int nconns;
 	bool timer_armed, warned_full;
+	bool paused;			/* accept failed (EMFILE): retry later */
 	uint8_t buf[65536];
 };
 
@@ -225,7 +226,7 @@ close:
 
 static void arm(struct ksd_dns_server *s)
 {
-	if (s->timer_armed || !s->conns)
+	if (s->timer_armed || (!s->conns && !s->paused))
 		return;
 	s->timer_armed = !ksd_timer_arm(s->tfd, s->idle_ms < 1000 ?
 					s->idle_ms / 2 + 1 : 1000);
@@ -241,6 +242,8 @@ static void on_timer(int fd, uint32_t events, void *arg)
 	(void)events;
 	ksd_timer_ack(fd);
 	s->timer_armed = false;
+	if (s->paused && !ksd_loop_mod(s->loop, s->tcp, EPOLLIN))
+		s->paused = false;
 	for (c = s->conns; c; c = next) {
 		next = c->next;
 		if (now - c->last_ms >= s->idle_ms)
@@ -279,6 +282,16 @@ static void on_accept(int fd, uint32_t events, void *arg)
 		c->next = s->conns;
 		s->conns = c;
 		s->nconns++;
+	}
+	/* Out of file descriptors (or memory): the pending connection stays
+	 * and the socket stays readable; stop watching it for a while rather
+	 * than spin. */
+	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+	    errno != ECONNABORTED) {
+		ksd_warn("dns: accept: %s; trying again in a second",
+			 strerror(errno));
+		if (!ksd_loop_mod(s->loop, s->tcp, 0))
+			s->paused = true;
 	}
 	arm(s);
 }
