@@ -859,6 +859,39 @@ static void dns_test_tcp_limits(void **state)
 		close(fds[i]);
 }
 
+/* "[::1]:0": the same over IPv6 (skipped without IPv6). */
+static void dns_test_udp6(void **state)
+{
+	struct srv *v = *state;
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+				  .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct ksd_dns_server *s6;
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	uint8_t buf[2048], *w;
+	size_t len;
+	ssize_t n;
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+		if (fd >= 0)
+			close(fd);
+		skip();
+	}
+	assert_int_equal(ksd_dns_server_start(&s6, &v->loop, "[::1]:0",
+					      &v->fx->dns), 0);
+	a.sin6_port = htons(ksd_dns_server_port(s6));
+	w = query_wire("dual.shop.svc.cluster.local", LDNS_RR_TYPE_AAAA, 1232,
+		       0, &len);
+	assert_int_equal(sendto(fd, w, len, 0, (struct sockaddr *)&a,
+				sizeof(a)), (ssize_t)len);
+	run_until_readable(v, fd);
+	n = recv(fd, buf, sizeof(buf), 0);
+	assert_true(n > 0);
+	expect_reply(buf, (size_t)n, 0x1234, "AAAA fd00::90");
+	ksd_dns_server_stop(s6);
+	free(w);
+	close(fd);
+}
+
 /* An address taken by another server: the start fails, cleanly. */
 static void dns_test_bind_busy(void **state)
 {
@@ -886,7 +919,7 @@ int main(void)
 #undef T
 #define S(n) cmocka_unit_test_setup_teardown(dns_test_##n, srv_setup, \
 					     srv_teardown)
-		S(udp), S(tcp), S(tcp_backpressure), S(tcp_limits),
+		S(udp), S(udp6), S(tcp), S(tcp_backpressure), S(tcp_limits),
 		S(bind_busy),
 #undef S
 	};

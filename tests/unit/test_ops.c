@@ -30,6 +30,7 @@
 #include "log.h"
 #include "manifests.h"
 #include "metrics.h"
+#include "dns.h"
 #include "yamldoc.h"
 
 #ifndef KSD_SRCDIR
@@ -167,6 +168,37 @@ static void ops_test_metrics_text(void **state)
 		"{le=\"+Inf\"} 0\n"
 		"kubeproxy_sync_full_proxy_rules_duration_seconds_sum 0\n"
 		"kubeproxy_sync_full_proxy_rules_duration_seconds_count 0\n"));
+	free(text);
+}
+
+/* With cluster DNS on, its responses by rcode come first (name order),
+ * one line per rcode it can send. */
+static void ops_test_metrics_dns(void **state)
+{
+	static const char want[] =
+		"# HELP kserviced_dns_responses_total Cluster DNS responses "
+		"sent, by rcode\n"
+		"# TYPE kserviced_dns_responses_total counter\n"
+		"kserviced_dns_responses_total{rcode=\"NOERROR\"} 7\n"
+		"kserviced_dns_responses_total{rcode=\"FORMERR\"} 0\n"
+		"kserviced_dns_responses_total{rcode=\"SERVFAIL\"} 0\n"
+		"kserviced_dns_responses_total{rcode=\"NXDOMAIN\"} 2\n"
+		"kserviced_dns_responses_total{rcode=\"NOTIMP\"} 0\n"
+		"kserviced_dns_responses_total{rcode=\"REFUSED\"} 0\n"
+		"kserviced_dns_responses_total{rcode=\"BADVERS\"} 1\n"
+		"# HELP kubeproxy_";
+	uint64_t responses[KSD_DNS_RCODES] = { [0] = 7, [3] = 2, [16] = 1 };
+	struct ksd_metrics m;
+	char *text;
+
+	(void)state;
+	ksd_metrics_init(&m);
+	m.dns_responses = responses;
+	m.dns_rcode_name = ksd_dns_rcode_name;
+	m.dns_nrcodes = KSD_DNS_RCODES;
+	text = ksd_metrics_text(&m);
+	assert_non_null(text);
+	assert_int_equal(strncmp(text, want, strlen(want)), 0);
 	free(text);
 }
 
@@ -712,6 +744,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ops_test_float),
 		cmocka_unit_test(ops_test_metrics_text),
+		cmocka_unit_test(ops_test_metrics_dns),
 		cmocka_unit_test(ops_test_health),
 		cmocka_unit_test(ops_test_bind),
 		cmocka_unit_test(ops_test_flags),
