@@ -255,13 +255,17 @@ static int add_soa(struct query *qr, ldns_rr_list *list)
 	return add(list, rr);
 }
 
-/* Takes target. */
+/* Takes target; none (a name longer than DNS allows, from a long
+ * cluster domain) leaves the record out. */
 static int add_name_rr(struct query *qr, ldns_rr_list *list,
 		       const ldns_rdf *owner, ldns_rr_type type,
 		       ldns_rdf *target)
 {
-	ldns_rr *rr = target ? rr_new(qr, owner, type) : NULL;
+	ldns_rr *rr;
 
+	if (!target)
+		return 0;
+	rr = rr_new(qr, owner, type);
 	if (!rr) {
 		ldns_rdf_deep_free(target);
 		return -ENOMEM;
@@ -273,12 +277,15 @@ static int add_name_rr(struct query *qr, ldns_rr_list *list,
 	return add(list, rr);
 }
 
-/* Takes target. */
+/* Takes target (none: left out, as add_name_rr()). */
 static int add_srv(struct query *qr, uint16_t weight, uint16_t port,
 		   ldns_rdf *target)
 {
-	ldns_rr *rr = target ? rr_new(qr, qr->qname, LDNS_RR_TYPE_SRV) : NULL;
+	ldns_rr *rr;
 
+	if (!target)
+		return 0;
+	rr = rr_new(qr, qr->qname, LDNS_RR_TYPE_SRV);
 	if (!rr) {
 		ldns_rdf_deep_free(target);
 		return -ENOMEM;
@@ -502,8 +509,9 @@ static int answer_srv(struct query *qr, const struct ksd_service *svc,
 		if (!svc->ncluster_ips)
 			return 0;
 		target = svc_name(qr, "", svc);
-		ret = add_srv(qr, 100, sp->port,
-			      target ? ldns_rdf_clone(target) : NULL);
+		if (!target)
+			return 0;
+		ret = add_srv(qr, 100, sp->port, ldns_rdf_clone(target));
 		for (i = 0; !ret && i < svc->ncluster_ips; i++)
 			ret = glue(qr, target, &svc->cluster_ips[i]);
 		ldns_rdf_deep_free(target);
@@ -530,8 +538,10 @@ static int answer_srv(struct query *qr, const struct ksd_service *svc,
 				continue;
 			ep_label(ep, buf, sizeof(buf));
 			target = svc_name(qr, buf, svc);
+			if (!target)
+				continue;
 			ret = add_srv(qr, 0, port->port,
-				      target ? ldns_rdf_clone(target) : NULL);
+				      ldns_rdf_clone(target));
 			for (k = 0; !ret && k < ep->naddrs; k++)
 				ret = glue(qr, target, &ep->addrs[k]);
 			ldns_rdf_deep_free(target);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <ldns/ldns.h>
 
 #include "dns.h"
@@ -16,11 +17,12 @@
 #include "log.h"
 
 static struct ksd_store st;
-static struct ksd_dns dns;
+/* cluster.local, and a domain so long that some targets cannot be made. */
+static struct ksd_dns dns, dns_long;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char why[KSD_WHY_MAX];
+	char why[KSD_WHY_MAX] = "", dom[229];
 
 	(void)argc;
 	(void)argv;
@@ -30,16 +32,24 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_dns: fixture: %s\n", why);
 		abort();
 	}
+	memset(dom, 'a', sizeof(dom));
+	dom[56] = dom[113] = dom[170] = '.';
+	dom[228] = 0;
+	if (ksd_dns_init(&dns_long, dom, 5, &st)) {
+		fprintf(stderr, "fuzz_dns: fixture: %s\n", why);
+		abort();
+	}
 	return 0;
 }
 
-static void check(const uint8_t *q, size_t len, bool tcp)
+static void check(struct ksd_dns *dns, const uint8_t *q, size_t len,
+		  bool tcp)
 {
 	uint8_t *reply;
 	size_t rlen;
 	ldns_pkt *r = NULL;
 
-	if (ksd_dns_answer(&dns, q, len, tcp, &reply, &rlen))
+	if (ksd_dns_answer(dns, q, len, tcp, &reply, &rlen))
 		return;
 	if (rlen > (tcp ? 65535 : KSD_DNS_UDP_MAX) || rlen < 12 ||
 	    ldns_wire2pkt(&r, reply, rlen) != LDNS_STATUS_OK ||
@@ -55,8 +65,9 @@ static void check(const uint8_t *q, size_t len, bool tcp)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* Logging once is the daemon's business, not the fuzzer's. */
-	dns.warned = true;
-	check(data, size, false);
-	check(data, size, true);
+	dns.warned = dns_long.warned = true;
+	check(&dns, data, size, false);
+	check(&dns, data, size, true);
+	check(&dns_long, data, size, false);
 	return 0;
 }

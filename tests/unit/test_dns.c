@@ -617,6 +617,28 @@ static void dns_test_domain(void **state)
 	free(reply);
 	free(w);
 	ksd_dns_release(&d);
+	/* A domain so long that a PTR's target would pass 255 bytes: the
+	 * record is left out (NODATA), nothing breaks. */
+	{
+		char dom[240];
+
+		memset(dom, 'a', sizeof(dom));
+		dom[56] = dom[113] = dom[170] = '.';
+		dom[228] = 0;
+		assert_int_equal(ksd_dns_init(&d, dom, 5, &fx->st), 0);
+		w = query_wire("80.0.96.10.in-addr.arpa", LDNS_RR_TYPE_PTR, 0,
+			       0, &len);
+		assert_int_equal(ksd_dns_answer(&d, w, len, false, &reply, &n),
+				 0);
+		r = NULL;
+		assert_int_equal(ldns_wire2pkt(&r, reply, n), LDNS_STATUS_OK);
+		assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NOERROR);
+		assert_int_equal(ldns_pkt_ancount(r), 0);
+		ldns_pkt_free(r);
+		free(reply);
+		free(w);
+		ksd_dns_release(&d);
+	}
 	assert_int_equal(ksd_dns_init(&d, "", 5, NULL), -EINVAL);
 	assert_int_equal(ksd_dns_init(&d, ".", 5, NULL), -EINVAL);
 	assert_int_equal(ksd_dns_init(&d, "a..b", 5, NULL), -EINVAL);
