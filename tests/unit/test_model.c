@@ -170,6 +170,10 @@ static const struct model_case cases[] = {
 	  SVC_HEAD "spec: {type: ExternalName, externalName: db.example.com, "
 	  "ports: [{port: 5432}]}\n", "", NULL, NULL },
 
+	{ "ExternalName with a cluster IP left over: still skipped",
+	  SVC_HEAD "spec: {type: ExternalName, externalName: db.example.com, "
+	  "clusterIP: 10.96.0.7, ports: [{port: 5432}]}\n", "", NULL, NULL },
+
 	{ "headless: skipped",
 	  SVC_HEAD "spec: {clusterIP: None, ports: [{port: 80}]}\n"
 	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 80}]\n"
