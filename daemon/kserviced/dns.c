@@ -916,6 +916,7 @@ int ksd_dns_answer(struct ksd_dns *dns, const uint8_t *q, size_t qlen,
 	ldns_pkt *query = NULL, *r = NULL;
 	const ldns_rr *question;
 	int ret = -ENOMEM;
+	bool parsed;
 
 	*out = NULL;
 	*outlen = 0;
@@ -927,16 +928,19 @@ int ksd_dns_answer(struct ksd_dns *dns, const uint8_t *q, size_t qlen,
 			  "response dropped");
 		return -EINVAL;
 	}
+	parsed = ldns_wire2pkt(&query, q, qlen) == LDNS_STATUS_OK;
 	if ((q[2] >> 3 & 0xf) != LDNS_PACKET_QUERY) {
 		r = reply_new(q, LDNS_RCODE_NOTIMPL);
-		goto send;
+		goto edns;
 	}
-	if (ldns_wire2pkt(&query, q, qlen) != LDNS_STATUS_OK ||
-	    ldns_pkt_qdcount(query) != 1 ||
-	    ldns_rr_list_rr_count(ldns_pkt_question(query)) != 1) {
+	/* One question; at most one OPT (RFC 6891 6.1.1), which ldns
+	 * counts as it takes them out of the additional section. */
+	if (!parsed || ldns_pkt_qdcount(query) != 1 ||
+	    ldns_rr_list_rr_count(ldns_pkt_question(query)) != 1 ||
+	    query->_edns_present > 1) {
 		malformed(dns, "malformed query answered FORMERR");
 		r = reply_new(q, LDNS_RCODE_FORMERR);
-		goto send;
+		goto edns;
 	}
 	r = reply_new(q, LDNS_RCODE_NOERROR);
 	question = ldns_rr_list_rr(ldns_pkt_question(query), 0);
@@ -988,6 +992,11 @@ int ksd_dns_answer(struct ksd_dns *dns, const uint8_t *q, size_t qlen,
 	move_list(r, LDNS_SECTION_ANSWER, qr.an);
 	move_list(r, LDNS_SECTION_AUTHORITY, qr.ns);
 	move_list(r, LDNS_SECTION_ADDITIONAL, qr.ar);
+	goto send;
+edns:
+	/* An error to a query that parsed with EDNS has an OPT too. */
+	if (r && parsed && ldns_pkt_edns(query))
+		ldns_pkt_set_edns_udp_size(r, KSD_DNS_UDP_MAX);
 send:
 	if (!r)
 		goto fail;

@@ -29,6 +29,13 @@ def query(qname, qtype, qid=0x1234, flags=0x0100, edns=None, version=0,
     return msg
 
 
+def two_opts():
+    """A query with two OPT records: FORMERR."""
+    msg = bytearray(query("cluster.local", SOA, edns=1232))
+    msg[11] = 2
+    return bytes(msg) + bytes(msg[-11:])
+
+
 SEEDS = {
     "a": query("my-app-service.default.svc.cluster.local", A),
     "a-case": query("My-App-Service.DEFAULT.svc.cluster.local", A),
@@ -69,6 +76,7 @@ SEEDS = {
     name("a.cluster.local") + struct.pack(">HH", A, 1),
     "pointer-loop": struct.pack(">HHHHHH", 1, 0, 1, 0, 0, 0) +
     b"\xc0\x0c" + struct.pack(">HH", A, 1),
+    "two-opts": two_opts(),
     "header-only": struct.pack(">HHHHHH", 7, 0x0100, 0, 0, 0, 0),
 }
 

@@ -583,6 +583,34 @@ static void dns_test_badvers(void **state)
 	assert_int_equal(fx->dns.responses[16], 1);
 }
 
+/* Two OPT records: FORMERR (RFC 6891 6.1.1), with an OPT; NOTIMP to an
+ * EDNS query has one too. */
+static void dns_test_edns_errors(void **state)
+{
+	static const uint8_t opt[] = { 0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0 };
+	struct fx *fx = *state;
+	uint8_t w2[1024], *w;
+	size_t len;
+	ldns_pkt *r;
+
+	w = query_wire("my-app-service.default.svc.cluster.local",
+		       LDNS_RR_TYPE_A, 1232, 0, &len);
+	assert_int_equal(w[11], 1);
+	memcpy(w2, w, len);
+	memcpy(w2 + len, opt, sizeof(opt));
+	w2[11] = 2;
+	r = answer_raw(fx, w2, len + sizeof(opt), false, NULL);
+	assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_FORMERR);
+	assert_true(ldns_pkt_edns(r));
+	ldns_pkt_free(r);
+	w[2] = (uint8_t)(5 << 3);
+	r = answer_raw(fx, w, len, false, NULL);
+	assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NOTIMPL);
+	assert_true(ldns_pkt_edns(r));
+	ldns_pkt_free(r);
+	free(w);
+}
+
 /* Before the source's first state: SERVFAIL, never NXDOMAIN. */
 static void dns_test_not_ready(void **state)
 {
@@ -937,7 +965,7 @@ int main(void)
 		T(a), T(aaaa), T(case), T(nodata), T(nxdomain),
 		T(search_path), T(headless), T(srv), T(pod), T(cname), T(ptr),
 		T(refused), T(apex), T(formerr), T(truncated), T(edns),
-		T(badvers), T(not_ready), T(domain),
+		T(badvers), T(edns_errors), T(not_ready), T(domain),
 #undef T
 #define S(n) cmocka_unit_test_setup_teardown(dns_test_##n, srv_setup, \
 					     srv_teardown)
