@@ -855,29 +855,58 @@ static ldns_pkt *reply_new(const uint8_t *q, ldns_pkt_rcode rcode)
 	return r;
 }
 
-/* Writes r, truncated (TC, no records) when over max. */
+/* Empties a section of r. */
+static int clear(ldns_pkt *r, ldns_pkt_section s)
+{
+	ldns_rr_list *empty = ldns_rr_list_new();
+
+	if (!empty)
+		return -ENOMEM;
+	switch (s) {
+	case LDNS_SECTION_ANSWER:
+		ldns_rr_list_deep_free(ldns_pkt_answer(r));
+		ldns_pkt_set_answer(r, empty);
+		ldns_pkt_set_ancount(r, 0);
+		break;
+	case LDNS_SECTION_AUTHORITY:
+		ldns_rr_list_deep_free(ldns_pkt_authority(r));
+		ldns_pkt_set_authority(r, empty);
+		ldns_pkt_set_nscount(r, 0);
+		break;
+	default:
+		ldns_rr_list_deep_free(ldns_pkt_additional(r));
+		ldns_pkt_set_additional(r, empty);
+		ldns_pkt_set_arcount(r, 0);
+		break;
+	}
+	return 0;
+}
+
+/* Writes r within max bytes: whole; else without the additional section
+ * (which a client can do without: RFC 2181 9); else truncated, TC set and
+ * only the question left, for the client to ask again over TCP. */
 static int wire(ldns_pkt *r, size_t max, uint8_t **out, size_t *len)
 {
-	*out = NULL;
-	if (ldns_pkt2wire(out, r, len) != LDNS_STATUS_OK)
-		return -ENOMEM;
-	if (*len <= max)
-		return 0;
-	free(*out);
-	*out = NULL;
-	/* Every record goes; the question stays. */
-	ldns_rr_list_deep_free(ldns_pkt_answer(r));
-	ldns_rr_list_deep_free(ldns_pkt_authority(r));
-	ldns_rr_list_deep_free(ldns_pkt_additional(r));
-	ldns_pkt_set_answer(r, ldns_rr_list_new());
-	ldns_pkt_set_authority(r, ldns_rr_list_new());
-	ldns_pkt_set_additional(r, ldns_rr_list_new());
-	ldns_pkt_set_ancount(r, 0);
-	ldns_pkt_set_nscount(r, 0);
-	ldns_pkt_set_arcount(r, 0);
-	ldns_pkt_set_tc(r, true);
-	if (ldns_pkt2wire(out, r, len) != LDNS_STATUS_OK)
-		return -ENOMEM;
+	int step;
+
+	for (step = 0; step < 3; step++) {
+		*out = NULL;
+		if (step == 1 && !ldns_pkt_arcount(r))
+			continue;
+		if (step == 1 && clear(r, LDNS_SECTION_ADDITIONAL))
+			return -ENOMEM;
+		if (step == 2) {
+			if (clear(r, LDNS_SECTION_ANSWER) ||
+			    clear(r, LDNS_SECTION_AUTHORITY))
+				return -ENOMEM;
+			ldns_pkt_set_tc(r, true);
+		}
+		if (ldns_pkt2wire(out, r, len) != LDNS_STATUS_OK)
+			return -ENOMEM;
+		if (*len <= max || step == 2)
+			return 0;
+		free(*out);
+	}
 	return 0;
 }
 

@@ -63,6 +63,7 @@ SEEDS = {
     "pod": query("10-244-1-9.default.pod.cluster.local", A),
     "pod6": query("fd00-244--9.default.pod.cluster.local", AAAA),
     "headless-empty": query("empty.shop.svc.cluster.local", A),
+    "srv-mid": query("_http._tcp.mid.shop.svc.cluster.local", SRV),
     "big": query("big.shop.svc.cluster.local", A),
     "big-edns": query("big.shop.svc.cluster.local", A, edns=4096),
     "big-edns-600": query("big.shop.svc.cluster.local", A, edns=600),

@@ -72,6 +72,11 @@ static const char yaml[] =
 "apiVersion: v1\n"
 "kind: Service\n"
 "metadata: {name: empty, namespace: shop}\n"
+"spec: {clusterIP: None, ports: [{name: http, port: 80}]}\n"
+"---\n"
+"apiVersion: v1\n"
+"kind: Service\n"
+"metadata: {name: mid, namespace: shop}\n"
 "spec: {clusterIP: None, ports: [{name: http, port: 80}]}\n";
 
 static int put(struct ksd_store *st, const cJSON *d, char *why)
@@ -99,7 +104,8 @@ int dns_fixture_load(struct ksd_store *st, char *why)
 	cJSON *docs, *d;
 	int ret = 0, i;
 
-	/* big's slice: 10.244.3.1 ... 10.244.3.40 */
+	/* big's slice: 10.244.3.1 ... 10.244.3.40; mid's: 10.244.4.1 ...
+	 * 10.244.4.8, at port http 8080. */
 	len = (size_t)snprintf(big, sizeof(big),
 		"%s---\napiVersion: discovery.k8s.io/v1\n"
 		"kind: EndpointSlice\n"
@@ -109,6 +115,16 @@ int dns_fixture_load(struct ksd_store *st, char *why)
 	for (i = 1; i <= DNS_FIXTURE_BIG; i++)
 		len += (size_t)snprintf(big + len, sizeof(big) - len,
 					"- {addresses: [10.244.3.%d]}\n", i);
+	len += (size_t)snprintf(big + len, sizeof(big) - len,
+		"---\napiVersion: discovery.k8s.io/v1\n"
+		"kind: EndpointSlice\n"
+		"metadata:\n  name: mid-1\n  namespace: shop\n"
+		"  labels: {kubernetes.io/service-name: mid}\n"
+		"addressType: IPv4\n"
+		"ports: [{name: http, port: 8080}]\nendpoints:\n");
+	for (i = 1; i <= DNS_FIXTURE_MID; i++)
+		len += (size_t)snprintf(big + len, sizeof(big) - len,
+					"- {addresses: [10.244.4.%d]}\n", i);
 	if (ksd_yaml_parse(big, len, &docs, ywhy)) {
 		snprintf(why, KSD_WHY_MAX, "%s", ywhy);
 		return -EINVAL;

@@ -5,7 +5,8 @@
  * with a hostname, an address-named and a not-ready endpoint (IPv4 and
  * IPv6 slices, one endpoint with two addresses), an ExternalName, a
  * headless one with 40 endpoints (more than 512 bytes of answers, less
- * than 1232), and a headless one without endpoints.
+ * than 1232), one with 8 and a named port (its SRV answer fits in 512
+ * bytes, not with the additional records), and one without endpoints.
  */
 #ifndef DNS_FIXTURE_H
 #define DNS_FIXTURE_H
@@ -13,6 +14,7 @@
 #include "store.h"
 
 #define DNS_FIXTURE_BIG	40
+#define DNS_FIXTURE_MID	8
 
 /* Fills st; returns 0, or -EINVAL with why (KSD_WHY_MAX) written. */
 int dns_fixture_load(struct ksd_store *st, char *why);

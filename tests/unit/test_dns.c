@@ -537,6 +537,28 @@ static void dns_test_truncated(void **state)
 	ldns_pkt_free(r);
 }
 
+/* An answer that fits in 512 bytes without its additional records is
+ * sent without them, not truncated. */
+static void dns_test_additional_dropped(void **state)
+{
+	struct fx *fx = *state;
+	size_t n;
+	ldns_pkt *r = ask_full(fx, "_http._tcp.mid.shop.svc.cluster.local",
+			       LDNS_RR_TYPE_SRV, 0, 0, true, &n);
+
+	assert_true(n > 512);
+	assert_int_equal(ldns_pkt_ancount(r), DNS_FIXTURE_MID);
+	assert_int_equal(ldns_pkt_arcount(r), DNS_FIXTURE_MID);
+	ldns_pkt_free(r);
+	r = ask_full(fx, "_http._tcp.mid.shop.svc.cluster.local",
+		     LDNS_RR_TYPE_SRV, 0, 0, false, &n);
+	assert_true(n <= 512);
+	assert_false(ldns_pkt_tc(r));
+	assert_int_equal(ldns_pkt_ancount(r), DNS_FIXTURE_MID);
+	assert_int_equal(ldns_pkt_arcount(r), 0);
+	ldns_pkt_free(r);
+}
+
 /* EDNS: the client's size is honoured (at most 1232, at least 512), the
  * reply has an OPT. */
 static void dns_test_edns(void **state)
@@ -964,7 +986,7 @@ int main(void)
 #define T(n) cmocka_unit_test_setup_teardown(dns_test_##n, setup, teardown)
 		T(a), T(aaaa), T(case), T(nodata), T(nxdomain),
 		T(search_path), T(headless), T(srv), T(pod), T(cname), T(ptr),
-		T(refused), T(apex), T(formerr), T(truncated), T(edns),
+		T(refused), T(apex), T(formerr), T(truncated), T(additional_dropped), T(edns),
 		T(badvers), T(edns_errors), T(not_ready), T(domain),
 #undef T
 #define S(n) cmocka_unit_test_setup_teardown(dns_test_##n, srv_setup, \
