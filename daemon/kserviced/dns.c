@@ -31,6 +31,13 @@ struct label {
 };
 
 /* What one query needs while it is answered. */
+/* The records of a section, by hash, to leave duplicates out in
+ * constant time (a headless service may have thousands of endpoints). */
+struct seen {
+	const ldns_rr **slot;
+	size_t cap, n;			/* cap: 0 or a power of 2 */
+};
+
 struct query {
 	struct ksd_dns *dns;
 	const ldns_rdf *qname;		/* as asked: owner of the answers */
@@ -38,6 +45,10 @@ struct query {
 	struct label l[LABELS_MAX];	/* below the zone, leftmost first */
 	size_t n;
 	ldns_rr_list *an, *ns, *ar;
+	struct seen seen[3];		/* of an, ns, ar */
+	/* More answers than this cannot fit the reply: stop, truncate. */
+	size_t max_rrs;
+	bool truncated;
 	ldns_pkt_rcode rcode;
 	bool aa;
 	bool exists;			/* the name exists (NODATA, not NX) */
@@ -175,14 +186,92 @@ static bool push_rdf(ldns_rr *rr, ldns_rdf *rdf)
 	return true;
 }
 
-/* Takes rr into list, unless an equal one is there. */
-static int add(ldns_rr_list *list, ldns_rr *rr)
+/* Same type, owner and data. ldns_rr_compare() would write both to wire
+ * form for each pair: too dear for a headless service's thousand
+ * endpoints. */
+static bool same_rr(const ldns_rr *a, const ldns_rr *b)
 {
+	size_t i;
+
+	if (ldns_rr_get_type(a) != ldns_rr_get_type(b) ||
+	    ldns_rr_rd_count(a) != ldns_rr_rd_count(b))
+		return false;
+	for (i = 0; i < ldns_rr_rd_count(a); i++)
+		if (ldns_rdf_compare(ldns_rr_rdf(a, i), ldns_rr_rdf(b, i)))
+			return false;
+	return !ldns_dname_compare(ldns_rr_owner(a), ldns_rr_owner(b));
+}
+
+/* FNV-1a over the type, the data and the owner (case folded). */
+static uint64_t rr_hash(const ldns_rr *rr)
+{
+	const ldns_rdf *owner = ldns_rr_owner(rr);
+	uint64_t h = 14695981039346656037ULL ^ ldns_rr_get_type(rr);
+	size_t i, j;
+
+	for (i = 0; i < ldns_rr_rd_count(rr); i++) {
+		const ldns_rdf *d = ldns_rr_rdf(rr, i);
+
+		for (j = 0; j < ldns_rdf_size(d); j++)
+			h = (h ^ ldns_rdf_data(d)[j]) * 1099511628211ULL;
+	}
+	for (j = 0; j < ldns_rdf_size(owner); j++) {
+		uint8_t c = ldns_rdf_data(owner)[j];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (uint8_t)(c - 'A' + 'a');
+		h = (h ^ c) * 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Adds rr to s: 1 when an equal one is there already, 0, -ENOMEM. */
+static int seen_add(struct seen *s, const ldns_rr *rr)
+{
+	size_t i;
+
+	if (2 * (s->n + 1) > s->cap) {
+		struct seen bigger = { .cap = s->cap ? 2 * s->cap : 64 };
+
+		bigger.slot = calloc(bigger.cap, sizeof(*bigger.slot));
+		if (!bigger.slot)
+			return -ENOMEM;
+		for (i = 0; i < s->cap; i++)
+			if (s->slot[i])
+				seen_add(&bigger, s->slot[i]);
+		free(s->slot);
+		*s = bigger;
+	}
+	for (i = rr_hash(rr) & (s->cap - 1); s->slot[i];
+	     i = (i + 1) & (s->cap - 1))
+		if (same_rr(s->slot[i], rr))
+			return 1;
+	s->slot[i] = rr;
+	s->n++;
+	return 0;
+}
+
+/* Takes rr into a section of qr, unless an equal one is there. Past
+ * max_rrs answers the reply cannot fit: -E2BIG, and it is truncated;
+ * additional records past it are only left out. */
+static int add(struct query *qr, ldns_rr_list *list, ldns_rr *rr)
+{
+	struct seen *s = &qr->seen[list == qr->an ? 0 : list == qr->ns ? 1 : 2];
+	int ret;
+
 	if (!rr)
 		return -ENOMEM;
-	if (ldns_rr_list_contains_rr(list, rr)) {
+	if (ldns_rr_list_rr_count(list) >= qr->max_rrs) {
 		ldns_rr_free(rr);
-		return 0;
+		if (list != qr->an)
+			return 0;
+		qr->truncated = true;
+		return -E2BIG;
+	}
+	ret = seen_add(s, rr);
+	if (ret) {
+		ldns_rr_free(rr);
+		return ret < 0 ? ret : 0;
 	}
 	if (!ldns_rr_list_push_rr(list, rr)) {
 		ldns_rr_free(rr);
@@ -216,7 +305,7 @@ static int add_addr(struct query *qr, ldns_rr_list *list,
 		ldns_rr_free(rr);
 		rr = NULL;
 	}
-	return add(list, rr);
+	return add(qr, list, rr);
 }
 
 /* Every address of an endpoint of the type asked, into the answer. */
@@ -252,7 +341,7 @@ static int add_soa(struct query *qr, ldns_rr_list *list)
 		ldns_rr_free(rr);
 		rr = NULL;
 	}
-	return add(list, rr);
+	return add(qr, list, rr);
 }
 
 /* Takes target; none (a name longer than DNS allows, from a long
@@ -274,7 +363,7 @@ static int add_name_rr(struct query *qr, ldns_rr_list *list,
 		ldns_rr_free(rr);
 		return -ENOMEM;
 	}
-	return add(list, rr);
+	return add(qr, list, rr);
 }
 
 /* Takes target (none: left out, as add_name_rr()). */
@@ -298,7 +387,7 @@ static int add_srv(struct query *qr, uint16_t weight, uint16_t port,
 		ldns_rr_free(rr);
 		return -ENOMEM;
 	}
-	return add(qr->an, rr);
+	return add(qr, qr->an, rr);
 }
 
 /* --- the store --- */
@@ -946,6 +1035,7 @@ int ksd_dns_answer(struct ksd_dns *dns, const uint8_t *q, size_t qlen,
 	const ldns_rr *question;
 	int ret = -ENOMEM;
 	bool parsed;
+	size_t i;
 
 	*out = NULL;
 	*outlen = 0;
@@ -1010,10 +1100,26 @@ int ksd_dns_answer(struct ksd_dns *dns, const uint8_t *q, size_t qlen,
 	qr.an = ldns_rr_list_new();
 	qr.ns = ldns_rr_list_new();
 	qr.ar = ldns_rr_list_new();
-	if (!qr.an || !qr.ns || !qr.ar || resolve(&qr)) {
+	/* The smallest record takes 12 bytes (a compressed owner, type,
+	 * class, TTL, length): past max / 12 answers, truncation is sure. */
+	qr.max_rrs = max / 12;
+	ret = qr.an && qr.ns && qr.ar ? resolve(&qr) : -ENOMEM;
+	for (i = 0; i < 3; i++)
+		free(qr.seen[i].slot);
+	if (ret == -E2BIG) {
+		/* Only the question goes, with TC: ask again over TCP. */
 		ldns_rr_list_deep_free(qr.an);
 		ldns_rr_list_deep_free(qr.ns);
 		ldns_rr_list_deep_free(qr.ar);
+		ldns_pkt_set_aa(r, qr.aa);
+		ldns_pkt_set_tc(r, true);
+		goto send;
+	}
+	if (ret) {
+		ldns_rr_list_deep_free(qr.an);
+		ldns_rr_list_deep_free(qr.ns);
+		ldns_rr_list_deep_free(qr.ar);
+		ret = -ENOMEM;
 		goto fail;
 	}
 	ldns_pkt_set_rcode(r, (uint8_t)qr.rcode);

@@ -26,6 +26,7 @@
 #include "dns.h"
 #include "dns_fixture.h"
 #include "dnsserver.h"
+#include "yamldoc.h"
 #include "loop.h"
 
 struct fx {
@@ -633,6 +634,61 @@ static void dns_test_edns_errors(void **state)
 	free(w);
 }
 
+/* A headless service of 3000 endpoints: over UDP truncated at once; over
+ * TCP its 3000 addresses (48 KB), and its SRV records (too many for 64
+ * KB) truncated. Each a fraction of a second, not a scan per record. */
+static void dns_test_huge(void **state)
+{
+	struct fx *fx = *state;
+	char *yaml = malloc(1 << 17), why[KSD_YAML_WHY_MAX];
+	size_t len, n, i;
+	cJSON *docs, *d;
+	ldns_pkt *r;
+
+	len = (size_t)sprintf(yaml,
+		"apiVersion: v1\nkind: Service\n"
+		"metadata: {name: huge, namespace: shop}\n"
+		"spec: {clusterIP: None, ports: [{name: http, port: 80}]}\n"
+		"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		"metadata:\n  name: huge-1\n  namespace: shop\n"
+		"  labels: {kubernetes.io/service-name: huge}\n"
+		"addressType: IPv4\nports: [{name: http, port: 8080}]\n"
+		"endpoints:\n");
+	for (i = 0; i < 3000; i++)
+		len += (size_t)sprintf(yaml + len,
+				       "- {addresses: [10.245.%zu.%zu]}\n",
+				       i / 256, i % 256);
+	assert_int_equal(ksd_yaml_parse(yaml, len, &docs, why), 0);
+	cJSON_ArrayForEach(d, docs) {
+		char dwhy[KSD_WHY_MAX];
+		struct ksd_service *svc;
+		struct ksd_slice *sl;
+
+		if (!ksd_decode_service(d, &svc, dwhy))
+			ksd_store_put_service(&fx->st, svc);
+		else if (!ksd_decode_slice(d, &sl, dwhy))
+			ksd_store_put_slice(&fx->st, sl);
+	}
+	cJSON_Delete(docs);
+	free(yaml);
+
+	r = ask_full(fx, "huge.shop.svc.cluster.local", LDNS_RR_TYPE_A, 1232,
+		     0, false, &n);
+	assert_true(ldns_pkt_tc(r));
+	assert_int_equal(ldns_pkt_ancount(r), 0);
+	ldns_pkt_free(r);
+	r = ask_full(fx, "huge.shop.svc.cluster.local", LDNS_RR_TYPE_A, 0, 0,
+		     true, &n);
+	assert_false(ldns_pkt_tc(r));
+	assert_int_equal(ldns_pkt_ancount(r), 3000);
+	ldns_pkt_free(r);
+	r = ask_full(fx, "_http._tcp.huge.shop.svc.cluster.local",
+		     LDNS_RR_TYPE_SRV, 0, 0, true, &n);
+	assert_true(ldns_pkt_tc(r));
+	assert_true(n <= 65535);
+	ldns_pkt_free(r);
+}
+
 /* Before the source's first state: SERVFAIL, never NXDOMAIN. */
 static void dns_test_not_ready(void **state)
 {
@@ -987,7 +1043,7 @@ int main(void)
 		T(a), T(aaaa), T(case), T(nodata), T(nxdomain),
 		T(search_path), T(headless), T(srv), T(pod), T(cname), T(ptr),
 		T(refused), T(apex), T(formerr), T(truncated), T(additional_dropped), T(edns),
-		T(badvers), T(edns_errors), T(not_ready), T(domain),
+		T(badvers), T(edns_errors), T(huge), T(not_ready), T(domain),
 #undef T
 #define S(n) cmocka_unit_test_setup_teardown(dns_test_##n, srv_setup, \
 					     srv_teardown)
