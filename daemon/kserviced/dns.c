@@ -915,9 +915,9 @@ static int resolve(struct query *qr)
 			qr->rcode = LDNS_RCODE_SERVFAIL;
 			goto out;
 		}
+		/* A type other than PTR is NODATA, without an SOA: the
+		 * cluster zone's would be out of the reverse name's tree. */
 		ret = answer_reverse(qr, &a);
-		if (!ret && !ldns_rr_list_rr_count(qr->an))
-			ret = add_soa(qr, qr->ns);	/* NODATA */
 		if (ret != -ENOENT)
 			goto out;
 		ret = 0;

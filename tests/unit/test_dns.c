@@ -419,6 +419,7 @@ static void dns_test_ptr(void **state)
 	r = ask(fx, "80.0.96.10.in-addr.arpa", LDNS_RR_TYPE_A);
 	assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NOERROR);
 	assert_int_equal(ldns_pkt_ancount(r), 0);
+	assert_int_equal(ldns_pkt_nscount(r), 0);
 	ldns_pkt_free(r);
 	r = ask(fx, "81.0.96.10.in-addr.arpa", LDNS_RR_TYPE_PTR);
 	assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_REFUSED);
