@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 
@@ -269,6 +270,25 @@ static bool source_synced(void *arg)
 	return d->src && d->src->synced;
 }
 
+/* ns.dns.ZONE's address: the server's, unless it listens on every one. */
+static void set_ns_addr(struct ksd_dns *dns, const char *bind)
+{
+	struct sockaddr_storage ss;
+	struct ksvc_addr *a = &dns->ns_addr;
+
+	if (ksd_parse_bind(bind, KSD_DNS_PORT, &ss))
+		return;
+	memset(a, 0, sizeof(*a));
+	a->family = ss.ss_family;
+	if (ss.ss_family == AF_INET)
+		a->in = ((struct sockaddr_in *)&ss)->sin_addr;
+	else
+		a->in6 = ((struct sockaddr_in6 *)&ss)->sin6_addr;
+	dns->has_ns_addr = ss.ss_family == AF_INET ?
+			   a->in.s_addr != INADDR_ANY :
+			   !IN6_IS_ADDR_UNSPECIFIED(&a->in6);
+}
+
 static int start_dns(struct ksd_daemon *d)
 {
 	const struct ksd_opts *o = &d->o;
@@ -284,6 +304,7 @@ static int start_dns(struct ksd_daemon *d)
 	}
 	d->dns.ready = source_synced;
 	d->dns.ready_arg = d;
+	set_ns_addr(&d->dns, o->dns_bind);
 	ret = ksd_dns_server_start(&d->dns_server, &d->loop, o->dns_bind,
 				   &d->dns);
 	if (ret)

@@ -689,11 +689,13 @@ static int answer_zone(struct query *qr)
 		    qr->qtype == LDNS_RR_TYPE_ANY)
 			if (add_soa(qr, qr->an))
 				return -ENOMEM;
-		if (qr->qtype == LDNS_RR_TYPE_NS ||
-		    qr->qtype == LDNS_RR_TYPE_ANY)
-			return add_name_rr(qr, qr->an, qr->qname,
-					   LDNS_RR_TYPE_NS,
-					   ldns_rdf_clone(qr->dns->mname));
+		if ((qr->qtype == LDNS_RR_TYPE_NS ||
+		     qr->qtype == LDNS_RR_TYPE_ANY) &&
+		    add_name_rr(qr, qr->an, qr->qname, LDNS_RR_TYPE_NS,
+				ldns_rdf_clone(qr->dns->mname)))
+			return -ENOMEM;
+		if (qr->qtype == LDNS_RR_TYPE_NS && qr->dns->has_ns_addr)
+			return glue(qr, qr->dns->mname, &qr->dns->ns_addr);
 		return 0;
 	}
 	if (n == 1 && is(&l[0], "dns-version")) {
@@ -709,10 +711,16 @@ static int answer_zone(struct query *qr)
 				   txt);
 	}
 	/* ns.dns.ZONE, the SOA's and NS's name, and dns.ZONE above it. */
-	if ((n == 1 && is(&l[0], "dns")) ||
-	    (n == 2 && is(&l[0], "ns") && is(&l[1], "dns"))) {
+	if (n == 1 && is(&l[0], "dns")) {
 		qr->exists = true;
 		return 0;
+	}
+	if (n == 2 && is(&l[0], "ns") && is(&l[1], "dns")) {
+		qr->exists = true;
+		if (!qr->dns->has_ns_addr)
+			return 0;
+		return add_addr(qr, qr->an, qr->qname, &qr->dns->ns_addr,
+				false);
 	}
 	if (n == 3 && is(&l[2], "pod"))
 		return answer_pod(qr, &l[0]);

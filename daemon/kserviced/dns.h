@@ -16,7 +16,8 @@
  *   A-B-C-D.NS.pod.ZONE          A (AAAA: '-' for ':') of the address the
  *                                name spells: the spec's deprecated pod
  *                                records, as CoreDNS's "pods insecure"
- *   ZONE                         SOA, NS
+ *   ZONE                         SOA, NS (ns.dns.ZONE, with its address
+ *                                when the server's is known)
  *   dns-version.ZONE             TXT "1.1.0"
  *
  * Anything else in the zone is NXDOMAIN, or NODATA for a name that exists
@@ -55,6 +56,11 @@ struct ksd_dns {
 	struct ldns_struct_rdf *rname;	/* hostmaster.ZONE */
 	uint32_t ttl;
 	const struct ksd_store *store;
+	/* The server's own address, when it is a specific one: the A or
+	 * AAAA of ns.dns.ZONE (the SOA's and NS's name), as CoreDNS gives
+	 * its service's. */
+	struct ksvc_addr ns_addr;
+	bool has_ns_addr;
 	/* Until it says yes (the source has its first full state), names
 	 * of the zone are SERVFAIL: never a false NXDOMAIN. NULL: ready. */
 	bool (*ready)(void *arg);

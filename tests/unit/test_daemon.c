@@ -639,6 +639,9 @@ static void daemon_test_dns(void **state)
 	expect_dig(f, "my-app-service.default.svc.cluster.local."
 		   "cluster.local", LDNS_RR_TYPE_A, false, "NXDOMAIN");
 	expect_dig(f, "example.com", LDNS_RR_TYPE_A, false, "REFUSED");
+	/* The server's own name has its address. */
+	expect_dig(f, "ns.dns.cluster.local", LDNS_RR_TYPE_A, false,
+		   "A 127.0.0.1");
 	/* An edit is answered at once, before any pass. */
 	put(f, "others.yaml", "kind: List\nitems: []\n");
 	RUN_UNTIL(f, f->d.store.nsvcs == 1);

@@ -26,6 +26,7 @@
 #include "dns.h"
 #include "dns_fixture.h"
 #include "dnsserver.h"
+#include "ksvc_text.h"
 #include "yamldoc.h"
 #include "loop.h"
 
@@ -463,6 +464,19 @@ static void dns_test_apex(void **state)
 	ldns_pkt_free(r);
 	r = ask(fx, "cluster.local", LDNS_RR_TYPE_NS);
 	expect_section(r, LDNS_SECTION_ANSWER, "NS ns.dns.cluster.local.");
+	ldns_pkt_free(r);
+	/* ns.dns.ZONE: no address until the server's is known. */
+	r = ask(fx, "ns.dns.cluster.local", LDNS_RR_TYPE_A);
+	expect_negative(fx, r, LDNS_RCODE_NOERROR);
+	ldns_pkt_free(r);
+	fx->dns.has_ns_addr = true;
+	assert_int_equal(ksvc_parse_addr("10.96.0.10", &fx->dns.ns_addr, NULL),
+			 0);
+	r = ask(fx, "ns.dns.cluster.local", LDNS_RR_TYPE_A);
+	expect_section(r, LDNS_SECTION_ANSWER, "A 10.96.0.10");
+	ldns_pkt_free(r);
+	r = ask(fx, "cluster.local", LDNS_RR_TYPE_NS);
+	expect_section(r, LDNS_SECTION_ADDITIONAL, "A 10.96.0.10");
 	ldns_pkt_free(r);
 	r = ask(fx, "dns-version.cluster.local", LDNS_RR_TYPE_TXT);
 	expect_section(r, LDNS_SECTION_ANSWER, "TXT \"1.1.0\"");
