@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "dnsserver.h"
 #include "http.h"
@@ -52,29 +53,81 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Replies go out from the address the query came to (IP_PKTINFO): on a
+ * wildcard socket the kernel would pick the route's source otherwise,
+ * which the client (and conntrack, undoing a cluster IP's DNAT) would
+ * not take for the server's. */
+union pktinfo_cmsg {
+	struct cmsghdr align;
+	uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+		    CMSG_SPACE(sizeof(struct in_pktinfo))];
+};
+
+/* Keeps the one pktinfo of what was received, rewritten to be sent. */
+static size_t reply_cmsg(struct msghdr *in, union pktinfo_cmsg *out)
+{
+	struct cmsghdr *c, *o = (struct cmsghdr *)out->buf;
+
+	for (c = CMSG_FIRSTHDR(in); c; c = CMSG_NXTHDR(in, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			pi.ipi_spec_dst = pi.ipi_addr;
+			pi.ipi_ifindex = 0;
+			o->cmsg_level = IPPROTO_IP;
+			o->cmsg_type = IP_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(o), &pi, sizeof(pi));
+			return CMSG_SPACE(sizeof(pi));
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO) {
+			o->cmsg_level = IPPROTO_IPV6;
+			o->cmsg_type = IPV6_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+			memcpy(CMSG_DATA(o), CMSG_DATA(c),
+			       sizeof(struct in6_pktinfo));
+			return CMSG_SPACE(sizeof(struct in6_pktinfo));
+		}
+	}
+	return 0;
+}
+
 static void on_udp(int fd, uint32_t events, void *arg)
 {
 	struct ksd_dns_server *s = arg;
 	struct sockaddr_storage peer;
+	union pktinfo_cmsg cin, cout;
 	int i;
 
 	(void)events;
 	for (i = 0; i < UDP_BATCH; i++) {
-		socklen_t plen = sizeof(peer);
+		struct iovec iov = { s->buf, sizeof(s->buf) };
+		struct msghdr m = {
+			.msg_name = &peer, .msg_namelen = sizeof(peer),
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = cin.buf,
+			.msg_controllen = sizeof(cin.buf),
+		};
 		uint8_t *reply;
 		size_t rlen;
 		ssize_t n;
 
-		n = recvfrom(fd, s->buf, sizeof(s->buf), 0,
-			     (struct sockaddr *)&peer, &plen);
+		n = recvmsg(fd, &m, 0);
 		if (n < 0)
 			return;		/* EAGAIN, or an ICMP error: next */
 		if (ksd_dns_answer(s->dns, s->buf, (size_t)n, false, &reply,
 				   &rlen))
 			continue;
+		iov.iov_base = reply;
+		iov.iov_len = rlen;
+		memset(cout.buf, 0, sizeof(cout.buf));
+		m.msg_controllen = reply_cmsg(&m, &cout);
+		m.msg_control = m.msg_controllen ? cout.buf : NULL;
+		m.msg_flags = 0;
 		/* Dropped when the socket is full: UDP, the client retries. */
-		sendto(fd, reply, rlen, MSG_DONTWAIT,
-		       (struct sockaddr *)&peer, plen);
+		sendmsg(fd, &m, MSG_DONTWAIT);
 		free(reply);
 	}
 }
@@ -317,6 +370,12 @@ static int open_socket(const struct sockaddr_storage *ss, int type,
 	/* "[::]" answers IPv4 too. */
 	if (a.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (type == SOCK_DGRAM) {
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+		if (a.ss_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+				   sizeof(one));
+	}
 	if (bind(fd, (struct sockaddr *)&a, len) ||
 	    (type == SOCK_STREAM && listen(fd, 128))) {
 		ret = -errno;

@@ -1002,6 +1002,38 @@ static void dns_test_tcp_limits(void **state)
 		close(fds[i]);
 }
 
+/* On 0.0.0.0 the reply comes from the address the query went to
+ * (127.0.0.2 here), not the route's source (127.0.0.1): a connected
+ * client, as conntrack undoing a DNAT, takes nothing else. */
+static void dns_test_udp_wildcard(void **state)
+{
+	struct srv *v = *state;
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct ksd_dns_server *s;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	uint8_t buf[2048], *w;
+	size_t len;
+	ssize_t n;
+
+	assert_int_equal(ksd_dns_server_start(&s, &v->loop, "0.0.0.0:0",
+					      &v->fx->dns), 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1);
+	a.sin_port = htons(ksd_dns_server_port(s));
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	w = query_wire("my-app-service.default.svc.cluster.local",
+		       LDNS_RR_TYPE_A, 0, 0, &len);
+	assert_int_equal(send(fd, w, len, 0), (ssize_t)len);
+	run_until_readable(v, fd);
+	n = recv(fd, buf, sizeof(buf), 0);
+	assert_true(n > 0);
+	expect_reply(buf, (size_t)n, 0x1234, "A 10.96.0.80");
+	ksd_dns_server_stop(s);
+	free(w);
+	close(fd);
+}
+
 /* "[::1]:0": the same over IPv6 (skipped without IPv6). */
 static void dns_test_udp6(void **state)
 {
@@ -1062,7 +1094,7 @@ int main(void)
 #undef T
 #define S(n) cmocka_unit_test_setup_teardown(dns_test_##n, srv_setup, \
 					     srv_teardown)
-		S(udp), S(udp6), S(tcp), S(tcp_backpressure), S(tcp_limits),
+		S(udp), S(udp_wildcard), S(udp6), S(tcp), S(tcp_backpressure), S(tcp_limits),
 		S(bind_busy),
 #undef S
 	};
