@@ -24,6 +24,9 @@
 #define RCODE_BADVERS	16
 /* Longest name the spec makes: 5 labels below the zone. */
 #define LABELS_MAX	8
+/* ExternalName services pointing at each other in the zone: at most so
+ * many CNAMEs followed (RFC 1034 loops end here). */
+#define CHASE_MAX	8
 
 struct label {
 	const char *p;
@@ -52,6 +55,8 @@ struct query {
 	ldns_pkt_rcode rcode;
 	bool aa;
 	bool exists;			/* the name exists (NODATA, not NX) */
+	/* An ExternalName's target, to follow when it is in the zone. */
+	const ldns_rdf *cname;
 };
 
 const char *ksd_dns_rcode_name(unsigned int rcode)
@@ -452,12 +457,14 @@ static bool has_cluster_ips(const struct ksd_service *svc)
 }
 
 /* The CNAME of an ExternalName service, whatever the type asked: the
- * name is an alias (RFC 1034 3.6.2); the client follows it elsewhere. */
+ * name is an alias (RFC 1034 3.6.2). A target in the zone is followed
+ * here (resolve()); one outside is the client's to follow. */
 static int answer_external(struct query *qr, const struct ksd_service *svc)
 {
 	char buf[LDNS_MAX_DOMAINLEN + 2];
-	size_t len;
+	size_t len, n;
 	ldns_rdf *target;
+	int ret;
 
 	if (!svc->external_name || !*svc->external_name)
 		return 0;
@@ -469,7 +476,12 @@ static int answer_external(struct query *qr, const struct ksd_service *svc)
 	target = ldns_dname_new_frm_str(buf);
 	if (!target)
 		return 0;	/* not a name: NODATA */
-	return add_name_rr(qr, qr->an, qr->qname, LDNS_RR_TYPE_CNAME, target);
+	n = ldns_rr_list_rr_count(qr->an);
+	ret = add_name_rr(qr, qr->an, qr->qname, LDNS_RR_TYPE_CNAME, target);
+	/* A new one (not a loop back to a CNAME given already): follow. */
+	if (!ret && ldns_rr_list_rr_count(qr->an) > n)
+		qr->cname = ldns_rr_rdf(ldns_rr_list_rr(qr->an, n), 0);
+	return ret;
 }
 
 /* SVC.NS.svc.ZONE */
@@ -885,12 +897,22 @@ static bool ready(const struct ksd_dns *dns)
 }
 
 /* Fills qr's sections and rcode for the one question. */
+/* A name of the zone (canonical, n labels below it) into qr. */
+static int answer_name(struct query *qr, const ldns_rdf *name, size_t n)
+{
+	if (n > LABELS_MAX)
+		return 0;	/* deeper than any name: NXDOMAIN */
+	qr->n = n;
+	labels(name, qr->l, n);
+	return answer_zone(qr);
+}
+
 static int resolve(struct query *qr)
 {
 	struct ksd_dns *dns = qr->dns;
 	ldns_rdf *name = ldns_rdf_clone(qr->qname);
+	size_t total, zl, depth, before = 0;
 	struct ksvc_addr a;
-	size_t total, zl;
 	int ret = 0;
 
 	if (!name)
@@ -904,14 +926,34 @@ static int resolve(struct query *qr)
 			qr->rcode = LDNS_RCODE_SERVFAIL;
 			goto out;
 		}
-		qr->n = total - zl;
-		if (qr->n > LABELS_MAX) {
-			qr->aa = true;	/* deeper than any name: NXDOMAIN */
-		} else {
-			labels(name, qr->l, qr->n);
-			ret = answer_zone(qr);
+		qr->aa = true;
+		ret = answer_name(qr, name, total - zl);
+		/* Then the CNAMEs into the zone, unless the CNAME was asked;
+		 * the rcode is the last name's (RFC 6604). */
+		for (depth = 0; !ret && qr->cname && depth < CHASE_MAX &&
+		     qr->qtype != LDNS_RR_TYPE_CNAME &&
+		     qr->qtype != LDNS_RR_TYPE_ANY; depth++) {
+			ldns_rdf *t = ldns_rdf_clone(qr->cname);
+
+			qr->qname = qr->cname;
+			qr->cname = NULL;
+			qr->exists = false;
+			if (!t) {
+				ret = -ENOMEM;
+				break;
+			}
+			ldns_dname2canonical(t);
+			if (!ldns_dname_is_subdomain(t, dns->zone)) {
+				ldns_rdf_deep_free(t);
+				qr->exists = true;	/* not ours to say */
+				break;
+			}
+			before = ldns_rr_list_rr_count(qr->an);
+			ret = answer_name(qr, t, ldns_dname_label_count(t) -
+					  zl);
+			ldns_rdf_deep_free(t);
 		}
-		if (!ret && !ldns_rr_list_rr_count(qr->an)) {
+		if (!ret && ldns_rr_list_rr_count(qr->an) == before) {
 			qr->rcode = qr->exists ? LDNS_RCODE_NOERROR :
 						 LDNS_RCODE_NXDOMAIN;
 			ret = add_soa(qr, qr->ns);

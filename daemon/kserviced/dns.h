@@ -6,7 +6,8 @@
  *
  *   SVC.NS.svc.ZONE              A/AAAA: the cluster IPs; headless: the
  *                                ready endpoints (none: NXDOMAIN, as the
- *                                spec says); ExternalName: a CNAME
+ *                                spec says); ExternalName: a CNAME,
+ *                                followed when it points into the zone
  *   EP.SVC.NS.svc.ZONE           A/AAAA of a headless service's ready
  *                                endpoint: its hostname, else its address
  *                                with '-' for '.' or ':' (10-244-1-11)

@@ -48,6 +48,8 @@ SEEDS = {
     "srv-headless": query("_http._tcp.web.shop.svc.cluster.local", SRV),
     "srv-ent": query("_udp.dual.shop.svc.cluster.local", SRV),
     "cname": query("db.shop.svc.cluster.local", A),
+    "cname-chase": query("alias.shop.svc.cluster.local", A),
+    "cname-loop": query("loop-a.shop.svc.cluster.local", AAAA),
     "ptr4": query("80.0.96.10.in-addr.arpa", PTR),
     "ptr6": query(".".join("fd000000000000000000000000000090"[::-1]) +
                   ".ip6.arpa", PTR),

@@ -3,7 +3,8 @@
  * The objects the cluster DNS tests and fuzz target answer from: a
  * ClusterIP service with a named port, a dual-stack one, a headless one
  * with a hostname, an address-named and a not-ready endpoint (IPv4 and
- * IPv6 slices, one endpoint with two addresses), an ExternalName, a
+ * IPv6 slices, one endpoint with two addresses), ExternalNames (out of
+ * the zone, into it, to a name it lacks, two in a loop), a
  * headless one with 40 endpoints (more than 512 bytes of answers, less
  * than 1232), one with 8 and a named port (its SRV answer fits in 512
  * bytes, not with the additional records), and one without endpoints.

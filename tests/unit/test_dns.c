@@ -397,6 +397,42 @@ static void dns_test_cname(void **state)
 	}
 }
 
+/* An ExternalName into the zone is followed: the CNAME, then the target's
+ * records; the rcode is the target's (RFC 6604); a loop ends. CNAME
+ * asked: the CNAME alone. */
+static void dns_test_cname_chase(void **state)
+{
+	struct fx *fx = *state;
+	ldns_pkt *r = ask(fx, "alias.shop.svc.cluster.local", LDNS_RR_TYPE_A);
+
+	expect_section(r, LDNS_SECTION_ANSWER,
+		       "CNAME my-app-service.default.svc.cluster.local.\n"
+		       "A 10.96.0.80");
+	assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NOERROR);
+	ldns_pkt_free(r);
+	r = ask(fx, "alias.shop.svc.cluster.local", LDNS_RR_TYPE_AAAA);
+	expect_section(r, LDNS_SECTION_ANSWER,
+		       "CNAME my-app-service.default.svc.cluster.local.");
+	assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NOERROR);
+	assert_int_equal(ldns_pkt_nscount(r), 1);	/* SOA: NODATA */
+	ldns_pkt_free(r);
+	r = ask(fx, "alias.shop.svc.cluster.local", LDNS_RR_TYPE_CNAME);
+	expect_section(r, LDNS_SECTION_ANSWER,
+		       "CNAME my-app-service.default.svc.cluster.local.");
+	ldns_pkt_free(r);
+	r = ask(fx, "ghost.shop.svc.cluster.local", LDNS_RR_TYPE_A);
+	expect_section(r, LDNS_SECTION_ANSWER,
+		       "CNAME nope.default.svc.cluster.local.");
+	assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NXDOMAIN);
+	assert_true(ldns_pkt_aa(r));
+	ldns_pkt_free(r);
+	r = ask(fx, "loop-a.shop.svc.cluster.local", LDNS_RR_TYPE_A);
+	expect_section(r, LDNS_SECTION_ANSWER,
+		       "CNAME loop-b.shop.svc.cluster.local.\n"
+		       "CNAME loop-a.shop.svc.cluster.local.");
+	ldns_pkt_free(r);
+}
+
 /* PTR of cluster IPs (both families) and of a headless endpoint with a
  * hostname; another address's reverse name is not ours. */
 static void dns_test_ptr(void **state)
@@ -1088,7 +1124,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(n) cmocka_unit_test_setup_teardown(dns_test_##n, setup, teardown)
 		T(a), T(aaaa), T(case), T(nodata), T(nxdomain),
-		T(search_path), T(headless), T(srv), T(pod), T(cname), T(ptr),
+		T(search_path), T(headless), T(srv), T(pod), T(cname), T(cname_chase), T(ptr),
 		T(refused), T(apex), T(formerr), T(truncated), T(additional_dropped), T(edns),
 		T(badvers), T(edns_errors), T(huge), T(not_ready), T(domain),
 #undef T
