@@ -715,6 +715,13 @@ int ksd_decode_service(const cJSON *obj, struct ksd_service **svcp,
 		    NULL))
 		goto fail;
 	s->health_check_node_port = (uint16_t)v;
+	if (get_string(&c, spec, "spec", "loadBalancerIP", &str))
+		goto fail;
+	if (str && *str && ksvc_parse_addr(str, &s->lb_ip, NULL)) {
+		bad(&c, "spec.loadBalancerIP", "\"%s\" is not an IP address",
+		    str);
+		goto fail;
+	}
 	/* New distributions keep coming: an unknown one is not an error,
 	 * kube-proxy ignores it too. */
 	if (get_string(&c, spec, "spec", "trafficDistribution", &str))

@@ -121,6 +121,9 @@ struct ksd_service {
 	enum ksd_traffic_distribution traffic_distribution;
 	struct ksd_lb_ingress *ingress;	/* status.loadBalancer.ingress */
 	size_t ningress;
+	/* spec.loadBalancerIP (deprecated in the API, still honoured by
+	 * load-balancer implementations); family 0 when absent or "". */
+	struct ksvc_addr lb_ip;
 };
 
 /* An endpoint condition: absent, or a value. */
