@@ -77,6 +77,10 @@ static void run_sync(struct ksd_daemon *d)
 		ksd_model_init(&m);
 		m.node_name = d->o.hostname;
 		m.zone = ksd_daemon_zone(d);
+		if (d->lbpool.ncidrs) {
+			ksd_lbpool_update(&d->lbpool, &d->store);
+			m.lbpool = &d->lbpool;
+		}
 		ksd_model_build(&m, &d->store);
 		ksd_hcports_update(&d->hcports, &m);
 		ret = full ? ksd_sync_full(&d->sync, &m) :
@@ -333,6 +337,12 @@ int ksd_daemon_init(struct ksd_daemon *d, const struct ksd_opts *o,
 	ksd_store_init(&d->store);
 	d->store.node_name = d->o.hostname;
 	ksd_sync_init(&d->sync, open);
+	ksd_lbpool_init(&d->lbpool);
+	if (o->nlb_pool) {
+		ret = ksd_lbpool_set(&d->lbpool, o->lb_pool, o->nlb_pool);
+		if (ret)
+			return ret;
+	}
 	ret = ksd_loop_init(&d->loop);
 	if (ret)
 		return ret;
@@ -416,4 +426,5 @@ void ksd_daemon_release(struct ksd_daemon *d)
 	ksd_loop_release(&d->loop);
 	ksd_sync_release(&d->sync);
 	ksd_store_release(&d->store);
+	ksd_lbpool_release(&d->lbpool);
 }

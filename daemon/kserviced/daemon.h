@@ -17,6 +17,7 @@
 #include "dnsserver.h"
 #include "hcport.h"
 #include "http.h"
+#include "lbpool.h"
 #include "loop.h"
 #include "metrics.h"
 #include "source.h"
@@ -52,6 +53,9 @@ struct ksd_opts {
 	const char *dns_bind;
 	const char *cluster_domain;
 	uint32_t dns_ttl;
+	/* --lb-ip-pool (standalone mode): load-balancer IPs to hand out. */
+	struct ksvc_cidr lb_pool[KSD_LBPOOL_CIDRS_MAX];
+	size_t nlb_pool;
 };
 
 #define KSD_HEALTHZ_PORT	10256
@@ -76,6 +80,7 @@ struct ksd_daemon {
 	struct ksd_hcports hcports;	/* healthCheckNodePort servers */
 	struct ksd_dns dns;		/* cluster DNS, when dns_server */
 	struct ksd_dns_server *dns_server;
+	struct ksd_lbpool lbpool;	/* --lb-ip-pool; ncidrs 0: none */
 	uint64_t queued_ms;		/* monotonic, oldest change pending */
 	int64_t last_updated_ns;	/* Unix, of the last good pass */
 };

@@ -157,6 +157,8 @@ static void usage(FILE *f)
 "                           these CIDRs, comma-separated (all: every\n"
 "                           local address; \"primary\" is not supported)\n"
 "  --masquerade-all[=BOOL]  masquerade all traffic to services\n"
+"  --lb-ip-pool LIST        standalone: load-balancer IPs for LoadBalancer\n"
+"                           services without a status, from these CIDRs\n"
 "  --hostname-override NAME this node's name (the host's): endpoints of\n"
 "                           that nodeName are local\n"
 "  --healthz-bind-address A /healthz and /livez on A, IP:PORT\n"
@@ -179,7 +181,7 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 	enum { O_MANIFESTS = 256, O_MIN_SYNC, O_SYNC, O_CIDR, O_MASQ,
 	       O_CLEANUP, O_VERSION, O_HOSTNAME, O_HEALTHZ, O_METRICS,
 	       O_KUBECONFIG, O_MASTER, O_NP_ADDRS, O_DNS_BIND, O_DOMAIN,
-	       O_DNS_TTL };
+	       O_DNS_TTL, O_LB_POOL };
 	static const struct option longs[] = {
 		{ "manifests", required_argument, NULL, O_MANIFESTS },
 		{ "kubeconfig", required_argument, NULL, O_KUBECONFIG },
@@ -189,6 +191,7 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 		{ "cluster-cidr", required_argument, NULL, O_CIDR },
 		{ "nodeport-addresses", required_argument, NULL, O_NP_ADDRS },
 		{ "masquerade-all", optional_argument, NULL, O_MASQ },
+		{ "lb-ip-pool", required_argument, NULL, O_LB_POOL },
 		{ "hostname-override", required_argument, NULL, O_HOSTNAME },
 		{ "healthz-bind-address", required_argument, NULL, O_HEALTHZ },
 		{ "metrics-bind-address", required_argument, NULL, O_METRICS },
@@ -250,6 +253,22 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 					&o->cfg.nnodeport_cidrs))
 				return -EINVAL;
 			break;
+		case O_LB_POOL: {
+			struct ksd_lbpool pool;
+
+			if (parse_cidrs("lb-ip-pool", optarg, o->lb_pool,
+					&o->nlb_pool))
+				return -EINVAL;
+			ksd_lbpool_init(&pool);
+			if (ksd_lbpool_set(&pool, o->lb_pool, o->nlb_pool)) {
+				fprintf(stderr, "kserviced: --lb-ip-pool: "
+					"\"%s\": %s\n", optarg, o->nlb_pool ?
+					"CIDRs overlap" : "no CIDR");
+				return -EINVAL;
+			}
+			ksd_lbpool_release(&pool);
+			break;
+		}
 		case O_MASQ:
 			o->cfg.masquerade_all = true;
 			if (optarg && ksvc_parse_bool(optarg,
@@ -352,6 +371,14 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 			     (o->master && *o->master))) {
 		fprintf(stderr, "kserviced: --manifests or the API "
 			"(--kubeconfig, --master), not both\n");
+		return -EINVAL;
+	}
+	/* In a cluster the load-balancer controller (a cloud's, MetalLB)
+	 * writes the status, which kserviced only reads. */
+	if (o->nlb_pool && !o->manifests) {
+		fprintf(stderr, "kserviced: --lb-ip-pool is for standalone "
+			"mode (--manifests); in a cluster, a load-balancer "
+			"controller writes status.loadBalancer.ingress\n");
 		return -EINVAL;
 	}
 	if (!o->sync_ms) {

@@ -113,9 +113,11 @@ static void add_frontend(struct ksd_model_svc *ms, uint8_t kind,
 		abort();
 }
 
-static void frontends(struct ksd_model_svc *ms, const struct ksd_service *svc)
+static void frontends(struct ksd_model_svc *ms, const struct ksd_service *svc,
+		      const struct ksd_lbpool *pool)
 {
-	size_t i;
+	struct ksvc_addr lb[2];
+	size_t i, n;
 
 	for (i = 0; i < svc->ncluster_ips; i++)
 		add_frontend(ms, KSVC_FE_CLUSTER_IP, &svc->cluster_ips[i]);
@@ -128,6 +130,11 @@ static void frontends(struct ksd_model_svc *ms, const struct ksd_service *svc)
 		    svc->ingress[i].ip_mode != KSD_IP_MODE_PROXY)
 			add_frontend(ms, KSVC_FE_LOAD_BALANCER_IP,
 				     &svc->ingress[i].ip);
+	/* What a cloud would have written into the status. */
+	n = pool ? ksd_lbpool_get(pool, svc->meta.namespace, svc->meta.name,
+				  lb) : 0;
+	for (i = 0; i < n; i++)
+		add_frontend(ms, KSVC_FE_LOAD_BALANCER_IP, &lb[i]);
 	ms->ksvc.has |= KSVC_SVC_HAS_FRONTENDS;
 }
 
@@ -419,7 +426,7 @@ int ksd_model_add_service(struct ksd_model *m, const struct ksd_service *svc,
 		if (svc->type == KSD_SVC_NODE_PORT ||
 		    svc->type == KSD_SVC_LOAD_BALANCER)
 			ms->ksvc.node_port = sp->node_port;
-		frontends(ms, svc);
+		frontends(ms, svc, m->lbpool);
 		backends(ms, sp, mine, n, m->node_name, m->zone);
 		policies(ms, svc);
 		ms->affinity = svc->affinity;

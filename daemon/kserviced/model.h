@@ -6,7 +6,8 @@
  * port has no name), with
  *  - frontends: the cluster IPs (both families of a dual-stack service),
  *    the external IPs, and the load-balancer ingress IPs whose ipMode is
- *    VIP or unset (Proxy-mode ingresses are not DNATed on the node);
+ *    VIP or unset (Proxy-mode ingresses are not DNATed on the node), or
+ *    the addresses the --lb-ip-pool gave the service;
  *  - the node port, for NodePort and LoadBalancer services;
  *  - backends: the first address of every endpoint of the service's
  *    IPv4/IPv6 slices whose port of the same name and protocol is set, at
@@ -46,6 +47,7 @@
 #define KSD_MODEL_H
 
 #include "decode.h"
+#include "lbpool.h"
 #include "store.h"
 #include "ksvc_types.h"
 
@@ -92,6 +94,10 @@ struct ksd_model {
 	/* This node's zone (its Node's topology.kubernetes.io/zone), for
 	 * topology; NULL or "": none. Not owned. */
 	const char *zone;
+	/* The --lb-ip-pool's assignments (standalone mode), set after
+	 * ksd_model_init(): a service's addresses there are load-balancer
+	 * IP frontends, as if its status said so. NULL: none. Not owned. */
+	const struct ksd_lbpool *lbpool;
 };
 
 void ksd_model_init(struct ksd_model *m);

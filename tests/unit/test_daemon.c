@@ -146,6 +146,22 @@ static void flags_test_parse(void **state)
 	assert_int_equal(parse("--manifests d --kubeconfig x", &o), -EINVAL);
 	assert_int_equal(parse("--manifests d --master https://m", &o),
 			 -EINVAL);
+
+	/* --lb-ip-pool: standalone only, CIDRs that do not overlap. */
+	assert_int_equal(parse("--manifests d", &o), 0);
+	assert_int_equal(o.nlb_pool, 0);
+	assert_int_equal(parse("--manifests d --lb-ip-pool "
+			       "192.168.60.0/28,fd00:60::/120", &o), 0);
+	assert_int_equal(o.nlb_pool, 2);
+	assert_int_equal(o.lb_pool[0].prefixlen, 28);
+	assert_int_equal(o.lb_pool[1].addr.family, AF_INET6);
+	assert_int_equal(parse("--lb-ip-pool 192.168.60.0/28", &o), -EINVAL);
+	assert_int_equal(parse("--manifests d --lb-ip-pool 192.168.60.1/28",
+			       &o), -EINVAL);	/* host bits */
+	assert_int_equal(parse("--manifests d --lb-ip-pool "
+			       "192.168.60.0/24,192.168.60.16/28", &o),
+			 -EINVAL);	/* overlap */
+	assert_int_equal(parse("--manifests d --lb-ip-pool ,", &o), -EINVAL);
 }
 
 /* --hostname-override, trimmed and lowercased as kube-proxy's; without
