@@ -14,6 +14,7 @@ pkgs="
 	clang libclang-rt-14-dev
 	qemu-system-x86 busybox-static kmod iproute2 cpio xz-utils
 	curl conntrack procps dkms sparse
+	nginx-light bind9-dnsutils
 "
 
 missing=
@@ -30,5 +31,15 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
+# nginx is only run by the tests, inside the VM, with its own
+# configuration. Its package would start the host's nginx on port 80 (and
+# fail to install where something else has that port): deny service starts
+# for this install, unless the machine has its own policy already.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e $policy ]; then
+	printf '#!/bin/sh\nexit 101\n' >$policy
+	chmod 0755 $policy
+	trap 'rm -f $policy' EXIT
+fi
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing

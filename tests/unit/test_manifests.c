@@ -144,8 +144,10 @@ static void expect_model(const struct ksd_store *st, const char *want)
 	free(got);
 }
 
-/* examples/tutorial: the tutorial's Service as written, its overlay and
- * two pods. */
+/* examples/tutorial: the tutorial's Services as written, their overlays
+ * and endpoints, the ingress controller's Service, the cluster's DNS
+ * Service; the Ingress is ignored without a word (said at -v 2 only), the
+ * ExternalName is kept but programs nothing. */
 static void manifests_test_tutorial(void **state)
 {
 	struct ksd_manifests_stats stats;
@@ -154,13 +156,23 @@ static void manifests_test_tutorial(void **state)
 	(void)state;
 	ksd_store_init(&st);
 	assert_int_equal(ksd_manifests_load(TUTORIAL, &st, &stats), 0);
-	assert_int_equal(stats.files, 3);
-	assert_int_equal(stats.services, 1);
-	assert_int_equal(stats.slices, 1);
-	assert_int_equal(stats.overlays, 1);
+	assert_int_equal(stats.files, 15);
+	assert_int_equal(stats.services, 6);
+	assert_int_equal(stats.slices, 5);
+	assert_int_equal(stats.overlays, 4);
 	assert_int_equal(stats.skipped, 0);
-	expect_model(&st, "default/my-app-service 80 fe=10.96.0.80 "
-		     "be=10.244.1.11:8080,10.244.1.12:8080\n");
+	expect_model(&st,
+		     "default/api-service 80 fe=10.96.0.81 be=10.244.1.21:8080\n"
+		     "default/frontend-service 80 fe=10.96.0.82 "
+		     "be=10.244.1.31:8080\n"
+		     "default/my-app-service 80 fe=10.96.0.80 "
+		     "be=10.244.1.11:8080,10.244.1.12:8080\n"
+		     "ingress-nginx/ingress-nginx-controller:http 80 "
+		     "fe=10.96.0.90 be=10.244.1.41:80\n"
+		     "kube-system/kube-dns:dns 53 fe=10.96.0.10 "
+		     "be=10.244.1.1:53\n"
+		     "kube-system/kube-dns:dns-tcp 53 fe=10.96.0.10 "
+		     "be=10.244.1.1:53\n");
 	ksd_store_release(&st);
 	assert_string_equal(logbuf, "");
 }
