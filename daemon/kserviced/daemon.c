@@ -56,6 +56,34 @@ static void schedule(struct ksd_daemon *d, uint64_t at_least_ms)
 		ksd_timer_arm_now(d->sync_tfd);
 }
 
+/*
+ * The load-balancer IPs the kernel's services hold (a daemon before this
+ * one gave them) go back to their Services, so that a restart moves none.
+ * Once, before the pool's first update; a dump that fails only loses that.
+ */
+static void seed_lbpool(struct ksd_daemon *d)
+{
+	struct ksvc_service_list list;
+	struct ksvc_err err = { "" };
+	size_t i, j;
+	int ret;
+
+	d->lbpool_seeded = true;
+	ksvc_service_list_init(&list);
+	ret = ksvc_service_list(d->sync.ks, NULL, 0, &list, &err);
+	if (ret)
+		ksd_warn("kernel: dump for --lb-ip-pool failed: %s%s%s; "
+			 "load-balancer IPs are assigned afresh",
+			 strerror(-ret), *err.msg ? ": " : "", err.msg);
+	for (i = 0; !ret && i < list.n; i++)
+		for (j = 0; j < list.svcs[i].nfrontends; j++)
+			if (list.svcs[i].frontends[j].kind ==
+			    KSVC_FE_LOAD_BALANCER_IP)
+				ksd_lbpool_seed(&d->lbpool, list.svcs[i].name,
+						&list.svcs[i].frontends[j].addr);
+	ksvc_service_list_release(&list);
+}
+
 static void run_sync(struct ksd_daemon *d)
 {
 	struct ksd_model m;
@@ -78,6 +106,8 @@ static void run_sync(struct ksd_daemon *d)
 		m.node_name = d->o.hostname;
 		m.zone = ksd_daemon_zone(d);
 		if (d->lbpool.ncidrs) {
+			if (!d->lbpool_seeded)
+				seed_lbpool(d);
 			ksd_lbpool_update(&d->lbpool, &d->store);
 			m.lbpool = &d->lbpool;
 		}

@@ -81,6 +81,7 @@ struct ksd_daemon {
 	struct ksd_dns dns;		/* cluster DNS, when dns_server */
 	struct ksd_dns_server *dns_server;
 	struct ksd_lbpool lbpool;	/* --lb-ip-pool; ncidrs 0: none */
+	bool lbpool_seeded;		/* from the kernel's, once */
 	uint64_t queued_ms;		/* monotonic, oldest change pending */
 	int64_t last_updated_ns;	/* Unix, of the last good pass */
 };

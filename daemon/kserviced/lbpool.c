@@ -262,6 +262,31 @@ static bool taken(const struct ksd_lbpool *p, const struct ksvc_addr *addr,
 	return false;
 }
 
+void ksd_lbpool_seed(struct ksd_lbpool *p, const char *ksvc_name,
+		     const struct ksvc_addr *addr)
+{
+	char ns[KSVC_NAME_MAX], name[KSVC_NAME_MAX], buf[KSVC_ADDR_STRLEN];
+	const char *slash = strchr(ksvc_name, '/'), *colon;
+	struct ksd_lb_assign *a;
+	int f = fam_idx(addr->family);
+
+	if (!slash || slash == ksvc_name || !ksd_lbpool_contains(p, addr) ||
+	    taken(p, addr, NULL, NULL, 0))
+		return;
+	colon = strchr(slash + 1, ':');
+	snprintf(ns, sizeof(ns), "%.*s", (int)(slash - ksvc_name), ksvc_name);
+	snprintf(name, sizeof(name), "%.*s", (int)(colon ? colon - slash - 1 :
+						    (long)strlen(slash + 1)),
+		 slash + 1);
+	a = get_or_add(p, ns, name);
+	if (a->addr[f].family)
+		return;		/* another port of it gave one already */
+	a->addr[f] = *addr;
+	ksd_log(KSD_LOG_V2, "Service %s/%s: load-balancer IP %s (held in the "
+		"kernel already)", ns, name,
+		ksvc_format_addr(addr, buf, sizeof(buf)));
+}
+
 /* FNV-1a of namespace, name and family. */
 static uint64_t hash(const char *ns, const char *name, int f)
 {

@@ -15,7 +15,9 @@
  *    namespace, name and family: the same service lands on the same
  *    address whatever order services come in, so a restarted daemon gives
  *    back what its predecessor gave, but for collisions.
- * An address is kept while the service wants it (edits keep it) and
+ * An address is kept while the service wants it (edits keep it, and so
+ * does a restart: the daemon seeds the pool with the load-balancer IPs
+ * the kernel's services hold before its first update) and
  * released when the service goes, stops being a LoadBalancer or gets a
  * status of its own. Addresses the store's services hold by their status
  * are never handed out. An exhausted pool is logged once per service,
@@ -65,6 +67,12 @@ void ksd_lbpool_release(struct ksd_lbpool *p);
  * ones, -E2BIG for none. Only before the first update. */
 int ksd_lbpool_set(struct ksd_lbpool *p, const struct ksvc_cidr *cidrs,
 		   size_t n);
+/* Before the first update: the kernel's service ksvc_name
+ * ("namespace/name[:port]") holds addr as a load-balancer IP (a daemon
+ * before this one gave it): the Service keeps it, if it is in the pool
+ * and no other has it, and still wants one at the first update. */
+void ksd_lbpool_seed(struct ksd_lbpool *p, const char *ksvc_name,
+		     const struct ksvc_addr *addr);
 /* Whether svc is one the pool gives an address to. */
 bool ksd_lbpool_wants(const struct ksd_service *svc);
 /* Brings the assignments in line with the store's services (logged).

@@ -276,6 +276,8 @@ struct fixture {
 	char dir[256];
 	struct ksd_daemon d;
 	bool started;
+	struct ksvc_cidr lb_pool[KSD_LBPOOL_CIDRS_MAX];	/* --lb-ip-pool */
+	size_t nlb_pool;
 };
 
 static void put(const struct fixture *f, const char *name, const char *text)
@@ -367,6 +369,8 @@ static void start_on(struct fixture *f, uint64_t min_sync_ms,
 					 &o.cfg.nodeport_cidrs[1], NULL), 0);
 	o.cfg.nnodeport_cidrs = 2;
 	snprintf(o.hostname, sizeof(o.hostname), "%s", hostname);
+	memcpy(o.lb_pool, f->lb_pool, sizeof(o.lb_pool));
+	o.nlb_pool = f->nlb_pool;
 	f->started = true;
 	assert_int_equal(ksd_daemon_init(&f->d, &o, fake_open, src), 0);
 }
@@ -450,6 +454,53 @@ static void daemon_test_node(void **state)
 	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_NEW], 1);
 	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_SET], 1);
 	assert_int_equal(ftab.cmds[KSVC_CMD_BE_REPLACE], 0);
+}
+
+/* --lb-ip-pool across a restart: the address the kernel's service holds
+ * (a daemon before this one gave it) stays that Service's, though the
+ * pool's one address would otherwise go to the first Service in order;
+ * the service is only marked, never changed. */
+static void daemon_test_lb_pool_restart(void **state)
+{
+	static const char lb_svc[] =
+		"apiVersion: v1\nkind: Service\n"
+		"metadata: {name: %s, namespace: default}\n"
+		"spec: {type: LoadBalancer, clusterIP: %s, ports: [{port: 80}]}\n";
+	struct fixture *f = *state;
+	struct ksvc_service pre, *k;
+	struct ksvc_frontend fe = { .kind = KSVC_FE_CLUSTER_IP };
+	char text[512];
+
+	snprintf(text, sizeof(text), lb_svc, "a-lb", "10.96.0.21");
+	put(f, "a-lb.yaml", text);
+	snprintf(text, sizeof(text), lb_svc, "b-lb", "10.96.0.22");
+	put(f, "b-lb.yaml", text);
+	/* What the daemon before this one programmed for b-lb. */
+	ksvc_service_init(&pre);
+	assert_int_equal(ksvc_service_set_name(&pre, "default/b-lb"), 0);
+	pre.has = KSVC_SVC_HAS_PROTO | KSVC_SVC_HAS_PORT;
+	pre.proto = IPPROTO_TCP;
+	pre.port = 80;
+	assert_int_equal(ksvc_parse_addr("10.96.0.22", &fe.addr, NULL), 0);
+	assert_int_equal(ksvc_service_add_frontend(&pre, &fe), 0);
+	fe.kind = KSVC_FE_LOAD_BALANCER_IP;
+	assert_int_equal(ksvc_parse_addr("192.168.60.7", &fe.addr, NULL), 0);
+	assert_int_equal(ksvc_service_add_frontend(&pre, &fe), 0);
+	pre.generation = 3;
+	fake_table_add(&pre);
+	ksvc_service_release(&pre);
+
+	assert_int_equal(ksvc_parse_cidr("192.168.60.7/32", &f->lb_pool[0],
+					 NULL), 0);
+	f->nlb_pool = 1;
+	start(f, 0, 30000);
+	RUN_UNTIL(f, fake_table_find("default/a-lb") &&
+		     fake_table_find("default/b-lb")->generation > 3);
+	k = fake_table_find("default/b-lb");
+	assert_int_equal(k->nfrontends, 2);
+	assert_int_equal(k->frontends[1].kind, KSVC_FE_LOAD_BALANCER_IP);
+	assert_true(ksvc_addr_equal(&k->frontends[1].addr, &fe.addr));
+	assert_int_equal(fake_table_find("default/a-lb")->nfrontends, 1);
 }
 
 /* A burst of changes within --min-sync-period is one pass, after it. */
@@ -677,6 +728,7 @@ int main(void)
 		T(daemon_test_dns),
 		T(daemon_test_follow),
 		T(daemon_test_node),
+		T(daemon_test_lb_pool_restart),
 		T(daemon_test_coalesce),
 		T(daemon_test_no_kernel),
 		T(daemon_test_periodic),

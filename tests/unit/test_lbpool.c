@@ -429,6 +429,39 @@ static void lbpool_test_status(void **state)
 	ksd_store_release(&st);
 }
 
+/* A restart: the kernel's services hold their addresses already; seeded
+ * with them, the pool gives each back to its Service (by the kernel
+ * service's name, any port), whatever the hash would pick, and releases
+ * those of Services that are gone. */
+static void lbpool_test_seed(void **state)
+{
+	struct ksd_lbpool *p = pool_of("192.168.60.7/32,192.168.60.8/32");
+	struct ksvc_addr a7, a8, out;
+	struct ksd_store st;
+
+	(void)state;
+	assert_int_equal(ksvc_parse_addr("192.168.60.7", &a7, NULL), 0);
+	assert_int_equal(ksvc_parse_addr("192.168.60.8", &a8, NULL), 0);
+	assert_int_equal(ksvc_parse_addr("203.0.113.1", &out, NULL), 0);
+	ksd_store_init(&st);
+	put(&st, "a", "LoadBalancer", "10.96.0.1", "");
+	put(&st, "b", "LoadBalancer", "10.96.0.2", "");
+	/* b's two ports both hold .8; gone's .7 */
+	ksd_lbpool_seed(p, "shop/b:http", &a8);
+	ksd_lbpool_seed(p, "shop/b:https", &a8);
+	ksd_lbpool_seed(p, "shop/gone", &a7);
+	ksd_lbpool_seed(p, "shop/a", &out);	/* not the pool's: ignored */
+	ksd_lbpool_seed(p, "noslash", &a7);
+	assert_int_equal(update(p, &st), 2);	/* gone's released, a's */
+	assert_string_equal(ips_of(p, "b"), "192.168.60.8");
+	assert_string_equal(ips_of(p, "a"), "192.168.60.7");
+	assert_string_equal(ips_of(p, "gone"), "");
+	assert_int_equal(count_lines("Service shop/gone: load-balancer IP "
+				     "192.168.60.7 released"), 1);
+	pool_free(p);
+	ksd_store_release(&st);
+}
+
 /* The model: the pool's address is a load-balancer frontend. */
 static void lbpool_test_model(void **state)
 {
@@ -468,6 +501,7 @@ int main(void)
 		cmocka_unit_test(lbpool_test_requested),
 		cmocka_unit_test(lbpool_test_dual_stack),
 		cmocka_unit_test(lbpool_test_status),
+		cmocka_unit_test(lbpool_test_seed),
 		cmocka_unit_test(lbpool_test_model),
 	};
 
