@@ -42,6 +42,8 @@ static const char usage[] =
 	"              nodeport-addresses CIDR[,CIDR]...|none,\n"
 	"              affinity-max N (most session affinity entries)\n"
 	"  dump [NAME]   tab-separated, for scripts\n"
+	"  restore   the changing commands above from stdin, one a line, over\n"
+	"              one socket; all parsed before any is sent\n"
 	"  help, --version\n"
 	"\n"
 	"  -j, --json   JSON output (service list/show, stats, config show)\n"
@@ -91,6 +93,7 @@ static const struct {
 	{ "flush", flush_parse },
 	{ "config", config_parse },
 	{ "dump", dump_parse },
+	{ "restore", restore_parse },
 	{ "help", help_parse },
 };
 
@@ -103,6 +106,10 @@ void ksctl_req_init(struct ksctl_req *req)
 void ksctl_req_release(struct ksctl_req *req)
 {
 	ksvc_service_release(&req->svc);
+	if (req->priv_free)
+		req->priv_free(req->priv);
+	req->priv = NULL;
+	req->priv_free = NULL;
 }
 
 int ksctl_parse(int argc, char **argv, struct ksctl_req *req)

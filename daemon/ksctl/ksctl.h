@@ -28,10 +28,13 @@ struct ksctl_req {
 	struct ksvc_config cfg;		/* config set */
 	char err[KSCTL_ERR_MAX];	/* the usage error, without "ksctl: " */
 	struct ksvc_err kerr;		/* the library's or kernel's message */
+	void *priv;			/* a command's own state (restore) */
+	void (*priv_free)(void *priv);
 };
 
 /* Where ksctl writes and how it reaches the kernel; tests swap these. */
 struct ksctl_env {
+	FILE *in;			/* restore reads it */
 	FILE *out;
 	FILE *err;
 	int (*open)(struct ksvc **ksp, struct ksvc_err *err);
@@ -52,6 +55,7 @@ int stats_parse(int argc, char **argv, struct ksctl_req *req);
 int flush_parse(int argc, char **argv, struct ksctl_req *req);
 int config_parse(int argc, char **argv, struct ksctl_req *req);
 int dump_parse(int argc, char **argv, struct ksctl_req *req);
+int restore_parse(int argc, char **argv, struct ksctl_req *req);
 
 /* args.c: the pieces of parsing the objects share. */
 int ksctl_usage(struct ksctl_req *req, const char *fmt, ...)

@@ -6,6 +6,7 @@
 
 int main(int argc, char **argv)
 {
+	ksctl_env.in = stdin;
 	ksctl_env.out = stdout;
 	ksctl_env.err = stderr;
 	return ksctl_main(argc, argv);

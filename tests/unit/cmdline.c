@@ -34,19 +34,28 @@ void cmdline_split(struct cmdline *c, const char *line)
 	c->argv[c->argc] = NULL;
 }
 
-void ksctl_run(struct ksctl_run *r, const char *line)
+void ksctl_run_input(struct ksctl_run *r, const char *line, const char *input)
 {
 	struct cmdline c;
 	size_t olen, elen;
 
 	cmdline_split(&c, line);
 	ksctl_env.open = fake_open;
+	/* fmemopen() of an empty buffer fails: /dev/null is an empty stdin. */
+	ksctl_env.in = *input ? fmemopen((void *)input, strlen(input), "r") :
+				fopen("/dev/null", "r");
 	ksctl_env.out = open_memstream(&r->out, &olen);
 	ksctl_env.err = open_memstream(&r->err, &elen);
 	r->status = ksctl_main(c.argc, c.argv);
+	fclose(ksctl_env.in);
 	fclose(ksctl_env.out);
 	fclose(ksctl_env.err);
-	ksctl_env.out = ksctl_env.err = NULL;
+	ksctl_env.in = ksctl_env.out = ksctl_env.err = NULL;
+}
+
+void ksctl_run(struct ksctl_run *r, const char *line)
+{
+	ksctl_run_input(r, line, "");
 }
 
 void ksctl_run_free(struct ksctl_run *r)

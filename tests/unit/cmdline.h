@@ -28,6 +28,8 @@ struct ksctl_run {
 
 /* ksctl_main() over the fake kernel; release with ksctl_run_free(). */
 void ksctl_run(struct ksctl_run *r, const char *line);
+/* The same with input as its stdin. */
+void ksctl_run_input(struct ksctl_run *r, const char *line, const char *input);
 void ksctl_run_free(struct ksctl_run *r);
 
 #endif /* CMDLINE_H */

@@ -661,6 +661,116 @@ static void ksctl_test_failures(void **state)
 	ksctl_run_free(&r);
 }
 
+/* restore: a service added with its backends in one request, the other
+ * lines one request each, comments and blank lines skipped, one socket. */
+static void ksctl_test_restore(void **state)
+{
+	struct ksctl_run r;
+	struct kp_req req;
+	char why[KP_WHY_MAX];
+
+	(void)state;
+	ksctl_run_input(&r, "restore",
+			"# a comment\n"
+			"service add ns/a proto tcp port 80 cluster-ip 10.96.0.1\n"
+			"backend replace ns/a 10.244.0.1:8080 10.244.0.2:8080\n"
+			"\n"
+			"service add ns/b proto tcp port 80\n"
+			"backend replace ns/a 10.244.0.3:8080\n"
+			"   backend add ns/b 10.244.0.4:8080\t\n"
+			"service del ns/c");
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "");
+	assert_string_equal(r.err, "");
+	assert_int_equal(fake.opens, 1);
+	assert_int_equal(fake.nsent, 5);
+	assert_int_equal(kp_check_request(fake.sent[0], FAKE_FAMILY, &req, why), 0);
+	assert_int_equal(req.cmd, KSVC_CMD_SVC_NEW);
+	assert_int_equal(kp_count(req.tb[KSVC_A_SVC_FRONTENDS]), 1);
+	assert_int_equal(kp_count(req.tb[KSVC_A_SVC_BACKENDS]), 2);
+	/* Another service's add between them: not folded. */
+	assert_int_equal(kp_check_request(fake.sent[1], FAKE_FAMILY, &req, why), 0);
+	assert_int_equal(req.cmd, KSVC_CMD_SVC_NEW);
+	assert_null(req.tb[KSVC_A_SVC_BACKENDS]);
+	assert_int_equal(fake_cmd(fake.sent[2]), KSVC_CMD_BE_REPLACE);
+	assert_int_equal(fake_cmd(fake.sent[3]), KSVC_CMD_BE_ADD);
+	assert_int_equal(fake_cmd(fake.sent[4]), KSVC_CMD_SVC_DEL);
+	ksctl_run_free(&r);
+
+	/* Nothing to do is done. */
+	fake_reset();
+	ksctl_run_input(&r, "restore", "");
+	assert_int_equal(r.status, 0);
+	assert_int_equal(fake.nsent, 0);
+	ksctl_run_free(&r);
+}
+
+/* A bad line anywhere sends nothing and names its line. */
+static void ksctl_test_restore_bad(void **state)
+{
+	static const struct {
+		const char *input;
+		const char *err;
+	} bad[] = {
+		{ "service add ns/a proto tcp port 80\nservice add ns/b proto tcp\n",
+		  "ksctl: restore: line 2: service add: missing \"port\"\n" },
+		{ "flush\nservice list\n",
+		  "ksctl: restore: line 2: service list: not taken by restore (only changes are)\n" },
+		{ "dump\n",
+		  "ksctl: restore: line 1: dump: not taken by restore (only changes are)\n" },
+		{ "restore\n",
+		  "ksctl: restore: line 1: restore: not taken by restore (only changes are)\n" },
+		{ "-j service del ns/a\n",
+		  "ksctl: restore: line 1: options are not taken here\n" },
+		{ "\n\nfrob\n",
+		  "ksctl: restore: line 3: unknown command \"frob\" (try \"ksctl help\")\n" },
+	};
+	struct ksctl_run r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N(bad); i++) {
+		ksctl_run_input(&r, "restore", bad[i].input);
+		assert_string_equal(r.err, bad[i].err);
+		assert_int_equal(r.status, 2);
+		assert_int_equal(fake.opens, 0);
+		assert_int_equal(fake.nsent, 0);
+		ksctl_run_free(&r);
+	}
+	ksctl_run(&r, "restore now");
+	assert_string_equal(r.err, "ksctl: restore: unexpected argument \"now\"\n");
+	assert_int_equal(r.status, 2);
+	ksctl_run_free(&r);
+}
+
+/* Refuses the second request to the family, acks the others. */
+static void refuse_second(const struct nlmsghdr *req, void *arg)
+{
+	int *seen = arg;
+
+	fake_ack(req, ++*seen == 2 ? -EEXIST : 0, NULL);
+}
+
+/* The kernel refuses a line: the run stops there and says which. */
+static void ksctl_test_restore_refused(void **state)
+{
+	struct ksctl_run r;
+	int seen = 0;
+
+	(void)state;
+	fake.respond = refuse_second;
+	fake.arg = &seen;
+	ksctl_run_input(&r, "restore",
+			"service add ns/a proto tcp port 80\n"
+			"backend replace ns/a 10.0.0.1:80\n"
+			"service add ns/b proto tcp port 80\n"
+			"service add ns/c proto tcp port 80\n");
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.err, "ksctl: restore: line 3: service add ns/b: File exists\n");
+	assert_int_equal(fake.nsent, 2);
+	ksctl_run_free(&r);
+}
+
 /* help and --version print without the kernel. */
 static void ksctl_test_help(void **state)
 {
@@ -688,6 +798,9 @@ int main(void)
 		T(ksctl_test_sends),
 		T(ksctl_test_failures),
 		T(ksctl_test_help),
+		T(ksctl_test_restore),
+		T(ksctl_test_restore_bad),
+		T(ksctl_test_restore_refused),
 #undef T
 	};
 

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ksctl restore: many changes from stdin, one command a line in ksctl's own
+ * words (without "ksctl"), over one netlink socket. Blank lines and lines
+ * starting with '#' are skipped.
+ *
+ * The whole input is parsed before anything is sent, so a bad line sends
+ * nothing. A "service add NAME" line followed at once by "backend replace
+ * NAME" becomes one request: the service is created with its backends. The
+ * requests are sent in order; the first the kernel refuses stops the run,
+ * and the error names its line (what came before it stays done).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ksctl.h"
+
+#define LINE_MAX_WORDS	4096
+
+struct restore_item {
+	struct ksctl_req req;
+	unsigned long line;
+};
+
+struct restore {
+	struct restore_item *items;
+	size_t n, cap;
+	char where[KSCTL_ERR_MAX];	/* "restore: line N: service add" */
+};
+
+static void restore_free(void *p)
+{
+	struct restore *rs = p;
+	size_t i;
+
+	if (!rs)
+		return;
+	for (i = 0; i < rs->n; i++)
+		ksctl_req_release(&rs->items[i].req);
+	free(rs->items);
+	free(rs);
+}
+
+/* What restore accepts: the commands that change something. */
+static bool changes(const struct ksctl_req *r)
+{
+	static const char *const ok[] = {
+		"service add", "service set", "service del", "backend replace",
+		"backend add", "backend del", "flush", "config set",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (!strcmp(r->cmd, ok[i]))
+			return true;
+	return false;
+}
+
+/* "backend replace NAME" right after "service add NAME": fold its set into
+ * the add. */
+static bool fold(struct restore *rs, struct ksctl_req *r)
+{
+	struct ksctl_req *prev;
+
+	if (!rs->n || strcmp(r->cmd, "backend replace"))
+		return false;
+	prev = &rs->items[rs->n - 1].req;
+	if (strcmp(prev->cmd, "service add") ||
+	    prev->svc.has & KSVC_SVC_HAS_BACKENDS ||
+	    strcmp(prev->svc.name, r->svc.name))
+		return false;
+	free(prev->svc.backends);
+	prev->svc.backends = r->svc.backends;
+	prev->svc.nbackends = r->svc.nbackends;
+	prev->svc.backends_cap = r->svc.backends_cap;
+	prev->svc.has |= KSVC_SVC_HAS_BACKENDS;
+	r->svc.backends = NULL;
+	r->svc.nbackends = 0;
+	r->svc.backends_cap = 0;
+	return true;
+}
+
+/* One line into rs: 0, or -EINVAL with req->err saying where and why. */
+static int parse_line(struct ksctl_req *req, struct restore *rs, char *line,
+		      unsigned long lineno)
+{
+	char **argv;
+	struct ksctl_req r;
+	int argc = 1, ret = 0;
+	char *w, *save;
+
+	argv = malloc((LINE_MAX_WORDS + 1) * sizeof(*argv));
+	if (!argv)
+		return ksctl_usage(req, "out of memory");
+	argv[0] = "ksctl";
+	for (w = strtok_r(line, " \t\r\n", &save); w;
+	     w = strtok_r(NULL, " \t\r\n", &save)) {
+		if (argc == LINE_MAX_WORDS) {
+			free(argv);
+			return ksctl_usage(req, "line %lu: more than %d words",
+					   lineno, LINE_MAX_WORDS - 1);
+		}
+		argv[argc++] = w;
+	}
+	argv[argc] = NULL;
+	if (argc == 1 || argv[1][0] == '#')
+		goto out;
+	if (argv[1][0] == '-') {
+		ret = ksctl_usage(req, "line %lu: options are not taken here",
+				  lineno);
+		goto out;
+	}
+
+	ksctl_req_init(&r);
+	ret = ksctl_parse(argc, argv, &r);
+	if (!ret && (!r.run || !changes(&r)))
+		ret = ksctl_usage(&r, "not taken by restore (only changes are)");
+	if (ret) {
+		ksctl_usage(req, "line %lu: %s", lineno, r.err);
+		ksctl_req_release(&r);
+		goto out;
+	}
+	if (fold(rs, &r)) {
+		ksctl_req_release(&r);
+		goto out;
+	}
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? 2 * rs->cap : 256;
+		struct restore_item *items;
+
+		items = realloc(rs->items, cap * sizeof(*items));
+		if (!items) {
+			ksctl_req_release(&r);
+			ret = ksctl_usage(req, "out of memory");
+			goto out;
+		}
+		rs->items = items;
+		rs->cap = cap;
+	}
+	rs->items[rs->n].req = r;
+	rs->items[rs->n].line = lineno;
+	rs->n++;
+out:
+	free(argv);
+	return ret;
+}
+
+static int run_restore(struct ksctl_req *req, struct ksvc *ks)
+{
+	struct restore *rs = req->priv;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < rs->n; i++) {
+		struct ksctl_req *r = &rs->items[i].req;
+
+		ret = r->run(r, ks);
+		if (ret) {
+			snprintf(rs->where, sizeof(rs->where),
+				 "restore: line %lu: %s", rs->items[i].line,
+				 r->cmd);
+			req->cmd = rs->where;
+			req->kerr = r->kerr;
+			req->has_name = r->has_name;
+			memcpy(req->svc.name, r->svc.name, sizeof(req->svc.name));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int restore_parse(int argc, char **argv, struct ksctl_req *req)
+{
+	struct restore *rs;
+	unsigned long lineno = 0;
+	size_t cap = 0;
+	char *line = NULL;
+	ssize_t len;
+	int ret;
+
+	req->cmd = "restore";
+	req->run = run_restore;
+	ret = ksctl_no_more(req, argc, argv, 1);
+	if (ret)
+		return ret;
+	rs = calloc(1, sizeof(*rs));
+	if (!rs)
+		return ksctl_usage(req, "out of memory");
+	req->priv = rs;
+	req->priv_free = restore_free;
+	while ((len = getline(&line, &cap, ksctl_env.in)) >= 0) {
+		lineno++;
+		ret = parse_line(req, rs, line, lineno);
+		if (ret)
+			break;
+	}
+	free(line);
+	return ret;
+}
