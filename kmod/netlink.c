@@ -1059,6 +1059,8 @@ static int cfg_get_doit(struct sk_buff *skb, struct genl_info *info)
 			 READ_ONCE(ns->aff.max)) ||
 	     nla_put_u32(msg, KSVC_A_CFG_AFFINITY_ENTRIES,
 			 ksvc_affinity_count(&ns->aff)) ||
+	     nla_put_u64_64bit(msg, KSVC_A_CFG_MEMORY,
+			       ksvc_table_mem(&ns->tab), KSVC_A_PAD) ||
 	     put_stats(msg, KSVC_A_STATS, ns->stats, true)))
 		ret = -EMSGSIZE;
 	mutex_unlock(&ns->lock);

@@ -67,6 +67,14 @@ err_free:
 	return NULL;
 }
 
+size_t ksvc_stats_mem(const struct ksvc_stats *stats)
+{
+	if (!stats)
+		return 0;
+	return ksize(stats) +
+	       sizeof(struct ksvc_pcpu_stats) * num_possible_cpus();
+}
+
 static void stats_free_rcu(struct rcu_head *rcu)
 {
 	struct ksvc_stats *stats = container_of(rcu, struct ksvc_stats, rcu);

@@ -18,6 +18,8 @@ struct ksvc_stats_sum {
 
 struct ksvc_stats *ksvc_stats_new(void);
 void ksvc_stats_retire(struct ksvc_stats *stats);
+/* Bytes one set of counters holds: the object and its per-CPU part. */
+size_t ksvc_stats_mem(const struct ksvc_stats *stats);
 void ksvc_stats_ref(const struct ksvc_stats *stats, struct ksvc_ref *ref);
 void ksvc_stats_conn(struct ksvc_stats *stats);
 void ksvc_stats_reject(struct ksvc_stats *stats);

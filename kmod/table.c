@@ -157,6 +157,15 @@ struct ksvc_beset *ksvc_beset_new(const struct ksvc_be_spec *bes, u32 count,
 	return ksvc_beset_build(bes, count, KSVC_SCHED_RANDOM, extack);
 }
 
+/* The one allocation of a set: the backends, then five u32 arrays (sorted
+ * and the pools'), then msize-entry Maglev tables, four of them.
+ */
+static size_t beset_size(u32 count, u32 msize)
+{
+	return struct_size_t(struct ksvc_beset, be, count) +
+	       5 * sizeof(u32) * count + 4 * sizeof(u16) * (size_t)msize;
+}
+
 /*
  * The same for a service of scheduler @sched: Maglev's tables, one per
  * pool, come in the same allocation, after the u32 arrays.
@@ -177,8 +186,7 @@ struct ksvc_beset *ksvc_beset_build(const struct ksvc_be_spec *bes, u32 count,
 		return ERR_PTR(-E2BIG);
 	}
 	size = struct_size(set, be, count);
-	set = kvzalloc(size + 5 * sizeof(u32) * count +
-		       4 * sizeof(u16) * (size_t)msize, GFP_KERNEL_ACCOUNT);
+	set = kvzalloc(beset_size(count, msize), GFP_KERNEL_ACCOUNT);
 	if (!set) {
 		NL_SET_ERR_MSG(extack, "Out of memory for the backend set");
 		return ERR_PTR(-ENOMEM);
@@ -882,6 +890,60 @@ void ksvc_table_flush(struct ksvc_table *tab)
 	lockdep_assert_held(tab->lock);
 	list_for_each_entry_safe(svc, tmp, &tab->services, list)
 		ksvc_service_del(tab, svc);
+}
+
+/* An allocation as the allocator holds it: the slab object, or the pages
+ * of a vmalloc() area of @size bytes.
+ */
+static size_t alloc_bytes(const void *p, size_t size)
+{
+	if (!p)
+		return 0;
+	if (is_vmalloc_addr(p))
+		return PAGE_ALIGN(size);
+	return ksize(p);
+}
+
+static size_t ht_bytes(const struct rhashtable *ht)
+{
+	const struct bucket_table *tbl;
+	size_t size;
+
+	/* The table may be resized under us: RCU keeps the one we read. */
+	rcu_read_lock();
+	tbl = rcu_dereference(ht->tbl);
+	size = alloc_bytes(tbl, struct_size(tbl, buckets, tbl->size));
+	rcu_read_unlock();
+	return size;
+}
+
+u64 ksvc_table_mem(const struct ksvc_table *tab)
+{
+	const struct ksvc_service *svc;
+	u64 bytes;
+
+	lockdep_assert_held(tab->lock);
+	bytes = ht_bytes(&tab->names) + ht_bytes(&tab->fes) +
+		ht_bytes(&tab->nps);
+	list_for_each_entry(svc, &tab->services, list) {
+		const struct ksvc_beset *set = backends(tab, svc);
+		u32 i;
+
+		bytes += ksize(svc) + alloc_bytes(svc->fes, 0) +
+			 ksvc_stats_mem(svc->stats);
+		for (i = 0; i < svc->fe_count; i++)
+			bytes += ksize(svc->fes[i]);
+		for (i = 0; i < ARRAY_SIZE(svc->np); i++)
+			bytes += alloc_bytes(svc->np[i], 0);
+		bytes += alloc_bytes(ksvc_service_ranges(tab, svc), 0);
+		bytes += alloc_bytes(svc->stage.bes,
+				     sizeof(*svc->stage.bes) * svc->stage.cap);
+		bytes += alloc_bytes(set, beset_size(set->count,
+						     set->maglev_size));
+		for (i = 0; i < set->count; i++)
+			bytes += ksvc_stats_mem(set->be[i].stats);
+	}
+	return bytes;
 }
 
 /* ---- backends ----------------------------------------------------------- */

@@ -174,6 +174,13 @@ struct ksvc_svc_spec {
 int ksvc_table_init(struct ksvc_table *tab, struct mutex *lock);
 void ksvc_table_destroy(struct ksvc_table *tab);
 void ksvc_table_flush(struct ksvc_table *tab);
+/*
+ * Bytes the table holds, as the allocators hold them: its hash tables'
+ * buckets, and each service with its frontends, node ports, source ranges,
+ * backend set, staged backends and counters (per-CPU parts included).
+ * Writers' lock held.
+ */
+u64 ksvc_table_mem(const struct ksvc_table *tab);
 
 struct ksvc_service *ksvc_service_find(struct ksvc_table *tab, const char *name);
 int ksvc_service_add(struct ksvc_table *tab, const struct ksvc_svc_spec *spec,

@@ -389,6 +389,11 @@ static void b_affinity_entries(struct sk_buff *skb)
 	nla_put_u32(skb, KSVC_A_CFG_AFFINITY_ENTRIES, 1);
 }
 
+static void b_memory(struct sk_buff *skb)
+{
+	nla_put_u64_64bit(skb, KSVC_A_CFG_MEMORY, 1, KSVC_A_PAD);
+}
+
 static void b_cidr_host_bits(struct sk_buff *skb)
 {
 	put_cidr(skb, AF_INET, "10.244.0.1", 4, 16);
@@ -504,6 +509,7 @@ static const struct bad_case bad_cases[] = {
 	{ "scheduler past maglev", KSVC_CMD_SVC_NEW, b_sched_unknown, -ERANGE },
 	{ "affinity entries are read only", KSVC_CMD_CFG_SET,
 	  b_affinity_entries, -EINVAL },
+	{ "memory is read only", KSVC_CMD_CFG_SET, b_memory, -EINVAL },
 	{ "IPv4 CIDR /33", KSVC_CMD_CFG_SET, b_cidr_v4_plen33, -ERANGE },
 	{ "CIDR /129", KSVC_CMD_CFG_SET, b_cidr_plen129, -ERANGE },
 	{ "CIDR address length", KSVC_CMD_CFG_SET, b_cidr_len, -EINVAL },

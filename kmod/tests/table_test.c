@@ -457,6 +457,67 @@ static void table_test_growth(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, fe_svc(f, AF_INET, &ip, IPPROTO_TCP, 80));
 }
 
+static u64 mem(struct table_fixture *f)
+{
+	u64 bytes;
+
+	mutex_lock(&f->lock);
+	bytes = ksvc_table_mem(&f->tab);
+	mutex_unlock(&f->lock);
+	return bytes;
+}
+
+/*
+ * Empty table -> its buckets only; a service with two frontends and 100
+ * backends -> at least what those take; a set of 1000 -> more; the service
+ * deleted -> the empty table's figure again.
+ */
+static void table_test_memory(struct kunit *test)
+{
+	const unsigned int n = 1000;
+	struct table_fixture *f = test->priv;
+	struct ksvc_be_spec *bes;
+	struct ksvc_fe_spec fes[2];
+	struct ksvc_svc_spec spec;
+	char a[16];
+	u64 empty, small, big;
+	unsigned int i;
+	int ret;
+
+	bes = kunit_kcalloc(test, n, sizeof(*bes), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bes);
+	for (i = 0; i < n; i++) {
+		snprintf(a, sizeof(a), "10.244.%u.%u", i / 256, i % 256);
+		be_spec(&bes[i], AF_INET, a, 8080, 1);
+	}
+	empty = mem(f);
+	KUNIT_EXPECT_GT(test, empty, 0ULL);
+
+	web_spec(&spec, fes, "default/web", "10.96.0.10", "fd00:96::10");
+	spec.bes = bes;
+	spec.be_count = 100;
+	spec.has |= KSVC_SPEC_BACKENDS;
+	KUNIT_ASSERT_EQ(test, add(f, &spec), 0);
+	small = mem(f);
+	KUNIT_EXPECT_GE(test, small - empty,
+			(u64)(sizeof(struct ksvc_service) + 2 * sizeof(struct ksvc_fe) +
+			      100 * sizeof(struct ksvc_backend)));
+
+	mutex_lock(&f->lock);
+	ret = ksvc_backends_replace(&f->tab, ksvc_service_find(&f->tab, "default/web"),
+				    bes, n, NULL);
+	mutex_unlock(&f->lock);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	big = mem(f);
+	KUNIT_EXPECT_GE(test, big - small,
+			(u64)(900 * sizeof(struct ksvc_backend)));
+
+	mutex_lock(&f->lock);
+	ksvc_service_del(&f->tab, ksvc_service_find(&f->tab, "default/web"));
+	mutex_unlock(&f->lock);
+	KUNIT_EXPECT_EQ(test, mem(f), empty);
+}
+
 /* Limits: max_services reached -> -ENOSPC. */
 static void table_test_max_services(struct kunit *test)
 {
@@ -483,6 +544,7 @@ static struct kunit_case table_test_cases[] = {
 	KUNIT_CASE(table_test_swap_keeps_old_set),
 	KUNIT_CASE(table_test_growth),
 	KUNIT_CASE(table_test_max_services),
+	KUNIT_CASE(table_test_memory),
 	{}
 };
 

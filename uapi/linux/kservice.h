@@ -182,7 +182,11 @@
  *   KSVC_A_STATS (namespace totals, including KSVC_STATS_A_REJECTS),
  *   KSVC_A_CFG_AFFINITY_MAX, KSVC_A_CFG_AFFINITY_ENTRIES (read only: the
  *   session affinity bindings held now, expired ones not yet reaped
- *   included).
+ *   included), KSVC_A_CFG_MEMORY (read only: bytes the namespace's
+ *   services hold as the allocators hold them: the hash tables' buckets,
+ *   each service with its frontends, node ports, source ranges, backend
+ *   set, staged backends and counters, their per-CPU parts included; not
+ *   the affinity bindings, nor conntrack's entries).
  *
  * KSVC_CMD_CFG_SET: set configuration. Any of KSVC_A_CFG_CLUSTER_CIDRS
  *   (replaces the list; an empty nest clears it), KSVC_A_CFG_MASQUERADE_ALL,
@@ -300,6 +304,7 @@ enum ksvc_attr {
 	KSVC_A_CFG_AFFINITY_ENTRIES,	/* u32: affinity bindings held (read only) */
 	KSVC_A_SVC_SOURCE_RANGES,	/* nest: list of KSVC_CIDR_A_* */
 	KSVC_A_CFG_NODEPORT_CIDRS,	/* nest: list of KSVC_CIDR_A_* */
+	KSVC_A_CFG_MEMORY,		/* u64: bytes the services hold (read only) */
 	__KSVC_A_LAST
 };
 
