@@ -48,7 +48,7 @@
  *     "masquerade_all": false, "nodeport_localhost": true,
  *     "nodeport_addresses": [ "192.0.2.0/24" ],
  *     "services": 2, "hooked": true,
- *     "affinity_max": 131072, "affinity_entries": 3,
+ *     "affinity_max": 131072, "affinity_entries": 3, "memory": 123456,
  *     "stats": { "conns": 3, "packets": 30, "bytes": 3000, "rejects": 0 } }
  */
 #include <errno.h>
@@ -300,6 +300,7 @@ int json_config(FILE *f, const struct ksvc_config *cfg)
 	cJSON_AddBoolToObject(obj, "hooked", cfg->hooked);
 	add_uint(obj, "affinity_max", cfg->affinity_max);
 	add_uint(obj, "affinity_entries", cfg->affinity_entries);
+	add_uint(obj, "memory", cfg->memory);
 	add_stats(obj, &cfg->stats, true);
 	return print(f, obj);
 }

@@ -400,6 +400,9 @@ void table_config(FILE *f, const struct ksvc_config *cfg)
 	cell(&t, "affinity-entries:");
 	cell(&t, "%u", cfg->affinity_entries);
 	row(&t);
+	cell(&t, "memory:");
+	cell(&t, "%" PRIu64, cfg->memory);
+	row(&t);
 	cell(&t, "conns:");
 	cell(&t, "%" PRIu64, cfg->stats.conns);
 	row(&t);

@@ -102,6 +102,7 @@ enum ksvc_cfg_has {
 	KSVC_CFG_HAS_AFFINITY_MAX	= 1U << 6,
 	KSVC_CFG_HAS_AFFINITY_ENTRIES	= 1U << 7,	/* read only */
 	KSVC_CFG_HAS_NODEPORT_CIDRS	= 1U << 8,
+	KSVC_CFG_HAS_MEMORY		= 1U << 9,	/* read only */
 };
 
 struct ksvc_config {
@@ -118,6 +119,7 @@ struct ksvc_config {
 	struct ksvc_stats stats;
 	uint32_t affinity_max;
 	uint32_t affinity_entries;
+	uint64_t memory;		/* bytes the services hold */
 };
 
 void ksvc_service_init(struct ksvc_service *svc);

@@ -46,6 +46,7 @@ static struct nla_policy svc_policy[KSVC_A_MAX + 1] = {
 	[KSVC_A_SVC_AFFINITY]		= U32,
 	[KSVC_A_CFG_AFFINITY_MAX]	= U32,
 	[KSVC_A_CFG_AFFINITY_ENTRIES]	= U32,
+	[KSVC_A_CFG_MEMORY]		= U64,
 	[KSVC_A_SVC_SOURCE_RANGES]	= NESTED,
 };
 
@@ -376,6 +377,10 @@ int ksvc_parse_config(const struct nlmsghdr *nlh, struct ksvc_config *cfg)
 		cfg->affinity_entries =
 			nla_get_u32(tb[KSVC_A_CFG_AFFINITY_ENTRIES]);
 		cfg->has |= KSVC_CFG_HAS_AFFINITY_ENTRIES;
+	}
+	if (tb[KSVC_A_CFG_MEMORY]) {
+		cfg->memory = nla_get_u64(tb[KSVC_A_CFG_MEMORY]);
+		cfg->has |= KSVC_CFG_HAS_MEMORY;
 	}
 	return 0;
 }

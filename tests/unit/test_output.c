@@ -281,6 +281,7 @@ static void output_test_json_config(void **state)
 		"\t\"hooked\":\ttrue,\n"
 		"\t\"affinity_max\":\t131072,\n"
 		"\t\"affinity_entries\":\t3,\n"
+		"\t\"memory\":\t123456,\n"
 		"\t\"stats\":\t{\n"
 		"\t\t\"conns\":\t3,\n"
 		"\t\t\"packets\":\t30,\n"
@@ -305,6 +306,7 @@ static void output_test_json_config(void **state)
 	cfg.hooked = true;
 	cfg.affinity_max = 131072;
 	cfg.affinity_entries = 3;
+	cfg.memory = 123456;
 	cfg.stats.conns = 3;
 	cfg.stats.packets = 30;
 	cfg.stats.bytes = 3000;

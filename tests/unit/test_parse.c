@@ -308,6 +308,7 @@ static void parse_test_config(void **state)
 	nla_put_u32(msg, KSVC_A_CFG_SERVICES, 42);
 	nla_put_u8(msg, KSVC_A_CFG_HOOKED, 1);
 	put_stats(msg, KSVC_A_STATS, 1000, true);
+	nla_put_u64(msg, KSVC_A_CFG_MEMORY, 5000000000ULL);
 
 	assert_int_equal(ksvc_parse_config(nlmsg_hdr(msg), &cfg), 0);
 	assert_int_equal(cfg.ncluster_cidrs, 2);
@@ -323,12 +324,13 @@ static void parse_test_config(void **state)
 	assert_int_equal(cfg.services, 42);
 	assert_true(cfg.hooked);
 	assert_true(cfg.stats.rejects == 1004);
+	assert_true(cfg.memory == 5000000000ULL);
 	assert_int_equal(cfg.has, KSVC_CFG_HAS_CLUSTER_CIDRS |
 			 KSVC_CFG_HAS_NODEPORT_CIDRS |
 			 KSVC_CFG_HAS_MASQUERADE_ALL |
 			 KSVC_CFG_HAS_NODEPORT_LOCALHOST |
 			 KSVC_CFG_HAS_SERVICES | KSVC_CFG_HAS_HOOKED |
-			 KSVC_CFG_HAS_STATS);
+			 KSVC_CFG_HAS_STATS | KSVC_CFG_HAS_MEMORY);
 	nlmsg_free(msg);
 }
 
