@@ -4,7 +4,11 @@
 #
 #   make              build the module and the tools
 #   make demo         set up, boot a VM, load the module, walk through the tutorial
-#   make check        set up and run every test (unit, fuzz, KUnit, VM end to end, DKMS)
+#   make check        set up and run every test (unit, fuzz, KUnit, VM end to end,
+#                     the bench harness, DKMS)
+#   make bench        kservice against kube-proxy's iptables, nftables and IPVS
+#                     in the VM: docs/bench/ and README.md's Benchmarks section
+#                     (BENCH_N="100 1000" for a quicker run)
 #   make install      install the module (then depmod) and the tools
 #   make dkms-install install the module through DKMS
 #   make style        checkpatch over the kernel code
@@ -96,6 +100,7 @@ check: deps
 	$(MAKE) style
 	$(MAKE) check-kunit
 	$(MAKE) check-e2e
+	$(MAKE) check-bench
 	$(MAKE) check-dkms
 	@echo "kservice: all tests passed"
 
@@ -125,9 +130,27 @@ check-dkms:
 	modinfo -k $(KVER) kservice | grep -q '^alias: *net-pf-16-proto-16-family-kservice$$'
 	$(MAKE) dkms-uninstall
 
+# The benchmark. Absolute figures are an emulated CPU's; the ratios between
+# the four ways in one run are the result (docs/bench/summary.md).
+BENCH_N ?= 100 1000 10000 50000
+BENCH_ARGS ?= --secs 5 --lat-secs 3 --warmup 1 --reps 3 --change-reps 3 \
+	      --mode-timeout 480
+
+bench: deps module tools
+	$(MAKE) -C tests/bench
+	tests/bench/run.sh --n "$(BENCH_N)" --docs docs/bench --readme README.md \
+		-- $(BENCH_ARGS)
+
+# The harness works: every way programs, every connection reaches one of
+# its service's endpoints. No timing is judged.
+check-bench: module tools
+	$(MAKE) -C tests/bench
+	tests/bench/run.sh --n 100 --mem 2048 --timeout 900 --check -- \
+		--secs 1 --lat-secs 1 --warmup 0.5 --reps 1 --change-reps 1
+
 demo: deps module tools
 	tests/e2e/vm.sh --ko $(CURDIR)/kservice.ko --script tests/e2e/demo.sh
 
 .PHONY: all module tools headers-check module-install install dkms-install \
 	dkms-uninstall clean-module clean style sparse deps check check-unit check-fuzz \
-	check-kunit check-e2e check-demo check-dkms demo
+	check-kunit check-e2e check-demo check-dkms demo bench check-bench

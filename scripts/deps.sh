@@ -15,6 +15,7 @@ pkgs="
 	qemu-system-x86 busybox-static kmod iproute2 cpio xz-utils
 	curl conntrack procps dkms sparse
 	nginx-light bind9-dnsutils
+	iptables nftables ipvsadm gnuplot-nox
 "
 
 missing=

@@ -1,0 +1,332 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The benchmark, run as root inside the VM (tests/e2e/vm.sh): the same N
+# services programmed four ways in one node namespace, one way at a time,
+# the same traffic through each. Results go to the console as lines
+#
+#   KSVC-BENCH <record> key=value...
+#
+# which tests/bench/report.py turns into docs/bench/. The service sets come
+# from gen.py, run on the host before the VM boots, in $BENCH_GEN/N/.
+#
+# ┌──────────────────────┐ ┌────────────────────────────────────────────────┐
+# │ client               │ │ srv0..srv3: benchsrv on 0.0.0.0:8080            │
+# │ eth0 10.244.100.2/24 │ │ eth0 10.244.20s.2/24, local route               │
+# │ connload             │ │ 10.244.(16s).0/20 dev lo (4,000 endpoints each) │
+# └──────────┬───────────┘ └──────────┬─────────────────────────────────────┘
+#            │ veth                   │ veth (one per server)
+# ┌──────────┴────────────────────────┴─────────────────────────────────────┐
+# │ node: forwarding; kservice | iptables-nft | nftables | IPVS (kube-ipvs0)│
+# │ 10.244.100.1/24, 10.244.20s.1/24, 10.244.(16s).0/20 via 10.244.20s.2    │
+# └─────────────────────────────────────────────────────────────────────────┘
+#
+#   bench.sh [--n "100 1000"] [--modes "kservice iptables nftables ipvs"]
+#            [--secs S] [--lat-secs S] [--warmup S] [--reps R] [--change-reps R]
+#            [--conc C] [--mode-timeout S]
+#            [--check] [--perf]
+#
+# --check: exit non-zero when any mode fails to program, or any counted
+# connection of any mode was not answered by one of its service's endpoints.
+# --perf: also profile each mode's traffic (perf record -a -g over one more
+# rate run, not counted) and print the top of the report.
+
+set -eE
+exec 3>&1
+export LANG=C LC_ALL=C
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+ksctl=${KSCTL:-$repo/daemon/ksctl/ksctl}
+gen=${BENCH_GEN:-$here/out/gen}
+ns_list="100"
+modes="kservice iptables nftables ipvs"
+secs=5
+lat_secs=2
+warmup=1
+reps=3
+change_reps=3
+conc=16
+mode_timeout=900
+check=0
+perf=0
+while (($#)); do
+	case $1 in
+	--n) ns_list=$2; shift 2 ;;
+	--modes) modes=$2; shift 2 ;;
+	--secs) secs=$2; shift 2 ;;
+	--lat-secs) lat_secs=$2; shift 2 ;;
+	--warmup) warmup=$2; shift 2 ;;
+	--reps) reps=$2; shift 2 ;;
+	--change-reps) change_reps=$2; shift 2 ;;
+	--conc) conc=$2; shift 2 ;;
+	--mode-timeout) mode_timeout=$2; shift 2 ;;
+	--check) check=1; shift ;;
+	--perf) perf=1; shift ;;
+	*) echo "bench.sh: unknown argument $1"; exit 2 ;;
+	esac
+done
+for tool in "$ksctl" "$here/connload" "$here/benchsrv"; do
+	[[ -x $tool ]] || { echo "bench.sh: $tool is missing (make bench builds it)"; exit 1; }
+done
+
+node=bn-node
+client=bn-client
+servers=(bn-srv0 bn-srv1 bn-srv2 bn-srv3)
+tmp=$(mktemp -d)
+problems=()
+
+say() { echo -e "\x1b[34m\x1b[1m=== $*\x1b[0m" >&3; }
+rec() { echo "KSVC-BENCH $*"; }
+n0() { ip netns exec $node "$@"; }
+usec() { echo "${EPOCHREALTIME/./}"; }
+# Wall time of a command in seconds (6 decimals), into $took; the command's
+# status is returned.
+timed() {
+	local t0 t1 rc=0
+	t0=$(usec)
+	"$@" || rc=$?
+	t1=$(usec)
+	took=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", (b - a) / 1e6 }')
+	return $rc
+}
+
+cleanup() {
+	set +eE
+	trap - ERR
+	for ns in $client "${servers[@]}" $node; do
+		ip netns pids $ns 2>/dev/null | xargs -r kill 2>/dev/null
+	done
+	wait 2>/dev/null
+	for ns in $client "${servers[@]}" $node; do
+		ip netns del $ns 2>/dev/null
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'echo -e "\x1b[31m\x1b[1m[!] failed at line $LINENO: $BASH_COMMAND\x1b[0m" >&3' ERR
+
+# ---- the modules of the four ways ---------------------------------------------
+# guest.sh loaded conntrack, NAT, veth and dummy, and kservice.ko. iptables
+# is measured with the nft backend (iptables-nft, Debian's default, as
+# kube-proxy on a Debian host uses it), so no legacy x_tables table is ever
+# instantiated.
+mods="nf_tables nft_compat nft_chain_nat nft_nat nft_numgen nft_ct nft_masq
+      nft_fib_ipv4 nft_reject_ipv4 nft_reject_inet xt_statistic xt_comment xt_mark
+      xt_conntrack xt_addrtype xt_nat xt_MASQUERADE xt_tcpudp ip_vs ip_vs_rr"
+for m in $mods; do
+	/run/ksvc/modprobe "$m" 2>/dev/null || grep -qw "$m" /lib/modules/"$(uname -r)"/modules.builtin 2>/dev/null ||
+		echo "bench.sh: module $m not loaded (built in?)" >&3
+done
+# Room for every connection of a run in conntrack, whatever the mode.
+sysctl -qw net.netfilter.nf_conntrack_max=1048576
+
+# ---- namespaces -----------------------------------------------------------------
+ip netns add $node
+ip netns add $client
+ip -n $node link set lo up
+n0 sysctl -qw net.ipv4.ip_forward=1
+ip link add eth0 netns $client type veth peer name client netns $node
+ip -n $client link set lo up
+ip -n $client addr add 10.244.100.2/24 dev eth0
+ip -n $client link set eth0 up
+ip -n $client route add default via 10.244.100.1
+ip netns exec $client sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+ip -n $node addr add 10.244.100.1/24 dev client
+ip -n $node link set client up
+for s in 0 1 2 3; do
+	ns=${servers[$s]}
+	ip netns add $ns
+	ip link add eth0 netns $ns type veth peer name srv$s netns $node
+	ip -n $ns link set lo up
+	ip -n $ns addr add 10.244.20$s.2/24 dev eth0
+	ip -n $ns link set eth0 up
+	ip -n $ns route add default via 10.244.20$s.1
+	ip -n $ns route add local 10.244.$((16 * s)).0/20 dev lo
+	ip netns exec $ns sysctl -qw net.ipv4.tcp_max_syn_backlog=8192 net.core.somaxconn=8192
+	ip -n $node addr add 10.244.20$s.1/24 dev srv$s
+	ip -n $node link set srv$s up
+	ip -n $node route add 10.244.$((16 * s)).0/20 via 10.244.20$s.2
+	ip netns exec $ns "$here/benchsrv" 8080 >"$tmp/srv$s.log" 2>&1 &
+done
+for s in 0 1 2 3; do
+	for ((i = 0; i < 100; i++)); do
+		grep -q listening "$tmp/srv$s.log" && break
+		sleep 0.05
+	done
+	grep -q listening "$tmp/srv$s.log" || { echo "bench.sh: benchsrv $s did not start"; exit 1; }
+done
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+rec meta "kernel=$(uname -r)" "cpus=$(nproc)" "mem_kb=$(awk '/MemTotal/ { print $2 }' /proc/meminfo)" \
+	"secs=$secs" "lat_secs=$lat_secs" "warmup=$warmup" "reps=$reps" "conc=$conc" "guest_cpu=${cpu// /_}"
+
+# ---- each way: load, unload, change -------------------------------------------
+
+load_kservice() { n0 "$ksctl" restore <"$1/ksctl.txt"; }
+change_kservice() { n0 "$ksctl" restore <"$1/ksctl-$2.txt"; }
+clear_kservice() { n0 "$ksctl" flush; }
+
+load_iptables() { n0 iptables-nft-restore <"$1/ipt.txt"; }
+change_iptables() { n0 iptables-nft-restore --noflush <"$1/ipt-$2.txt"; }
+clear_iptables() { n0 nft flush ruleset; }
+
+load_nftables() { n0 nft -f "$1/nft.txt"; }
+change_nftables() { n0 nft -f "$1/nft-$2.txt"; }
+clear_nftables() { n0 nft flush ruleset; }
+
+# kube-proxy's IPVS mode: the cluster IPs on the kube-ipvs0 dummy, a virtual
+# server each. Its iptables/ipset rules only masquerade traffic from outside
+# the cluster CIDR, which this benchmark does not send: left out.
+load_ipvs() {
+	n0 sysctl -qw net.ipv4.vs.conntrack=1 net.ipv4.vs.conn_reuse_mode=0 \
+		net.ipv4.vs.expire_nodest_conn=1 net.ipv4.vs.expire_quiescent_template=1 &&
+	ip -n $node link add kube-ipvs0 type dummy &&
+	ip -n $node -batch "$1/ipvs-addrs.txt" &&
+	n0 ipvsadm --restore <"$1/ipvs.txt"
+}
+change_ipvs() { n0 ipvsadm --restore <"$1/ipvs-$2.txt"; }
+clear_ipvs() { n0 ipvsadm -C; ip -n $node link del kube-ipvs0 2>/dev/null || true; }
+# Runs a function for at most $mode_timeout seconds (timeout(1) runs
+# programs only, and a bash around the function would be timed too).
+bounded() {
+	local pid wd rc=0
+	"$@" &
+	pid=$!
+	{ sleep "$mode_timeout"; pkill -P $pid; kill $pid; } 2>/dev/null &
+	wd=$!
+	wait $pid || rc=$?
+	{ pkill -P $wd; kill $wd; wait $wd; } 2>/dev/null || true
+	return $rc
+}
+
+# Kernel memory (kB) as /proc/meminfo says it.
+meminfo() { awk '/^(Slab|SUnreclaim|VmallocUsed|Percpu):/ { printf "%s=%s ", $1, $2 }' /proc/meminfo | tr -d :; }
+# Before a measurement: no connections left, caches dropped, RCU-freed
+# objects of the previous way given back, then the tools of the way to be
+# timed read once, so that their start is not a cold read over 9p.
+settle() {
+	n0 conntrack -F >/dev/null 2>&1 || true
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	sleep 1
+	case $1 in
+	kservice) n0 "$ksctl" --version ;;
+	iptables) n0 iptables-nft-restore --version ;;
+	nftables) n0 nft --version ;;
+	ipvs) n0 ipvsadm --version; ip -n $node -batch /dev/null ;;
+	esac >/dev/null 2>&1
+}
+mem_delta() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		split(a, x, " "); split(b, y, " ")
+		for (i in x) { split(x[i], p, "="); before[p[1]] = p[2] }
+		for (i in y) { split(y[i], p, "="); printf "%s_kb=%d ", p[1], p[2] - before[p[1]] }
+	}'
+}
+
+# Every counted connection answered by one of its service's endpoints.
+check_out() {
+	local what=$1 out=" $2 " started answered
+	started=$(sed 's/.* started=\([0-9]*\) .*/\1/' <<<"$out")
+	answered=$(sed 's/.* answered=\([0-9]*\) .*/\1/' <<<"$out")
+	if [[ $out != *" wrong=0 failed=0 "* || $started != "$answered" || $started == 0 ]]; then
+		problems+=("$what: not every connection reached a backend:$out")
+	fi
+}
+
+run_mode() {
+	local mode=$1 n=$2 dir=$tmp/gen r out before after
+	say "$mode, $n services"
+	settle $mode
+	before=$(meminfo)
+	if ! timed bounded "load_$mode" "$dir"; then
+		rec load "mode=$mode" "n=$n" "secs=$took" "ok=0"
+		problems+=("$mode/$n: loading failed or took over ${mode_timeout}s")
+		"clear_$mode" >/dev/null 2>&1 || true
+		return 0
+	fi
+	rec load "mode=$mode" "n=$n" "secs=$took" "ok=1"
+	sleep 1
+	after=$(meminfo)
+	rec mem "mode=$mode" "n=$n" $(mem_delta "$before" "$after")
+	if [[ $mode == kservice ]]; then
+		rec kservice_mem "n=$n" "$(n0 "$ksctl" config show | awk -F': *' '$1 == "memory" { print "bytes=" $2 }')"
+	fi
+
+	for ((r = 0; r < reps; r++)); do
+		out=$(ip netns exec $client "$here/connload" -f "$dir/targets.txt" \
+			-t "$secs" -w "$warmup" -c "$conc")
+		rec conn "mode=$mode" "n=$n" "rep=$r" "conc=$conc" $out
+		n0 conntrack -F >/dev/null 2>&1 || true
+		check_out "$mode/$n rep $r (rate)" "$out"
+		# First-packet latency without queueing: one connection at a time.
+		out=$(ip netns exec $client "$here/connload" -f "$dir/targets.txt" \
+			-t "$lat_secs" -w "$warmup" -c 1)
+		rec lat "mode=$mode" "n=$n" "rep=$r" "conc=1" $out
+		n0 conntrack -F >/dev/null 2>&1 || true
+		check_out "$mode/$n rep $r (latency)" "$out"
+	done
+
+	if ((perf)); then
+		perf record -q -a -g -o "$tmp/perf.data" -- ip netns exec $client \
+			"$here/connload" -f "$dir/targets.txt" -t "$secs" -w 0 -c "$conc" >/dev/null 2>&1
+		echo "----- perf $mode $n -----"
+		perf report -q -i "$tmp/perf.data" --stdio --no-children --percent-limit 0.7 \
+			--sort sym -g none 2>/dev/null | head -n 60
+		echo "----- perf $mode $n (callers) -----"
+		perf report -q -i "$tmp/perf.data" --stdio --children --percent-limit 3 \
+			--sort sym -g none 2>/dev/null | head -n 60
+		n0 conntrack -F >/dev/null 2>&1 || true
+	fi
+	# The change, back and forth: $change_reps times, each timed.
+	for ((r = 0; r < change_reps; r++)); do
+		way=change
+		((r % 2 == 0)) || way=back
+		if timed bounded "change_$mode" "$dir" $way; then
+			rec change "mode=$mode" "n=$n" "rep=$r" "secs=$took" "ok=1"
+		else
+			rec change "mode=$mode" "n=$n" "rep=$r" "secs=$took" "ok=0"
+			problems+=("$mode/$n: the change failed")
+			break
+		fi
+	done
+	timed "clear_$mode" "$dir" >/dev/null 2>&1 || true
+	rec clear "mode=$mode" "n=$n" "secs=$took"
+}
+
+for n in $ns_list; do
+	src=$gen/$n
+	[[ -f $src/ready ]] || { echo "bench.sh: no generated set in $src (gen.py $n $src)"; exit 1; }
+	# Read from tmpfs, not 9p: loading times are the tools', not the share's.
+	rm -rf "$tmp/gen"
+	cp -r "$src" "$tmp/gen"
+	for mode in $modes; do
+		run_mode "$mode" "$n"
+	done
+	if [[ " $modes " == *" kservice "* ]]; then
+		# The target's own case: N services of 10 endpoints each.
+		settle kservice
+		if timed n0 "$ksctl" restore <"$tmp/gen/ksctl10.txt"; then
+			rec load10 "mode=kservice" "n=$n" "secs=$took" "ok=1"
+		else
+			rec load10 "mode=kservice" "n=$n" "secs=$took" "ok=0"
+			problems+=("kservice/$n: loading 10 endpoints each failed")
+		fi
+		n0 "$ksctl" flush
+	fi
+	# What starting each tool costs here (ip netns exec, exec, dynamic
+	# linking: most of a small change under emulation), the same way.
+	for tool in "$ksctl" iptables-nft-restore nft ipvsadm; do
+		for ((r = 0; r < change_reps; r++)); do
+			timed n0 "$tool" --version >/dev/null
+			rec exec "tool=${tool##*/}" "n=$n" "rep=$r" "secs=$took"
+		done
+	done
+done
+
+if ((${#problems[@]})); then
+	printf 'bench.sh: %s\n' "${problems[@]}"
+	((check)) && exit 1
+fi
+echo "bench.sh: done"
