@@ -2,22 +2,29 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The benchmark, run as root inside the VM (tests/e2e/vm.sh): the same N
-# services programmed four ways in one node namespace, one way at a time,
-# the same traffic through each. Results go to the console as lines
+# services programmed four ways, each way in its own set of namespaces (a
+# node, a client pod, four server pods; the same addresses in every set),
+# and the same traffic through each. The four are loaded one after the
+# other (each load timed and its kernel memory measured alone), then the
+# traffic runs in rounds, one run per way per round, the order turning
+# each round, so that whatever else the machine does falls on all four
+# alike; then the changes; then all four are cleared. Results go to the
+# console as lines
 #
 #   KSVC-BENCH <record> key=value...
 #
 # which tests/bench/report.py turns into docs/bench/. The service sets come
 # from gen.py, run on the host before the VM boots, in $BENCH_GEN/N/.
 #
+# One set of namespaces (WAY: ks, ipt, nft, ipvs):
 # ┌──────────────────────┐ ┌────────────────────────────────────────────────┐
-# │ client               │ │ srv0..srv3: benchsrv on 0.0.0.0:8080            │
+# │ bn-WAY-client        │ │ bn-WAY-srv0..3: benchsrv on 0.0.0.0:8080        │
 # │ eth0 10.244.100.2/24 │ │ eth0 10.244.20s.2/24, local route               │
 # │ connload             │ │ 10.244.(16s).0/20 dev lo (4,000 endpoints each) │
 # └──────────┬───────────┘ └──────────┬─────────────────────────────────────┘
 #            │ veth                   │ veth (one per server)
 # ┌──────────┴────────────────────────┴─────────────────────────────────────┐
-# │ node: forwarding; kservice | iptables-nft | nftables | IPVS (kube-ipvs0)│
+# │ bn-WAY-node: forwarding; kservice | iptables-nft | nftables | IPVS      │
 # │ 10.244.100.1/24, 10.244.20s.1/24, 10.244.(16s).0/20 via 10.244.20s.2    │
 # └─────────────────────────────────────────────────────────────────────────┘
 #
@@ -28,8 +35,9 @@
 #
 # --check: exit non-zero when any mode fails to program, or any counted
 # connection of any mode was not answered by one of its service's endpoints.
-# --perf: also profile each mode's traffic (perf record -a -g over one more
-# rate run, not counted) and print the top of the report.
+# --perf: also profile each way's load and traffic (perf record -a -g over a
+# second load and one more rate run, neither counted) and print the top of
+# the reports.
 
 set -eE
 exec 3>&1
@@ -70,15 +78,21 @@ for tool in "$ksctl" "$here/connload" "$here/benchsrv"; do
 	[[ -x $tool ]] || { echo "bench.sh: $tool is missing (make bench builds it)"; exit 1; }
 done
 
-node=bn-node
-client=bn-client
-servers=(bn-srv0 bn-srv1 bn-srv2 bn-srv3)
+declare -A short=([kservice]=ks [iptables]=ipt [nftables]=nft [ipvs]=ipvs)
+for mode in $modes; do
+	[[ -n ${short[$mode]} ]] || { echo "bench.sh: unknown mode $mode"; exit 2; }
+done
 tmp=$(mktemp -d)
 problems=()
 
 say() { echo -e "\x1b[34m\x1b[1m=== $*\x1b[0m" >&3; }
 rec() { echo "KSVC-BENCH $*"; }
+# $node and $client are those of the way at hand (use_way).
 n0() { ip netns exec $node "$@"; }
+use_way() {
+	node=bn-${short[$1]}-node
+	client=bn-${short[$1]}-client
+}
 usec() { echo "${EPOCHREALTIME/./}"; }
 # Wall time of a command in seconds (6 decimals), into $took; the command's
 # status is returned.
@@ -94,11 +108,11 @@ timed() {
 cleanup() {
 	set +eE
 	trap - ERR
-	for ns in $client "${servers[@]}" $node; do
+	for ns in $(ip netns list | awk '$1 ~ /^bn-/ { print $1 }'); do
 		ip netns pids $ns 2>/dev/null | xargs -r kill 2>/dev/null
 	done
 	wait 2>/dev/null
-	for ns in $client "${servers[@]}" $node; do
+	for ns in $(ip netns list | awk '$1 ~ /^bn-/ { print $1 }'); do
 		ip netns del $ns 2>/dev/null
 	done
 	rm -rf "$tmp"
@@ -122,39 +136,47 @@ done
 sysctl -qw net.netfilter.nf_conntrack_max=1048576
 
 # ---- namespaces -----------------------------------------------------------------
-ip netns add $node
-ip netns add $client
-ip -n $node link set lo up
-n0 sysctl -qw net.ipv4.ip_forward=1
-ip link add eth0 netns $client type veth peer name client netns $node
-ip -n $client link set lo up
-ip -n $client addr add 10.244.100.2/24 dev eth0
-ip -n $client link set eth0 up
-ip -n $client route add default via 10.244.100.1
-ip netns exec $client sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
-ip -n $node addr add 10.244.100.1/24 dev client
-ip -n $node link set client up
-for s in 0 1 2 3; do
-	ns=${servers[$s]}
-	ip netns add $ns
-	ip link add eth0 netns $ns type veth peer name srv$s netns $node
-	ip -n $ns link set lo up
-	ip -n $ns addr add 10.244.20$s.2/24 dev eth0
-	ip -n $ns link set eth0 up
-	ip -n $ns route add default via 10.244.20$s.1
-	ip -n $ns route add local 10.244.$((16 * s)).0/20 dev lo
-	ip netns exec $ns sysctl -qw net.ipv4.tcp_max_syn_backlog=8192 net.core.somaxconn=8192
-	ip -n $node addr add 10.244.20$s.1/24 dev srv$s
-	ip -n $node link set srv$s up
-	ip -n $node route add 10.244.$((16 * s)).0/20 via 10.244.20$s.2
-	ip netns exec $ns "$here/benchsrv" 8080 >"$tmp/srv$s.log" 2>&1 &
-done
-for s in 0 1 2 3; do
-	for ((i = 0; i < 100; i++)); do
-		grep -q listening "$tmp/srv$s.log" && break
-		sleep 0.05
+way_setup() {
+	local s ns
+	use_way $1
+	ip netns add $node
+	ip netns add $client
+	ip -n $node link set lo up
+	n0 sysctl -qw net.ipv4.ip_forward=1
+	ip link add eth0 netns $client type veth peer name client netns $node
+	ip -n $client link set lo up
+	ip -n $client addr add 10.244.100.2/24 dev eth0
+	ip -n $client link set eth0 up
+	ip -n $client route add default via 10.244.100.1
+	ip netns exec $client sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+	ip -n $node addr add 10.244.100.1/24 dev client
+	ip -n $node link set client up
+	for s in 0 1 2 3; do
+		ns=bn-${short[$1]}-srv$s
+		ip netns add $ns
+		ip link add eth0 netns $ns type veth peer name srv$s netns $node
+		ip -n $ns link set lo up
+		ip -n $ns addr add 10.244.20$s.2/24 dev eth0
+		ip -n $ns link set eth0 up
+		ip -n $ns route add default via 10.244.20$s.1
+		ip -n $ns route add local 10.244.$((16 * s)).0/20 dev lo
+		ip netns exec $ns sysctl -qw net.ipv4.tcp_max_syn_backlog=8192 net.core.somaxconn=8192
+		ip -n $node addr add 10.244.20$s.1/24 dev srv$s
+		ip -n $node link set srv$s up
+		ip -n $node route add 10.244.$((16 * s)).0/20 via 10.244.20$s.2
+		ip netns exec $ns "$here/benchsrv" 8080 >"$tmp/$ns.log" 2>&1 &
 	done
-	grep -q listening "$tmp/srv$s.log" || { echo "bench.sh: benchsrv $s did not start"; exit 1; }
+	for s in 0 1 2 3; do
+		ns=bn-${short[$1]}-srv$s
+		for ((i = 0; i < 100; i++)); do
+			grep -q listening "$tmp/$ns.log" && break
+			sleep 0.05
+		done
+		grep -q listening "$tmp/$ns.log" || { echo "bench.sh: benchsrv in $ns did not start"; exit 1; }
+	done
+}
+for mode in $modes; do
+	way_setup $mode
 done
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
@@ -235,16 +257,28 @@ check_out() {
 	fi
 }
 
-run_mode() {
-	local mode=$1 n=$2 dir=$tmp/gen r out before after
-	say "$mode, $n services"
+perf_top() {
+	echo "----- perf $1 -----"
+	perf report -q -i "$tmp/perf.data" --stdio --no-children --percent-limit 0.7 \
+		--sort dso,sym -g none 2>/dev/null | grep -v '\] 0x0000' | head -n 40
+	echo "----- perf $1 (callers) -----"
+	perf report -q -i "$tmp/perf.data" --stdio --children --percent-limit 3 \
+		--sort sym -g none 2>/dev/null | grep -v '\] 0x0000' | head -n 50
+}
+
+# Loads N services the way $mode into its node, alone: timed, its kernel
+# memory measured. Returns non-zero when the way is out of this N.
+load_way() {
+	local mode=$1 n=$2 dir=$tmp/gen before after
+	use_way $mode
+	say "$mode: loading $n services"
 	settle $mode
 	before=$(meminfo)
 	if ! timed bounded "load_$mode" "$dir"; then
 		rec load "mode=$mode" "n=$n" "secs=$took" "ok=0"
 		problems+=("$mode/$n: loading failed or took over ${mode_timeout}s")
 		"clear_$mode" >/dev/null 2>&1 || true
-		return 0
+		return 1
 	fi
 	rec load "mode=$mode" "n=$n" "secs=$took" "ok=1"
 	sleep 1
@@ -253,33 +287,42 @@ run_mode() {
 	if [[ $mode == kservice ]]; then
 		rec kservice_mem "n=$n" "$(n0 "$ksctl" config show | awk -F': *' '$1 == "memory" { print "bytes=" $2 }')"
 	fi
-
-	for ((r = 0; r < reps; r++)); do
-		out=$(ip netns exec $client "$here/connload" -f "$dir/targets.txt" \
-			-t "$secs" -w "$warmup" -c "$conc")
-		rec conn "mode=$mode" "n=$n" "rep=$r" "conc=$conc" $out
-		n0 conntrack -F >/dev/null 2>&1 || true
-		check_out "$mode/$n rep $r (rate)" "$out"
-		# First-packet latency without queueing: one connection at a time.
-		out=$(ip netns exec $client "$here/connload" -f "$dir/targets.txt" \
-			-t "$lat_secs" -w "$warmup" -c 1)
-		rec lat "mode=$mode" "n=$n" "rep=$r" "conc=1" $out
-		n0 conntrack -F >/dev/null 2>&1 || true
-		check_out "$mode/$n rep $r (latency)" "$out"
-	done
-
 	if ((perf)); then
+		# The load again, profiled: cleared, then loaded under perf.
+		"clear_$mode" "$dir" >/dev/null 2>&1
+		perf record -q -a -g -o "$tmp/perf.data" -- bash -c \
+			"$(declare -f n0 "load_$mode"); node=$node ksctl=$ksctl load_$mode $dir" >/dev/null 2>&1
+		perf_top "load $mode $n"
+	fi
+}
+
+# One round of traffic through $mode: a rate run, then a latency run.
+traffic() {
+	local mode=$1 n=$2 r=$3 dir=$tmp/gen out
+	use_way $mode
+	out=$(ip netns exec $client "$here/connload" -f "$dir/targets.txt" \
+		-t "$secs" -w "$warmup" -c "$conc")
+	rec conn "mode=$mode" "n=$n" "rep=$r" "conc=$conc" $out
+	n0 conntrack -F >/dev/null 2>&1 || true
+	check_out "$mode/$n rep $r (rate)" "$out"
+	# First-packet latency without queueing: one connection at a time.
+	out=$(ip netns exec $client "$here/connload" -f "$dir/targets.txt" \
+		-t "$lat_secs" -w "$warmup" -c 1)
+	rec lat "mode=$mode" "n=$n" "rep=$r" "conc=1" $out
+	n0 conntrack -F >/dev/null 2>&1 || true
+	check_out "$mode/$n rep $r (latency)" "$out"
+	if ((perf && r == 0)); then
 		perf record -q -a -g -o "$tmp/perf.data" -- ip netns exec $client \
 			"$here/connload" -f "$dir/targets.txt" -t "$secs" -w 0 -c "$conc" >/dev/null 2>&1
-		echo "----- perf $mode $n -----"
-		perf report -q -i "$tmp/perf.data" --stdio --no-children --percent-limit 0.7 \
-			--sort sym -g none 2>/dev/null | head -n 60
-		echo "----- perf $mode $n (callers) -----"
-		perf report -q -i "$tmp/perf.data" --stdio --children --percent-limit 3 \
-			--sort sym -g none 2>/dev/null | head -n 60
+		perf_top "traffic $mode $n"
 		n0 conntrack -F >/dev/null 2>&1 || true
 	fi
-	# The change, back and forth: $change_reps times, each timed.
+}
+
+# The change, back and forth: $change_reps times, each timed.
+changes() {
+	local mode=$1 n=$2 dir=$tmp/gen r way
+	use_way $mode
 	for ((r = 0; r < change_reps; r++)); do
 		way=change
 		((r % 2 == 0)) || way=back
@@ -291,8 +334,6 @@ run_mode() {
 			break
 		fi
 	done
-	timed "clear_$mode" "$dir" >/dev/null 2>&1 || true
-	rec clear "mode=$mode" "n=$n" "secs=$took"
 }
 
 for n in $ns_list; do
@@ -301,11 +342,29 @@ for n in $ns_list; do
 	# Read from tmpfs, not 9p: loading times are the tools', not the share's.
 	rm -rf "$tmp/gen"
 	cp -r "$src" "$tmp/gen"
+	loaded=()
 	for mode in $modes; do
-		run_mode "$mode" "$n"
+		load_way $mode $n && loaded+=($mode)
+	done
+	# Rounds: every loaded way once per round, starting one further on
+	# each time.
+	for ((r = 0; r < reps; r++)); do
+		say "$n services: round $((r + 1)) of $reps"
+		for ((i = 0; i < ${#loaded[@]}; i++)); do
+			traffic ${loaded[(i + r) % ${#loaded[@]}]} $n $r
+		done
+	done
+	for mode in "${loaded[@]}"; do
+		changes $mode $n
+	done
+	for mode in "${loaded[@]}"; do
+		use_way $mode
+		timed "clear_$mode" "$tmp/gen" >/dev/null 2>&1 || true
+		rec clear "mode=$mode" "n=$n" "secs=$took"
 	done
 	if [[ " $modes " == *" kservice "* ]]; then
 		# The target's own case: N services of 10 endpoints each.
+		use_way kservice
 		settle kservice
 		if timed n0 "$ksctl" restore <"$tmp/gen/ksctl10.txt"; then
 			rec load10 "mode=kservice" "n=$n" "secs=$took" "ok=1"
@@ -317,6 +376,7 @@ for n in $ns_list; do
 	fi
 	# What starting each tool costs here (ip netns exec, exec, dynamic
 	# linking: most of a small change under emulation), the same way.
+	use_way ${loaded[0]:-kservice}
 	for tool in "$ksctl" iptables-nft-restore nft ipvsadm; do
 		for ((r = 0; r < change_reps; r++)); do
 			timed n0 "$tool" --version >/dev/null
