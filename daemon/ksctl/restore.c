@@ -18,8 +18,18 @@
 
 #define LINE_MAX_WORDS	4096
 
+/*
+ * What one line needs to be run: the parts of its ksctl_req that the run
+ * functions read, a fifth of the whole (which also holds the error buffers
+ * and a configuration), so that 10,000 lines are not 20 MB to fill and copy.
+ */
 struct restore_item {
-	struct ksctl_req req;
+	const char *cmd;
+	ksctl_run_fn run;
+	bool has_name;
+	uint32_t flags_mask;
+	struct ksvc_service svc;
+	struct ksvc_config *cfg;	/* config set only */
 	unsigned long line;
 };
 
@@ -36,8 +46,10 @@ static void restore_free(void *p)
 
 	if (!rs)
 		return;
-	for (i = 0; i < rs->n; i++)
-		ksctl_req_release(&rs->items[i].req);
+	for (i = 0; i < rs->n; i++) {
+		ksvc_service_release(&rs->items[i].svc);
+		free(rs->items[i].cfg);
+	}
 	free(rs->items);
 	free(rs);
 }
@@ -61,11 +73,11 @@ static bool changes(const struct ksctl_req *r)
  * the add. */
 static bool fold(struct restore *rs, struct ksctl_req *r)
 {
-	struct ksctl_req *prev;
+	struct restore_item *prev;
 
 	if (!rs->n || strcmp(r->cmd, "backend replace"))
 		return false;
-	prev = &rs->items[rs->n - 1].req;
+	prev = &rs->items[rs->n - 1];
 	if (strcmp(prev->cmd, "service add") ||
 	    prev->svc.has & KSVC_SVC_HAS_BACKENDS ||
 	    strcmp(prev->svc.name, r->svc.name))
@@ -85,6 +97,7 @@ static bool fold(struct restore *rs, struct ksctl_req *r)
 static int parse_line(struct ksctl_req *req, struct restore *rs, char *line,
 		      unsigned long lineno)
 {
+	struct restore_item *it;
 	char **argv;
 	struct ksctl_req r;
 	int argc = 1, ret = 0;
@@ -138,9 +151,27 @@ static int parse_line(struct ksctl_req *req, struct restore *rs, char *line,
 		rs->items = items;
 		rs->cap = cap;
 	}
-	rs->items[rs->n].req = r;
-	rs->items[rs->n].line = lineno;
+	it = &rs->items[rs->n];
+	memset(it, 0, sizeof(*it));
+	if (!strcmp(r.cmd, "config set")) {
+		it->cfg = malloc(sizeof(*it->cfg));
+		if (!it->cfg) {
+			ksctl_req_release(&r);
+			ret = ksctl_usage(req, "out of memory");
+			goto out;
+		}
+		*it->cfg = r.cfg;
+	}
+	/* The service moves, its arrays with it. */
+	it->svc = r.svc;
+	ksvc_service_init(&r.svc);
+	it->cmd = r.cmd;
+	it->run = r.run;
+	it->has_name = r.has_name;
+	it->flags_mask = r.flags_mask;
+	it->line = lineno;
 	rs->n++;
+	ksctl_req_release(&r);
 out:
 	free(argv);
 	return ret;
@@ -153,17 +184,27 @@ static int run_restore(struct ksctl_req *req, struct ksvc *ks)
 	int ret;
 
 	for (i = 0; i < rs->n; i++) {
-		struct ksctl_req *r = &rs->items[i].req;
+		struct restore_item *it = &rs->items[i];
+		struct ksctl_req r;
 
-		ret = r->run(r, ks);
+		/* The item lends its service to a request for the run. */
+		ksctl_req_init(&r);
+		ksvc_service_release(&r.svc);
+		r.cmd = it->cmd;
+		r.run = it->run;
+		r.has_name = it->has_name;
+		r.flags_mask = it->flags_mask;
+		r.svc = it->svc;
+		if (it->cfg)
+			r.cfg = *it->cfg;
+		ret = r.run(&r, ks);
 		if (ret) {
 			snprintf(rs->where, sizeof(rs->where),
-				 "restore: line %lu: %s", rs->items[i].line,
-				 r->cmd);
+				 "restore: line %lu: %s", it->line, r.cmd);
 			req->cmd = rs->where;
-			req->kerr = r->kerr;
-			req->has_name = r->has_name;
-			memcpy(req->svc.name, r->svc.name, sizeof(req->svc.name));
+			req->kerr = r.kerr;
+			req->has_name = r.has_name;
+			memcpy(req->svc.name, r.svc.name, sizeof(req->svc.name));
 			return ret;
 		}
 	}
