@@ -74,7 +74,7 @@ while (($#)); do
 	*) echo "bench.sh: unknown argument $1"; exit 2 ;;
 	esac
 done
-for tool in "$ksctl" "$here/connload" "$here/benchsrv"; do
+for tool in "$ksctl" "$here/connload" "$here/benchsrv" "$here/kstime"; do
 	[[ -x $tool ]] || { echo "bench.sh: $tool is missing (make bench builds it)"; exit 1; }
 done
 
@@ -209,16 +209,21 @@ load_ipvs() {
 }
 change_ipvs() { n0 ipvsadm --restore <"$1/ipvs-$2.txt"; }
 clear_ipvs() { n0 ipvsadm -C; ip -n $node link del kube-ipvs0 2>/dev/null || true; }
-# Runs a function for at most $mode_timeout seconds (timeout(1) runs
-# programs only, and a bash around the function would be timed too).
-bounded() {
-	local pid wd rc=0
+# timed, for a function, stopped after $mode_timeout seconds (timeout(1)
+# runs programs only, and a bash around the function would be timed too).
+# Only the function is timed: the watchdog is started after the clock and
+# taken down after it stops.
+timed_bounded() {
+	local pid wd t0 t1 rc=0
+	t0=$(usec)
 	"$@" &
 	pid=$!
 	{ sleep "$mode_timeout"; pkill -P $pid; kill $pid; } 2>/dev/null &
 	wd=$!
 	wait $pid || rc=$?
+	t1=$(usec)
 	{ pkill -P $wd; kill $wd; wait $wd; } 2>/dev/null || true
+	took=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", (b - a) / 1e6 }')
 	return $rc
 }
 
@@ -264,6 +269,13 @@ perf_top() {
 	echo "----- perf $1 (callers) -----"
 	perf report -q -i "$tmp/perf.data" --stdio --children --percent-limit 3 \
 		--sort sym -g none 2>/dev/null | grep -v '\] 0x0000' | head -n 50
+	echo "----- perf $1 (by module) -----"
+	perf report -q -i "$tmp/perf.data" --stdio --no-children --percent-limit 0.1 \
+		--sort dso -g none 2>/dev/null | head -n 20
+	echo "----- perf $1 (netfilter, NAT, IPVS, kservice symbols) -----"
+	perf report -q -i "$tmp/perf.data" --stdio --no-children --percent-limit 0.02 \
+		--sort sym -g none 2>/dev/null |
+		grep -E 'ksvc|ip_vs|nf_nat|nf_conntrack|nf_ct|nf_hook|nft_|nf_confirm|helper' | head -n 40
 }
 
 # Loads N services the way $mode into its node, alone: timed, its kernel
@@ -274,7 +286,7 @@ load_way() {
 	say "$mode: loading $n services"
 	settle $mode
 	before=$(meminfo)
-	if ! timed bounded "load_$mode" "$dir"; then
+	if ! timed_bounded "load_$mode" "$dir"; then
 		rec load "mode=$mode" "n=$n" "secs=$took" "ok=0"
 		problems+=("$mode/$n: loading failed or took over ${mode_timeout}s")
 		"clear_$mode" >/dev/null 2>&1 || true
@@ -326,7 +338,7 @@ changes() {
 	for ((r = 0; r < change_reps; r++)); do
 		way=change
 		((r % 2 == 0)) || way=back
-		if timed bounded "change_$mode" "$dir" $way; then
+		if timed_bounded "change_$mode" "$dir" $way; then
 			rec change "mode=$mode" "n=$n" "rep=$r" "secs=$took" "ok=1"
 		else
 			rec change "mode=$mode" "n=$n" "rep=$r" "secs=$took" "ok=0"
@@ -334,6 +346,17 @@ changes() {
 			break
 		fi
 	done
+	# kservice's change once more, timed inside the process (kstime, over
+	# libksvc): the request itself, without a program's start.
+	if [[ $mode == kservice ]]; then
+		for ((r = 0; r < change_reps; r++)); do
+			way=change
+			((r % 2 == 0)) || way=back
+			out=$(n0 "$here/kstime" $(cut -d' ' -f3- "$dir/ksctl-$way.txt")) ||
+				problems+=("kservice/$n: kstime failed")
+			rec change_inproc "mode=kservice" "n=$n" "rep=$r" $out
+		done
+	fi
 }
 
 for n in $ns_list; do
@@ -373,6 +396,11 @@ for n in $ns_list; do
 			problems+=("kservice/$n: loading 10 endpoints each failed")
 		fi
 		n0 "$ksctl" flush
+		# The same input parsed only (a bad last line: nothing is sent):
+		# what of the load is ksctl's own work under emulation.
+		{ cat "$tmp/gen/ksctl10.txt"; echo frob; } >"$tmp/parse10.txt"
+		timed n0 "$ksctl" restore <"$tmp/parse10.txt" 2>/dev/null || true
+		rec parse10 "mode=kservice" "n=$n" "secs=$took"
 	fi
 	# What starting each tool costs here (ip netns exec, exec, dynamic
 	# linking: most of a small change under emulation), the same way.
