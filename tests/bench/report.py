@@ -10,9 +10,9 @@ load, change, memory), summary.md with all of them, the targets and the run's
 conditions, and results.txt (the raw lines). With --readme, the summary
 replaces what lies between "<!-- bench begin -->" and "<!-- bench end -->".
 
---supp: the results of a second run measuring programming only; its load,
-change, exec, load10, parse10 and change_inproc records replace the first
-run's for the numbers of services it has, and the summary says so.
+--supp: the results of a second run of kservice alone; its parse10 and
+change_inproc records (figures the first run did not take) are added, and
+the summary says so.
 """
 import argparse
 import os
@@ -70,7 +70,7 @@ def qemu_version():
         return "unknown"
 
 
-SUPP_RECS = ("load", "change", "exec", "load10", "parse10", "change_inproc", "clear")
+SUPP_RECS = ("parse10", "change_inproc")
 
 
 def merge(main, supp):
@@ -180,7 +180,7 @@ def timecell(R, rec, mode, n):
         return "–"
     s = fmt(v, 3) if v < 10 else fmt(v, 1)
     if not R.ok(rec, mode, n):
-        s += " (failed or cut)"
+        s = "> %s (stopped)" % fmt(v, 0) if v > 60 else s + " (failed)"
     return s
 
 
@@ -203,36 +203,40 @@ def change_md(R):
         row = [fmt(n)]
         for mode in MODES:
             m = R.med("change", mode, n, "secs")
-            e = R.exec_cost(TOOL[mode], n)
             if m is None:
                 row.append("–")
                 continue
-            v = m[0]
-            s = "%s (%s)" % (fmt(v * 1000, 1), fmt(max(v - e, 0) * 1000, 1)
-                             if e is not None else "?")
+            s = spread((m[0] * 1000, m[1] * 1000, m[2] * 1000), 0)
             if not R.ok("change", mode, n):
-                s += " failed or cut"
+                s += " (failed or cut)"
             row.append(s)
         rows.append(row)
+    start = []
+    for n in R.ns:
+        start.append([fmt(n)] + [fmt(R.exec_cost(TOOL[m], n) * 1000) if R.exec_cost(TOOL[m], n)
+                                 is not None else "–" for m in MODES])
     inproc = []
     for n in R.ns:
         m = R.med("change_inproc", "kservice", n, "usecs")
         if m:
-            inproc.append("%s: %s" % (fmt(n), spread((m[0] / 1000, m[1] / 1000, m[2] / 1000), 2)))
-    note = ""
+            inproc.append([fmt(n), spread((m[0] / 1000, m[1] / 1000, m[2] / 1000), 2)])
+    out = ("One service's endpoints all replaced on top of N, milliseconds of wall time around "
+           "the tool, median (min–max) of the changes made, back and forth. kservice: one "
+           "`backend replace` (`ksctl restore`); iptables: a kube-proxy partial sync "
+           "(`iptables-nft-restore --noflush`: KUBE-SERVICES whole, the service's chains); "
+           "nftables: the service chain flushed and rewritten, endpoint chains added and "
+           "deleted (`nft -f`); IPVS: real servers added and deleted (`ipvsadm --restore`). "
+           "These times also hold the harness's watchdog (a fork, and a `pkill` after the tool "
+           "ends), the same for all four.\n\n" +
+           table(["services"] + [LABEL[m] for m in MODES], rows) +
+           "\nWhat starting each tool costs alone (`TOOL --version` through `ip netns exec`, "
+           "median, ms, no watchdog): most of a small change under emulation.\n\n" +
+           table(["services"] + [TOOL[m] for m in MODES], start))
     if inproc:
-        note = ("\nkservice's change timed inside the process (`tests/bench/kstime`: "
-                "`ksvc_backend_replace()` over libksvc, the request to the kernel and its ack), "
-                "ms, median (min–max), by N: " + "; ".join(inproc) + ".\n")
-    return ("One service's endpoints all replaced on top of N, milliseconds of wall time, "
-            "median of the changes made (back and forth) "
-            "(in brackets: less the same tool's `--version` started the same way, i.e. "
-            "what is left once process start-up under emulation is taken out). kservice: "
-            "one `backend replace`; iptables: a kube-proxy partial sync (`--noflush`: "
-            "KUBE-SERVICES whole, the service's chains); nftables: the service chain "
-            "flushed and rewritten, endpoint chains added and deleted; IPVS: real "
-            "servers added and deleted.\n\n" +
-            table(["services"] + [LABEL[m] for m in MODES], rows) + note)
+        out += ("\nkservice's change timed inside the process (`tests/bench/kstime`: "
+                "`ksvc_backend_replace()` over libksvc, the request and its ack), ms, median "
+                "(min–max):\n\n" + table(["services", "kservice, in-process"], inproc))
+    return out
 
 
 def mem_total(R, mode, n):
@@ -299,19 +303,13 @@ def targets_md(R):
     v = R.one("load10", "kservice", n, "secs")
     line("load 10,000 × 10 endpoints (kservice, `ksctl restore`, wall)",
          "%.3f s" % v if v is not None else "–", "< 1 s", None if v is None else v < 1)
-    p = R.one("parse10", "kservice", n, "secs")
+    p = R.med("parse10", "kservice", n, "secs")
     if p is not None:
-        out.append("| of which ksctl reading and parsing its input alone | %.3f s | | |" % p)
+        out.append("| of which ksctl reading and parsing its input alone | %s s | | |" % spread(p, 2))
     m = R.med("change", "kservice", n, "secs")
     v = m[0] if m else None
-    e = R.exec_cost("ksctl", n)
-    if v is not None:
-        line("one change on 10,000 (kservice), wall", "%.1f ms" % (v * 1000), "< 10 ms", v < 0.010)
-        if e is not None:
-            line("the same less ksctl's start-up", "%.1f ms" % (max(v - e, 0) * 1000), "< 10 ms",
-                 v - e < 0.010)
-    else:
-        line("one change on 10,000 (kservice)", "–", "< 10 ms", None)
+    line("one change on 10,000 (kservice, `ksctl`, wall)",
+         "%.0f ms" % (v * 1000) if v is not None else "–", "< 10 ms", None if v is None else v < 0.010)
     m = R.med("change_inproc", "kservice", n, "usecs")
     if m:
         line("one change on 10,000 (kservice), in-process request", "%.2f ms" % (m[0] / 1000),
@@ -390,7 +388,7 @@ def main():
 
     meta = R.meta
     cond = ("%s; guest: Debian's Linux %s under qemu %s in software emulation (TCG), "
-            "%s vCPUs, %s MiB; host CPU: %s. Each connection: connect, a 4-byte answer "
+            "%s vCPUs, %s MiB; host: %s, %d cores, shared with other work. Each connection: connect, a 4-byte answer "
             "from the backend, close; %s connections in flight for the rate, one for "
             "the latency; %s s of warm-up before each run, not counted; conntrack "
             "flushed between runs. Each way has its own namespaces (node, client, four server "
@@ -399,17 +397,17 @@ def main():
             "round, the order turning each round, so that the host's other work falls on all "
             "four alike.\n" %
             (a.date, meta.get("kernel", "?"), qemu_version(), meta.get("cpus", "?"),
-             int(num(meta.get("mem_kb", 0)) or 0) // 1024, host_cpu(), meta.get("conc", "?"),
+             int(num(meta.get("mem_kb", 0)) or 0) // 1024, host_cpu(), os.cpu_count() or 0,
+             meta.get("conc", "?"),
              meta.get("warmup", "?")))
     caveat = ("Absolute figures are those of an emulated CPU, many times slower than "
               "hardware and noisy: read the ratios between the four modes of the same run, "
               "not the numbers.\n")
     if supp_ns:
-        caveat += ("\nThe programming times (loads, changes, tool start-up) for %s services "
-                   "come from a second run of the same VM set-up (%s, `results-programming.txt`), "
-                   "made after the first one's timing of a change was found to include the "
-                   "harness's own watchdog; the first run's are in `results.txt`.\n" %
-                   (", ".join(fmt(n) for n in supp_ns), a.supp_date))
+        caveat += ("\nkservice's change timed in-process and ksctl's parsing time alone come from "
+                   "two later runs in the same VM set-up (%s, "
+                   "`results-programming.txt`); everything else from the main run "
+                   "(`results.txt`).\n" % a.supp_date)
     summary = ["_%s_\n" % cond.strip(), caveat,
                "### Targets (at 10,000 services unless said)\n", targets_md(R),
                "### New connections per second\n", parts["rate"], "![rate](docs/bench/rate.png)\n",
