@@ -134,7 +134,7 @@ check-dkms:
 # the four ways in one run are the result (docs/bench/summary.md).
 BENCH_N ?= 100 1000 10000 50000
 BENCH_ARGS ?= --secs 5 --lat-secs 3 --warmup 1 --reps 3 --change-reps 3 \
-	      --mode-timeout 480
+	      --mode-timeout 900
 
 bench: deps module tools
 	$(MAKE) -C tests/bench

@@ -225,9 +225,7 @@ def change_md(R):
            "`backend replace` (`ksctl restore`); iptables: a kube-proxy partial sync "
            "(`iptables-nft-restore --noflush`: KUBE-SERVICES whole, the service's chains); "
            "nftables: the service chain flushed and rewritten, endpoint chains added and "
-           "deleted (`nft -f`); IPVS: real servers added and deleted (`ipvsadm --restore`). "
-           "These times also hold the harness's watchdog (a fork, and a `pkill` after the tool "
-           "ends), the same for all four.\n\n" +
+           "deleted (`nft -f`); IPVS: real servers added and deleted (`ipvsadm --restore`).\n\n" +
            table(["services"] + [LABEL[m] for m in MODES], rows) +
            "\nWhat starting each tool costs alone (`TOOL --version` through `ip netns exec`, "
            "median, ms, no watchdog): most of a small change under emulation.\n\n" +
@@ -388,7 +386,7 @@ def main():
 
     meta = R.meta
     cond = ("%s; guest: Debian's Linux %s under qemu %s in software emulation (TCG), "
-            "%s vCPUs, %s MiB; host: %s, %d cores, shared with other work. Each connection: connect, a 4-byte answer "
+            "%s vCPUs, %s MiB; host: %s, %d cores. Each connection: connect, a 4-byte answer "
             "from the backend, close; %s connections in flight for the rate, one for "
             "the latency; %s s of warm-up before each run, not counted; conntrack "
             "flushed between runs. Each way has its own namespaces (node, client, four server "
