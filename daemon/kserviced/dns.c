@@ -448,6 +448,30 @@ static bool ep_usable(const struct ksd_endpoint *ep)
 	return ep->naddrs && ksd_endpoint_ready(ep);
 }
 
+/* A cursor over the usable endpoints of a service's slices. */
+struct ep_iter {
+	size_t slice, ep;
+};
+
+static const struct ksd_endpoint *next_ep(const struct ksd_store *st,
+					  const struct ksd_service *svc,
+					  struct ep_iter *it)
+{
+	for (; it->slice < st->nslices; it->slice++, it->ep = 0) {
+		const struct ksd_slice *sl = st->slices[it->slice];
+
+		if (!is_slice_of(sl, svc))
+			continue;
+		while (it->ep < sl->nendpoints) {
+			const struct ksd_endpoint *ep = &sl->endpoints[it->ep++];
+
+			if (ep_usable(ep))
+				return ep;
+		}
+	}
+	return NULL;
+}
+
 /* --- what the names answer --- */
 
 static bool has_cluster_ips(const struct ksd_service *svc)
@@ -487,8 +511,9 @@ static int answer_external(struct query *qr, const struct ksd_service *svc)
 /* SVC.NS.svc.ZONE */
 static int answer_service(struct query *qr, const struct ksd_service *svc)
 {
-	const struct ksd_store *st = qr->dns->store;
-	size_t i, j;
+	const struct ksd_endpoint *ep;
+	struct ep_iter it = { 0 };
+	size_t i;
 	int ret = 0;
 
 	if (svc->type == KSD_SVC_EXTERNAL_NAME)
@@ -502,19 +527,9 @@ static int answer_service(struct query *qr, const struct ksd_service *svc)
 	/* Headless: every address of every ready endpoint. Without one
 	 * the name does not exist (the spec's NXDOMAIN). */
 	qr->exists = false;
-	for (i = 0; i < st->nslices && !ret; i++) {
-		const struct ksd_slice *sl = st->slices[i];
-
-		if (!is_slice_of(sl, svc))
-			continue;
-		for (j = 0; j < sl->nendpoints && !ret; j++) {
-			const struct ksd_endpoint *ep = &sl->endpoints[j];
-
-			if (!ep_usable(ep))
-				continue;
-			qr->exists = true;
-			ret = add_addrs(qr, qr->qname, ep);
-		}
+	while (!ret && (ep = next_ep(qr->dns->store, svc, &it))) {
+		qr->exists = true;
+		ret = add_addrs(qr, qr->qname, ep);
 	}
 	return ret;
 }
@@ -523,29 +538,19 @@ static int answer_service(struct query *qr, const struct ksd_service *svc)
 static int answer_endpoint(struct query *qr, const struct ksd_service *svc,
 			   const struct label *ep_name)
 {
-	const struct ksd_store *st = qr->dns->store;
 	char buf[KSVC_ADDR_STRLEN + 256];
-	size_t i, j;
+	const struct ksd_endpoint *ep;
+	struct ep_iter it = { 0 };
 	int ret = 0;
 
 	if (!svc->headless || svc->type == KSD_SVC_EXTERNAL_NAME)
 		return 0;
-	for (i = 0; i < st->nslices && !ret; i++) {
-		const struct ksd_slice *sl = st->slices[i];
-
-		if (!is_slice_of(sl, svc))
+	while (!ret && (ep = next_ep(qr->dns->store, svc, &it))) {
+		ep_label(ep, buf, sizeof(buf));
+		if (!is(ep_name, buf))
 			continue;
-		for (j = 0; j < sl->nendpoints && !ret; j++) {
-			const struct ksd_endpoint *ep = &sl->endpoints[j];
-
-			if (!ep_usable(ep))
-				continue;
-			ep_label(ep, buf, sizeof(buf));
-			if (!is(ep_name, buf))
-				continue;
-			qr->exists = true;
-			ret = add_addrs(qr, qr->qname, ep);
-		}
+		qr->exists = true;
+		ret = add_addrs(qr, qr->qname, ep);
 	}
 	return ret;
 }
