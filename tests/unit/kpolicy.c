@@ -12,26 +12,6 @@
 
 #include "kpolicy.h"
 
-enum kp_type {
-	KP_NONE,		/* not accepted */
-	KP_U8,
-	KP_U16,
-	KP_U32,
-	KP_U64,
-	KP_NUL_STRING,		/* .max: longest string without the NUL */
-	KP_BINARY,		/* .max: longest */
-	KP_NESTED,		/* .nested with .nested_max */
-	KP_NESTED_ARRAY,	/* members are nests of .nested */
-};
-
-struct kp_policy {
-	enum kp_type type;
-	bool range;
-	uint64_t min, max;
-	const struct kp_policy *nested;
-	int nested_max;
-};
-
 #define U(t)		{ .type = (t) }
 #define RANGE(t, lo, hi) { .type = (t), .range = true, .min = (lo), .max = (hi) }
 #define NEST(t, p, m)	{ .type = (t), .nested = (p), .nested_max = (m) }
@@ -48,25 +28,25 @@ static const struct kp_policy stats_policy[KSVC_STATS_A_MAX + 1] = {
 static const struct kp_policy fe_policy[KSVC_FE_A_MAX + 1] = {
 	[KSVC_FE_A_KIND]	= RANGE(KP_U8, 1, KSVC_FE_KIND_MAX),
 	[KSVC_FE_A_FAMILY]	= U(KP_U16),
-	[KSVC_FE_A_ADDR]	= RANGE(KP_BINARY, 0, 16),
+	[KSVC_FE_A_ADDR]	= RANGE(KP_BINARY, 4, 16),
 };
 
 static const struct kp_policy be_policy[KSVC_BE_A_MAX + 1] = {
 	[KSVC_BE_A_FAMILY]	= U(KP_U16),
-	[KSVC_BE_A_ADDR]	= RANGE(KP_BINARY, 0, 16),
+	[KSVC_BE_A_ADDR]	= RANGE(KP_BINARY, 4, 16),
 	[KSVC_BE_A_PORT]	= RANGE(KP_U16, 1, 65535),
 	[KSVC_BE_A_WEIGHT]	= RANGE(KP_U32, 0, KSVC_WEIGHT_MAX),
 	[KSVC_BE_A_FLAGS]	= U(KP_U32),
-	[KSVC_BE_A_STATS]	= NEST(KP_NESTED, stats_policy, KSVC_STATS_A_MAX),
+	/* KSVC_BE_A_STATS and _PAD are output only: refused. */
 };
 
 static const struct kp_policy cidr_policy[KSVC_CIDR_A_MAX + 1] = {
 	[KSVC_CIDR_A_FAMILY]	= U(KP_U16),
-	[KSVC_CIDR_A_ADDR]	= RANGE(KP_BINARY, 0, 16),
+	[KSVC_CIDR_A_ADDR]	= RANGE(KP_BINARY, 4, 16),
 	[KSVC_CIDR_A_PREFIXLEN]	= RANGE(KP_U8, 0, 128),
 };
 
-static const struct kp_policy top_policy[KSVC_A_MAX + 1] = {
+const struct kp_policy kp_top_policy[KSVC_A_MAX + 1] = {
 	[KSVC_A_SVC_NAME]	= RANGE(KP_NUL_STRING, 0, KSVC_NAME_MAX - 1),
 	[KSVC_A_SVC_PROTO]	= U(KP_U8),
 	[KSVC_A_SVC_PORT]	= RANGE(KP_U16, 1, 65535),
@@ -176,6 +156,8 @@ static int validate(const struct nlattr *a, const struct kp_policy *pt,
 	case KP_BINARY:
 		if ((uint64_t)len > pt->max)
 			return fail(why, -ERANGE, "attribute %d: too long", type);
+		if (pt->range && (uint64_t)len < pt->min)
+			return fail(why, -ERANGE, "attribute %d: too short", type);
 		return 0;
 	case KP_NESTED:
 		return parse(sub, pt->nested_max, (const char *)a + NLA_HDRLEN,
@@ -307,8 +289,6 @@ static int check_backends(const struct nlattr *list, char *why)
 			return ret;
 		if (!tb[KSVC_BE_A_PORT])
 			return fail(why, -EINVAL, "backend without port");
-		if (tb[KSVC_BE_A_STATS])
-			return fail(why, -EINVAL, "backend stats in a request");
 		if (tb[KSVC_BE_A_FLAGS]) {
 			memcpy(&flags, data(tb[KSVC_BE_A_FLAGS]), 4);
 			if (flags & ~(uint32_t)__KSVC_BE_F_ALL)
@@ -383,6 +363,11 @@ static const uint64_t required[__KSVC_CMD_MAX] = {
 #undef A
 };
 
+uint64_t kp_allowed(uint8_t cmd)
+{
+	return cmd < __KSVC_CMD_MAX ? allowed[cmd] : 0;
+}
+
 int kp_check_request(const struct nlmsghdr *nlh, int family,
 		     struct kp_req *req, char *why)
 {
@@ -412,7 +397,7 @@ int kp_check_request(const struct nlmsghdr *nlh, int family,
 	ret = parse(tb, KSVC_A_MAX,
 		    (const char *)NLMSG_DATA(nlh) + GENL_HDRLEN,
 		    (int)(nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN),
-		    top_policy, why);
+		    kp_top_policy, why);
 	if (ret)
 		return ret;
 	for (type = 1; type <= KSVC_A_MAX; type++) {
