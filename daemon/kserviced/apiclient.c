@@ -42,7 +42,7 @@ struct res {
 	bool changed;			/* the store changed in this chunk */
 	bool listed;			/* listed at least once */
 	int tfd;			/* backoff */
-	uint64_t backoff_ms;
+	struct ksd_backoff backoff;
 };
 
 struct apiclient {
@@ -167,15 +167,32 @@ static int start_request(struct res *r)
 	return 0;
 }
 
+void ksd_backoff_init(struct ksd_backoff *b, uint64_t min_ms,
+		      uint64_t max_ms)
+{
+	b->min_ms = min_ms;
+	b->max_ms = max_ms;
+	b->cur_ms = min_ms;
+}
+
+uint64_t ksd_backoff_next(struct ksd_backoff *b, uint64_t rnd)
+{
+	uint64_t d = b->cur_ms;
+
+	b->cur_ms = d * 2 > b->max_ms ? b->max_ms : d * 2;
+	/* Half the backoff, plus up to as much again at random. */
+	return d / 2 + rnd % (d / 2 + 1);
+}
+
+void ksd_backoff_reset(struct ksd_backoff *b)
+{
+	b->cur_ms = b->min_ms;
+}
+
 static void retry_later(struct res *r)
 {
-	struct apiclient *ac = r->ac;
-	uint64_t d = r->backoff_ms, wait;
+	uint64_t wait = ksd_backoff_next(&r->backoff, (uint64_t)rand());
 
-	/* Half the backoff, plus up to as much again at random. */
-	wait = d / 2 + (uint64_t)rand() % (d / 2 + 1);
-	r->backoff_ms = d * 2 > ac->o.backoff_max_ms ? ac->o.backoff_max_ms :
-						       d * 2;
 	ksd_log(KSD_LOG_V2, "api: %s: trying again in %llu ms", r->kind,
 		(unsigned long long)wait);
 	ksd_timer_arm(r->tfd, wait ? wait : 1);
@@ -420,7 +437,7 @@ static void done(struct res *r, CURLcode result)
 	r->easy = NULL;
 	if (r->phase == LISTING) {
 		if (result == CURLE_OK && code == 200 && list_page(r)) {
-			r->backoff_ms = r->ac->o.backoff_min_ms;
+			ksd_backoff_reset(&r->backoff);
 			if (r->cont)
 				start_or_retry(r);	/* the next page */
 			else
@@ -448,12 +465,12 @@ static void done(struct res *r, CURLcode result)
 	}
 	if (code == 200 && result == CURLE_OK && r->got_data) {
 		/* The server ended the watch: go on from where it was. */
-		r->backoff_ms = r->ac->o.backoff_min_ms;
+		ksd_backoff_reset(&r->backoff);
 		start_or_retry(r);
 		return;
 	}
 	if (r->got_data)
-		r->backoff_ms = r->ac->o.backoff_min_ms;
+		ksd_backoff_reset(&r->backoff);
 	if (r->error_event)
 		;	/* logged with its code */
 	else if (code && code != 200)
@@ -649,7 +666,7 @@ static void hup(struct ksd_source *src)
 			r->easy = NULL;
 		}
 		restart_list(r);
-		r->backoff_ms = ac->o.backoff_min_ms;
+		ksd_backoff_reset(&r->backoff);
 		start_or_retry(r);
 	}
 }
@@ -730,7 +747,8 @@ struct ksd_source *ksd_api_source(struct ksd_kubeconfig *kc,
 		if (!r->sel)
 			abort();
 		r->phase = LISTING;
-		r->backoff_ms = ac->o.backoff_min_ms;
+		ksd_backoff_init(&r->backoff, ac->o.backoff_min_ms,
+				 ac->o.backoff_max_ms);
 		ksd_ndjson_init(&r->nd);
 		ksd_store_init(&r->list);
 	}

@@ -18,7 +18,8 @@
  *    whole; the daemon is told KSD_CHANGED_ALL and its full pass (mark and
  *    sweep) corrects the kernel: nothing is flushed, a service still there
  *    is neither deleted nor re-created.
- *  - Failures are retried after a capped exponential backoff with jitter.
+ *  - Failures are retried after a capped exponential backoff with jitter
+ *    (struct ksd_backoff, below), kind by kind.
  *  - The source is synced once every kind has been listed.
  */
 #ifndef KSD_APICLIENT_H
@@ -42,6 +43,26 @@ struct ksd_api_opts {
 	 * no Node. Read at once. */
 	const char *node_name;
 };
+
+/*
+ * The reconnect backoff of one kind. A failure waits between half and all
+ * of the backoff (the jitter), then the backoff doubles, up to max_ms; a
+ * success (a list page, a watch that gave something) sets it back to
+ * min_ms. So the n-th failure in a row waits between b / 2 and b, where
+ * b = min(min_ms * 2^(n-1), max_ms).
+ */
+struct ksd_backoff {
+	uint64_t min_ms, max_ms;
+	uint64_t cur_ms;		/* the next failure's backoff */
+};
+
+void ksd_backoff_init(struct ksd_backoff *b, uint64_t min_ms,
+		      uint64_t max_ms);
+/* A failure: the wait before trying again, its jitter from rnd (any
+ * value, rand()'s in the daemon); the backoff then grows. */
+uint64_t ksd_backoff_next(struct ksd_backoff *b, uint64_t rnd);
+/* A success. */
+void ksd_backoff_reset(struct ksd_backoff *b);
 
 /* The source over kc (taken, released by stop or on failure); o may be
  * NULL. NULL if out of memory. */

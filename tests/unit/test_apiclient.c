@@ -44,7 +44,46 @@ struct fixture {
 	bool started;
 	bool token_logged;
 	unsigned int skipped;	/* "skipped" log lines */
+	/* The waits logged before each retry, kind by kind (-v 2). */
+	struct {
+		char kind[32];
+		uint64_t ms[64];
+		unsigned int n;
+	} waits[3];
 };
+
+static void note_wait(struct fixture *f, const char *line)
+{
+	unsigned long long ms;
+	char kind[32];
+	unsigned int i;
+
+	if (sscanf(line, "api: %31[^:]: trying again in %llu ms", kind,
+		   &ms) != 2)
+		return;
+	for (i = 0; i < 3; i++) {
+		if (!f->waits[i].kind[0])
+			snprintf(f->waits[i].kind, sizeof(f->waits[i].kind),
+				 "%s", kind);
+		if (!strcmp(f->waits[i].kind, kind))
+			break;
+	}
+	assert_true(i < 3);
+	if (f->waits[i].n < 64)
+		f->waits[i].ms[f->waits[i].n++] = ms;
+}
+
+/* Retries logged for every kind of the fixture (services,
+ * endpointslices, nodes), at least n each. */
+static bool retried(const struct fixture *f, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		if (f->waits[i].n < n)
+			return false;
+	return true;
+}
 
 static void sink(int level, const char *line, void *arg)
 {
@@ -54,6 +93,7 @@ static void sink(int level, const char *line, void *arg)
 		f->token_logged = true;
 	if (strstr(line, "skipped"))
 		f->skipped++;
+	note_wait(f, line);
 	if (getenv("KSD_TEST_VERBOSE"))
 		fprintf(stderr, "[%d] %s\n", level, line);
 }
@@ -127,6 +167,7 @@ static int teardown(void **state)
 		ksd_daemon_release(&f->d);
 	fake_table_release();
 	ksd_log_set_sink(NULL, NULL);
+	ksd_log_set_verbosity(0);
 	fclose(f->to);		/* EOF: the server exits */
 	fclose(f->from);
 	if (waitpid(f->pid, &status, 0) != f->pid)
@@ -136,13 +177,16 @@ static int teardown(void **state)
 	return 0;
 }
 
+#define BACKOFF_MIN	20
+#define BACKOFF_MAX	200
+
 static void start(struct fixture *f, const char *ca)
 {
 	char path[320], why[KSD_KUBECONFIG_WHY_MAX];
 	struct ksd_api_opts ao = {
 		.page_limit = 1,	/* every list in pages */
-		.backoff_min_ms = 20,
-		.backoff_max_ms = 200,
+		.backoff_min_ms = BACKOFF_MIN,
+		.backoff_max_ms = BACKOFF_MAX,
 		.node_name = "node-a",
 	};
 	struct ksd_opts o = {
@@ -285,24 +329,112 @@ static void api_test_steps(void **state)
 	assert_false(f->token_logged);
 }
 
+/* The backoff of the n-th failure in a row (from 1): min * 2^(n-1),
+ * capped. */
+static uint64_t backoff_of(unsigned int n, uint64_t min, uint64_t max)
+{
+	uint64_t b = min;
+
+	while (--n && b < max)
+		b *= 2;
+	return b < max ? b : max;
+}
+
+/* Every wait of the n-th failure in a row is within [b/2, b] and both
+ * ends are reached (apiclient.h); it grows to the cap and stays there; a success sets
+ * it back; random values keep every wait within [min/2, max]. */
+static void api_test_backoff(void **state)
+{
+	static const uint64_t mins[] = { BACKOFF_MIN, KSD_API_BACKOFF_MIN_MS,
+					 1, 3 };
+	static const uint64_t maxs[] = { BACKOFF_MAX, KSD_API_BACKOFF_MAX_MS,
+					 1, 1000 };
+	struct ksd_backoff b;
+	unsigned int i, n, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(mins) / sizeof(mins[0]); i++) {
+		uint64_t min = mins[i], max = maxs[i];
+
+		ksd_backoff_init(&b, min, max);
+		for (n = 1; n <= 20; n++) {
+			uint64_t want = backoff_of(n, min, max);
+			struct ksd_backoff lo = b, hi = b, any = b;
+			uint64_t w;
+
+			/* The jitter's ends: half, and all of it (an odd
+			 * backoff: all but 1 ms). */
+			assert_int_equal(ksd_backoff_next(&lo, 0), want / 2);
+			assert_int_equal(ksd_backoff_next(&hi, want / 2),
+					 want / 2 * 2);
+			/* Any random value: within them. */
+			for (k = 0; k < 200; k++) {
+				struct ksd_backoff t = any;
+
+				w = ksd_backoff_next(&t, (uint64_t)random() *
+						     (uint64_t)random());
+				assert_in_range(w, want / 2, want);
+			}
+			w = ksd_backoff_next(&b, (uint64_t)random());
+			assert_in_range(w, want / 2, want);
+			assert_int_equal(b.cur_ms, backoff_of(n + 1, min, max));
+		}
+		/* Capped: twenty failures in, still max. */
+		assert_int_equal(b.cur_ms, max);
+		/* A success: the next failure waits as the first did. */
+		ksd_backoff_reset(&b);
+		assert_int_equal(ksd_backoff_next(&b, 0), min / 2);
+		assert_int_equal(b.cur_ms, backoff_of(2, min, max));
+	}
+	/* Failures and successes at random: never below min/2 nor above
+	 * max, and after a success never above min. */
+	ksd_backoff_init(&b, BACKOFF_MIN, BACKOFF_MAX);
+	for (k = 0; k < 10000; k++) {
+		uint64_t w;
+
+		if (random() % 4 == 0) {
+			ksd_backoff_reset(&b);
+			w = ksd_backoff_next(&b, (uint64_t)random());
+			assert_in_range(w, BACKOFF_MIN / 2, BACKOFF_MIN);
+			continue;
+		}
+		w = ksd_backoff_next(&b, (uint64_t)random());
+		assert_in_range(w, BACKOFF_MIN / 2, BACKOFF_MAX);
+	}
+}
+
 /* A server whose certificate the CA does not vouch for is never
- * trusted: no sync, nothing programmed. */
+ * trusted: no sync, nothing programmed, however often it is tried; each
+ * kind's retries wait as its backoff says, with rand()'s jitter. */
 static void api_test_tls_verified(void **state)
 {
 	struct fixture *f = *state;
+	unsigned int i, n;
 	char ca[300];
 
+	ksd_log_set_verbosity(KSD_LOG_V2);
 	snprintf(ca, sizeof(ca), "%s/other.pem", f->dir);
 	start(f, ca);
-	run_for(f, 500);
+	/* Six failures in a row of every kind: past the cap (20 .. 200). */
+	RUN_UNTIL(f, retried(f, 6));
 	assert_false(f->d.src->synced);
 	assert_int_equal(fake_table_writes(), 0);
 	assert_int_equal(server_stats(f).lists, 0);
+	for (i = 0; i < 3; i++)
+		for (n = 0; n < f->waits[i].n; n++)
+			if (f->waits[i].ms[n] < backoff_of(n + 1, BACKOFF_MIN,
+							   BACKOFF_MAX) / 2 ||
+			    f->waits[i].ms[n] > backoff_of(n + 1, BACKOFF_MIN,
+							   BACKOFF_MAX))
+				fail_msg("%s: retry %u waited %llu ms",
+					 f->waits[i].kind, n + 1,
+					 (unsigned long long)f->waits[i].ms[n]);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(api_test_backoff),
 		cmocka_unit_test_setup_teardown(api_test_steps, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(api_test_tls_verified, setup,
