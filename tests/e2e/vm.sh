@@ -10,17 +10,19 @@
 # every host tool (ip, python3, curl, conntrack, the freshly built ksctl) runs
 # in the guest as it is; /run and /tmp are fresh tmpfs. The guest's PID 1
 # (guest.sh) loads the netfilter modules from the unpacked Debian image and
-# then the given kservice.ko, runs the script, dumps dmesg and prints a result
-# marker. This side fails the run when the marker is missing (crash, hang),
-# when the script failed, or when the guest's kernel log has a warning, oops
-# or stall.
+# then the given kservice.ko, runs the script, tears down what it left
+# (processes, network namespaces, out-of-tree modules; kmemleak where the
+# kernel has it), dumps dmesg and prints a result marker. This side fails the
+# run when the marker is missing (crash, hang), when the script or the
+# teardown failed, or when the guest's kernel log has a warning, oops or
+# stall.
 #
 # The kernel package is downloaded once with apt-get into $KSVC_CACHE and
 # re-used. KVER_PINNED and KSVC_CACHE come from config.mk at the top of the
 # repo (KSVC_CACHE and KVER may be overridden from the environment).
 #
-# Exit status: 0 pass, 1 test failed, 2 kernel log not clean, 3 no result
-# (crash or timeout), 4 usage or setup error.
+# Exit status: 0 pass, 1 test or teardown failed, 2 kernel log not clean, 3
+# no result (crash or timeout), 4 usage or setup error.
 
 set -e
 
@@ -43,6 +45,7 @@ KERNEL_BAD='WARNING:|BUG:|Oops|Call Trace|RCU stall|rcu_sched detected stall|rcu
 ko=
 script=
 timeout=600
+teardown=60
 mem=1024
 smp=2
 log=
@@ -54,6 +57,8 @@ usage() {
 	  --ko FILE        kservice.ko to load after the netfilter modules (optional)
 	  --script FILE    guest script, run with bash inside the VM (ARGS passed on)
 	  --timeout SECS   whole-run limit, boot included (default $timeout)
+	  --teardown SECS  bound of each wait of the guest's teardown after the
+	                   script (processes, namespaces, rmmod; default $teardown)
 	  --log FILE       console log (default tests/e2e/out/<script>.log)
 	  --mem MB         guest memory (default $mem)
 	  --smp N          guest CPUs (default $smp)
@@ -72,6 +77,7 @@ while (($#)); do
 	--ko) ko=$2; shift 2 ;;
 	--script) script=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--teardown) teardown=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
@@ -88,6 +94,12 @@ script_args=("$@")
 [[ -z $ko || -f $ko ]] || die "no such module: $ko"
 [[ -z $script || -f $script ]] || die "no such script: $script"
 [[ $timeout =~ ^[0-9]+$ ]] && ((timeout >= 60)) || die "--timeout wants whole seconds, at least 60"
+[[ $teardown =~ ^[0-9]+$ ]] && ((teardown >= 5)) || die "--teardown wants whole seconds, at least 5"
+# The guest stops the script early enough for its teardown and for booting
+# and shutting down (40 s): a hang still ends with a dmesg dump and a FAIL.
+script_timeout=$((timeout - 40 - teardown))
+((script_timeout >= 10)) ||
+	die "--timeout $timeout leaves the script no time: at least $((50 + teardown)) with --teardown $teardown"
 if [[ -n $ko ]]; then
 	vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null) || die "$ko is not a kernel module"
 	[[ $vermagic == "$KVER "* ]] ||
@@ -197,9 +209,8 @@ args=
 	printf 'KSVC_KO=%q\n' "$ko_abs"
 	printf 'KSVC_SCRIPT=%q\n' "$script_abs"
 	printf 'KSVC_SCRIPT_ARGS=(%s)\n' "$args"
-	# The guest stops the script a little before the host stops the VM, so a
-	# hang still ends with a dmesg dump and a FAIL marker.
-	printf 'KSVC_SCRIPT_TIMEOUT=%q\n' $((timeout - 40))
+	printf 'KSVC_SCRIPT_TIMEOUT=%q\n' "$script_timeout"
+	printf 'KSVC_TEARDOWN_TIMEOUT=%q\n' "$teardown"
 } >"$ird/config"
 # Host folders under /tmp or /run would be hidden by the guest's tmpfs:
 # initramfs-init binds them back in.
