@@ -8,7 +8,7 @@ kver=$(sed -n 's/^KVER_PINNED *:= *//p' "$here/config.mk")
 
 pkgs="
 	make gcc libc6-dev pkg-config
-	linux-headers-$kver linux-source-6.1 flex bison bc ccache python3
+	linux-headers-$kver linux-source-6.1 flex bison bc ccache python3 libelf-dev
 	libnl-3-dev libnl-genl-3-dev libcjson-dev libcmocka-dev libyaml-dev libmicrohttpd-dev
 	libcurl4-openssl-dev openssl libldns-dev
 	clang libclang-rt-14-dev

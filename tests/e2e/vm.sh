@@ -46,7 +46,9 @@ ko=
 script=
 timeout=600
 teardown=60
-mem=1024
+mem=
+kernel=plain
+kdir=
 smp=2
 log=
 append=
@@ -60,7 +62,12 @@ usage() {
 	  --teardown SECS  bound of each wait of the guest's teardown after the
 	                   script (processes, namespaces, rmmod; default $teardown)
 	  --log FILE       console log (default tests/e2e/out/<script>.log)
-	  --mem MB         guest memory (default $mem)
+	  --kernel plain|debug
+	                   plain: Debian's linux-image-$KVER (default); debug: the same
+	                   source with KASAN, lockdep, PROVE_RCU, DEBUG_ATOMIC_SLEEP and
+	                   kmemleak (debug-kernel.sh builds it once; --ko must be built
+	                   for it: debug-kernel.sh module)
+	  --mem MB         guest memory (default 1024, 2048 with --kernel debug)
 	  --smp N          guest CPUs (default $smp)
 	  --append ARGS    extra kernel command line
 	  --keep           keep the work folder (initramfs) for inspection
@@ -80,6 +87,7 @@ while (($#)); do
 	--teardown) teardown=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--kernel) kernel=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
@@ -100,10 +108,21 @@ script_args=("$@")
 script_timeout=$((timeout - 40 - teardown))
 ((script_timeout >= 10)) ||
 	die "--timeout $timeout leaves the script no time: at least $((50 + teardown)) with --teardown $teardown"
+# The debug kernel is its own build (debug-kernel.sh), cached like the
+# plain one: its folder has the same root/, vmlinux and .ready.
+case $kernel in
+plain) mem=${mem:-1024} ;;
+debug)
+	mem=${mem:-2048}
+	kdir=$("$here/debug-kernel.sh" build) || die "cannot build the debug kernel"
+	KVER=$(<"$kdir/release")
+	;;
+*) die "--kernel wants plain or debug, not '$kernel'" ;;
+esac
 if [[ -n $ko ]]; then
 	vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null) || die "$ko is not a kernel module"
 	[[ $vermagic == "$KVER "* ]] ||
-		die "$ko is built for '${vermagic%% *}', the VM runs $KVER (KVER_PINNED in config.mk)"
+		die "$ko is built for '${vermagic%% *}', the VM runs $KVER (--kernel $kernel)"
 fi
 QEMU=${QEMU:-qemu-system-x86_64}
 for tool in "$QEMU" busybox cpio gzip depmod modprobe dpkg-deb xz timeout; do
@@ -119,7 +138,7 @@ t_start=$(now)
 #   root/                     dpkg-deb -x of it, with modules.dep from depmod
 #   vmlinux                   the uncompressed ELF cut out of the bzImage (PVH boot)
 #   .ready                    written last; its absence means "redo"
-kdir=$KSVC_CACHE/kernel/$KVER
+kdir=${kdir:-$KSVC_CACHE/kernel/$KVER}
 kroot=$kdir/root
 vmlinux=$kdir/vmlinux
 
