@@ -125,10 +125,17 @@ check-e2e: module tools
 check-demo: module tools
 	tests/e2e/vm.sh --ko $(CURDIR)/kservice.ko --script tests/e2e/demo.sh
 
-check-dkms:
-	$(MAKE) dkms-install
-	modinfo -k $(KVER) kservice | grep -q '^alias: *net-pf-16-proto-16-family-kservice$$'
-	$(MAKE) dkms-uninstall
+# The harness's self-test: vm.sh fails a run for each planted fault
+# (tests/e2e/faults/selftest.sh), and passes a clean one.
+check-harness:
+	$(MAKE) -C tests/e2e selftest
+
+# The module DKMS built, by its path, loaded in the VM with traffic, then
+# uninstalled; first, that the check fails on planted stand-ins
+# (tests/e2e/dkms-check.sh).
+check-dkms: module tools
+	KVER=$(KVER) tests/e2e/dkms-check.sh --selftest
+	KVER=$(KVER) tests/e2e/dkms-check.sh
 
 # The benchmark. Absolute figures are an emulated CPU's; the ratios between
 # the four ways in one run are the result (docs/bench/summary.md).
@@ -153,4 +160,4 @@ demo: deps module tools
 
 .PHONY: all module tools headers-check module-install install dkms-install \
 	dkms-uninstall clean-module clean style sparse deps check check-unit check-fuzz \
-	check-kunit check-e2e check-demo check-dkms demo bench check-bench
+	check-kunit check-e2e check-harness check-demo check-dkms demo bench check-bench

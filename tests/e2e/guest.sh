@@ -272,6 +272,7 @@ echo /run/ksvc/modprobe >/proc/sys/kernel/modprobe
 modules="nf_conntrack nf_nat nf_reject_ipv4 nf_reject_ipv6 nf_conntrack_netlink nfnetlink veth dummy sctp crc32c_generic"
 /run/ksvc/modprobe -a $modules || result 1 "cannot load $modules"
 if [[ -n $KSVC_KO ]]; then
+	echo "guest: insmod $KSVC_KO"
 	insmod "$KSVC_KO" || result 1 "insmod $KSVC_KO failed"
 fi
 
