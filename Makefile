@@ -114,7 +114,10 @@ check-fuzz:
 check-kunit:
 	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS tests/kunit/run.sh all
 
+# The harness first: its passes below mean something only if it fails the
+# runs it should (check-harness).
 check-e2e: module tools
+	$(MAKE) check-harness
 	tests/e2e/vm.sh --ko $(CURDIR)/kservice.ko --script tests/e2e/netns.sh
 	tests/e2e/vm.sh --ko $(CURDIR)/kservice.ko --script tests/e2e/apiserver.sh
 	$(MAKE) check-demo
