@@ -20,6 +20,14 @@ static inline uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/*
+ * How long a test waits for what must come: far more than it ever takes,
+ * so that a loaded machine is only slower, never a failure. A test must
+ * not wait for something not to happen within a window either: it checks
+ * the order of events (or where a timer is set) instead.
+ */
+#define LOOP_PATIENCE_MS	60000
+
 /* Runs the loop of daemon @d for @ms milliseconds. */
 #define RUN_FOR(d, ms) do {						\
 	uint64_t end_ = now_ms() + (ms);				\

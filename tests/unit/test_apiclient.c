@@ -219,7 +219,7 @@ static void start(struct fixture *f, const char *ca)
 }
 
 #define run_for(f, ms) RUN_FOR(&(f)->d, ms)
-#define RUN_UNTIL(f, cond) RUN_UNTIL_MS(&(f)->d, cond, 10000)
+#define RUN_UNTIL(f, cond) RUN_UNTIL_MS(&(f)->d, cond, LOOP_PATIENCE_MS)
 
 static void step(struct fixture *f, int n)
 {

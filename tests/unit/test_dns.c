@@ -29,6 +29,7 @@
 #include "ksvc_text.h"
 #include "yamldoc.h"
 #include "loop.h"
+#include "loop_util.h"
 
 struct fx {
 	struct ksd_store st;
@@ -838,21 +839,29 @@ static int srv_teardown(void **state)
 	return 0;
 }
 
-/* Runs the loop until fd is readable (a second at most). */
-static void run_until_readable(struct srv *v, int fd)
+/* Runs the loop until cond holds (LOOP_PATIENCE_MS at most). */
+#define RUN_UNTIL(v, cond) do {						\
+	uint64_t end_ = now_ms() + LOOP_PATIENCE_MS;			\
+	while (!(cond) && now_ms() < end_)				\
+		assert_int_equal(ksd_loop_run_once(&(v)->loop, 1), 0);	\
+	if (!(cond))							\
+		fail_msg("timed out waiting for %s", #cond);		\
+} while (0)
+
+static bool readable(int fd)
 {
-	int i;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
 
-	for (i = 0; i < 1000; i++) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-
-		if (poll(&p, 1, 0) == 1)
-			return;
-		assert_int_equal(ksd_loop_run_once(&v->loop, 1), 0);
-	}
-	fail_msg("no reply");
+	return poll(&p, 1, 0) == 1;
 }
 
+/* Runs the loop until fd is readable. */
+static void run_until_readable(struct srv *v, int fd)
+{
+	RUN_UNTIL(v, readable(fd));
+}
+
+/* Runs the loop ms times (a millisecond or more each). */
 static void run_for(struct srv *v, int ms)
 {
 	int i;
@@ -889,10 +898,17 @@ static void dns_test_udp(void **state)
 	n = recv(fd, buf, sizeof(buf), 0);
 	assert_true(n > 0);
 	expect_reply(buf, (size_t)n, 0x1234, "A 10.96.0.80");
-	/* Garbage gets nothing back and harms nothing. */
+	/* Garbage gets nothing back and harms nothing: the next query's
+	 * answer is the first datagram back, and the only one. */
 	assert_int_equal(sendto(fd, "\x80", 1, 0, (struct sockaddr *)&v->addr,
 				sizeof(v->addr)), 1);
-	run_for(v, 20);
+	w[0] = 0x43;
+	assert_int_equal(sendto(fd, w, len, 0, (struct sockaddr *)&v->addr,
+				sizeof(v->addr)), (ssize_t)len);
+	run_until_readable(v, fd);
+	n = recv(fd, buf, sizeof(buf), 0);
+	assert_true(n > 0);
+	expect_reply(buf, (size_t)n, 0x4334, "A 10.96.0.80");
 	assert_int_equal(recv(fd, buf, sizeof(buf), MSG_DONTWAIT), -1);
 	free(w);
 	close(fd);
@@ -976,8 +992,7 @@ static void dns_test_tcp(void **state)
 	free(w2);
 	free(w3);
 	close(fd);
-	run_for(v, 20);
-	assert_int_equal(ksd_dns_server_conns(v->s), 0);
+	RUN_UNTIL(v, ksd_dns_server_conns(v->s) == 0);
 }
 
 /* A replies the client does not read: the server stops reading, keeps
@@ -1014,28 +1029,58 @@ static void dns_test_tcp_backpressure(void **state)
 	close(fd);
 }
 
-/* An idle connection is closed; past the limit, new ones at once. */
+/*
+ * Past the limit, new connections are closed at once; an idle one is
+ * closed after the idle time, even with a partial frame in. The limit is
+ * checked with an idle time no machine reaches (so that nothing is closed
+ * for idleness meanwhile), the idle closing with 100 ms, against the time
+ * of the connection's last answer: never sooner.
+ */
 static void dns_test_tcp_limits(void **state)
 {
 	struct srv *v = *state;
 	int fds[KSD_DNS_TCP_CONNS_MAX + 1], i;
+	uint8_t buf[1024], *w;
+	uint64_t t0;
+	size_t len;
 	uint8_t b;
 
-	ksd_dns_server_set_idle_ms(v->s, 100);
+	ksd_dns_server_set_idle_ms(v->s, 3600 * 1000);
 	for (i = 0; i <= KSD_DNS_TCP_CONNS_MAX; i++)
 		fds[i] = tcp_connect(v);
-	run_for(v, 20);
-	assert_int_equal(ksd_dns_server_conns(v->s), KSD_DNS_TCP_CONNS_MAX);
-	/* The last one was closed: EOF. */
+	/* The last one is closed: EOF; the others stay. */
 	run_until_readable(v, fds[KSD_DNS_TCP_CONNS_MAX]);
 	assert_int_equal(recv(fds[KSD_DNS_TCP_CONNS_MAX], &b, 1, 0), 0);
-	/* A partial frame does not keep a connection alive forever. */
+	assert_int_equal(ksd_dns_server_conns(v->s), KSD_DNS_TCP_CONNS_MAX);
+	for (i = 0; i < KSD_DNS_TCP_CONNS_MAX; i++)
+		assert_false(readable(fds[i]));
+	/* A partial frame does not keep a connection alive forever: a
+	 * query answered, then one byte of the next. */
+	t0 = now_ms();
+	w = query_wire("my-app-service.default.svc.cluster.local",
+		       LDNS_RR_TYPE_A, 0, 0, &len);
+	buf[0] = (uint8_t)(len >> 8);
+	buf[1] = (uint8_t)len;
+	memcpy(buf + 2, w, len);
+	free(w);
+	assert_int_equal(send(fds[0], buf, len + 2, 0), (ssize_t)(len + 2));
+	len = tcp_read(v, fds[0], buf, sizeof(buf));
+	expect_reply(buf + 2, len, 0x1234, "A 10.96.0.80");
 	assert_int_equal(send(fds[0], "\x00", 1, 0), 1);
-	run_for(v, 300);
-	assert_int_equal(ksd_dns_server_conns(v->s), 0);
+	ksd_dns_server_set_idle_ms(v->s, 100);
+	RUN_UNTIL(v, ksd_dns_server_conns(v->s) == 0);
+	assert_true(now_ms() - t0 >= 100);
+	run_until_readable(v, fds[0]);
 	assert_int_equal(recv(fds[0], &b, 1, 0), 0);
 	for (i = 0; i <= KSD_DNS_TCP_CONNS_MAX; i++)
 		close(fds[i]);
+	/* An idle connection lasts the idle time, not less. */
+	t0 = now_ms();
+	fds[0] = tcp_connect(v);
+	RUN_UNTIL(v, ksd_dns_server_conns(v->s) == 1);
+	RUN_UNTIL(v, ksd_dns_server_conns(v->s) == 0);
+	assert_true(now_ms() - t0 >= 100);
+	close(fds[0]);
 }
 
 /* On 0.0.0.0 the reply comes from the address the query went to
