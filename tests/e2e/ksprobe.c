@@ -16,7 +16,11 @@
  *	the answer, or
  *	"refused" (RST, or an ICMP unreachable), "timeout", or "error WHAT";
  *	-m appends how long the attempt took ("refused 3ms"). Exits 0 when
- *	every attempt was answered, 1 otherwise.
+ *	every attempt was answered, 1 otherwise. TIMEOUT_MS (default 20000)
+ *	bounds each attempt: long, since an answer or a refusal ends the wait
+ *	at once and only a failure pays for it, so a slow machine does not
+ *	turn an answer into "timeout". A caller that expects silence passes
+ *	its own, and should not take "timeout" alone as its proof.
  *
  *   ksprobe hold tcp|udp|sctp ADDR PORT [-i INTERVAL_MS] [-d SECONDS] [-t TIMEOUT_MS]
  *	Keeps one connection for SECONDS (default 5) or until SIGTERM/SIGINT,
@@ -25,7 +29,8 @@
  *	connection) or the failure. Ends with "held N" (exchanges) or
  *	"broken after N"; exits 0 when nothing failed. For UDP the
  *	"connection" is one connected socket, so one source port: one flow
- *	through conntrack, a datagram every INTERVAL_MS.
+ *	through conntrack, a datagram every INTERVAL_MS. TIMEOUT_MS (default
+ *	20000) bounds the handshake and each exchange.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -487,7 +492,7 @@ static int do_hold(const struct proto *p, const struct sockaddr_storage *dst,
 
 int main(int argc, char **argv)
 {
-	int count = 1, timeout_ms = 2000, interval_ms = 100, seconds = 5, port, opt;
+	int count = 1, timeout_ms = 20000, interval_ms = 100, seconds = 5, port, opt;
 	struct sockaddr_storage dst;
 	const struct proto *p;
 	bool timed = false;
