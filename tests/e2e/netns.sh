@@ -319,6 +319,38 @@ test_installed_module_autoloads() {
 	[[ -e /sys/module/kservice ]]
 }
 
+# ---- 0c. Module parameters at load ------------------------------------------------
+
+# Loading with a value out of bounds (or not a prime, for maglev_size)
+# fails and leaves nothing loaded; values in bounds are taken as given.
+test_module_parameters_at_load() {
+	local p=/sys/module/kservice/parameters arg
+	pp rmmod kservice
+	# 5 is a prime below 7, 1048583 the first one above 1048573: these
+	# test the bounds, 8, 65535 and 1048575 the prime check.
+	for arg in max_backends=0 max_backends=65536 max_backends=-1 max_backends=x \
+		maglev_size=5 maglev_size=1048583 maglev_size=8 maglev_size=65535 maglev_size=1048575; do
+		pretty "" "insmod kservice.ko $arg (must fail)"
+		if insmod "$KSVC_KO" $arg 2>"$tmp/err"; then
+			echo "kservice.ko loaded with $arg" >&2
+			return 1
+		fi
+		cat "$tmp/err" >&3
+		# EINVAL from the kernel, for this parameter.
+		[[ $(<"$tmp/err") == *": Invalid parameters" ]]
+		dmesg | tail -n 5 | grep -qF "kservice: \`${arg#*=}' invalid for parameter \`${arg%%=*}'"
+		[[ ! -e /sys/module/kservice ]]
+	done
+	pp insmod "$KSVC_KO" max_backends=1 maglev_size=7
+	[[ $(<$p/max_backends) == 1 && $(<$p/maglev_size) == 7 ]]
+	pp rmmod kservice
+	pp insmod "$KSVC_KO" max_backends=65535 maglev_size=1048573
+	[[ $(<$p/max_backends) == 65535 && $(<$p/maglev_size) == 1048573 ]]
+	pp rmmod kservice
+	pp insmod "$KSVC_KO"
+	[[ $(<$p/max_backends) == 65535 && $(<$p/maglev_size) == 65537 && $(<$p/max_services) == 262144 ]]
+}
+
 # ---- setup --------------------------------------------------------------------
 
 setup_topology() {
@@ -395,6 +427,56 @@ test_hooks_follow_services() {
 	[[ $(config_value hooked) == no ]]
 }
 
+test_hooks_outlive_services() {
+	# The last service goes while a connection it translated is open and
+	# busy. The hooks stay (the NAT core's un-NAT every later packet of it,
+	# both ways: without them the exchanges stop), yet nothing new is
+	# translated; once the connection has ended, they go.
+	[[ $(config_value hooked) == no ]]
+	ks service add default/last proto tcp port 80 cluster-ip 10.96.0.98
+	ks backend replace default/last 10.244.1.11:8080
+	bg_in ${pods[4]} pod4 "$tmp/hold" "$ksprobe" hold tcp 10.96.0.98 80 -i 100 -d 600
+	local hold=$bgpid n out tw i
+	wait_for_line "$tmp/hold" '^pod1 10\.244\.1\.14$'
+	ks service del default/last
+	out=$(ks_out dump)
+	[[ -z $out ]]
+	# Lines both ways after the delete: each one a request answered.
+	n=$(wc -l <"$tmp/hold")
+	wait_lines "$tmp/hold" $((n + 5))
+	[[ $(config_value hooked) == yes ]]
+	# A new connection to the old cluster IP is not translated: conntrack
+	# shows it unanswered, replying from the cluster IP itself (the
+	# timeout alone would not tell), while the held one's entry still
+	# replies from pod1.
+	[[ $(probe pod4 connect tcp 10.96.0.98 80 -t 2000 || true) == timeout ]]
+	ct $node -L -p tcp --orig-dst 10.96.0.98 >"$tmp/ct"
+	cat "$tmp/ct" >&3
+	(($(count 'src=10\.244\.1\.14 dst=10\.96\.0\.98 .* \[UNREPLIED\] src=10\.96\.0\.98 dst=10\.244\.1\.14 ' <"$tmp/ct") == 1))
+	(($(count ' ESTABLISHED src=10\.244\.1\.14 dst=10\.96\.0\.98 .* src=10\.244\.1\.11 dst=10\.244\.1\.14 sport=8080 ' <"$tmp/ct") == 1))
+	n=$(wc -l <"$tmp/hold")
+	wait_lines "$tmp/hold" $((n + 3))
+	[[ $(config_value hooked) == yes ]]
+	# It ends (FIN both ways): its entry waits in TIME_WAIT, cut to 1 s
+	# here; a listing takes out the entries that expired, and with the
+	# last one the hooks go.
+	tw=$(n0 sysctl -n net.netfilter.nf_conntrack_tcp_timeout_time_wait)
+	n0 sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=1
+	pp kill -TERM $hold
+	wait $hold
+	[[ $(tail -n1 "$tmp/hold") == "held "* ]]
+	[[ $(grep -v '^held ' "$tmp/hold" | sort -u) == "pod1 10.244.1.14" ]]
+	for ((i = 0; i < 300; i++)); do
+		ct $node -L -p tcp --orig-dst 10.96.0.98 --reply-src 10.244.1.11 >"$tmp/ct"
+		out=$(config_value hooked)
+		[[ ! -s $tmp/ct && $out == no ]] && break
+		sleep 0.2
+	done
+	n0 sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=$tw
+	[[ ! -s $tmp/ct ]]
+	[[ $out == no ]]
+}
+
 # ---- 2. ClusterIP ---------------------------------------------------------------
 
 test_clusterip_from_pod() {
@@ -421,6 +503,54 @@ test_conntrack_shows_dnat() {
 	ct $node -L -p tcp --orig-dst 10.96.0.10 --orig-port-dst 80 >"$tmp/ct"
 	cat "$tmp/ct" >&3
 	(($(count 'src=10\.244\.1\.14 dst=10\.96\.0\.10 sport=[0-9]+ dport=80 .*src=10\.244\.1\.1[123] dst=10\.244\.1\.14 sport=8080' <"$tmp/ct") >= 3))
+}
+
+test_conntrack_marks_helper() {
+	# README: conntrack -L marks every translated flow helper=kservice,
+	# and only those. Translated: TCP and UDP to cluster IPs (IPv4, IPv6)
+	# from a pod and from the node, a node port. Not translated, yet
+	# tracked by the node: pod to pod through it, node to pod.
+	ks service add default/hlp proto udp port 95 cluster-ip 10.96.0.95 cluster-ip fd00:96::95
+	ks backend replace default/hlp 10.244.1.12:8080 [fd00:244:1::12]:8080
+	probe pod4 connect tcp 10.96.0.10 80 -n 2 >/dev/null
+	probe n0 connect tcp 10.96.0.10 80 >/dev/null
+	probe ext connect tcp 192.168.50.1 30080 >/dev/null
+	probe pod4 connect udp 10.96.0.95 95 >/dev/null
+	probe pod4 connect udp fd00:96::95 95 >/dev/null
+	[[ $(probe pod4 connect tcp 10.244.1.11 8080) == "pod1 10.244.1.14" ]]
+	[[ $(probe pod4 connect udp fd00:244:1::13 8080) == "pod3 fd00:244:1::14" ]]
+	[[ $(probe n0 connect tcp 10.244.1.12 8080) == "pod2 10.244.1.1" ]]
+	ct $node -L -f ipv4 >"$tmp/ct4"
+	ct $node -L -f ipv6 >"$tmp/ct6"
+	cat "$tmp/ct4" "$tmp/ct6" >&3
+	# Each entry: translated (it replies from another address or port
+	# than the one it was sent to) exactly when marked.
+	awk '{
+		a = p = 0
+		for (i = 1; i <= NF; i++) {
+			if ($i ~ /^(src|dst)=/) addr[++a] = substr($i, 5)
+			if ($i ~ /^(sport|dport)=/) port[++p] = substr($i, 7)
+		}
+		if (a != 4 || (p != 0 && p != 4)) { print "cannot read: " $0; bad++; next }
+		# Original src dst, then reply src dst; the ports likewise.
+		translated = addr[2] != addr[3] || (p && port[2] != port[3])
+		marked = / helper=kservice( |$)/
+		if (translated != marked) { print (marked ? "marked, not translated: " : "translated, not marked: ") $0; bad++ }
+		if (translated) t++; else u++
+	} END {
+		print t + 0 " translated and marked, " u + 0 " neither"
+		exit bad > 0
+	}' "$tmp/ct4" "$tmp/ct6" >"$tmp/helper"
+	cat "$tmp/helper" >&3
+	# Every kind above is among them.
+	(($(count 'dst=10\.96\.0\.10 .* helper=kservice' <"$tmp/ct4") >= 3))
+	(($(count 'dst=192\.168\.50\.1 sport=[0-9]+ dport=30080 .* helper=kservice' <"$tmp/ct4") >= 1))
+	(($(count '^udp .*dst=10\.96\.0\.95 .* helper=kservice' <"$tmp/ct4") == 1))
+	(($(count '^udp .*dst=fd00:96::95 .* helper=kservice' <"$tmp/ct6") == 1))
+	(($(count 'src=10\.244\.1\.14 dst=10\.244\.1\.11 sport=[0-9]+ dport=8080 ' <"$tmp/ct4") >= 1))
+	(($(count '^udp .*src=fd00:244:1::14 dst=fd00:244:1::13 ' <"$tmp/ct6") == 1))
+	(($(count 'src=10\.244\.1\.1 dst=10\.244\.1\.12 sport=[0-9]+ dport=8080 ' <"$tmp/ct4") >= 1))
+	ks service del default/hlp
 }
 
 test_rr_scheduler() {
@@ -1032,6 +1162,305 @@ test_reject_or_drop() {
 	done
 }
 
+# ---- 17b. Module parameters, at run time ------------------------------------------------
+
+# Writes module parameter $1: param_set NAME VALUE must be taken as it is,
+# param_refused NAME VALUE must fail (EINVAL) and leave the old value.
+param_set() {
+	local f=/sys/module/kservice/parameters/$1
+	pretty "" "echo $2 > $f"
+	echo "$2" >"$f"
+	[[ $(<"$f") == "$2" ]]
+}
+param_refused() {
+	local f=/sys/module/kservice/parameters/$1 old
+	old=$(<"$f")
+	pretty "" "echo $2 > $f (must fail)"
+	if (echo "$2" >"$f") 2>"$tmp/err"; then
+		echo "$1=$2 was taken" >&2
+		return 1
+	fi
+	cat "$tmp/err" >&3
+	grep -q 'Invalid argument' "$tmp/err"
+	[[ $(<"$f") == "$old" ]]
+}
+
+test_module_parameters() {
+	local v state m0 m1 m2 m3 m4
+	trap 'set +e; trap - ERR; echo 65535 >/sys/module/kservice/parameters/max_backends
+		echo 65537 >/sys/module/kservice/parameters/maglev_size
+		ip netns exec $node "$ksctl" service del default/maxbe 2>/dev/null
+		ip netns exec $node "$ksctl" service del default/mglv 2>/dev/null' EXIT
+	for v in 0 65536 -1 x; do
+		param_refused max_backends $v
+	done
+	for v in 5 1048583 8 65535 1048575 0; do
+		param_refused maglev_size $v
+	done
+
+	# max_backends 3: a fourth backend is refused with E2BIG, whichever
+	# way it comes, and the set stays as it was.
+	param_set max_backends 3
+	ks service add default/maxbe proto tcp port 97 cluster-ip 10.96.0.97
+	ks backend replace default/maxbe 10.244.1.11:8080 10.244.1.12:8080 10.244.1.13:8080
+	state=$(ks_state)
+	ks_fails backend replace default/maxbe 10.244.1.11:8080 10.244.1.12:8080 10.244.1.13:8080 \
+		10.244.1.14:8080
+	[[ $(<"$tmp/err") == "ksctl: backend replace default/maxbe: Too many backends (module parameter max_backends) (Argument list too long)" ]]
+	ks_fails backend add default/maxbe 10.244.1.14:8080
+	[[ $(<"$tmp/err") == "ksctl: backend add default/maxbe: Too many backends (module parameter max_backends) (Argument list too long)" ]]
+	(($(dump_backend_count default/maxbe) == 3))
+	probe pod4 connect tcp 10.96.0.97 97 -n 6 >"$tmp/mb"
+	(($(count '^pod[123] 10\.244\.1\.14$' <"$tmp/mb") == 6))
+	param_set max_backends 65535
+	ks backend add default/maxbe 10.244.1.14:8080
+	(($(dump_backend_count default/maxbe) == 4))
+	ks service del default/maxbe
+
+	# maglev_size: a Maglev set carries four tables of that many u16
+	# (ksctl config show: memory); a change applies to sets built after
+	# it, not to the one in place.
+	ks service add default/mglv proto udp port 96 cluster-ip 10.96.0.96 sched maglev
+	m0=$(config_value memory)
+	ks backend replace default/mglv 10.244.1.11:8080 10.244.1.12:8080 10.244.1.13:8080
+	m1=$(config_value memory)
+	pretty "" "memory: $m0 without backends, $m1 with a 65537-entry Maglev set"
+	((m1 - m0 >= 8 * 65537))
+	param_set maglev_size 7
+	m2=$(config_value memory)
+	((m2 == m1))
+	ks backend replace default/mglv 10.244.1.11:8080 10.244.1.12:8080
+	m3=$(config_value memory)
+	pretty "" "memory: $m3 with a 7-entry Maglev set"
+	((m1 - m3 >= 8 * (65537 - 7) - 4096))
+	probe pod4 connect udp 10.96.0.96 96 -n 12 -p 42000 >"$tmp/mg"
+	(($(count '^pod[12] 10\.244\.1\.14$' <"$tmp/mg") == 12))
+	ct_forget udp 10.96.0.96
+	param_set maglev_size 1048573
+	ks backend replace default/mglv 10.244.1.11:8080 10.244.1.12:8080 10.244.1.13:8080
+	m4=$(config_value memory)
+	pretty "" "memory: $m4 with a 1048573-entry Maglev set"
+	((m4 - m3 >= 8 * (1048573 - 7)))
+	probe pod4 connect udp 10.96.0.96 96 -n 12 -p 42000 >"$tmp/mg"
+	(($(count '^pod[123] 10\.244\.1\.14$' <"$tmp/mg") == 12))
+	param_set maglev_size 65537
+	ks service del default/mglv
+}
+
+# ---- 17c. Node ports on localhost -------------------------------------------------------
+
+test_nodeport_localhost() {
+	# README: nodeport_localhost lets node ports answer on 127.0.0.0/8
+	# too; IPv4 also needs route_localnet (the kernel routes no 127/8
+	# source out of lo without it). Only the node itself can send there:
+	# 127.0.0.1 is every namespace's own. (README says ::1 too: it does
+	# not work, see below.)
+	trap 'set +e; trap - ERR; ip netns exec $node sysctl -qw net.kservice.nodeport_localhost=0 net.ipv4.conf.all.route_localnet=0
+		ip netns exec $node "$ksctl" service del default/lh 2>/dev/null' EXIT
+	ks service add default/lh proto tcp port 80 cluster-ip 10.96.0.84 cluster-ip fd00:96::84 \
+		node-port 30084
+	ks backend replace default/lh 10.244.1.11:8080 [fd00:244:1::11]:8080
+	[[ $(config_value nodeport-localhost) == off ]]
+	[[ $(n0 sysctl -n net.kservice.nodeport_localhost) == 0 ]]
+	[[ $(n0 sysctl -n net.ipv4.conf.all.route_localnet) == 0 ]]
+	# Neither: not translated; nothing listens there, the node refuses.
+	[[ $(probe n0 connect tcp 127.0.0.1 30084 || true) == refused ]]
+	[[ $(probe n0 connect tcp ::1 30084 || true) == refused ]]
+	# route_localnet alone: the same.
+	n0 sysctl -qw net.ipv4.conf.all.route_localnet=1
+	[[ $(probe n0 connect tcp 127.0.0.1 30084 || true) == refused ]]
+	# Both: the backend answers, and sees the node (masqueraded).
+	ks config set nodeport-localhost 1
+	[[ $(n0 sysctl -n net.kservice.nodeport_localhost) == 1 ]]
+	[[ $(config_value nodeport-localhost) == on ]]
+	probe n0 connect tcp 127.0.0.1 30084 -n 3 >"$tmp/lh"
+	(($(count '^pod1 10\.244\.1\.1$' <"$tmp/lh") == 3))
+	[[ $(probe n0 connect tcp 127.0.0.53 30084) == "pod1 10.244.1.1" ]]
+	# ::1 is not tested on: kservice translates it and masquerades it,
+	# the backend answers, but the node takes the un-NATed answer, to ::1
+	# from a veth, as a martian (no route: ICMPv6 unreachable back to the
+	# backend), and the client hangs in SYN_SENT. IPv6 has no
+	# route_localnet; kube-proxy offers localhost node ports on IPv4 only.
+	# nodeport_localhost alone: IPv4 does not answer (the translated
+	# packet cannot be routed). The proof: no conntrack entry at all for
+	# it (a translated connection that went out would have one, however
+	# slow the machine), where the same probe with both set left one.
+	n0 sysctl -qw net.ipv4.conf.all.route_localnet=0
+	ct_forget tcp 127.0.0.1
+	[[ $(probe n0 connect tcp 127.0.0.1 30084 -t 2000 || true) == timeout ]]
+	ct $node -L -p tcp --orig-dst 127.0.0.1 >"$tmp/ct"
+	[[ ! -s $tmp/ct ]]
+	grep -q ': 0 flow entries have been shown\.$' "$tmp/ct-err"
+	# Off again: refused as at first.
+	ks config set nodeport-localhost 0
+	[[ $(probe n0 connect tcp 127.0.0.1 30084 || true) == refused ]]
+	ks service del default/lh
+}
+
+# ---- 17d. Sysctls per namespace ---------------------------------------------------------
+
+test_sysctls_per_namespace() {
+	# net.kservice.* set in one namespace changes no other: not the
+	# node's from another, not another's (nor a new one's) from the node.
+	# The VM's own namespace is one of them.
+	local other=ks-sysctl-$run later=ks-sysctl2-$run k
+	trap 'set +e; trap - ERR; sysctl -qw net.kservice.masquerade_all=0 net.kservice.affinity_max=131072
+		ip netns exec $node sysctl -qw net.kservice.masquerade_all=0 net.kservice.affinity_max=131072' EXIT
+	pp ip netns add $other
+	in_ns $other "" sysctl -qw net.kservice.masquerade_all=1 net.kservice.nodeport_localhost=1 \
+		net.kservice.affinity_max=7
+	pp sysctl -qw net.kservice.masquerade_all=1 net.kservice.affinity_max=9
+	for k in masquerade_all nodeport_localhost; do
+		[[ $(n0 sysctl -n net.kservice.$k) == 0 ]]
+	done
+	[[ $(n0 sysctl -n net.kservice.affinity_max) == 131072 ]]
+	[[ $(config_value masquerade-all) == off && $(config_value affinity-max) == 131072 ]]
+	[[ $(config_value masquerade-all $other) == on && $(config_value affinity-max $other) == 7 ]]
+	# The data path reads the node's own: a pod's connection to a cluster
+	# IP is not masqueraded.
+	[[ $(probe pod4 connect tcp 10.96.0.10 80) =~ ^pod[123]\ 10\.244\.1\.14$ ]]
+	# From the node: its values change, the others' stay, and a namespace
+	# made now starts from the defaults.
+	ks config set masquerade-all 1 affinity-max 5
+	[[ $(n0 sysctl -n net.kservice.masquerade_all) == 1 && $(n0 sysctl -n net.kservice.affinity_max) == 5 ]]
+	[[ $(probe pod4 connect tcp 10.96.0.10 80) =~ ^pod[123]\ 10\.244\.1\.1$ ]]
+	[[ $(in_ns $other "" sysctl -n net.kservice.affinity_max) == 7 ]]
+	[[ $(sysctl -n net.kservice.affinity_max) == 9 && $(sysctl -n net.kservice.nodeport_localhost) == 0 ]]
+	pp ip netns add $later
+	[[ $(in_ns $later "" sysctl -n net.kservice.masquerade_all) == 0 ]]
+	[[ $(in_ns $later "" sysctl -n net.kservice.nodeport_localhost) == 0 ]]
+	[[ $(in_ns $later "" sysctl -n net.kservice.affinity_max) == 131072 ]]
+	ks config set masquerade-all 0 affinity-max 131072
+	[[ $(probe pod4 connect tcp 10.96.0.10 80) =~ ^pod[123]\ 10\.244\.1\.14$ ]]
+	pp sysctl -qw net.kservice.masquerade_all=0 net.kservice.affinity_max=131072
+	pp ip netns del $other
+	pp ip netns del $later
+}
+
+# ---- 17e. ksctl restore and flush against the kernel ------------------------------------
+
+# ksctl restore in the node namespace, stdin from FILE $1: its status in $rc,
+# stderr in $tmp/err.
+ks_restore() {
+	rc=0
+	pretty node "ksctl restore < $1"
+	sed 's/^/    /' "$1" >&3
+	ip netns exec $node "$ksctl" restore <"$1" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	cat "$tmp/err" >&3
+	[[ ! -s $tmp/out ]]
+}
+
+# The names of the services ksctl dump shows in the node namespace.
+ks_names() {
+	local out
+	out=$(ks_out dump) || return 1
+	awk -F'\t' '$1 == "service" { print $2 }' <<<"$out" | sort
+}
+
+test_restore_stops_at_refused_line() {
+	# README: restore parses every line before it sends any, then stops
+	# at the first the kernel refuses, naming its line; what came before
+	# stays done. Lines here count from 1 with the comment and the blank.
+	local rc before names
+	before=$(ks_names)
+	cat >"$tmp/restore" <<-'EOF'
+	# parses, but the kernel refuses line 5: web has 10.96.0.10:80/tcp
+	service add default/rs1 proto tcp port 80 cluster-ip 10.96.0.111
+	backend replace default/rs1 10.244.1.11:8080
+
+	service add default/rs2 proto tcp port 80 cluster-ip 10.96.0.10
+	backend replace default/rs2 10.244.1.12:8080
+	service add default/rs3 proto tcp port 80 cluster-ip 10.96.0.113
+	EOF
+	ks_restore "$tmp/restore"
+	((rc == 1))
+	(($(wc -l <"$tmp/err") == 1))
+	[[ $(<"$tmp/err") == "ksctl: restore: line 5: service add default/rs2: "* ]]
+	names=$(ks_names)
+	[[ $names == "$(printf '%s\n' $before default/rs1 | sort)" ]]
+	(($(dump_backend_count default/rs1) == 1))
+	[[ $(probe pod4 connect tcp 10.96.0.111 80) == "pod1 10.244.1.14" ]]
+	# web still holds its cluster IP.
+	probe pod4 connect tcp 10.96.0.10 80 -n 3 >"$tmp/rs"
+	(($(count '^pod[123] 10\.244\.1\.14$' <"$tmp/rs") == 3))
+
+	# A refusal after a change that is not a fold: a backend that is not
+	# there, on line 3; line 2 stays done, line 4 is not run.
+	cat >"$tmp/restore" <<-'EOF'
+	service add default/rs4 proto udp port 53 cluster-ip 10.96.0.114
+	backend add default/rs1 10.244.1.12:8080
+	backend del default/rs1 10.244.1.99:8080
+	service del default/rs1
+	EOF
+	ks_restore "$tmp/restore"
+	((rc == 1))
+	(($(wc -l <"$tmp/err") == 1))
+	[[ $(<"$tmp/err") == "ksctl: restore: line 3: backend del default/rs1"* ]]
+	names=$(ks_names)
+	[[ $names == "$(printf '%s\n' $before default/rs1 default/rs4 | sort)" ]]
+	(($(dump_backend_count default/rs1) == 2))
+
+	# A line that does not parse: nothing at all is sent.
+	cat >"$tmp/restore" <<-'EOF'
+	service del default/rs4
+	service add default/rs5 proto tcp port 80 cluster-ip 10.96.0.115
+	service add default/rs6 proto tcp port 80 cluster-ip 10.96.0.999
+	EOF
+	ks_restore "$tmp/restore"
+	((rc == 2))
+	(($(wc -l <"$tmp/err") == 1))
+	[[ $(<"$tmp/err") == *"line 3"* ]]
+	[[ $(ks_names) == "$names" ]]
+	ks service del default/rs1
+	ks service del default/rs4
+	[[ $(ks_names) == "$before" ]]
+}
+
+# ksctl in namespace $1.
+ks_in() {
+	local ns=$1
+	shift
+	pretty $ns "ksctl $*"
+	ip netns exec $ns "$ksctl" "$@"
+}
+
+test_flush_one_namespace() {
+	# README: `ksctl flush` removes every service of the namespace it runs
+	# in, and of no other: two namespaces of their own with the same
+	# services, and the node's.
+	local a=ks-flush-a-$run b=ks-flush-b-$run ns node_before b_before out
+	node_before=$(ks_out dump)
+	for ns in $a $b; do
+		pp ip netns add $ns
+		ks_in $ns service add default/f1 proto tcp port 80 cluster-ip 10.96.0.121 node-port 30121 \
+			external-ip 198.51.100.121 affinity on
+		ks_in $ns backend replace default/f1 10.244.1.11:8080 10.244.1.12:8080
+		ks_in $ns service add default/f2 proto udp port 53 cluster-ip fd00:96::122 sched maglev
+		ks_in $ns backend replace default/f2 [fd00:244:1::11]:8080
+		ks_in $ns service add default/f3 proto sctp port 80 cluster-ip 10.96.0.123 sched rr
+		[[ $(config_value services $ns) == 3 && $(config_value hooked $ns) == yes ]]
+	done
+	b_before=$(ip netns exec $b "$ksctl" dump)
+	(($(grep -c '^service' <<<"$b_before") == 3))
+	ks_in $a flush
+	out=$(ip netns exec $a "$ksctl" dump)
+	[[ -z $out ]]
+	[[ $(config_value services $a) == 0 && $(config_value hooked $a) == no ]]
+	# The same names, frontends and node port are free again there.
+	ks_in $a service add default/f1 proto tcp port 80 cluster-ip 10.96.0.121 node-port 30121 \
+		external-ip 198.51.100.121
+	ks_in $a service add default/f2 proto udp port 53 cluster-ip fd00:96::122
+	# The others kept theirs.
+	out=$(ip netns exec $b "$ksctl" dump)
+	[[ $out == "$b_before" ]]
+	out=$(ks_out dump)
+	[[ $out == "$node_before" ]]
+	ks_in $a flush
+	[[ $(config_value services $a) == 0 ]]
+	pp ip netns del $a
+	pp ip netns del $b
+}
+
 # ---- 18. Unloading -------------------------------------------------------------------------
 
 test_unload_with_open_connections() {
@@ -1067,15 +1496,18 @@ test_unload_with_open_connections() {
 
 scenario ksctl_without_module
 scenario installed_module_autoloads
+scenario module_parameters_at_load
 pretty "" "setting up the node, four pods and an external client"
 t_setup=$(usec)
 setup_topology
 pretty "" "topology ready in $((($(usec) - t_setup) / 1000)) ms"
 scenario hooks_follow_services
+scenario hooks_outlive_services
 setup_web
 scenario clusterip_from_pod
 scenario clusterip_from_node
 scenario conntrack_shows_dnat
+scenario conntrack_marks_helper
 scenario rr_scheduler
 scenario nodeport_from_outside
 scenario nodeport_from_node
@@ -1101,6 +1533,11 @@ scenario lb_source_ranges
 scenario maglev_scheduler
 scenario nodeport_addresses
 scenario reject_or_drop
+scenario module_parameters
+scenario nodeport_localhost
+scenario sysctls_per_namespace
+scenario restore_stops_at_refused_line
+scenario flush_one_namespace
 scenario unload_with_open_connections
 
 ((failed == 0)) || echo "failed scenarios: ${failures[*]}"
