@@ -6,7 +6,7 @@
 # clean one. Run by `make -C tests/e2e selftest` (make check-harness, part of
 # make check-e2e).
 #
-#   selftest.sh [--kernel plain|debug] [--ko ksvc_fault.ko] [CASE...]
+#   selftest.sh [-j N] [--kernel plain|debug] [--ko ksvc_fault.ko] [CASE...]
 #
 # Cases (vm.sh's exit status, what it must print):
 #   clean      smoke.sh with ksvc_fault.ko (fault=none) loaded: 0, PASS;
@@ -20,8 +20,9 @@
 #   hang_load  insmod that blocks until killed: 1, the script timed out
 #   leak       (debug kernel only: kmemleak) an object dropped at load: 1,
 #              kmemleak's report of it
-# One VM boot each; the hangs run with short timeouts. Logs and vm.sh's
-# verdicts go to tests/e2e/out/selftest-CASE.{log,err}.
+# One VM boot each, N at a time (default 2, one CPU each); the hangs run
+# with short timeouts. Logs and vm.sh's verdicts go to
+# tests/e2e/out/selftest-CASE.{log,err}.
 
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,19 +30,24 @@ e2e=$(cd "$here/.." && pwd)
 out=$e2e/out
 kernel=plain
 kargs=()
-ko=$here/ksvc_fault.ko
+ko=
+jobs=2
 while (($#)); do
 	case $1 in
+	-j) jobs=$2; shift 2 ;;
 	--kernel) kernel=$2; kargs=(--kernel "$2"); shift 2 ;;
 	--ko) ko=$2; shift 2 ;;
-	-h|--help) sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "selftest.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
 done
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "selftest.sh: -j wants a number" >&2; exit 2; }
+# The debug kernel's build of the module: make -C tests/e2e/faults debug.
+[[ -n $ko ]] || { [[ $kernel == debug ]] && ko=$here/build-debug/ksvc_fault.ko || ko=$here/ksvc_fault.ko; }
 cases=("$@")
 if ((${#cases[@]} == 0)); then
-	cases=(clean warn_load warn_exit hang_exit busy hang_load)
+	cases=(hang_load clean warn_load warn_exit hang_exit busy)
 	if [[ $kernel == debug ]]; then
 		cases+=(leak)
 	else
@@ -50,61 +56,82 @@ if ((${#cases[@]} == 0)); then
 fi
 [[ -f $ko ]] || { echo "selftest.sh: $ko is missing: make -C tests/e2e/faults" >&2; exit 2; }
 mkdir -p "$out"
+((jobs == 1)) || kargs+=(--smp 1)
 
-failed=()
-# check CASE STATUS REGEX... -- VM.SH-ARGS...: every REGEX must match a line
-# of vm.sh's verdict (its stderr).
-check() {
-	local name=$1 want=$2 rc=0 re t0=$SECONDS
+# What each case runs and expects: $want, vm.sh's exit status; $res, regexes
+# that must each match a line of vm.sh's verdict (its stderr); $args, vm.sh's
+# arguments.
+define() {
+	local fault=(--script "$here/faults.sh")
+	case $1 in
+	clean)
+		want=0 res=('^vm\.sh: PASS: smoke\.sh$')
+		args=(--ko "$ko" --script "$e2e/smoke.sh") ;;
+	warn_load)
+		want=2 res=("^vm\\.sh: FAIL: the guest's kernel log is not clean:"
+			'WARNING: CPU: [0-9]+ PID: [0-9]+ at .*fault_init\+.*\[ksvc_fault\]')
+		args=("${fault[@]}" -- warn_load "$ko") ;;
+	warn_exit)
+		want=2 res=("^vm\\.sh: FAIL: the guest's kernel log is not clean:"
+			'WARNING: CPU: [0-9]+ PID: [0-9]+ at .*fault_net_exit\+.*\[ksvc_fault\]')
+		args=("${fault[@]}" -- warn_exit "$ko") ;;
+	hang_exit)
+		want=1 res=('^vm\.sh: FAIL: faults\.sh failed: teardown: network namespaces still being destroyed after 5s')
+		args=(--teardown 5 --timeout 90 "${fault[@]}" -- hang_exit "$ko") ;;
+	busy)
+		want=1 res=('^vm\.sh: FAIL: faults\.sh failed: teardown: rmmod ksvc_fault failed: .*in use')
+		args=("${fault[@]}" -- busy "$ko") ;;
+	hang_load)
+		want=1 res=('^vm\.sh: FAIL: faults\.sh failed: timed out after 10s')
+		args=(--teardown 10 --timeout 60 "${fault[@]}" -- hang_load "$ko") ;;
+	leak)
+		want=1 res=('^vm\.sh: FAIL: faults\.sh failed: teardown: kmemleak: [0-9]+ unreferenced objects of .*ksvc_fault')
+		args=("${fault[@]}" -- leak "$ko") ;;
+	*) return 1 ;;
+	esac
+}
+for c in "${cases[@]}"; do
+	define "$c" || { echo "selftest.sh: no case '$c'" >&2; exit 2; }
+done
+
+# Runs one case; its verdict goes to $out/selftest-CASE.verdict, first word
+# "ok" or "FAILED".
+run() {
+	local name=$1 want res args rc=0 re t0=$SECONDS bad=
 	local log=$out/selftest-$name.log err=$out/selftest-$name.err
-	shift 2
-	local res=()
-	while [[ $1 != -- ]]; do res+=("$1"); shift; done
-	shift
-	"$e2e/vm.sh" "${kargs[@]}" --log "$log" "$@" >/dev/null 2>"$err" || rc=$?
-	local bad=
+	define "$name"
+	"$e2e/vm.sh" "${kargs[@]}" --log "$log" "${args[@]}" >/dev/null 2>"$err" || rc=$?
 	((rc == want)) || bad="exit status $rc, not $want"
 	for re in "${res[@]}"; do
 		grep -qaE -- "$re" "$err" || bad+="${bad:+; }no line matching '$re'"
 	done
 	if [[ -n $bad ]]; then
-		failed+=("$name")
-		echo "selftest: $name: FAILED: $bad ($((SECONDS - t0)) s); vm.sh said:"
-		sed 's/^/    /' "$err"
+		echo "FAILED: $bad ($((SECONDS - t0)) s); vm.sh said:" >"$out/selftest-$name.verdict"
+		sed 's/^/    /' "$err" >>"$out/selftest-$name.verdict"
 	else
-		echo "selftest: $name: as expected: exit $rc, $(grep -aE -- "${res[-1]}" "$err" | head -n1 | sed 's/^ *//') ($((SECONDS - t0)) s)"
+		echo "ok: exit $rc, $(grep -aE -- "${res[-1]}" "$err" | head -n1 | sed 's/^ *//') ($((SECONDS - t0)) s)" \
+			>"$out/selftest-$name.verdict"
 	fi
+	echo "selftest: $name: $(head -n1 "$out/selftest-$name.verdict")"
 }
 
 for c in "${cases[@]}"; do
-	case $c in
-	clean)
-		check clean 0 '^vm\.sh: PASS: smoke\.sh$' -- \
-			--ko "$ko" --script "$e2e/smoke.sh" ;;
-	warn_load)
-		check warn_load 2 "^vm\.sh: FAIL: the guest's kernel log is not clean:" \
-			'WARNING: CPU: [0-9]+ PID: [0-9]+ at .*fault_init\+.*\[ksvc_fault\]' -- \
-			--script "$here/faults.sh" -- warn_load "$ko" ;;
-	warn_exit)
-		check warn_exit 2 "^vm\.sh: FAIL: the guest's kernel log is not clean:" \
-			'WARNING: CPU: [0-9]+ PID: [0-9]+ at .*fault_net_exit\+.*\[ksvc_fault\]' -- \
-			--script "$here/faults.sh" -- warn_exit "$ko" ;;
-	hang_exit)
-		check hang_exit 1 '^vm\.sh: FAIL: faults\.sh failed: teardown: network namespaces still being destroyed after 5s' -- \
-			--teardown 5 --timeout 90 --script "$here/faults.sh" -- hang_exit "$ko" ;;
-	busy)
-		check busy 1 '^vm\.sh: FAIL: faults\.sh failed: teardown: rmmod ksvc_fault failed: .*in use' -- \
-			--script "$here/faults.sh" -- busy "$ko" ;;
-	hang_load)
-		check hang_load 1 '^vm\.sh: FAIL: faults\.sh failed: timed out after 10s' -- \
-			--teardown 10 --timeout 60 --script "$here/faults.sh" -- hang_load "$ko" ;;
-	leak)
-		check leak 1 '^vm\.sh: FAIL: faults\.sh failed: teardown: kmemleak: [0-9]+ unreferenced objects of .*ksvc_fault' -- \
-			--script "$here/faults.sh" -- leak "$ko" ;;
-	*) echo "selftest.sh: no case '$c'" >&2; exit 2 ;;
-	esac
+	rm -f "$out/selftest-$c.verdict"
+	while (($(jobs -pr | wc -l) >= jobs)); do
+		wait -n
+	done
+	run "$c" &
 done
+wait
 
+failed=()
+for c in "${cases[@]}"; do
+	if [[ $(head -c2 "$out/selftest-$c.verdict" 2>/dev/null) != ok ]]; then
+		failed+=("$c")
+		echo "selftest: $c:"
+		cat "$out/selftest-$c.verdict" 2>/dev/null || echo "    no verdict"
+	fi
+done
 if ((${#failed[@]})); then
 	echo "selftest: the harness missed: ${failed[*]}"
 	exit 1
