@@ -208,6 +208,7 @@ running() {
 }
 unload_ours() {
 	local m pid
+	unloaded=()
 	for m in "${ours[@]}"; do
 		[[ -e /sys/module/$m ]] || continue
 		start_wait
@@ -225,15 +226,19 @@ unload_ours() {
 			teardown_fail "rmmod $m failed: $(head -n1 /run/ksvc/rmmod.out)"
 		elif [[ -e /sys/module/$m ]]; then
 			teardown_fail "$m is still loaded after rmmod"
+		else
+			unloaded+=("$m")
 		fi
 	done
 }
 
 teardown() {
-	local settled=0 seen
+	local settled=0 seen t0
 	kill_leftovers
 	delete_netns
+	t0=${EPOCHREALTIME/./}
 	wait_netns_gone && settled=1
+	t0=$(((${EPOCHREALTIME/./} - t0) / 1000))
 	list_ours
 	if [[ -e $kmemleak ]]; then
 		kmemleak_ran=1
@@ -250,7 +255,7 @@ teardown() {
 	fi
 	unload_ours
 	[[ ! -e $kmemleak ]] || kmemleak_ours after "$seen"
-	echo "guest: teardown: namespaces destroyed${ours[0]:+, unloaded ${ours[*]}}${kmemleak_ran:+, kmemleak scanned}"
+	echo "guest: teardown: namespaces destroyed (${t0} ms)${unloaded[0]:+, unloaded ${unloaded[*]}}${kmemleak_ran:+, kmemleak scanned}"
 }
 
 # ---- Setup -------------------------------------------------------------------
