@@ -33,7 +33,8 @@
 #                                the built-in ones through modules.builtin
 #     vmlinux                    the ELF image qemu boots (PVH)
 #     release, config, build.log, build-time, .ready (written last)
-# Objects go through ccache ($KSVC_CACHE/ccache, shared with the KUnit runner).
+# Objects go through ccache ($KSVC_CACHE/ccache, shared with the KUnit runner);
+# KSVC_DEBUG_KERNEL_JOBS sets make's -j (default: nproc).
 #
 # Exit status: 0 done, 1 failed (the log says why), 2 usage.
 
@@ -124,7 +125,7 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 mkdir -p "$CCACHE_DIR"
 cc="gcc"
 command -v ccache >/dev/null && cc="ccache gcc"
-jobs=$(nproc)
+jobs=${KSVC_DEBUG_KERNEL_JOBS:-$(nproc)}
 
 extract_source() {
 	[[ -f $srcdir/.extracted ]] && return 0

@@ -16,6 +16,15 @@
  *              namespace's teardown never finishes
  *   busy       takes a reference on itself: rmmod fails
  *   leak       allocates an object at load and drops the pointer (kmemleak)
+ *
+ * Caught only by the debug kernel (tests/e2e/debug-kernel.sh), at load:
+ *
+ *   uaf           reads an object after freeing it (KASAN)
+ *   lock_order    takes two mutexes in one order, then in the other (lockdep)
+ *   sleep_atomic  allocates with GFP_KERNEL inside an RCU read-side section
+ *                 (DEBUG_ATOMIC_SLEEP)
+ *   rcu           dereferences an RCU-protected pointer outside any
+ *                 read-side section (PROVE_RCU)
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -23,6 +32,8 @@
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <net/net_namespace.h>
@@ -35,6 +46,10 @@ enum fault {
 	FAULT_HANG_EXIT,
 	FAULT_BUSY,
 	FAULT_LEAK,
+	FAULT_UAF,
+	FAULT_LOCK_ORDER,
+	FAULT_SLEEP_ATOMIC,
+	FAULT_RCU,
 };
 
 static const char * const fault_names[] = {
@@ -45,12 +60,16 @@ static const char * const fault_names[] = {
 	[FAULT_HANG_EXIT] = "hang_exit",
 	[FAULT_BUSY] = "busy",
 	[FAULT_LEAK] = "leak",
+	[FAULT_UAF] = "uaf",
+	[FAULT_LOCK_ORDER] = "lock_order",
+	[FAULT_SLEEP_ATOMIC] = "sleep_atomic",
+	[FAULT_RCU] = "rcu",
 };
 
 static char *fault = "none";
 module_param(fault, charp, 0444);
 MODULE_PARM_DESC(fault,
-		 "none, warn_load, warn_exit, hang_load, hang_exit, busy or leak");
+		 "none, warn_load, warn_exit, hang_load, hang_exit, busy, leak, uaf, lock_order, sleep_atomic or rcu");
 
 static enum fault mode;
 /* Completed by nothing: what the hangs wait for. */
@@ -65,6 +84,57 @@ static noinline void leak_one(void)
 	if (READ_ONCE(leak_slot))
 		memset(READ_ONCE(leak_slot), 0x5a, 64);
 	WRITE_ONCE(leak_slot, NULL);
+}
+
+/* Through a global, so that the compiler cannot see the read is after kfree. */
+static char *uaf_slot;
+
+static noinline void use_after_free(void)
+{
+	WRITE_ONCE(uaf_slot, kmalloc(64, GFP_KERNEL));
+	if (!READ_ONCE(uaf_slot))
+		return;
+	kfree(READ_ONCE(uaf_slot));
+	pr_info("read after free: %d\n", READ_ONCE(uaf_slot)[8]);
+}
+
+static DEFINE_MUTEX(lock_a);
+static DEFINE_MUTEX(lock_b);
+
+/* A then B, later B then A: no deadlock here, but lockdep sees the cycle. */
+static noinline void lock_inversion(void)
+{
+	mutex_lock(&lock_a);
+	mutex_lock(&lock_b);
+	mutex_unlock(&lock_b);
+	mutex_unlock(&lock_a);
+
+	mutex_lock(&lock_b);
+	mutex_lock(&lock_a);
+	mutex_unlock(&lock_a);
+	mutex_unlock(&lock_b);
+}
+
+static noinline void sleep_in_rcu(void)
+{
+	void *p;
+
+	rcu_read_lock();
+	p = kmalloc(64, GFP_KERNEL);
+	rcu_read_unlock();
+	kfree(p);
+}
+
+static int rcu_value = 1;
+static int __rcu *rcu_slot;
+
+static noinline void rcu_unprotected(void)
+{
+	int *p;
+
+	rcu_assign_pointer(rcu_slot, &rcu_value);
+	p = rcu_dereference(rcu_slot);
+	pr_info("rcu value %d\n", *p);
 }
 
 static void fault_net_exit(struct net *net)
@@ -116,6 +186,18 @@ static int __init fault_init(void)
 		break;
 	case FAULT_LEAK:
 		leak_one();
+		break;
+	case FAULT_UAF:
+		use_after_free();
+		break;
+	case FAULT_LOCK_ORDER:
+		lock_inversion();
+		break;
+	case FAULT_SLEEP_ATOMIC:
+		sleep_in_rcu();
+		break;
+	case FAULT_RCU:
+		rcu_unprotected();
 		break;
 	default:
 		break;

@@ -20,6 +20,12 @@
 #   hang_load  insmod that blocks until killed: 1, the script timed out
 #   leak       (debug kernel only: kmemleak) an object dropped at load: 1,
 #              kmemleak's report of it
+# Debug kernel only (../debug-kernel.sh), each at load: 2, the report:
+#   uaf           a read after kfree: KASAN's use-after-free
+#   lock_order    two mutexes taken A-B, then B-A: lockdep's circular dependency
+#   sleep_atomic  a GFP_KERNEL allocation under rcu_read_lock(): sleeping
+#                 function called from invalid context
+#   rcu           rcu_dereference() outside rcu_read_lock(): suspicious RCU usage
 # One VM boot each, N at a time (default 2, one CPU each); the hangs run
 # with short timeouts. Logs and vm.sh's verdicts go to
 # tests/e2e/out/selftest-CASE.{log,err}.
@@ -37,7 +43,7 @@ while (($#)); do
 	-j) jobs=$2; shift 2 ;;
 	--kernel) kernel=$2; kargs=(--kernel "$2"); shift 2 ;;
 	--ko) ko=$2; shift 2 ;;
-	-h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "selftest.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -49,7 +55,7 @@ cases=("$@")
 if ((${#cases[@]} == 0)); then
 	cases=(hang_load clean warn_load warn_exit hang_exit busy)
 	if [[ $kernel == debug ]]; then
-		cases+=(leak)
+		cases+=(leak uaf lock_order sleep_atomic rcu)
 	else
 		echo "selftest: leak not run: the plain kernel has no kmemleak (--kernel debug runs it)"
 	fi
@@ -87,6 +93,22 @@ define() {
 	leak)
 		want=1 res=('^vm\.sh: FAIL: faults\.sh failed: teardown: kmemleak: [0-9]+ unreferenced objects of .*ksvc_fault')
 		args=("${fault[@]}" -- leak "$ko") ;;
+	uaf)
+		want=2 res=("^vm\\.sh: FAIL: the guest's kernel log is not clean:"
+			'BUG: KASAN: [a-z-]*use-after-free in use_after_free\+.*\[ksvc_fault\]')
+		args=("${fault[@]}" -- uaf "$ko") ;;
+	lock_order)
+		want=2 res=("^vm\\.sh: FAIL: the guest's kernel log is not clean:"
+			'WARNING: possible circular locking dependency detected')
+		args=("${fault[@]}" -- lock_order "$ko") ;;
+	sleep_atomic)
+		want=2 res=("^vm\\.sh: FAIL: the guest's kernel log is not clean:"
+			'BUG: sleeping function called from invalid context')
+		args=("${fault[@]}" -- sleep_atomic "$ko") ;;
+	rcu)
+		want=2 res=("^vm\\.sh: FAIL: the guest's kernel log is not clean:"
+			'WARNING: suspicious RCU usage')
+		args=("${fault[@]}" -- rcu "$ko") ;;
 	*) return 1 ;;
 	esac
 }
