@@ -145,11 +145,15 @@ static int validate(const struct nlattr *a, const struct kp_policy *pt,
 				    type, (unsigned long long)v);
 		return 0;
 	case KP_NUL_STRING:
+		/* As 6.1: a NUL within the first max + 1 bytes (so a string
+		 * too long is -EINVAL), then at most max bytes besides a
+		 * final NUL. */
 		s = (const char *)a + NLA_HDRLEN;
-		if (len < 1 || !memchr(s, '\0', (size_t)len))
+		if (len < 1 || !memchr(s, '\0', (uint64_t)len <= pt->max ?
+				       (size_t)len : (size_t)pt->max + 1))
 			return fail(why, -EINVAL, "attribute %d: not NUL-terminated",
 				    type);
-		if (strlen(s) > pt->max)
+		if ((uint64_t)(len - !s[len - 1]) > pt->max)
 			return fail(why, -ERANGE, "attribute %d: string too long",
 				    type);
 		return 0;

@@ -15,6 +15,7 @@
  * check-kpolicy-selftest builds this test again over planted changes to
  * either side and expects it to fail.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include <linux/genetlink.h>
 
 #include "knl_stub.h"
 #include "kpolicy.h"
@@ -299,11 +301,69 @@ static void kpolicy_test_sane(void **state)
 		    (1ULL << KSVC_A_CFG_CLUSTER_CIDRS));
 }
 
+/* A KSVC_CMD_SVC_DEL with a name of len bytes (data, or that many x's
+ * and a final NUL), built by hand (libnl's names clash with the
+ * kernel's here), through kpolicy. */
+static int del_with_name(const char *data, int len, char *why)
+{
+	union {
+		struct nlmsghdr nlh;
+		char b[1024];
+	} m = { 0 };
+	struct genlmsghdr *g = NLMSG_DATA(&m.nlh);
+	struct nlattr *a = (struct nlattr *)((char *)g + GENL_HDRLEN);
+	struct kp_req req;
+
+	assert_true(NLMSG_HDRLEN + GENL_HDRLEN + NLA_HDRLEN +
+		    NLA_ALIGN(len) <= (int)sizeof(m));
+	if (data) {
+		memcpy((char *)a + NLA_HDRLEN, data, (size_t)len);
+	} else {
+		memset((char *)a + NLA_HDRLEN, 'x', (size_t)len);
+		((char *)a + NLA_HDRLEN)[len - 1] = '\0';
+	}
+	a->nla_type = KSVC_A_SVC_NAME;
+	a->nla_len = (uint16_t)(NLA_HDRLEN + len);
+	g->cmd = KSVC_CMD_SVC_DEL;
+	g->version = 1;
+	m.nlh.nlmsg_type = 0x20;
+	m.nlh.nlmsg_flags = NLM_F_REQUEST;
+	m.nlh.nlmsg_len = (uint32_t)(NLMSG_HDRLEN + GENL_HDRLEN +
+				     NLA_HDRLEN + NLA_ALIGN(len));
+	return kp_check_request(&m.nlh, 0x20, &req, why);
+}
+
+/* NLA_NUL_STRING as 6.1 validates it: a NUL within the first len + 1
+ * bytes or -EINVAL (so a name too long is -EINVAL), then at most len
+ * bytes besides a final NUL or -ERANGE. */
+static void kpolicy_test_strings(void **state)
+{
+	const int max = KSVC_NAME_MAX - 1;
+	char why[KP_WHY_MAX];
+
+	(void)state;
+	assert_int_equal(del_with_name(NULL, max + 1, why), 0);
+	assert_int_equal(del_with_name(NULL, max + 2, why), -EINVAL);
+	assert_int_equal(del_with_name(NULL, 2 * max, why), -EINVAL);
+	assert_int_equal(del_with_name("abc", 3, why), -EINVAL);
+	/* A NUL early, then more than max bytes. */
+	{
+		char b[KSVC_NAME_MAX + 2];
+
+		memset(b, 'y', sizeof(b));
+		b[1] = '\0';
+		assert_int_equal(del_with_name(b, (int)sizeof(b), why),
+				 -ERANGE);
+		assert_int_equal(del_with_name(b, max, why), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(kpolicy_test_sane),
 		cmocka_unit_test(kpolicy_test_commands),
+		cmocka_unit_test(kpolicy_test_strings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
