@@ -948,18 +948,41 @@ u64 ksvc_table_mem(const struct ksvc_table *tab)
 
 /* ---- backends ----------------------------------------------------------- */
 
+/*
+ * ksvc_backends_replace() in its two steps: the first allocates and may
+ * sleep, the second only swaps the set in, so a caller can run it inside an
+ * RCU read-side section (the KUnit suite does, to look at the old set). A
+ * prepared set must be committed before the lock is dropped.
+ */
+struct ksvc_beset *ksvc_backends_prepare(struct ksvc_table *tab,
+					 struct ksvc_service *svc,
+					 const struct ksvc_be_spec *bes,
+					 u32 count,
+					 struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(tab->lock);
+	return beset_prepare(backends(tab, svc), bes, count, svc->sched,
+			     extack);
+}
+
+void ksvc_backends_commit(struct ksvc_table *tab, struct ksvc_service *svc,
+			  struct ksvc_beset *set)
+{
+	lockdep_assert_held(tab->lock);
+	beset_commit(tab, svc, set);
+	table_changed(tab);
+}
+
 int ksvc_backends_replace(struct ksvc_table *tab, struct ksvc_service *svc,
 			  const struct ksvc_be_spec *bes, u32 count,
 			  struct netlink_ext_ack *extack)
 {
 	struct ksvc_beset *set;
 
-	lockdep_assert_held(tab->lock);
-	set = beset_prepare(backends(tab, svc), bes, count, svc->sched, extack);
+	set = ksvc_backends_prepare(tab, svc, bes, count, extack);
 	if (IS_ERR(set))
 		return PTR_ERR(set);
-	beset_commit(tab, svc, set);
-	table_changed(tab);
+	ksvc_backends_commit(tab, svc, set);
 	return 0;
 }
 

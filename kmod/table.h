@@ -197,6 +197,13 @@ const struct ksvc_cidrs *ksvc_service_ranges(const struct ksvc_table *tab,
 int ksvc_backends_replace(struct ksvc_table *tab, struct ksvc_service *svc,
 			  const struct ksvc_be_spec *bes, u32 count,
 			  struct netlink_ext_ack *extack);
+struct ksvc_beset *ksvc_backends_prepare(struct ksvc_table *tab,
+					 struct ksvc_service *svc,
+					 const struct ksvc_be_spec *bes,
+					 u32 count,
+					 struct netlink_ext_ack *extack);
+void ksvc_backends_commit(struct ksvc_table *tab, struct ksvc_service *svc,
+			  struct ksvc_beset *set);
 int ksvc_backend_add(struct ksvc_table *tab, struct ksvc_service *svc,
 		     const struct ksvc_be_spec *be,
 		     struct netlink_ext_ack *extack);
