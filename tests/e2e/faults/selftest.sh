@@ -88,8 +88,8 @@ define() {
 		want=1 res=('^vm\.sh: FAIL: faults\.sh failed: teardown: rmmod ksvc_fault failed: .*in use')
 		args=("${fault[@]}" -- busy "$ko") ;;
 	hang_load)
-		want=1 res=('^vm\.sh: FAIL: faults\.sh failed: timed out after 10s')
-		args=(--teardown 20 --timeout 70 "${fault[@]}" -- hang_load "$ko") ;;
+		want=1 res=('^vm\.sh: FAIL: faults\.sh failed: timed out after 20s')
+		args=(--timeout 60 "${fault[@]}" -- hang_load "$ko") ;;
 	leak)
 		want=1 res=('^vm\.sh: FAIL: faults\.sh failed: teardown: kmemleak: [0-9]+ unreferenced objects of .*ksvc_fault')
 		args=("${fault[@]}" -- leak "$ko") ;;
