@@ -152,14 +152,16 @@ service_field() {
 }
 
 # Polls until FILE has at least N lines (a held connection has exchanged
-# that much), for at most 60 s.
+# that much), for at most 60 s, or until the connection ended short of it.
 wait_lines() {
-	local file=$1 n=$2 i
-	for ((i = 0; i < 600; i++)); do
+	local file=$1 n=$2 end=$((SECONDS + 60))
+	while ((SECONDS < end)); do
 		(($(wc -l <"$file") >= n)) && return 0
+		[[ $(tail -n1 "$file") != @(held|broken after)\ * ]] || break
 		sleep 0.1
 	done
-	echo "$file has $(wc -l <"$file") lines, not $n, after 60 s:" >&2
+	(($(wc -l <"$file") >= n)) && return 0
+	echo "$file has $(wc -l <"$file") lines, not $n:" >&2
 	cat "$file" >&2
 	return 1
 }
@@ -225,15 +227,16 @@ refused_at_once() {
 # clock's, so a slow machine cannot make it pass.
 # dropped WHO SVC PROTO ADDR PORT
 dropped() {
-	local who=$1 svc=$2 before after out i
+	local who=$1 svc=$2 before after out
 	shift 2
 	before=$(service_field "$svc" 16 14 11)
 	out=$(probe "$who" connect "$@" -t 2000 || true)
 	[[ $out == timeout ]]
 	# The kernel counts the drop when it gets to the packet: poll.
-	for ((i = 0; i < 300; i++)); do
+	local end=$((SECONDS + 30))
+	while :; do
 		after=$(service_field "$svc" 16 14 11)
-		((${after%% *} > ${before%% *})) && break
+		((${after%% *} > ${before%% *} || SECONDS >= end)) && break
 		sleep 0.1
 	done
 	pretty "" "$svc: drops, rejects, conns: $before, then $after"
@@ -436,7 +439,7 @@ test_hooks_outlive_services() {
 	ks service add default/last proto tcp port 80 cluster-ip 10.96.0.98
 	ks backend replace default/last 10.244.1.11:8080
 	bg_in ${pods[4]} pod4 "$tmp/hold" "$ksprobe" hold tcp 10.96.0.98 80 -i 100 -d 600
-	local hold=$bgpid n out tw i
+	local hold=$bgpid n out tw
 	wait_for_line "$tmp/hold" '^pod1 10\.244\.1\.14$'
 	ks service del default/last
 	out=$(ks_out dump)
@@ -466,10 +469,11 @@ test_hooks_outlive_services() {
 	wait $hold
 	[[ $(tail -n1 "$tmp/hold") == "held "* ]]
 	[[ $(grep -v '^held ' "$tmp/hold" | sort -u) == "pod1 10.244.1.14" ]]
-	for ((i = 0; i < 300; i++)); do
+	local end=$((SECONDS + 60))
+	while :; do
 		ct $node -L -p tcp --orig-dst 10.96.0.98 --reply-src 10.244.1.11 >"$tmp/ct"
 		out=$(config_value hooked)
-		[[ ! -s $tmp/ct && $out == no ]] && break
+		[[ (! -s $tmp/ct && $out == no) || SECONDS -ge end ]] && break
 		sleep 0.2
 	done
 	n0 sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=$tw
@@ -512,6 +516,7 @@ test_conntrack_marks_helper() {
 	# tracked by the node: pod to pod through it, node to pod.
 	ks service add default/hlp proto udp port 95 cluster-ip 10.96.0.95 cluster-ip fd00:96::95
 	ks backend replace default/hlp 10.244.1.12:8080 [fd00:244:1::12]:8080
+	local rc=0
 	probe pod4 connect tcp 10.96.0.10 80 -n 2 >/dev/null
 	probe n0 connect tcp 10.96.0.10 80 >/dev/null
 	probe ext connect tcp 192.168.50.1 30080 >/dev/null
@@ -540,8 +545,9 @@ test_conntrack_marks_helper() {
 	} END {
 		print t + 0 " translated and marked, " u + 0 " neither"
 		exit bad > 0
-	}' "$tmp/ct4" "$tmp/ct6" >"$tmp/helper"
+	}' "$tmp/ct4" "$tmp/ct6" >"$tmp/helper" || rc=$?
 	cat "$tmp/helper" >&3
+	((rc == 0))
 	# Every kind above is among them.
 	(($(count 'dst=10\.96\.0\.10 .* helper=kservice' <"$tmp/ct4") >= 3))
 	(($(count 'dst=192\.168\.50\.1 sport=[0-9]+ dport=30080 .* helper=kservice' <"$tmp/ct4") >= 1))
@@ -871,8 +877,8 @@ test_udp_backend_replaced() {
 # Polls until `ksctl config show` says KEY is VALUE, for at most 60 seconds
 # (a wait that ends as soon as it may: only a failure pays for its length).
 wait_config() {
-	local key=$1 want=$2 v i
-	for ((i = 0; i < 600; i++)); do
+	local key=$1 want=$2 v end=$((SECONDS + 60))
+	while ((SECONDS < end)); do
 		v=$(config_value "$key") || return 1
 		[[ $v == "$want" ]] && return 0
 		sleep 0.1
