@@ -193,18 +193,18 @@ backends_of() {
 		$1 == "backend" && $2 == s { print $3 }
 		END { if (!found) print "absent" }' <<<"$dump" | sort | tr '\n' ' ' | sed 's/ $//'
 }
-# Polls (30 s at most) until service $2 in node $1 has the backends $3
-# ("absent": until it is gone). Fails at once when the kernel cannot be
-# read.
+# Polls (60 s at most, by the clock: under load one poll can take
+# seconds) until service $2 in node $1 has the backends $3 ("absent":
+# until it is gone). Fails at once when the kernel cannot be read.
 wait_backends() {
-	local i now
+	local now end=$((SECONDS + 60))
 	pretty "" "until $2 on ${1%-$run} has: $3"
-	for ((i = 0; i < 300; i++)); do
+	while ((SECONDS < end)); do
 		now=$(backends_of "$1" "$2") || return 1
 		[[ $now == "$3" ]] && return 0
 		sleep 0.1
 	done
-	echo "apiserver.sh: $2 in $1 has '$now', not '$3'" >&2
+	echo "apiserver.sh: $2 in $1 has '$now', not '$3', after 60 s" >&2
 	tail -n 30 "$tmp"/kserviced-*.log >&2
 	return 1
 }
@@ -255,14 +255,14 @@ untranslated() {
 	(($(dummy_tx "$node") > before))
 }
 
-# Polls (30 s at most) until FILE has at least N lines matching PATTERN.
+# Polls (60 s at most) until FILE has at least N lines matching PATTERN.
 wait_for_count() {
-	local file=$1 pattern=$2 n=$3 i
-	for ((i = 0; i < 300; i++)); do
+	local file=$1 pattern=$2 n=$3 end=$((SECONDS + 60))
+	while ((SECONDS < end)); do
 		(($(grep -c "$pattern" "$file") >= n)) && return 0
 		sleep 0.1
 	done
-	echo "apiserver.sh: fewer than $n lines matching '$pattern' in $file after 30 s" >&2
+	echo "apiserver.sh: fewer than $n lines matching '$pattern' in $file after 60 s" >&2
 	return 1
 }
 # A conntrack entry in node-a made and destroyed by hand (UDP 10.244.1.99
