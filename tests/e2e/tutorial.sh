@@ -219,12 +219,13 @@ service_field() {
 	echo "$v"
 }
 
-# Polls `ksctl dump` (30 s at most) until kernel service $1's line holds
-# $2 (kserviced has synced); with $2 "-" until it is gone (ksctl answered
-# without it). Fails at once when the kernel cannot be read.
+# Polls `ksctl dump` (60 s at most, by the clock: under load one poll can
+# take seconds) until kernel service $1's line holds $2 (kserviced has
+# synced); with $2 "-" until it is gone (ksctl answered without it).
+# Fails at once when the kernel cannot be read.
 wait_for_service() {
-	local i line dump
-	for ((i = 0; i < 300; i++)); do
+	local line dump end=$((SECONDS + 60))
+	while ((SECONDS < end)); do
 		dump=$(kdump) || return 1
 		line=$(awk -F'\t' -v s="$1" '$1 == "service" && $2 == s' <<<"$dump")
 		if [[ $2 == - ]]; then
@@ -239,10 +240,10 @@ wait_for_service() {
 	return 1
 }
 
-# Polls until service $1 has backend address $2.
+# Polls (60 s at most) until service $1 has backend address $2.
 wait_for_backend() {
-	local i dump
-	for ((i = 0; i < 300; i++)); do
+	local dump end=$((SECONDS + 60))
+	while ((SECONDS < end)); do
 		dump=$(kdump) || return 1
 		awk -F'\t' -v s="$1" -v a="$2" '$1 == "backend" && $2 == s && $3 == a' <<<"$dump" |
 			grep -q . && return 0
