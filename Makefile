@@ -111,7 +111,10 @@ check-unit:
 check-fuzz:
 	$(MAKE) -C daemon check-fuzz
 
+# ktap_check.py, which judges the KUnit logs, first shows on planted logs
+# (tests/kunit/fixtures/) that it fails them; then the kernel runs.
 check-kunit:
+	python3 tests/kunit/ktap_check_test.py
 	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS tests/kunit/run.sh all
 
 # The harness first: its passes below mean something only if it fails the
