@@ -326,8 +326,8 @@ bool ksvc_nat_masq_wanted(const struct ksvc_masq_in *in)
 /* ---- DNAT --------------------------------------------------------------- */
 
 /*
- * Under RCU. Whether a node port answers on @addr: a local address (a
- * loopback one only with nodeport_localhost) inside the node-port CIDRs of
+ * Under RCU. Whether a node port answers on @addr: a local address (an
+ * IPv4 loopback one only with nodeport_localhost) inside the node-port CIDRs of
  * its family, when there are any (kube-proxy's --nodeport-addresses).
  */
 static bool dst_is_local(const struct ksvc_net *ns, struct net *net,
@@ -343,8 +343,13 @@ static bool dst_is_local(const struct ksvc_net *ns, struct net *net,
 			return READ_ONCE(ns->nodeport_localhost);
 		return inet_addr_type(net, addr->ip) == RTN_LOCAL;
 	}
+	/*
+	 * Never ::1, as kube-proxy: IPv6 has no route_localnet, so the
+	 * reply to a translated ::1 connection is dropped on its way back
+	 * and the client would hang instead of being refused.
+	 */
 	if (ipv6_addr_loopback(&addr->in6))
-		return READ_ONCE(ns->nodeport_localhost);
+		return false;
 	return ipv6_chk_addr(net, &addr->in6, NULL, 0);
 }
 

@@ -5,9 +5,9 @@
  *
  * masquerade_all (0): 1 masquerades every connection kservice translates,
  *	as kube-proxy's --masquerade-all.
- * nodeport_localhost (0): 1 lets node ports answer on 127.0.0.0/8 and ::1
- *	too, not only on the node's other local addresses. IPv4 then also
- *	needs net.ipv4.conf.all.route_localnet=1, as with kube-proxy.
+ * nodeport_localhost (0): 1 lets node ports answer on 127.0.0.0/8 too,
+ *	not only on the node's other local addresses; it also needs
+ *	net.ipv4.conf.all.route_localnet=1, as with kube-proxy. Never ::1.
  * affinity_max (131072): most session affinity entries the namespace
  *	holds; past it new clients are scheduled without being remembered.
  *	The same value as KSVC_A_CFG_AFFINITY_MAX.

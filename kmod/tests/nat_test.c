@@ -478,8 +478,8 @@ static void nat_test_no_backend_rejects(struct kunit *test)
 
 /*
  * A packet to an address and port no service has -> untouched, no helper.
- * A node port on a loopback address -> translated only once
- * nodeport_localhost is 1.
+ * A node port on 127.0.0.1 -> translated only once nodeport_localhost is
+ * 1; on ::1 -> never (kube-proxy's localhost node ports are IPv4 only).
  */
 static void nat_test_nodeport_localhost(struct kunit *test)
 {
@@ -512,6 +512,14 @@ static void nat_test_nodeport_localhost(struct kunit *test)
 	run_prerouting(ns, skb, c->family, &r);
 	KUNIT_ASSERT_NOT_NULL(test, r.ct);
 	KUNIT_EXPECT_EQ(test, r.verdict, NF_ACCEPT);
+	if (c->family == AF_INET6) {
+		KUNIT_EXPECT_FALSE(test, nf_nat_initialized(r.ct,
+							    NF_NAT_MANIP_DST));
+		KUNIT_EXPECT_TRUE(test, addr_eq(c->family,
+						daddr_of(skb, c->family), &lo));
+		kfree_skb(skb);
+		return;
+	}
 	KUNIT_EXPECT_TRUE(test, addr_eq(c->family, daddr_of(skb, c->family), &be));
 	KUNIT_EXPECT_EQ(test, ntohs(dport_of(skb)), BACKEND_PORT);
 	KUNIT_EXPECT_TRUE(test, l4_csum_ok(skb, c->family, c->proto));
@@ -568,7 +576,8 @@ static bool np_translated(struct kunit *test, struct ksvc_net *ns,
  * Node-port CIDRs (--nodeport-addresses), on the loopback address with
  * nodeport_localhost: a list of the family without it -> untranslated; one
  * with it -> translated; a list of the other family only -> every address
- * of this one; cleared -> every address again.
+ * of this one; cleared -> every address again. ::1 is never a node-port
+ * address, whatever the list says.
  */
 static void nat_test_nodeport_cidrs(struct kunit *test)
 {
@@ -582,16 +591,19 @@ static void nat_test_nodeport_cidrs(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, np_translated(test, ns, c, &lo, CLIENT_PORT));
 
 	np_cidrs_set(ns, c->family, v4 ? "127.0.0.0" : "::1", v4 ? 8 : 128);
-	KUNIT_EXPECT_TRUE(test, np_translated(test, ns, c, &lo, CLIENT_PORT + 1));
+	KUNIT_EXPECT_EQ(test, np_translated(test, ns, c, &lo, CLIENT_PORT + 1),
+			v4);
 
 	np_cidrs_set(ns, v4 ? AF_INET6 : AF_INET, v4 ? "2001:db8::" : "192.0.2.0",
 		     v4 ? 32 : 24);
-	KUNIT_EXPECT_TRUE(test, np_translated(test, ns, c, &lo, CLIENT_PORT + 2));
+	KUNIT_EXPECT_EQ(test, np_translated(test, ns, c, &lo, CLIENT_PORT + 2),
+			v4);
 
 	np_cidrs_set(ns, c->family, v4 ? "192.0.2.0" : "2001:db8::", v4 ? 24 : 32);
 	KUNIT_EXPECT_FALSE(test, np_translated(test, ns, c, &lo, CLIENT_PORT + 3));
 	np_cidrs_set(ns, 0, NULL, 0);
-	KUNIT_EXPECT_TRUE(test, np_translated(test, ns, c, &lo, CLIENT_PORT + 4));
+	KUNIT_EXPECT_EQ(test, np_translated(test, ns, c, &lo, CLIENT_PORT + 4),
+			v4);
 }
 
 /* A pod reaching its own service (source == backend) -> masqueraded. */

@@ -1259,8 +1259,8 @@ test_nodeport_localhost() {
 	# README: nodeport_localhost lets node ports answer on 127.0.0.0/8
 	# too; IPv4 also needs route_localnet (the kernel routes no 127/8
 	# source out of lo without it). Only the node itself can send there:
-	# 127.0.0.1 is every namespace's own. (README says ::1 too: it does
-	# not work, see below.)
+	# 127.0.0.1 is every namespace's own. Never on ::1 (IPv6 has no
+	# route_localnet: the answer could not come back), as kube-proxy.
 	trap 'set +e; trap - ERR; ip netns exec $node sysctl -qw net.kservice.nodeport_localhost=0 net.ipv4.conf.all.route_localnet=0
 		ip netns exec $node "$ksctl" service del default/lh 2>/dev/null' EXIT
 	ks service add default/lh proto tcp port 80 cluster-ip 10.96.0.84 cluster-ip fd00:96::84 \
@@ -1282,11 +1282,12 @@ test_nodeport_localhost() {
 	probe n0 connect tcp 127.0.0.1 30084 -n 3 >"$tmp/lh"
 	(($(count '^pod1 10\.244\.1\.1$' <"$tmp/lh") == 3))
 	[[ $(probe n0 connect tcp 127.0.0.53 30084) == "pod1 10.244.1.1" ]]
-	# ::1 is not tested on: kservice translates it and masquerades it,
-	# the backend answers, but the node takes the un-NATed answer, to ::1
-	# from a veth, as a martian (no route: ICMPv6 unreachable back to the
-	# backend), and the client hangs in SYN_SENT. IPv6 has no
-	# route_localnet; kube-proxy offers localhost node ports on IPv4 only.
+	# ::1 stays untranslated with both set: refused by the node, not a
+	# client hanging in SYN_SENT (translated, its answer would be dropped
+	# as a martian on the way back), and no conntrack entry of a DNAT.
+	[[ $(probe n0 connect tcp ::1 30084 || true) == refused ]]
+	ct $node -L -p tcp --orig-dst ::1 --reply-src fd00:244:1::11 >"$tmp/ct"
+	[[ ! -s $tmp/ct ]]
 	# nodeport_localhost alone: IPv4 does not answer (the translated
 	# packet cannot be routed). The proof: no conntrack entry at all for
 	# it (a translated connection that went out would have one, however

@@ -198,10 +198,11 @@
  *
  * KSVC_A_CFG_NODEPORT_CIDRS: kube-proxy's --nodeport-addresses. With none
  *   (the default) a node port answers on every local address of the node
- *   (loopback ones only with nodeport_localhost). Otherwise, per family, on
- *   the local addresses inside one of the list's CIDRs of that family; a
- *   family the list has no CIDR of keeps every local address. A packet to a
- *   node port on another address is not translated and goes on as it is.
+ *   (127.0.0.0/8 only with nodeport_localhost, ::1 never). Otherwise, per
+ *   family, on the local addresses inside one of the list's CIDRs of that
+ *   family; a family the list has no CIDR of keeps every local address. A
+ *   packet to a node port on another address is not translated and goes on
+ *   as it is.
  *   At most KSVC_CIDRS_MAX.
  *
  * Nested attributes
