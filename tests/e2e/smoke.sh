@@ -39,7 +39,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for m in nf_conntrack nf_nat veth dummy sctp; do [[ -d /sys/module/$m ]]; done
+# Loaded, or built in (the debug kernel: modules.builtin).
+for m in nf_conntrack nf_nat veth dummy sctp; do
+	[[ -d /sys/module/$m ]] || grep -q "/$m\.ko$" "$KSVC_KROOT/lib/modules/$KSVC_KVER/modules.builtin"
+done
 
 pp ip netns add $ns1
 pp ip netns add $ns2

@@ -144,6 +144,8 @@ t_start=$(now)
 kdir=${kdir:-$KSVC_CACHE/kernel/$KVER}
 kroot=$kdir/root
 vmlinux=$kdir/vmlinux
+# The debug kernel boots as a bzImage (debug-kernel.sh says why).
+[[ ! -f $kdir/bzImage ]] || vmlinux=$kdir/bzImage
 
 extract_vmlinux() {
 	# Debian compresses the image with xz; find the stream and inflate it.
