@@ -753,6 +753,7 @@ scenario restart_under_traffic
 scenario two_nodes
 scenario ipv6_only
 scenario dual_stack
+scenarios_done
 
 if ((failed)); then
 	for n in a b; do

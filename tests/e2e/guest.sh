@@ -201,52 +201,12 @@ wait_netns_gone() {
 		"(connections left across a broken path; ss -K in a namespace before deleting it spares this wait)"
 }
 
-# The out-of-tree modules loaded now (taint O): kservice.ko and whatever
-# else the script loaded. Their core's address range too (/proc/modules),
-# to know their leaks once they are gone and their symbols with them.
-list_ours() {
-	local t m size state base
-	ours=()
-	ranges=
-	for t in /sys/module/*/taint; do
-		[[ $(<"$t") == *O* ]] || continue
-		m=${t#/sys/module/}
-		ours+=("${m%/taint}")
-	done
-	while read -r m size _ _ state base _; do
-		[[ " ${ours[*]} " == *" $m "* && $base == 0x* ]] || continue
-		ranges+="$(printf '%016x:%016x' $((base)) $((base + size))) "
-	done </proc/modules
-}
-
-# kmemleak, where the kernel has it: objects unreferenced for more than 5
-# seconds (its minimum age) whose allocation backtrace runs through one of
-# our modules, by name while they are loaded, by address after. Two scans:
-# an object that changed since the last scan is spared once.
-kmemleak=/sys/kernel/debug/kmemleak
+# Our modules and kmemleak's filter for them: tests/e2e/kmemleak.sh.
+. "$KSVC_REPO/tests/e2e/kmemleak.sh"
 kmemleak_ours() {
 	local pass=$1 seen=$2
-	echo scan >$kmemleak && echo scan >$kmemleak ||
+	ksvc_kmemleak_scan 2 "$seen" >/run/ksvc/kmemleak.$pass ||
 		{ teardown_fail "kmemleak is present but does not scan"; return 1; }
-	awk -v mods="${ours[*]}" -v ranges="$ranges" -v seen="$seen" '
-		BEGIN {
-			split(mods, m, " "); for (i in m) mod[m[i]] = 1
-			nr = split(ranges, r, " ")
-			for (i = 1; i <= nr; i++) { split(r[i], b, ":"); lo[i] = b[1]; hi[i] = b[2] }
-			split(seen, s, " "); for (i in s) skip[s[i]] = 1
-		}
-		function flush() { if (rec != "" && ours && !(obj in skip)) printf "%s", rec; rec = ""; ours = 0 }
-		/^unreferenced object / { flush(); obj = $3 }
-		{ rec = rec $0 "\n" }
-		/^    \[<[^>]*>\] / {
-			if ($NF ~ /^\[[^]]+\]$/ && (substr($NF, 2, length($NF) - 2) in mod))
-				ours = 1
-			if ($2 ~ /^0x[0-9a-f]+$/) {
-				a = substr($2, 3); while (length(a) < 16) a = "0" a
-				for (i = 1; i <= nr; i++) if (a >= lo[i] && a < hi[i]) ours = 1
-			}
-		}
-		END { flush() }' $kmemleak >/run/ksvc/kmemleak.$pass
 	[[ -s /run/ksvc/kmemleak.$pass ]] || return 0
 	teardown_fail "kmemleak: $(grep -c '^unreferenced object' /run/ksvc/kmemleak.$pass) unreferenced objects of ${ours[*]} ($pass unload):"
 	sed 's/^/    /' /run/ksvc/kmemleak.$pass

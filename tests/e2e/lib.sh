@@ -70,6 +70,59 @@ usec() { echo "${EPOCHREALTIME/./}"; }
 passed=0
 failed=0
 failures=()
+# On a kernel with kmemleak (vm.sh --kernel debug), a scan after each
+# scenario: an unreferenced object allocated by one of our modules fails
+# the scenario in which it is found. A scan takes 10-25 s under emulation,
+# so it runs beside the next scenario, and that scenario's end reads what
+# it found, then starts the next scan; scenarios_done, at the script's
+# end, waits for the last and scans twice more. kmemleak reports an object
+# once it is older than 5 s and unchanged over two scans, so a leak is
+# found up to three scenarios after the one that made it (the message says
+# so); the teardown after the script scans twice more, after rmmod.
+. "$(dirname "${BASH_SOURCE[0]}")/kmemleak.sh"
+kmemleak_seen=
+kmemleak_pid=
+kmemleak_rc=/run/ksvc/kmemleak-scan.rc
+# kmemleak_collect NAME: waits for the scan running beside NAME, reports
+# (with NAME) what it found that was not reported before, starts the next
+# scan unless told "final" as $2, where it scans twice more and waits.
+kmemleak_collect() {
+	local name=$1 final=${2:-} found
+	[[ -e $kmemleak ]] || return 0
+	if [[ -z $kmemleak_pid ]]; then
+		# The first: what the run started with is judged too.
+		(echo scan >$kmemleak; echo $? >$kmemleak_rc) &
+		kmemleak_pid=$!
+	fi
+	wait "$kmemleak_pid" 2>/dev/null
+	kmemleak_pid=
+	if [[ $(<$kmemleak_rc) != 0 ]]; then
+		echo -e "\x1b[31m\x1b[1m[!] $name: kmemleak is present but does not scan\x1b[0m" >&3
+		return 1
+	fi
+	list_ours
+	found=$(ksvc_kmemleak_scan "$([[ -n $final ]] && echo 2 || echo 0)" "$kmemleak_seen") || {
+		echo -e "\x1b[31m\x1b[1m[!] $name: kmemleak is present but does not scan\x1b[0m" >&3
+		return 1
+	}
+	if [[ -z $final ]]; then
+		(echo scan >$kmemleak; echo $? >$kmemleak_rc) &
+		kmemleak_pid=$!
+	fi
+	[[ -n $found ]] || return 0
+	kmemleak_seen+=" $(awk '/^unreferenced object / { print $3 }' <<<"$found" | tr '\n' ' ')"
+	echo -e "\x1b[31m\x1b[1m[!] $name: kmemleak: $(grep -c '^unreferenced object' <<<"$found") unreferenced objects of ${ours[*]}, made by this scenario or one of the three before it:\x1b[0m" >&3
+	sed 's/^/    /' <<<"$found" >&3
+	return 1
+}
+# The end of a script's scenarios: the last scans, waited for; a leak found
+# then fails the run as a scenario of its own.
+scenarios_done() {
+	kmemleak_collect "after the last scenario" final && return 0
+	failed=$((failed + 1))
+	failures+=("kmemleak")
+}
+
 scenario() {
 	local name=$1 rc
 	if [[ -n $only && " $only " != *" $name "* ]]; then
@@ -85,6 +138,7 @@ scenario() {
 	)
 	rc=$?
 	set -e
+	kmemleak_collect "$name" || rc=1
 	local took=$((($(usec) - t0) / 100000))
 	took="$((took / 10)).$((took % 10)) s"
 	if ((rc == 0)); then

@@ -20,6 +20,9 @@
 #   hang_load  insmod that blocks until killed: 1, the script timed out
 #   leak       (debug kernel only: kmemleak) an object dropped at load: 1,
 #              kmemleak's report of it
+#   leak_scenario (debug kernel only) the same leak under lib.sh's scenarios
+#              (scenarios.sh): 1, and the scans beside the scenarios fail the
+#              one that finds it, and only that one
 # Debug kernel only (../debug-kernel.sh), each at load: 2, the report:
 #   uaf           a read after kfree: KASAN's use-after-free
 #   lock_order    two mutexes taken A-B, then B-A: lockdep's circular dependency
@@ -43,7 +46,7 @@ while (($#)); do
 	-j) jobs=$2; shift 2 ;;
 	--kernel) kernel=$2; kargs=(--kernel "$2"); shift 2 ;;
 	--ko) ko=$2; shift 2 ;;
-	-h|--help) sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "selftest.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -55,7 +58,7 @@ cases=("$@")
 if ((${#cases[@]} == 0)); then
 	cases=(hang_load clean warn_load warn_exit hang_exit busy)
 	if [[ $kernel == debug ]]; then
-		cases+=(leak uaf lock_order sleep_atomic rcu)
+		cases+=(leak leak_scenario uaf lock_order sleep_atomic rcu)
 	else
 		echo "selftest: leak not run: the plain kernel has no kmemleak (--kernel debug runs it)"
 	fi
@@ -65,8 +68,8 @@ mkdir -p "$out"
 ((jobs == 1)) || kargs+=(--smp 1)
 
 # What each case runs and expects: $want, vm.sh's exit status; $res, regexes
-# that must each match a line of vm.sh's verdict (its stderr); $args, vm.sh's
-# arguments.
+# that must each match a line of vm.sh's verdict (its stderr); $logres, regexes
+# that must each match a line of the guest's output; $args, vm.sh's arguments.
 define() {
 	local fault=(--script "$here/faults.sh")
 	case $1 in
@@ -93,6 +96,12 @@ define() {
 	leak)
 		want=1 res=('^vm\.sh: FAIL: faults\.sh failed: teardown: kmemleak: [0-9]+ unreferenced objects of .*ksvc_fault')
 		args=("${fault[@]}" -- leak "$ko") ;;
+	leak_scenario)
+		want=1 res=('^vm\.sh: FAIL: scenarios\.sh failed: exit status 1')
+		logres=('=== leak_planted: ok' '=== (wait_min_age|next): FAILED'
+			'\[!\] (wait_min_age|next): kmemleak: 1 unreferenced objects of .*ksvc_fault, made by this scenario'
+			'=== after: ok' 'scenarios\.sh: 3 passed, 1 failed: (wait_min_age|next)$')
+		args=(--script "$here/scenarios.sh" -- "$ko") ;;
 	uaf)
 		want=2 res=("^vm\\.sh: FAIL: the guest's kernel log is not clean:"
 			'BUG: KASAN: [a-z-]*use-after-free in use_after_free\+.*\[ksvc_fault\]')
@@ -119,13 +128,16 @@ done
 # Runs one case; its verdict goes to $out/selftest-CASE.verdict, first word
 # "ok" or "FAILED".
 run() {
-	local name=$1 want res args rc=0 re t0=$SECONDS bad=
+	local name=$1 want res logres=() args rc=0 re t0=$SECONDS bad=
 	local log=$out/selftest-$name.log err=$out/selftest-$name.err
 	define "$name"
 	"$e2e/vm.sh" "${kargs[@]}" --log "$log" "${args[@]}" >/dev/null 2>"$err" || rc=$?
 	((rc == want)) || bad="exit status $rc, not $want"
 	for re in "${res[@]}"; do
 		grep -qaE -- "$re" "$err" || bad+="${bad:+; }no line matching '$re'"
+	done
+	for re in "${logres[@]}"; do
+		grep -qaE -- "$re" "$log" || bad+="${bad:+; }no line matching '$re' in the guest's output"
 	done
 	if [[ -n $bad ]]; then
 		echo "FAILED: $bad ($((SECONDS - t0)) s); vm.sh said:" >"$out/selftest-$name.verdict"
