@@ -13,9 +13,9 @@
  * in no pool, so it gets no new connection while its old ones carry on.
  */
 
-#include <linux/gcd.h>
 #include <linux/jhash.h>
 #include <linux/kernel.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/random.h>
 #include <linux/sched.h>
@@ -193,64 +193,132 @@ static u32 be_hash(const struct ksvc_backend *be, u32 seed)
 }
 
 /*
- * Maglev's population (Eisenbud et al., NSDI 2016), weighted as IPVS's mh
- * scheduler does: each turn, a backend claims its weight (over the gcd of
- * the pool's weights) of the entries next in its own permutation.
+ * Maglev's population (Eisenbud et al., NSDI 2016), weighted by stride
+ * scheduling: a backend of weight w takes its next entry (the next free one
+ * in its own permutation) every 2^32 / w units of a virtual clock, and the
+ * backend due first goes next. So each holds m * w / W entries of the m,
+ * give or take one, whatever the weights (at least one: all start due at
+ * once), where handing out weight/gcd entries per turn gave nothing to the
+ * last backends of a heavy set. Ties go to the backend first in the set's
+ * sorted order, never to the order of the requests, so every node builds
+ * the same table from the same set.
  */
-static void maglev_build(const struct ksvc_beset *set, struct ksvc_pool *pool,
-			 u16 *table, u32 m)
+struct mh_turn {
+	u64 due;		/* the virtual time of its next entry */
+	u64 stride;		/* 2^32 / weight */
+	u32 order;		/* its rank in the set's sorted order */
+	u32 pos;		/* its position in the pool's idx[] */
+	u32 offset;
+	u32 skip;
+	u32 next;		/* how far along its permutation it is */
+};
+
+static bool mh_before(const struct mh_turn *a, const struct mh_turn *b)
 {
-	u32 n = pool->count, filled = 0, g = 0, i, t, c;
-	u32 *offset, *skip, *next, *share;
+	return a->due < b->due || (a->due == b->due && a->order < b->order);
+}
+
+/* The root of the min-heap @h of @n turns moved later: sinks it. */
+static void mh_sift_down(struct mh_turn *h, u32 n)
+{
+	u32 i = 0, c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= n)
+			return;
+		if (c + 1 < n && mh_before(&h[c + 1], &h[c]))
+			c++;
+		if (!mh_before(&h[c], &h[i]))
+			return;
+		swap(h[i], h[c]);
+		i = c;
+	}
+}
+
+/* be[@i]'s position in @pool's idx[] (ascending); the caller knows it is in. */
+static u32 pool_pos(const struct ksvc_pool *pool, u32 i)
+{
+	u32 lo = 0, hi = pool->count - 1;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (pool->idx[mid] < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int maglev_build(const struct ksvc_beset *set, struct ksvc_pool *pool,
+			u16 *table, u32 m)
+{
+	u32 n = pool->count, filled, s, k = 0, c;
+	struct mh_turn *h;
 
 	pool->maglev = NULL;
 	if (!n || n >= m)
-		return;
-	offset = kvmalloc_array(n, 4 * sizeof(u32), GFP_KERNEL);
-	if (!offset)
-		return;
-	skip = offset + n;
-	next = skip + n;
-	share = next + n;
-	for (i = 0; i < n; i++) {
-		const struct ksvc_backend *be = &set->be[pool->idx[i]];
+		return 0;
+	h = kvmalloc_array(n, sizeof(*h), GFP_KERNEL);
+	if (!h)
+		return -ENOMEM;
+	/* All due at 0, in sorted order: already a min-heap. */
+	for (s = 0; s < set->count; s++) {
+		u32 i = set->sorted[s];
+		const struct ksvc_backend *be = &set->be[i];
 
-		offset[i] = be_hash(be, MAGLEV_SEED_OFFSET) % m;
-		skip[i] = be_hash(be, MAGLEV_SEED_SKIP) % (m - 1) + 1;
-		next[i] = 0;
-		g = gcd(g, be->weight);
+		if (!ksvc_sched_in_pool(pool, i))
+			continue;
+		h[k] = (struct mh_turn) {
+			.stride = div_u64(1ULL << 32, be->weight),
+			.order = k,
+			.pos = pool_pos(pool, i),
+			.offset = be_hash(be, MAGLEV_SEED_OFFSET) % m,
+			.skip = be_hash(be, MAGLEV_SEED_SKIP) % (m - 1) + 1,
+		};
+		k++;
 	}
-	for (i = 0; i < n; i++)
-		share[i] = set->be[pool->idx[i]].weight / g;
 	memset(table, 0xff, m * sizeof(*table));
-	while (filled < m) {
-		for (i = 0; i < n && filled < m; i++) {
-			for (t = 0; t < share[i] && filled < m; t++) {
-				/* A free entry is found within m steps. */
-				do {
-					c = (offset[i] + (u64)next[i] * skip[i]) % m;
-					next[i]++;
-				} while (table[c] != MAGLEV_EMPTY);
-				table[c] = i;
-				filled++;
-			}
-		}
-		cond_resched();
+	for (filled = 0; filled < m; filled++) {
+		struct mh_turn *t = &h[0];
+
+		/* m is prime: a free entry is found within m steps. */
+		do {
+			c = (t->offset + (u64)t->next * t->skip) % m;
+			t->next++;
+		} while (table[c] != MAGLEV_EMPTY);
+		table[c] = t->pos;
+		t->due += t->stride;
+		mh_sift_down(h, n);
+		if (!(filled & 4095))
+			cond_resched();
 	}
-	kvfree(offset);
+	kvfree(h);
 	pool->maglev = table;
+	return 0;
 }
 
-/* @space: 4 tables of @m u16s that live as long as the set. */
-void ksvc_sched_maglev(struct ksvc_beset *set, u16 *space, u32 m)
+/*
+ * @space: 4 tables of @m u16s that live as long as the set. -ENOMEM when
+ * a table cannot be built: never a silent fall back to random picks.
+ */
+int ksvc_sched_maglev(struct ksvc_beset *set, u16 *space, u32 m)
 {
 	unsigned int f;
+	int err;
 
 	set->maglev_size = m;
 	for (f = 0; f < ARRAY_SIZE(set->pool); f++) {
-		maglev_build(set, &set->pool[f], space + 2 * f * m, m);
-		maglev_build(set, &set->local[f], space + (2 * f + 1) * m, m);
+		err = maglev_build(set, &set->pool[f], space + 2 * f * m, m);
+		if (!err)
+			err = maglev_build(set, &set->local[f],
+					   space + (2 * f + 1) * m, m);
+		if (err)
+			return err;
 	}
+	return 0;
 }
 
 /* The flow a Maglev pick hashes: the client's address and port. */

@@ -19,7 +19,7 @@ const struct ksvc_backend *ksvc_sched_pick_pool(u8 sched,
 						const struct ksvc_beset *set,
 						const struct ksvc_pool *pool,
 						atomic_t *rr, u32 hash);
-void ksvc_sched_maglev(struct ksvc_beset *set, u16 *space, u32 m);
+int ksvc_sched_maglev(struct ksvc_beset *set, u16 *space, u32 m);
 u32 ksvc_sched_flow_hash(u8 family, const union nf_inet_addr *saddr,
 			 __be16 sport, u8 proto);
 const struct ksvc_backend *ksvc_sched_pick(u8 sched,

@@ -224,8 +224,12 @@ struct ksvc_beset *ksvc_beset_build(const struct ksvc_be_spec *bes, u32 count,
 		}
 	}
 	ksvc_sched_prepare(set, set->sorted + count);
-	if (msize)
-		ksvc_sched_maglev(set, (u16 *)(set->sorted + 5 * count), msize);
+	if (msize && ksvc_sched_maglev(set, (u16 *)(set->sorted + 5 * count),
+				       msize)) {
+		NL_SET_ERR_MSG(extack, "Out of memory for the Maglev table");
+		kvfree(set);
+		return ERR_PTR(-ENOMEM);
+	}
 	return set;
 }
 

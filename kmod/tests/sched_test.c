@@ -323,9 +323,13 @@ static void sched_test_condition_pools(struct kunit *test)
 
 /* ---- Maglev ------------------------------------------------------------- */
 
-/* Backends 10.244.x.y:8080 numbered from @first, of @weights. */
-static struct ksvc_beset *maglev_set(struct kunit *test, u32 first, u32 n,
-				     const u32 *weights)
+/*
+ * Backends 10.244.x.y:8080 numbered from @first, of @weights; listed in
+ * the request backwards when @reversed (be[0] is then the last one).
+ */
+static struct ksvc_beset *maglev_set_listed(struct kunit *test, u32 first,
+					    u32 n, const u32 *weights,
+					    bool reversed)
 {
 	struct ksvc_be_spec *bes;
 	struct ksvc_beset *set;
@@ -334,16 +338,24 @@ static struct ksvc_beset *maglev_set(struct kunit *test, u32 first, u32 n,
 	bes = kunit_kcalloc(test, n, sizeof(*bes), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, bes);
 	for (i = 0; i < n; i++) {
-		bes[i].family = AF_INET;
-		bes[i].addr.ip = htonl(0x0af40000 + first + i);
-		bes[i].port = 8080;
-		bes[i].weight = weights ? weights[i] : 1;
+		u32 at = reversed ? n - 1 - i : i;
+
+		bes[at].family = AF_INET;
+		bes[at].addr.ip = htonl(0x0af40000 + first + i);
+		bes[at].port = 8080;
+		bes[at].weight = weights ? weights[i] : 1;
 	}
 	set = ksvc_beset_build(bes, n, KSVC_SCHED_MAGLEV, NULL);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, set);
 	KUNIT_ASSERT_NOT_NULL(test, set->pool[0].maglev);
 	KUNIT_ASSERT_EQ(test, set->maglev_size, ksvc_maglev_size);
 	return set;
+}
+
+static struct ksvc_beset *maglev_set(struct kunit *test, u32 first, u32 n,
+				     const u32 *weights)
+{
+	return maglev_set_listed(test, first, n, weights, false);
 }
 
 /* The address of the backend entry @e of @set's IPv4 table names. */
@@ -410,6 +422,95 @@ static void sched_test_maglev_weights(struct kunit *test)
 	ksvc_beset_free(set);
 }
 
+static u32 maglev_moved(const struct ksvc_beset *a, const struct ksvc_beset *b);
+
+/*
+ * Each backend of @set (built by maglev_set from @weights) holds its share
+ * of the table, m * w / W entries, within 2% or one entry.
+ */
+static void expect_maglev_fair(struct kunit *test,
+			       const struct ksvc_beset *set,
+			       const u32 *weights, u32 n)
+{
+	u64 total = 0, m = set->maglev_size;
+	u32 *shares, i, starved = 0;
+
+	shares = kunit_kcalloc(test, n, sizeof(*shares), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, shares);
+	maglev_shares(set, shares);
+	for (i = 0; i < n; i++)
+		total += weights[i];
+	for (i = 0; i < n; i++) {
+		/* In units of 1/total entry: no rounding. */
+		u64 got = shares[i] * total, want = m * weights[i];
+		u64 tol = max(want / 50, total);
+
+		starved += !shares[i];
+		KUNIT_EXPECT_LE_MSG(test, got, want + tol,
+				    "backend %u (weight %u): %u entries of %llu",
+				    i, weights[i], shares[i], m);
+		KUNIT_EXPECT_GE_MSG(test, got + tol, want,
+				    "backend %u (weight %u): %u entries of %llu",
+				    i, weights[i], shares[i], m);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, starved, 0U, "backends with no entry");
+}
+
+/*
+ * 100 backends weighted 1000..1099 -> each holds its share within 2%
+ * (handing out weight/gcd entries per turn filled the table before the
+ * last 36 had a turn).
+ */
+static void sched_test_maglev_heavy_weights(struct kunit *test)
+{
+	const u32 n = 100;
+	struct ksvc_beset *set;
+	u32 *weights, i;
+
+	weights = kunit_kcalloc(test, n, sizeof(*weights), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, weights);
+	for (i = 0; i < n; i++)
+		weights[i] = 1000 + i;
+	set = maglev_set(test, 1, n, weights);
+	expect_maglev_fair(test, set, weights, n);
+	ksvc_beset_free(set);
+}
+
+/*
+ * Weights 65535, 65534, 1, 1 -> the first two hold half the table each
+ * (the second held 2 entries), the last two one entry each.
+ */
+static void sched_test_maglev_skewed_weights(struct kunit *test)
+{
+	static const u32 weights[] = { 65535, 65534, 1, 1 };
+	struct ksvc_beset *set = maglev_set(test, 1, 4, weights);
+
+	expect_maglev_fair(test, set, weights, ARRAY_SIZE(weights));
+	ksvc_beset_free(set);
+}
+
+/*
+ * The same backends and weights listed in the opposite order -> the same
+ * table, entry for entry: two nodes that got them in different orders
+ * send a flow to the same backend.
+ */
+static void sched_test_maglev_order_free(struct kunit *test)
+{
+	const u32 n = 24;
+	struct ksvc_beset *fwd, *rev;
+	u32 *weights, i;
+
+	weights = kunit_kcalloc(test, n, sizeof(*weights), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, weights);
+	for (i = 0; i < n; i++)
+		weights[i] = 1 + i % 5;
+	fwd = maglev_set_listed(test, 1, n, weights, false);
+	rev = maglev_set_listed(test, 1, n, weights, true);
+	KUNIT_EXPECT_EQ(test, maglev_moved(fwd, rev), 0U);
+	ksvc_beset_free(fwd);
+	ksvc_beset_free(rev);
+}
+
 /* Entries of @a and @b that name different backends. */
 static u32 maglev_moved(const struct ksvc_beset *a, const struct ksvc_beset *b)
 {
@@ -472,6 +573,9 @@ static struct kunit_case sched_test_cases[] = {
 	KUNIT_CASE_PARAM(sched_test_condition_pools, pool_gen_params),
 	KUNIT_CASE(sched_test_maglev_spread),
 	KUNIT_CASE(sched_test_maglev_weights),
+	KUNIT_CASE(sched_test_maglev_heavy_weights),
+	KUNIT_CASE(sched_test_maglev_skewed_weights),
+	KUNIT_CASE(sched_test_maglev_order_free),
 	KUNIT_CASE(sched_test_maglev_disruption),
 	KUNIT_CASE(sched_test_maglev_only_when_asked),
 	{}
