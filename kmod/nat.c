@@ -298,29 +298,56 @@ bool ksvc_nat_in_cluster(const struct ksvc_cidrs *cidrs, u8 family,
 	return in_cluster(cidrs, family, addr, &known);
 }
 
-/* kube-proxy's KUBE-MARK-MASQ rules, per family like its proxiers. */
+/*
+ * kube-proxy's chains, per family like its proxiers (a cluster CIDR is its
+ * local traffic detector): whether a new connection goes to the node-local
+ * backends only. A cluster IP follows internalTrafficPolicy. Node ports,
+ * external and load-balancer IPs ("external destinations") follow
+ * externalTrafficPolicy, where Local keeps only traffic from outside: pods
+ * (a cluster CIDR) and the node itself are sent to the cluster set, as
+ * kube-proxy's external chain short-circuits them to its service chain.
+ */
+bool ksvc_nat_local_pool(const struct ksvc_masq_in *in)
+{
+	bool known;
+
+	if (in->kind == KSVC_FE_CLUSTER_IP)
+		return in->internal_local;
+	return in->external_local && !in->node &&
+	       !in_cluster(in->cidrs, in->family, in->saddr, &known);
+}
+
+/* And whether it is masqueraded: kube-proxy's KUBE-MARK-MASQ rules. */
 bool ksvc_nat_masq_wanted(const struct ksvc_masq_in *in)
 {
 	bool known, inside;
 
-	if (in->masquerade_all)
-		return true;
 	/*
-	 * Hairpin: the backend would answer its own address straight back,
-	 * past the un-DNAT.
+	 * Hairpin (each endpoint chain): the backend would answer its own
+	 * address straight back, past the un-DNAT.
 	 */
 	if (addr_eq(in->family, in->saddr, in->backend))
 		return true;
 	inside = in_cluster(in->cidrs, in->family, in->saddr, &known);
-	/* "! -s clusterCIDR -d clusterIP" exists only with a cluster CIDR. */
-	if (in->kind == KSVC_FE_CLUSTER_IP)
-		return known && !inside;
 	/*
-	 * Node ports, external and load-balancer IPs: a client outside the
-	 * cluster must get its answer back through this node (without a
-	 * cluster CIDR, every client counts as outside).
+	 * The service chain: masqueradeAll, or "! -s clusterCIDR", which
+	 * exists only with a cluster CIDR.
 	 */
-	return !inside;
+	if (in->kind == KSVC_FE_CLUSTER_IP)
+		return in->masquerade_all || (known && !inside);
+	/*
+	 * The external chain, policy Cluster: every packet, whatever its
+	 * source. The backend may be on a third node: its answer must come
+	 * back through this one, which holds the translation.
+	 */
+	if (!in->external_local)
+		return true;
+	/*
+	 * Policy Local: a pod's goes to the cluster set unmasqueraded
+	 * (masqueradeAll plays no part here), the node's own is masqueraded,
+	 * and from outside the local backend sees the client.
+	 */
+	return in->node && !inside;
 }
 
 /* ---- DNAT --------------------------------------------------------------- */
@@ -414,7 +441,7 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	struct ksvc_ct data = {};
 	const struct ksvc_fe *fe;
 	struct nf_conn *ct;
-	bool bound, local, direct;
+	bool bound, local;
 	unsigned int ret;
 	u8 proto;
 
@@ -443,6 +470,13 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	}
 	svc = fe->svc;
 	set = rcu_dereference(svc->set);
+	masq.family = family;
+	masq.kind = fe->kind;
+	masq.masquerade_all = READ_ONCE(ns->masquerade_all);
+	masq.node = state->hook == NF_INET_LOCAL_OUT;
+	masq.internal_local = READ_ONCE(svc->flags) & KSVC_SVC_F_INTERNAL_LOCAL;
+	masq.external_local = READ_ONCE(svc->flags) & KSVC_SVC_F_EXTERNAL_LOCAL;
+	masq.saddr = &t->src.u3;
 	masq.cidrs = rcu_dereference(ns->cidrs);
 
 	/* loadBalancerSourceRanges: a firewall on the LB IPs only. */
@@ -453,19 +487,8 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 		return NF_DROP;
 	}
 
-	/*
-	 * Traffic policies. With externalTrafficPolicy Local, traffic from
-	 * outside goes to local backends, unmasqueraded ("direct"); the
-	 * node's own (LOCAL_OUT) and pods' (a cluster CIDR) use the cluster
-	 * set, as kube-proxy sends them to its cluster chain.
-	 */
-	if (fe->kind == KSVC_FE_CLUSTER_IP)
-		local = READ_ONCE(svc->flags) & KSVC_SVC_F_INTERNAL_LOCAL;
-	else
-		local = (READ_ONCE(svc->flags) & KSVC_SVC_F_EXTERNAL_LOCAL) &&
-			state->hook != NF_INET_LOCAL_OUT &&
-			!ksvc_nat_in_cluster(masq.cidrs, family, &t->src.u3);
-	direct = local && fe->kind != KSVC_FE_CLUSTER_IP;
+	/* The traffic policies. */
+	local = ksvc_nat_local_pool(&masq);
 	pool = ksvc_sched_pool(set, family, local);
 
 	be = pick(ns, svc, set, pool, family, t, &bound);
@@ -495,14 +518,8 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	if (ret != NF_ACCEPT)
 		return ret;
 
-	masq.family = family;
-	masq.kind = fe->kind;
-	masq.masquerade_all = READ_ONCE(ns->masquerade_all);
-	masq.saddr = &t->src.u3;
 	masq.backend = &be->addr;
-	/* Direct: the backend sees the client, unless it is the client. */
-	if (direct ? addr_eq(family, masq.saddr, masq.backend) :
-		     ksvc_nat_masq_wanted(&masq))
+	if (ksvc_nat_masq_wanted(&masq))
 		__set_bit(KSVC_CT_MASQUERADE, &data.bits);
 	if (bound)
 		__set_bit(KSVC_CT_AFFINITY, &data.bits);

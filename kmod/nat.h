@@ -22,15 +22,20 @@ void ksvc_nat_uninit(void);
 #define KSVC_CT_F_MASQUERADE	BIT(0)
 
 /* What the masquerade decision looks at. */
+/* What kube-proxy's rules look at for a new connection to a service. */
 struct ksvc_masq_in {
 	u8 family;
 	u8 kind;			/* of the frontend that matched */
 	bool masquerade_all;
+	bool node;			/* sent by the node itself (LOCAL_OUT) */
+	bool internal_local;		/* internalTrafficPolicy Local */
+	bool external_local;		/* externalTrafficPolicy Local */
 	const union nf_inet_addr *saddr;
-	const union nf_inet_addr *backend;
+	const union nf_inet_addr *backend;	/* the pick, for the masquerade */
 	const struct ksvc_cidrs *cidrs;
 };
 
+bool ksvc_nat_local_pool(const struct ksvc_masq_in *in);
 bool ksvc_nat_masq_wanted(const struct ksvc_masq_in *in);
 bool ksvc_nat_in_cluster(const struct ksvc_cidrs *cidrs, u8 family,
 			 const union nf_inet_addr *addr);

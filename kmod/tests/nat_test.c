@@ -1297,51 +1297,95 @@ static void nat_test_source_ranges(struct kunit *test)
 
 /* ---- the masquerade decision -------------------------------------------- */
 
+/*
+ * kube-proxy's TestInternalExternalMasquerade (pkg/proxy/iptables and
+ * nftables, proxier_test.go), row for row: a pod (in the cluster CIDR), the
+ * node itself (LOCAL_OUT, from its own address) and a client outside to a
+ * cluster IP, a node port and an LB IP of a service whose traffic policies
+ * are both Cluster, or externalTrafficPolicy Local, or
+ * internalTrafficPolicy Local; in its four setups: with a cluster CIDR
+ * (kube-proxy's local traffic detector), without one, with masquerade_all,
+ * with masquerade_all and without a CIDR. Each row says, per setup, whether
+ * the connection is masqueraded and whether it goes to the node-local
+ * backends only. The values are kube-proxy's expectations, written out.
+ */
+enum { SRC_POD, SRC_NODE, SRC_EXT };
+enum { SETUP_BASE, SETUP_NO_CIDR, SETUP_ALL, SETUP_ALL_NO_CIDR, SETUPS };
+
 struct masq_case {
 	const char *name;
-	u8 family;
+	u8 src;
 	u8 kind;
-	bool all;
-	const char *src;
-	const char *backend;
-	const char *cidr;	/* "addr/len" or NULL */
-	bool want;
+	u32 flags;		/* KSVC_SVC_F_{INTERNAL,EXTERNAL}_LOCAL */
+	bool masq[SETUPS];
+	bool local[SETUPS];
 };
 
+#define CIP KSVC_FE_CLUSTER_IP
+#define NP KSVC_FE_NODE_PORT
+#define LB KSVC_FE_LOAD_BALANCER_IP
+#define ETPL KSVC_SVC_F_EXTERNAL_LOCAL
+#define ITPL KSVC_SVC_F_INTERNAL_LOCAL
+#define T4 { true, true, true, true }
+#define F4 { false, false, false, false }
+
 static const struct masq_case masq_cases[] = {
-	{ "pod to cluster IP, no CIDR", AF_INET, KSVC_FE_CLUSTER_IP, false,
-	  "10.244.1.14", "10.244.1.11", NULL, false },
-	{ "pod to cluster IP, in CIDR", AF_INET, KSVC_FE_CLUSTER_IP, false,
-	  "10.244.1.14", "10.244.1.11", "10.244.0.0/16", false },
-	{ "node to cluster IP, CIDR known", AF_INET, KSVC_FE_CLUSTER_IP, false,
-	  "192.168.50.1", "10.244.1.11", "10.244.0.0/16", true },
-	{ "outside to cluster IP, no CIDR", AF_INET, KSVC_FE_CLUSTER_IP, false,
-	  "192.168.50.2", "10.244.1.11", NULL, false },
-	{ "hairpin to cluster IP", AF_INET, KSVC_FE_CLUSTER_IP, false,
-	  "10.244.1.11", "10.244.1.11", "10.244.0.0/16", true },
-	{ "outside to node port, no CIDR", AF_INET, KSVC_FE_NODE_PORT, false,
-	  "192.168.50.2", "10.244.1.11", NULL, true },
-	{ "pod to node port, in CIDR", AF_INET, KSVC_FE_NODE_PORT, false,
-	  "10.244.1.14", "10.244.1.11", "10.244.0.0/16", false },
-	{ "outside to node port, CIDR known", AF_INET, KSVC_FE_NODE_PORT, false,
-	  "192.168.50.2", "10.244.1.11", "10.244.0.0/16", true },
-	{ "outside to LB IP, no CIDR", AF_INET, KSVC_FE_LOAD_BALANCER_IP, false,
-	  "192.168.50.2", "10.244.1.11", NULL, true },
-	{ "pod to external IP, in CIDR", AF_INET, KSVC_FE_EXTERNAL_IP, false,
-	  "10.244.1.14", "10.244.1.11", "10.244.0.0/16", false },
-	{ "pod to cluster IP, masquerade_all", AF_INET, KSVC_FE_CLUSTER_IP, true,
-	  "10.244.1.14", "10.244.1.11", "10.244.0.0/16", true },
-	{ "v6 outside to cluster IP, only v4 CIDR", AF_INET6,
-	  KSVC_FE_CLUSTER_IP, false, "fd00:50::2", "fd00:244:1::11",
-	  "10.244.0.0/16", false },
-	{ "v6 outside to node port, only v4 CIDR", AF_INET6, KSVC_FE_NODE_PORT,
-	  false, "fd00:50::2", "fd00:244:1::11", "10.244.0.0/16", true },
-	{ "v6 pod to node port, in CIDR", AF_INET6, KSVC_FE_NODE_PORT, false,
-	  "fd00:244:1::14", "fd00:244:1::11", "fd00:244::/32", false },
-	{ "v6 outside to cluster IP, CIDR known", AF_INET6, KSVC_FE_CLUSTER_IP,
-	  false, "fd00:50::2", "fd00:244:1::11", "fd00:244::/32", true },
-	{ "v6 hairpin", AF_INET6, KSVC_FE_CLUSTER_IP, false, "fd00:244:1::11",
-	  "fd00:244:1::11", NULL, true },
+	/* base: masqueraded from outside the CIDR; without one, never */
+	{ "pod to ClusterIP", SRC_POD, CIP, 0,
+	  { false, false, true, true }, F4 },
+	{ "pod to NodePort", SRC_POD, NP, 0, T4, F4 },
+	{ "pod to LB", SRC_POD, LB, 0, T4, F4 },
+	{ "node to ClusterIP", SRC_NODE, CIP, 0,
+	  { true, false, true, true }, F4 },
+	{ "node to NodePort", SRC_NODE, NP, 0, T4, F4 },
+	{ "node to LB", SRC_NODE, LB, 0, T4, F4 },
+	{ "external to ClusterIP", SRC_EXT, CIP, 0,
+	  { true, false, true, true }, F4 },
+	{ "external to NodePort", SRC_EXT, NP, 0, T4, F4 },
+	{ "external to LB", SRC_EXT, LB, 0, T4, F4 },
+	/*
+	 * eTP:Local: pods short-circuit to the cluster set, unmasqueraded even
+	 * with masquerade_all (without a CIDR they are not told apart: local
+	 * set); the node masqueraded to the cluster set; outside to the local
+	 * set, unmasqueraded
+	 */
+	{ "pod to ClusterIP with eTP:Local", SRC_POD, CIP, ETPL,
+	  { false, false, true, true }, F4 },
+	{ "pod to NodePort with eTP:Local", SRC_POD, NP, ETPL,
+	  F4, { false, true, false, true } },
+	{ "pod to LB with eTP:Local", SRC_POD, LB, ETPL,
+	  F4, { false, true, false, true } },
+	{ "node to ClusterIP with eTP:Local", SRC_NODE, CIP, ETPL,
+	  { true, false, true, true }, F4 },
+	{ "node to NodePort with eTP:Local", SRC_NODE, NP, ETPL,
+	  T4, F4 },
+	{ "node to LB with eTP:Local", SRC_NODE, LB, ETPL,
+	  T4, F4 },
+	{ "external to ClusterIP with eTP:Local", SRC_EXT, CIP, ETPL,
+	  { true, false, true, true }, F4 },
+	{ "external to NodePort with eTP:Local", SRC_EXT, NP, ETPL,
+	  F4, T4 },
+	{ "external to LB with eTP:Local", SRC_EXT, LB, ETPL,
+	  F4, T4 },
+	/* iTP:Local: the cluster IP to the local set; the rest as base */
+	{ "pod to ClusterIP with iTP:Local", SRC_POD, CIP, ITPL,
+	  { false, false, true, true }, T4 },
+	{ "pod to NodePort with iTP:Local", SRC_POD, NP, ITPL,
+	  T4, F4 },
+	{ "pod to LB with iTP:Local", SRC_POD, LB, ITPL,
+	  T4, F4 },
+	{ "node to ClusterIP with iTP:Local", SRC_NODE, CIP, ITPL,
+	  { true, false, true, true }, T4 },
+	{ "node to NodePort with iTP:Local", SRC_NODE, NP, ITPL,
+	  T4, F4 },
+	{ "node to LB with iTP:Local", SRC_NODE, LB, ITPL,
+	  T4, F4 },
+	{ "external to ClusterIP with iTP:Local", SRC_EXT, CIP, ITPL,
+	  { true, false, true, true }, T4 },
+	{ "external to NodePort with iTP:Local", SRC_EXT, NP, ITPL,
+	  T4, F4 },
+	{ "external to LB with iTP:Local", SRC_EXT, LB, ITPL,
+	  T4, F4 },
 };
 
 static void masq_case_desc(const struct masq_case *c, char *desc)
@@ -1351,42 +1395,123 @@ static void masq_case_desc(const struct masq_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(masq, masq_cases, masq_case_desc);
 
-/* The decision table of kube-proxy's KUBE-MARK-MASQ rules. */
+/* The list of the one CIDR @cidr ("addr/len"), or NULL for "". */
+static struct ksvc_cidrs *one_cidr(struct kunit *test, const char *cidr)
+{
+	struct ksvc_cidrs *cidrs;
+	unsigned int plen;
+	char buf[64];
+	char *slash;
+	u8 family;
+
+	if (!*cidr)
+		return NULL;
+	family = strchr(cidr, ':') ? AF_INET6 : AF_INET;
+	strscpy(buf, cidr, sizeof(buf));
+	slash = strchr(buf, '/');
+	KUNIT_ASSERT_NOT_NULL(test, slash);
+	*slash = 0;
+	KUNIT_ASSERT_EQ(test, kstrtouint(slash + 1, 10, &plen), 0);
+	cidrs = kunit_kzalloc(test, struct_size(cidrs, cidr, 1), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cidrs);
+	cidrs->count = 1;
+	cidrs->cidr[0].family = family;
+	cidrs->cidr[0].prefixlen = plen;
+	cidrs->cidr[0].addr = addr(family, buf);
+	return cidrs;
+}
+
+/* Each row in each setup, IPv4 and IPv6 alike. */
 static void nat_test_masquerade_decision(struct kunit *test)
 {
+	static const char *const src4[] = { "10.244.1.14", "192.168.50.1",
+					    "192.168.50.2" };
+	static const char *const src6[] = { "fd00:244:1::14", "fd00:50::1",
+					    "fd00:50::2" };
 	const struct masq_case *c = test->param_value;
-	union nf_inet_addr src = addr(c->family, c->src);
-	union nf_inet_addr be = addr(c->family, c->backend);
-	struct ksvc_masq_in in = {};
-	struct ksvc_cidrs *cidrs = NULL;
+	int f, setup;
 
-	if (c->cidr) {
-		char buf[64];
-		char *slash;
-		u8 family = strchr(c->cidr, ':') ? AF_INET6 : AF_INET;
-		unsigned int plen;
+	for (f = 0; f < 2; f++) {
+		u8 family = f ? AF_INET6 : AF_INET;
+		union nf_inet_addr src = addr(family, f ? src6[c->src] :
+					      src4[c->src]);
+		union nf_inet_addr be = addr(family, f ? "fd00:244:2::11" :
+					     "10.244.2.11");
 
-		strscpy(buf, c->cidr, sizeof(buf));
-		slash = strchr(buf, '/');
-		KUNIT_ASSERT_NOT_NULL(test, slash);
-		*slash = 0;
-		KUNIT_ASSERT_EQ(test, kstrtouint(slash + 1, 10, &plen), 0);
-		cidrs = kunit_kzalloc(test, struct_size(cidrs, cidr, 1),
-				      GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, cidrs);
-		cidrs->count = 1;
-		cidrs->cidr[0].family = family;
-		cidrs->cidr[0].prefixlen = plen;
-		cidrs->cidr[0].addr = addr(family, buf);
+		for (setup = 0; setup < SETUPS; setup++) {
+			bool cidr = setup == SETUP_BASE || setup == SETUP_ALL;
+			struct ksvc_masq_in in = {
+				.family = family,
+				.kind = c->kind,
+				.masquerade_all = setup >= SETUP_ALL,
+				.node = c->src == SRC_NODE,
+				.internal_local = c->flags & ITPL,
+				.external_local = c->flags & ETPL,
+				.saddr = &src,
+				.backend = &be,
+				.cidrs = one_cidr(test, !cidr ? "" : f ?
+						  "fd00:244::/32" :
+						  "10.244.0.0/16"),
+			};
+
+			KUNIT_EXPECT_EQ_MSG(test, ksvc_nat_masq_wanted(&in),
+					    c->masq[setup],
+					    "masquerade, IPv%d, setup %d",
+					    f ? 6 : 4, setup);
+			KUNIT_EXPECT_EQ_MSG(test, ksvc_nat_local_pool(&in),
+					    c->local[setup],
+					    "local set, IPv%d, setup %d",
+					    f ? 6 : 4, setup);
+		}
 	}
-	in.family = c->family;
-	in.kind = c->kind;
-	in.masquerade_all = c->all;
-	in.saddr = &src;
-	in.backend = &be;
-	in.cidrs = cidrs;
-	KUNIT_EXPECT_EQ(test, ksvc_nat_masq_wanted(&in), c->want);
 }
+
+/*
+ * Hairpin (kube-proxy's endpoint chains): a backend reaching itself
+ * through any frontend, in any setup, is masqueraded; and a CIDR of the
+ * other family is no CIDR (kube-proxy's detectors are per family).
+ */
+static void nat_test_masquerade_hairpin_and_family(struct kunit *test)
+{
+	static const u8 kinds[] = { CIP, NP, LB, KSVC_FE_EXTERNAL_IP };
+	union nf_inet_addr pod6 = addr(AF_INET6, "fd00:244:1::11");
+	union nf_inet_addr ext6 = addr(AF_INET6, "fd00:50::2");
+	struct ksvc_masq_in in = {
+		.family = AF_INET6,
+		.saddr = &pod6,
+		.backend = &pod6,
+	};
+	u32 k, flags;
+
+	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+		for (flags = 0; flags <= (ETPL | ITPL); flags++) {
+			in.kind = kinds[k];
+			in.internal_local = flags & ITPL;
+			in.external_local = flags & ETPL;
+			in.cidrs = one_cidr(test, "fd00:244::/32");
+			KUNIT_EXPECT_TRUE(test, ksvc_nat_masq_wanted(&in));
+			in.cidrs = NULL;
+			KUNIT_EXPECT_TRUE(test, ksvc_nat_masq_wanted(&in));
+		}
+	}
+	/* Outside to a cluster IP: only a CIDR of its own family counts. */
+	in.kind = CIP;
+	in.internal_local = false;
+	in.external_local = false;
+	in.saddr = &ext6;
+	in.cidrs = one_cidr(test, "10.244.0.0/16");
+	KUNIT_EXPECT_FALSE(test, ksvc_nat_masq_wanted(&in));
+	in.cidrs = one_cidr(test, "fd00:244::/32");
+	KUNIT_EXPECT_TRUE(test, ksvc_nat_masq_wanted(&in));
+}
+
+#undef CIP
+#undef NP
+#undef LB
+#undef ETPL
+#undef ITPL
+#undef T4
+#undef F4
 
 static struct kunit_case nat_test_cases[] = {
 	KUNIT_CASE_PARAM(nat_test_dnat_rewrites, pkt_gen_params),
@@ -1407,6 +1532,7 @@ static struct kunit_case nat_test_cases[] = {
 	KUNIT_CASE_PARAM(nat_test_policy_internal_local, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_source_ranges, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_masquerade_decision, masq_gen_params),
+	KUNIT_CASE(nat_test_masquerade_hairpin_and_family),
 	{}
 };
 

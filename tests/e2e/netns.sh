@@ -605,19 +605,96 @@ test_external_and_lb_ip() {
 	[[ $(probe ext connect tcp 203.0.113.10 81 || true) == refused ]]
 }
 
-test_cluster_cidr_skips_masquerade() {
-	# A pod reaching a NodePort is masqueraded until the cluster CIDRs say
-	# it is inside the cluster; outside clients stay masqueraded.
+test_external_destinations_masqueraded() {
+	# kube-proxy's rules: a connection to a node port (externalTrafficPolicy
+	# Cluster) is masqueraded whatever its source, a pod's too, cluster
+	# CIDRs known or not; a pod's to a cluster IP is not once the CIDRs say
+	# it is inside.
 	ks service add default/web6 proto tcp port 80 cluster-ip fd00:96::10 node-port 30081
 	ks backend replace default/web6 [fd00:244:1::11]:8080 [fd00:244:1::12]:8080 [fd00:244:1::13]:8080
 	[[ $(probe pod4 connect tcp 192.168.50.1 30080) =~ ^pod[123]\ 10\.244\.1\.1$ ]]
 	[[ $(probe pod4 connect tcp fd00:50::1 30081) =~ ^pod[123]\ fd00:244:1::1$ ]]
 	ks config set cluster-cidr 10.244.0.0/16,fd00:244::/32
-	[[ $(probe pod4 connect tcp 192.168.50.1 30080) =~ ^pod[123]\ 10\.244\.1\.14$ ]]
-	[[ $(probe pod4 connect tcp fd00:50::1 30081) =~ ^pod[123]\ fd00:244:1::14$ ]]
+	[[ $(probe pod4 connect tcp 192.168.50.1 30080) =~ ^pod[123]\ 10\.244\.1\.1$ ]]
+	[[ $(probe pod4 connect tcp fd00:50::1 30081) =~ ^pod[123]\ fd00:244:1::1$ ]]
+	[[ $(probe pod4 connect tcp 10.96.0.10 80) =~ ^pod[123]\ 10\.244\.1\.14$ ]]
+	[[ $(probe pod4 connect tcp fd00:96::10 80) =~ ^pod[123]\ fd00:244:1::14$ ]]
 	[[ $(probe ext connect tcp 192.168.50.1 30080) =~ ^pod[123]\ 10\.244\.1\.1$ ]]
 	[[ $(probe ext connect tcp fd00:50::1 30081) =~ ^pod[123]\ fd00:244:1::1$ ]]
+	# externalTrafficPolicy Local: a pod goes to the cluster set
+	# unmasqueraded, with masquerade_all too (kube-proxy's masquerade-all
+	# rule is on the cluster IP only); the node's own is masqueraded.
+	ks service add default/etp6 proto tcp port 80 cluster-ip fd00:96::11 node-port 30082 \
+		external-policy local
+	ks backend replace default/etp6 [fd00:244:1::11]:8080,local [fd00:244:1::12]:8080 [fd00:244:1::13]:8080
+	ks config set masquerade-all 1
+	probe pod4 connect tcp fd00:50::1 30082 -n 9 >"$tmp/etp6"
+	(($(count '^pod[123] fd00:244:1::14$' <"$tmp/etp6") == 9))
+	[[ $(backends_seen <"$tmp/etp6") == pod?\ pod?* ]]
+	[[ $(probe pod4 connect tcp fd00:96::11 80) =~ ^pod[123]\ fd00:244:1::1$ ]]
+	[[ $(probe n0 connect tcp fd00:50::1 30082) =~ ^pod[123]\ fd00:244:1::1$ ]]
+	ks config set masquerade-all 0
+	ks service del default/etp6
 	ks service del default/web6
+}
+
+# Three nodes on one LAN, routing each other's pod ranges, with no CNI
+# masquerade anywhere: a pod on node A reaches node B's node port, whose
+# backend is a pod on node C. B must masquerade (kube-proxy's external
+# chain), or C answers A's pod straight, past B's translation, and the
+# connection never opens.
+test_nodeport_via_third_node() {
+	local lan=ks-lan-$run n i
+	local -A node=([a]=ks-na-$run [b]=ks-nb-$run [c]=ks-nc-$run) ip=([a]=1 [b]=2 [c]=3)
+	local pa=ks-pa-$run pc=ks-pc-$run
+	pp ip netns add $lan
+	ip -n $lan link add br0 type bridge
+	ip -n $lan link set br0 up
+	for n in a b c; do
+		pp ip netns add ${node[$n]}
+		ip link add eth0 netns ${node[$n]} type veth peer name n$n netns $lan
+		ip -n $lan link set n$n master br0 up
+		ip -n ${node[$n]} addr add 172.30.0.${ip[$n]}/24 dev eth0
+		ip -n ${node[$n]} link set eth0 up
+		ip -n ${node[$n]} link set lo up
+		ip netns exec ${node[$n]} sysctl -qw net.ipv4.ip_forward=1
+	done
+	# A pod on A (10.244.21.2) and one on C (10.244.23.2), each on a veth
+	# to its node, which holds the gateway .1 (/32) and routes the pod.
+	for n in a c; do
+		local pod=ks-p$n-$run net=$([[ $n == a ]] && echo 21 || echo 23)
+		pp ip netns add $pod
+		ip link add eth0 netns $pod type veth peer name pod netns ${node[$n]}
+		ip -n ${node[$n]} addr add 10.244.$net.1/32 dev pod
+		ip -n ${node[$n]} link set pod up
+		ip -n ${node[$n]} route add 10.244.$net.2/32 dev pod
+		ip -n $pod addr add 10.244.$net.2/32 dev eth0
+		ip -n $pod link set eth0 up
+		ip -n $pod link set lo up
+		ip -n $pod route add 10.244.$net.1/32 dev eth0
+		ip -n $pod route add default via 10.244.$net.1 dev eth0
+	done
+	ip -n ${node[a]} route add 10.244.23.0/24 via 172.30.0.3
+	ip -n ${node[b]} route add 10.244.21.0/24 via 172.30.0.1
+	ip -n ${node[b]} route add 10.244.23.0/24 via 172.30.0.3
+	ip -n ${node[c]} route add 10.244.21.0/24 via 172.30.0.1
+	bg_in $pc pc "$tmp/serve-pc" "$ksprobe" serve tcp 8080 pc
+	wait_for_line "$tmp/serve-pc" '^listening'
+	pa() { in_ns ks-pa-$run pa "$@"; }
+	# The routes hold: A's pod reaches C's directly.
+	[[ $(probe pa connect tcp 10.244.23.2 8080) == "pc 10.244.21.2" ]]
+	# kservice on B, which knows the cluster CIDR: A's pod is a pod.
+	kb() { pretty nb "ksctl $*"; ip netns exec ks-nb-$run "$ksctl" "$@"; }
+	kb config set cluster-cidr 10.244.0.0/16
+	kb service add default/far proto tcp port 80 cluster-ip 10.96.5.5 node-port 30090
+	kb backend replace default/far 10.244.23.2:8080
+	# C's pod sees B: the answer goes back through B's translation.
+	probe pa connect tcp 172.30.0.2 30090 -n 3 >"$tmp/far"
+	(($(count '^pc 172\.30\.0\.2$' <"$tmp/far") == 3))
+	kill $bgpid
+	for i in $pa $pc ${node[a]} ${node[b]} ${node[c]} $lan; do
+		ip netns del $i
+	done
 }
 
 test_masquerade_all() {
@@ -1537,7 +1614,8 @@ scenario stats_move
 scenario large_backend_set
 scenario bad_input
 scenario ksctl_output
-scenario cluster_cidr_skips_masquerade
+scenario external_destinations_masqueraded
+scenario nodeport_via_third_node
 scenario udp_backend_replaced
 scenario session_affinity
 scenario traffic_policies
