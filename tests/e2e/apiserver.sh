@@ -255,14 +255,16 @@ untranslated() {
 	(($(dummy_tx "$node") > before))
 }
 
-# Polls (60 s at most) until FILE has at least N lines matching PATTERN.
+# Polls (180 s at most: a bound, never a verdict on speed) until FILE has
+# at least N lines matching PATTERN; on failure, shows its last lines.
 wait_for_count() {
-	local file=$1 pattern=$2 n=$3 end=$((SECONDS + 60))
+	local file=$1 pattern=$2 n=$3 end=$((SECONDS + 180))
 	while ((SECONDS < end)); do
 		(($(grep -c "$pattern" "$file") >= n)) && return 0
 		sleep 0.1
 	done
-	echo "apiserver.sh: fewer than $n lines matching '$pattern' in $file after 60 s" >&2
+	echo "apiserver.sh: fewer than $n lines matching '$pattern' in $file after 180 s; its last lines:" >&2
+	tail -n 5 "$file" | sed 's/^/    /' >&2
 	return 1
 }
 # A conntrack entry in node-a made and destroyed by hand (UDP 10.244.1.99
@@ -380,10 +382,10 @@ test_restart_under_traffic() {
 	ct_pid=$bgpid
 	ct_canary 9
 	# The flows: held until SIGTERM (not the 5 s default), each exchange
-	# given 20 s on a loaded machine.
-	bg_in $pa2 pa2 "$tmp/hold-tcp" "$ksprobe" hold tcp 10.96.0.20 80 -i 100 -d 3600 -t 20000
+	# given 60 s on a loaded machine.
+	bg_in $pa2 pa2 "$tmp/hold-tcp" "$ksprobe" hold tcp 10.96.0.20 80 -i 100 -d 3600 -t 60000
 	tcp_pid=$bgpid
-	bg_in $pa2 pa2 "$tmp/hold-udp" "$ksprobe" hold udp 10.96.0.20 53 -i 100 -d 3600 -t 20000
+	bg_in $pa2 pa2 "$tmp/hold-udp" "$ksprobe" hold udp 10.96.0.20 53 -i 100 -d 3600 -t 60000
 	udp_pid=$bgpid
 	# Both flows answered, so in conntrack, translated.
 	wait_for_line "$tmp/hold-tcp" '^[ab]1 10\.244\.1\.12$'
