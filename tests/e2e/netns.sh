@@ -1632,6 +1632,15 @@ scenario flush_one_namespace
 scenario unload_with_open_connections
 
 scenarios_done
-((failed == 0)) || echo "failed scenarios: ${failures[*]}"
+if ((failed)); then
+	# What the backends' servers said (a server that died says why), and
+	# which of them still run.
+	for f in "$tmp"/serve-*; do
+		echo "--- ${f##*/}: $(tail -n 3 "$f" | tr '\n' ' ')"
+	done
+	echo "--- ksprobe servers running:"
+	pgrep -a ksprobe | grep ' serve ' || echo "    none"
+	echo "failed scenarios: ${failures[*]}"
+fi
 echo "e2e: $passed passed, $failed failed"
 ((failed == 0))
