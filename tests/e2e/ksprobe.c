@@ -478,8 +478,13 @@ static int do_hold(const struct proto *p, const struct sockaddr_storage *dst,
 		if (o != OK)
 			break;
 		held++;
-		while (now_ms() < next && !stop)
-			poll(NULL, 0, next - now_ms());
+		/*
+		 * The wait is computed once per pass: "next - now_ms()" taken
+		 * after a check that passed can be negative on a loaded
+		 * machine, and poll() takes a negative timeout as "forever".
+		 */
+		for (long long left; (left = next - now_ms()) > 0 && !stop;)
+			poll(NULL, 0, left);
 	}
 	if (o == OK) {
 		printf("held %d\n", held);
