@@ -9,22 +9,44 @@
  * One rhashtable per namespace, keyed by (service, family, client). The
  * service is named by its counters' (id, cookie), as connections name it,
  * so an entry never points at a freed service: the entries of a deleted
- * one just stop being found, and the next reap takes them. The packet path looks entries up
- * and inserts them under RCU; a new entry is refused once the namespace
- * holds affinity_max of them (the scheduler's choice then stands alone, so
- * forwarding never depends on room here). A work item reaps expired
+ * one just stop being found, and the next reap takes them. The packet path
+ * looks entries up and inserts them under RCU. A work item reaps expired
  * entries every KSVC_AFFINITY_GC_PERIOD while there are any.
+ *
+ * Any user may own a network namespace with services in it (the family is
+ * GENL_UNS_ADMIN_PERM), and its clients' addresses are its to choose, so
+ * what bindings may cost is bounded twice: affinity_max per namespace
+ * (which a namespace owned by another user namespace than the initial one
+ * may lower, never raise), and the module parameter affinity_max_total for
+ * all namespaces together. Past either, a new client is scheduled without
+ * being remembered: forwarding never depends on room here. Entries come
+ * from their own accounted cache and are charged to the memory cgroup of
+ * the process that gave the namespace its first service (most are made in
+ * softirq, where no task's cgroup applies). A binding is made only for a
+ * connection conntrack confirmed (nat.c), which a dropped first packet
+ * never is.
  */
 
 #include <linux/jiffies.h>
+#include <linux/memcontrol.h>
 #include <linux/rhashtable.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <net/net_namespace.h>
+#include <net/netlink.h>
 
 #include "affinity.h"
 #include "stats.h"
 #include "table.h"
 
 #define KSVC_AFFINITY_GC_PERIOD	(2 * HZ)
+
+unsigned int ksvc_affinity_max_total __read_mostly = KSVC_AFFINITY_MAX_TOTAL;
+unsigned int ksvc_affinity_max_netns __read_mostly = KSVC_AFFINITY_MAX_DEFAULT;
+
+/* Bindings held by all namespaces together. */
+static atomic_t aff_total = ATOMIC_INIT(0);
+static struct kmem_cache *aff_cache __read_mostly;
 
 /* No padding: the whole key is hashed and compared. */
 struct aff_key {
@@ -103,20 +125,53 @@ static void gc_kick(struct ksvc_affinity *aff)
 				   KSVC_AFFINITY_GC_PERIOD);
 }
 
-/* Under RCU: binds @client to @be, the scheduler's new choice. */
+/* Takes room for one entry in @aff and in the total, or says there is none. */
+static bool room_get(struct ksvc_affinity *aff)
+{
+	if (atomic_inc_return(&aff->count) > READ_ONCE(aff->max))
+		goto full;
+	if (atomic_inc_return(&aff_total) > READ_ONCE(ksvc_affinity_max_total)) {
+		atomic_dec(&aff_total);
+		goto full;
+	}
+	return true;
+full:
+	atomic_dec(&aff->count);
+	return false;
+}
+
+static void room_put(struct ksvc_affinity *aff)
+{
+	atomic_dec(&aff->count);
+	atomic_dec(&aff_total);
+}
+
+static void entry_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(aff_cache, container_of(head, struct aff_entry, rcu));
+}
+
+/*
+ * Under RCU, once the connection it placed is confirmed: binds @client to
+ * the backend at @be_addr, @be_port.
+ */
 void ksvc_affinity_remember(struct ksvc_affinity *aff,
 			    const struct ksvc_ref *svc, u8 family,
 			    const union nf_inet_addr *client,
-			    const struct ksvc_backend *be, u32 timeout)
+			    const union nf_inet_addr *be_addr, __be16 be_port,
+			    u32 timeout)
 {
 	struct aff_entry *e, *old;
+	struct mem_cgroup *memcg;
 
-	e = kzalloc(sizeof(*e), GFP_ATOMIC);
+	memcg = set_active_memcg(aff->memcg);
+	e = kmem_cache_zalloc(aff_cache, GFP_ATOMIC | __GFP_NOWARN);
+	set_active_memcg(memcg);
 	if (!e)
 		return;
 	make_key(&e->key, svc, family, client);
-	e->be_addr = be->addr;
-	e->be_port = be->port;
+	e->be_addr = *be_addr;
+	e->be_port = be_port;
 	e->timeout = timeout;
 	e->last = jiffies;
 
@@ -125,19 +180,22 @@ void ksvc_affinity_remember(struct ksvc_affinity *aff,
 		/* Replaced whole: readers see the old binding or the new. */
 		if (!rhashtable_replace_fast(&aff->ht, &old->node, &e->node,
 					     aff_params)) {
-			kfree_rcu(old, rcu);
+			call_rcu(&old->rcu, entry_free_rcu);
 			return;
 		}
-		kfree(e);
+		kmem_cache_free(aff_cache, e);
 		return;
 	}
 	/* Full: the connection goes on, only unremembered. */
-	if (atomic_read(&aff->count) >= READ_ONCE(aff->max) ||
-	    rhashtable_lookup_insert_fast(&aff->ht, &e->node, aff_params)) {
-		kfree(e);
+	if (!room_get(aff)) {
+		kmem_cache_free(aff_cache, e);
 		return;
 	}
-	atomic_inc(&aff->count);
+	if (rhashtable_lookup_insert_fast(&aff->ht, &e->node, aff_params)) {
+		room_put(aff);
+		kmem_cache_free(aff_cache, e);
+		return;
+	}
 	gc_kick(aff);
 }
 
@@ -186,8 +244,8 @@ static void gc_run(struct ksvc_affinity *aff)
 		/* A concurrent replace took it out already: its to free. */
 		if (rhashtable_remove_fast(&aff->ht, &e->node, aff_params))
 			continue;
-		atomic_dec(&aff->count);
-		kfree_rcu(e, rcu);
+		room_put(aff);
+		call_rcu(&e->rcu, entry_free_rcu);
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
@@ -213,14 +271,17 @@ static void gc_work(struct work_struct *work)
 int ksvc_affinity_init(struct ksvc_affinity *aff)
 {
 	atomic_set(&aff->count, 0);
-	aff->max = KSVC_AFFINITY_MAX_DEFAULT;
+	aff->memcg = NULL;
+	aff->max = min_t(unsigned int, READ_ONCE(ksvc_affinity_max_netns),
+			 INT_MAX);
 	INIT_DELAYED_WORK(&aff->gc, gc_work);
 	return rhashtable_init(&aff->ht, &aff_params);
 }
 
 static void free_entry(void *ptr, void *arg)
 {
-	kfree(ptr);
+	kmem_cache_free(aff_cache, ptr);
+	atomic_dec(&aff_total);
 }
 
 /* No packet path reader left (namespace exit, a grace period ago). */
@@ -228,4 +289,53 @@ void ksvc_affinity_destroy(struct ksvc_affinity *aff)
 {
 	cancel_delayed_work_sync(&aff->gc);
 	rhashtable_free_and_destroy(&aff->ht, free_entry, NULL);
+	atomic_set(&aff->count, 0);
+	mem_cgroup_put(aff->memcg);
+	aff->memcg = NULL;
+}
+
+/*
+ * In process context, from the request that gives the namespace its first
+ * service: what its bindings will be charged to, from then on.
+ */
+void ksvc_affinity_charge_current(struct ksvc_affinity *aff)
+{
+	if (!aff->memcg)
+		aff->memcg = get_mem_cgroup_from_mm(current->mm);
+}
+
+/*
+ * Whether a namespace's affinity_max may go from @old to @new: only the
+ * initial user namespace may raise it (nf_conntrack_max is read-only
+ * outside it for the same reason: the memory is the host's).
+ */
+int ksvc_affinity_max_check(const struct net *net, int old, int new,
+			    struct netlink_ext_ack *extack)
+{
+	if (new > old && net->user_ns != &init_user_ns) {
+		NL_SET_ERR_MSG(extack,
+			       "Only the initial user namespace may raise affinity_max");
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* Bindings of all namespaces together (module parameter affinity_total). */
+u32 ksvc_affinity_total(void)
+{
+	return atomic_read(&aff_total);
+}
+
+int ksvc_affinity_cache_init(void)
+{
+	aff_cache = kmem_cache_create("ksvc_affinity", sizeof(struct aff_entry),
+				      0, SLAB_ACCOUNT, NULL);
+	return aff_cache ? 0 : -ENOMEM;
+}
+
+/* After every namespace's destroy: waits for the entries freed by RCU. */
+void ksvc_affinity_cache_uninit(void)
+{
+	rcu_barrier();
+	kmem_cache_destroy(aff_cache);
 }

@@ -43,6 +43,13 @@ static inline struct nlattr **ksvc_dump_attrs(struct netlink_callback *cb)
 	register_net_sysctl(net, path, table)
 #endif
 
+/* 6.11 made proc handlers take a const table. */
+#if KSVC_KERNEL_AT_LEAST(6, 11)
+#define KSVC_CTL_TABLE const struct ctl_table
+#else
+#define KSVC_CTL_TABLE struct ctl_table
+#endif
+
 /* Later kernels dropped NF_DROP_ERR(); a plain drop then says -EPERM. */
 #ifndef NF_DROP_ERR
 #define NF_DROP_ERR(err) NF_DROP

@@ -8,6 +8,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 
+#include "affinity.h"
 #include "kservice.h"
 #include "nat.h"
 #include "net.h"
@@ -86,10 +87,25 @@ module_param_cb(maglev_size, &maglev_size_ops, &ksvc_maglev_size, 0644);
 MODULE_PARM_DESC(maglev_size,
 		 "Entries of a Maglev table, a prime 7..1048573 (default 65537); sets built later use it");
 
+/*
+ * Session affinity bindings (affinity.c): what a namespace starts with as
+ * its net.kservice.affinity_max, and what all namespaces may hold
+ * together. Each binding is about 96 bytes.
+ */
+module_param_named(affinity_max, ksvc_affinity_max_netns, uint, 0644);
+MODULE_PARM_DESC(affinity_max,
+		 "Session affinity bindings a new network namespace may hold: its net.kservice.affinity_max, which only the initial user namespace may raise (default 131072)");
+module_param_named(affinity_max_total, ksvc_affinity_max_total, uint, 0644);
+MODULE_PARM_DESC(affinity_max_total,
+		 "Session affinity bindings all network namespaces together may hold (default 524288)");
+
 static int __init ksvc_init(void)
 {
 	int ret;
 
+	ret = ksvc_affinity_cache_init();
+	if (ret)
+		return ret;
 	ret = ksvc_nat_init();
 	if (ret)
 		goto err_nat;
@@ -107,6 +123,7 @@ err_net:
 	ksvc_nat_uninit();
 err_nat:
 	ksvc_stats_uninit();
+	ksvc_affinity_cache_uninit();
 	return ret;
 }
 
@@ -120,6 +137,7 @@ static void __exit ksvc_exit(void)
 	ksvc_nat_uninit();
 	/* rcu_barrier(): the RCU callbacks are module code. */
 	ksvc_stats_uninit();
+	ksvc_affinity_cache_uninit();
 }
 
 module_init(ksvc_init);

@@ -57,9 +57,16 @@ struct ksvc_ct {
 
 enum {
 	KSVC_CT_MASQUERADE,		/* masquerade at POST_ROUTING */
-	KSVC_CT_LIVE,			/* counted in ksvc_net.live */
 	KSVC_CT_AFFINITY,		/* its packets keep a binding alive */
+	KSVC_CT_BIND,			/* bind its client once confirmed */
 };
+
+/*
+ * The affinity timeout a binding made for the connection gets, above the
+ * flag bits: written before the extension is attached, read-only after.
+ */
+#define KSVC_CT_TIMEOUT_SHIFT	8
+static_assert(KSVC_AFFINITY_TIMEOUT_MAX < (1UL << (BITS_PER_LONG - KSVC_CT_TIMEOUT_SHIFT)));
 
 static_assert(sizeof(struct ksvc_ct) <=
 	      sizeof_field(struct nf_conn_help, data));
@@ -98,36 +105,39 @@ static struct ksvc_ct *ct_data(const struct nf_conn *ct)
 
 /*
  * nf_confirm() calls this for every packet of the connection, both ways, at
- * POST_ROUTING and LOCAL_IN. A looped-back packet passes both: count it
- * once, on its way out.
+ * POST_ROUTING and LOCAL_IN, before it confirms the connection on its
+ * first. A looped-back packet passes both: count it once, on its way out.
  */
 static int ksvc_help(struct sk_buff *skb, unsigned int protoff,
 		     struct nf_conn *ct, enum ip_conntrack_info ctinfo)
 {
 	struct ksvc_ct *data = ct_data(ct);
+	const struct nf_conntrack_tuple *o, *r;
 	struct ksvc_net *ns;
 
 	if (!data)
 		return NF_ACCEPT;
 	ns = ksvc_net_lookup(&data->ns);
+	o = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
 	/*
-	 * The first packet after the confirmation makes the connection hold
-	 * the namespace's hooks: from now on its destroy callback will come.
+	 * The first packet seen after the confirmation makes the binding
+	 * the scheduler's choice asked for: a connection whose first packet
+	 * was dropped on its way (filtering, routing, a full table) is never
+	 * confirmed, and leaves nothing behind.
 	 */
-	if (ns && !test_bit(KSVC_CT_LIVE, &data->bits) &&
+	if (ns && test_bit(KSVC_CT_BIND, &data->bits) &&
 	    nf_ct_is_confirmed(ct) &&
-	    !test_and_set_bit(KSVC_CT_LIVE, &data->bits))
-		ksvc_net_conn_live(ns);
+	    test_and_clear_bit(KSVC_CT_BIND, &data->bits))
+		ksvc_affinity_remember(&ns->aff, &data->svc, nf_ct_l3num(ct),
+				       &o->src.u3, &r->src.u3, r->src.u.all,
+				       READ_ONCE(data->bits) >>
+				       KSVC_CT_TIMEOUT_SHIFT);
 	if (nf_is_loopback_packet(skb))
 		return NF_ACCEPT;
-	if (ns && test_bit(KSVC_CT_AFFINITY, &data->bits)) {
-		const struct nf_conntrack_tuple *o, *r;
-
-		o = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-		r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	if (ns && test_bit(KSVC_CT_AFFINITY, &data->bits))
 		ksvc_affinity_touch(&ns->aff, &data->svc, nf_ct_l3num(ct),
 				    &o->src.u3, &r->src.u3, r->src.u.all);
-	}
 	if (ns)
 		ksvc_stats_packet(ns->stats, skb->len);
 	ksvc_stats_packet_ref(&data->svc, skb->len);
@@ -135,13 +145,17 @@ static int ksvc_help(struct sk_buff *skb, unsigned int protoff,
 	return NF_ACCEPT;
 }
 
-/* A confirmed connection is deleted (under RCU, any context). */
+/*
+ * A confirmed connection is deleted (under RCU, any context): when it was
+ * one of the last of a namespace without services, the namespace's hooks
+ * may go.
+ */
 static void ksvc_destroy(struct nf_conn *ct)
 {
 	struct ksvc_ct *data = ct_data(ct);
 	struct ksvc_net *ns;
 
-	if (!data || !test_bit(KSVC_CT_LIVE, &data->bits))
+	if (!data)
 		return;
 	ns = ksvc_net_lookup(&data->ns);
 	if (ns)
@@ -217,6 +231,52 @@ static int ct_stale(struct nf_conn *ct, void *arg)
 	}
 	rcu_read_unlock();
 	return stale;
+}
+
+/*
+ * Whether @ct is a connection kservice translated in @ns that conntrack
+ * still holds: its helper extension carries our data, whether our helper
+ * is still attached or an admin detached it (ctnetlink's CTA_HELP "",
+ * after which no destroy callback comes). Under a bucket lock.
+ */
+static int ct_ours(struct nf_conn *ct, void *arg)
+{
+	struct ksvc_net *ns = arg;
+	const struct nf_conntrack_helper *helper;
+	const struct nf_conn_help *help;
+	const struct ksvc_ct *data;
+
+	if (nf_ct_is_dying(ct) || !(ct->status & IPS_DST_NAT))
+		return 0;
+	help = nfct_help(ct);
+	if (!help)
+		return 0;
+	helper = rcu_access_pointer(help->helper);
+	if (helper && helper != &ksvc_helper)
+		return 0;
+	data = (const struct ksvc_ct *)help->data;
+	if (data->ns.id == ns->ref.id && data->ns.cookie == ns->ref.cookie)
+		ns->ct_found = true;
+	return 0;
+}
+
+/*
+ * Whether conntrack holds a connection kservice translated in @ns: while
+ * one does, the namespace's NAT hooks must stay, or its replies would go
+ * back untranslated. A connection whose first packet was translated a
+ * grace period ago is confirmed by now, or dropped.
+ */
+bool ksvc_nat_ct_any(struct ksvc_net *ns)
+{
+	struct nf_ct_iter_data iter = {
+		.net = ns->net,
+		.data = ns,
+	};
+
+	lockdep_assert_held(&ns->lock);
+	ns->ct_found = false;
+	nf_ct_iterate_cleanup_net(ct_ours, &iter);
+	return ns->ct_found;
 }
 
 /*
@@ -383,14 +443,15 @@ static bool dst_is_local(const struct ksvc_net *ns, struct net *net,
 /*
  * Under RCU. The backend of a new connection from @client: the one its
  * affinity binding names while that may take new connections, else the
- * scheduler's choice, then remembered. *bound: affinity placed it.
+ * scheduler's choice. *bound: affinity placed it, or the choice is to be
+ * remembered (*timeout non-zero) once the connection is confirmed.
  */
 static const struct ksvc_backend *pick(struct ksvc_net *ns,
 				       struct ksvc_service *svc,
 				       const struct ksvc_beset *set,
 				       const struct ksvc_pool *pool, u8 family,
 				       const struct nf_conntrack_tuple *t,
-				       bool *bound)
+				       bool *bound, u32 *bind_timeout)
 {
 	const union nf_inet_addr *client = &t->src.u3;
 	u32 timeout = READ_ONCE(svc->affinity);
@@ -400,6 +461,7 @@ static const struct ksvc_backend *pick(struct ksvc_net *ns,
 	int i;
 
 	*bound = false;
+	*bind_timeout = 0;
 	if (timeout) {
 		ksvc_stats_ref(svc->stats, &ref);
 		i = ksvc_affinity_lookup(&ns->aff, &ref, set, family, client,
@@ -416,8 +478,7 @@ static const struct ksvc_backend *pick(struct ksvc_net *ns,
 						       t->src.u.all,
 						       t->dst.protonum) : 0);
 	if (be && timeout) {
-		ksvc_affinity_remember(&ns->aff, &ref, family, client, be,
-				       timeout);
+		*bind_timeout = timeout;
 		*bound = true;
 	}
 	return be;
@@ -443,6 +504,7 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	struct nf_conn *ct;
 	bool bound, local;
 	unsigned int ret;
+	u32 bind_timeout;
 	u8 proto;
 
 	ct = nf_ct_get(skb, &ctinfo);
@@ -491,7 +553,7 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	local = ksvc_nat_local_pool(&masq);
 	pool = ksvc_sched_pool(set, family, local);
 
-	be = pick(ns, svc, set, pool, family, t, &bound);
+	be = pick(ns, svc, set, pool, family, t, &bound, &bind_timeout);
 	if (!be && local && ksvc_sched_pool(set, family, false)->count) {
 		/* Backends elsewhere, none here: drop, as kube-proxy. */
 		ksvc_stats_drop(svc->stats);
@@ -523,6 +585,10 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 		__set_bit(KSVC_CT_MASQUERADE, &data.bits);
 	if (bound)
 		__set_bit(KSVC_CT_AFFINITY, &data.bits);
+	if (bind_timeout) {
+		__set_bit(KSVC_CT_BIND, &data.bits);
+		data.bits |= (unsigned long)bind_timeout << KSVC_CT_TIMEOUT_SHIFT;
+	}
 	data.ns = ns->ref;
 	ksvc_stats_ref(svc->stats, &data.svc);
 	ksvc_stats_ref(be->stats, &data.be);

@@ -16,6 +16,7 @@ extern const unsigned int ksvc_nat_ops_count;
 
 int ksvc_nat_init(void);
 void ksvc_nat_ct_flush(struct ksvc_net *ns, u32 portid);
+bool ksvc_nat_ct_any(struct ksvc_net *ns);
 void ksvc_nat_uninit(void);
 
 /* ksvc_nat_ct_flags(): the connection is masqueraded at POST_ROUTING. */

@@ -14,7 +14,9 @@
 
 #include <linux/ipv6.h>
 #include <linux/random.h>
+#include <linux/netdevice.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_nat.h>
@@ -76,6 +78,7 @@ int ksvc_net_hooks_get(struct ksvc_net *ns, struct netlink_ext_ack *extack)
 	lockdep_assert_held(&ns->lock);
 	if (ns->hooked)
 		return 0;
+	ksvc_affinity_charge_current(&ns->aff);
 	ret = nf_ct_netns_get(ns->net, NFPROTO_IPV4);
 	if (ret)
 		goto err;
@@ -107,37 +110,62 @@ err:
 	return ret;
 }
 
-/* Unregisters the callbacks once nothing needs them any more. */
+/*
+ * How often a namespace without services looks for the connections it
+ * translated while some remain: their destroy callbacks ask sooner, but
+ * an admin may have detached our helper from one, which then never asks.
+ */
+#define KSVC_UNHOOK_RECHECK	(60 * HZ)
+
+/*
+ * Unregisters the callbacks once nothing needs them any more: no service,
+ * and no connection they translated left in conntrack's table. That is
+ * the table's own word, not a count kept beside it: a connection whose
+ * first packet was translated but not yet answered is in it, and so is one
+ * whose helper an admin detached.
+ */
 void ksvc_net_hooks_sync(struct ksvc_net *ns)
 {
 	lockdep_assert_held(&ns->lock);
-	if (ns->hooked && !ns->tab.count && !atomic_read(&ns->live))
-		hooks_put(ns);
+	if (!ns->hooked || ns->tab.count)
+		return;
+	/*
+	 * A first packet translated before the last service went is, a
+	 * grace period later, confirmed (so the walk finds it) or dropped.
+	 */
+	synchronize_net();
+	if (ksvc_nat_ct_any(ns)) {
+		queue_delayed_work(system_power_efficient_wq, &ns->unhook_work,
+				   KSVC_UNHOOK_RECHECK);
+		return;
+	}
+	hooks_put(ns);
 }
 
 static void unhook_work(struct work_struct *work)
 {
-	struct ksvc_net *ns = container_of(work, struct ksvc_net, unhook_work);
+	struct ksvc_net *ns = container_of(to_delayed_work(work),
+					   struct ksvc_net, unhook_work);
 
+	atomic_set(&ns->unhook_soon, 0);
 	mutex_lock(&ns->lock);
 	ksvc_net_hooks_sync(ns);
 	mutex_unlock(&ns->lock);
 }
 
 /*
- * A translated connection, once confirmed, holds the hooks: its destroy
- * callback is then sure to come (6.1 calls it from nf_ct_delete() only).
+ * Any context: a connection we translated was deleted. In a namespace
+ * without services that may have been the last: look within a second (the
+ * unhooking sleeps, so it goes to a work item); many ending at once look
+ * once.
  */
-void ksvc_net_conn_live(struct ksvc_net *ns)
-{
-	atomic_inc(&ns->live);
-}
-
-/* Any context: the unhooking sleeps, so it goes to a work item. */
 void ksvc_net_conn_gone(struct ksvc_net *ns)
 {
-	if (atomic_dec_and_test(&ns->live))
-		schedule_work(&ns->unhook_work);
+	if (READ_ONCE(ns->tab.count) || !READ_ONCE(ns->hooked))
+		return;
+	if (!atomic_xchg(&ns->unhook_soon, 1))
+		mod_delayed_work(system_power_efficient_wq, &ns->unhook_work,
+				 HZ);
 }
 
 /*
@@ -200,8 +228,8 @@ int ksvc_net_setup(struct ksvc_net *ns, struct net *net)
 	RCU_INIT_POINTER(ns->cidrs, NULL);
 	RCU_INIT_POINTER(ns->np_cidrs, NULL);
 	ns->ref.id = 0;
-	atomic_set(&ns->live, 0);
-	INIT_WORK(&ns->unhook_work, unhook_work);
+	atomic_set(&ns->unhook_soon, 0);
+	INIT_DELAYED_WORK(&ns->unhook_work, unhook_work);
 	ns->stats = ksvc_stats_new();
 	if (!ns->stats)
 		return -ENOMEM;
@@ -225,7 +253,7 @@ err_stats:
 /* Unhooked and unpublished, a grace period ago. */
 void ksvc_net_teardown(struct ksvc_net *ns)
 {
-	cancel_work_sync(&ns->unhook_work);
+	cancel_delayed_work_sync(&ns->unhook_work);
 	mutex_lock(&ns->lock);
 	WARN_ON(ns->hooked);
 	ksvc_table_destroy(&ns->tab);

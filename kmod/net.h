@@ -44,9 +44,11 @@ struct ksvc_net {
 	struct ksvc_stats *stats;	/* namespace totals */
 	struct ctl_table_header *sysctl;
 	struct ksvc_ref ref;		/* how connections find it */
-	atomic_t live;			/* confirmed translated connections */
 	struct ksvc_affinity aff;	/* ClientIP session affinity */
-	struct work_struct unhook_work;
+	/* Without services: whether the hooks may go yet (ksvc_net_hooks_sync). */
+	struct delayed_work unhook_work;
+	atomic_t unhook_soon;		/* unhook_work due within a second */
+	bool ct_found;			/* ksvc_nat_ct_any(), under lock */
 };
 
 extern unsigned int ksvc_net_id;
@@ -61,7 +63,6 @@ void ksvc_net_teardown(struct ksvc_net *ns);
 int ksvc_net_publish(struct ksvc_net *ns);
 void ksvc_net_unpublish(struct ksvc_net *ns);
 struct ksvc_net *ksvc_net_lookup(const struct ksvc_ref *ref);
-void ksvc_net_conn_live(struct ksvc_net *ns);
 void ksvc_net_conn_gone(struct ksvc_net *ns);
 int ksvc_net_hooks_get(struct ksvc_net *ns, struct netlink_ext_ack *extack);
 void ksvc_net_hooks_sync(struct ksvc_net *ns);

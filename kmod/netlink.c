@@ -1099,6 +1099,19 @@ static int cfg_set_doit(struct sk_buff *skb, struct genl_info *info)
 		}
 	}
 	mutex_lock(&ns->lock);
+	if (attrs[KSVC_A_CFG_AFFINITY_MAX]) {
+		ret = ksvc_affinity_max_check(ns->net, READ_ONCE(ns->aff.max),
+					      nla_get_u32(attrs[KSVC_A_CFG_AFFINITY_MAX]),
+					      info->extack);
+		if (ret) {
+			NL_SET_BAD_ATTR(info->extack,
+					attrs[KSVC_A_CFG_AFFINITY_MAX]);
+			mutex_unlock(&ns->lock);
+			kfree(np_cidrs);
+			kfree(cidrs);
+			return ret;
+		}
+	}
 	if (attrs[KSVC_A_CFG_CLUSTER_CIDRS])
 		ksvc_net_cidrs_set(ns, cidrs);
 	if (attrs[KSVC_A_CFG_NODEPORT_CIDRS])

@@ -8,9 +8,11 @@
  * nodeport_localhost (0): 1 lets node ports answer on 127.0.0.0/8 too,
  *	not only on the node's other local addresses; it also needs
  *	net.ipv4.conf.all.route_localnet=1, as with kube-proxy. Never ::1.
- * affinity_max (131072): most session affinity entries the namespace
- *	holds; past it new clients are scheduled without being remembered.
- *	The same value as KSVC_A_CFG_AFFINITY_MAX.
+ * affinity_max (module parameter affinity_max, 131072): most session
+ *	affinity entries the namespace holds; past it new clients are
+ *	scheduled without being remembered. The same value as
+ *	KSVC_A_CFG_AFFINITY_MAX. A namespace owned by a user namespace other
+ *	than the initial one may lower it, never raise it.
  */
 
 #include <linux/slab.h>
@@ -20,6 +22,32 @@
 #include "compat.h"
 #include "net.h"
 #include "sysctl.h"
+
+/*
+ * affinity_max: as proc_dointvec_minmax(), but a raise is refused outside
+ * the initial user namespace; under the namespace's mutex, as CFG_SET.
+ */
+static int affinity_max_handler(KSVC_CTL_TABLE *table, int write,
+				void *buffer, size_t *lenp, loff_t *ppos)
+{
+	struct ksvc_net *ns = container_of((int *)table->data, struct ksvc_net,
+					   aff.max);
+	struct ctl_table tmp = *table;
+	int val, ret;
+
+	mutex_lock(&ns->lock);
+	val = READ_ONCE(ns->aff.max);
+	tmp.data = &val;
+	ret = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+	if (!ret && write) {
+		ret = ksvc_affinity_max_check(ns->net, READ_ONCE(ns->aff.max),
+					      val, NULL);
+		if (!ret)
+			WRITE_ONCE(ns->aff.max, val);
+	}
+	mutex_unlock(&ns->lock);
+	return ret;
+}
 
 static const struct ctl_table ksvc_sysctl_template[] = {
 	{
@@ -42,7 +70,7 @@ static const struct ctl_table ksvc_sysctl_template[] = {
 		.procname	= "affinity_max",
 		.maxlen		= sizeof(int),
 		.mode		= 0644,
-		.proc_handler	= proc_dointvec_minmax,
+		.proc_handler	= affinity_max_handler,
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= SYSCTL_INT_MAX,
 	},
@@ -55,7 +83,7 @@ int ksvc_sysctl_register(struct ksvc_net *ns)
 
 	/* Every namespace gets its own copy pointing at its own values. */
 	table = kmemdup(ksvc_sysctl_template, sizeof(ksvc_sysctl_template),
-			GFP_KERNEL);
+			GFP_KERNEL_ACCOUNT);
 	if (!table)
 		return -ENOMEM;
 	table[0].data = &ns->masquerade_all;

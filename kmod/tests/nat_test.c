@@ -22,6 +22,7 @@
 #include <net/ip6_checksum.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_nat.h>
 
 #include "affinity.h"
@@ -168,12 +169,26 @@ static int nat_test_init(struct kunit *test)
 	return ret;
 }
 
+static int kill_any(struct nf_conn *ct, void *arg)
+{
+	return 1;
+}
+
 static void nat_test_exit(struct kunit *test)
 {
 	struct nat_fixture *f = test->priv;
+	struct nf_ct_iter_data iter = { .net = &init_net };
 
 	if (!f)
 		return;
+	/* A case that failed hooked: its connections go, then the hooks. */
+	if (f->ns.hooked) {
+		nf_ct_iterate_cleanup_net(kill_any, &iter);
+		mutex_lock(&f->ns.lock);
+		ksvc_table_flush(&f->ns.tab);
+		ksvc_net_hooks_sync(&f->ns);
+		mutex_unlock(&f->ns.lock);
+	}
 	if (f->ct6)
 		nf_ct_netns_put(&init_net, NFPROTO_IPV6);
 	if (f->ct4)
@@ -849,11 +864,14 @@ static struct ksvc_service *add_aff_svc(struct kunit *test,
 
 /*
  * One new connection from @client port @sport to test/aff: its backend's
- * address into *be. False when it was not translated.
+ * address into *be. False when it was not translated. @confirmed: its
+ * first packet is confirmed and a second one follows, as on the wire (the
+ * binding is made then); else the first packet is dropped before
+ * conntrack confirms it.
  */
-static bool aff_conn(struct kunit *test, struct ksvc_net *ns, u8 family,
-		     u8 proto, const union nf_inet_addr *client, u16 sport,
-		     union nf_inet_addr *be)
+static bool aff_conn_as(struct kunit *test, struct ksvc_net *ns, u8 family,
+			u8 proto, const union nf_inet_addr *client, u16 sport,
+			union nf_inet_addr *be, bool confirmed)
 {
 	union nf_inet_addr vip = addr(family, family == AF_INET ? SVC4 : SVC6);
 	struct sk_buff *skb;
@@ -867,8 +885,21 @@ static bool aff_conn(struct kunit *test, struct ksvc_net *ns, u8 family,
 	     nf_nat_initialized(r.ct, NF_NAT_MANIP_DST);
 	if (ok)
 		*be = r.ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3;
+	if (ok && confirmed) {
+		confirm(skb, &r);
+		KUNIT_EXPECT_TRUE(test, nf_ct_is_confirmed(r.ct));
+		confirm(skb, &r);
+		nf_ct_kill(r.ct);
+	}
 	kfree_skb(skb);
 	return ok;
+}
+
+static bool aff_conn(struct kunit *test, struct ksvc_net *ns, u8 family,
+		     u8 proto, const union nf_inet_addr *client, u16 sport,
+		     union nf_inet_addr *be)
+{
+	return aff_conn_as(test, ns, family, proto, client, sport, be, true);
 }
 
 /*
@@ -999,6 +1030,188 @@ static void nat_test_affinity_service_deleted(struct kunit *test)
 	mutex_unlock(&ns->lock);
 	ksvc_affinity_gc_run(&ns->aff);
 	KUNIT_EXPECT_EQ(test, ksvc_affinity_count(&ns->aff), 0U);
+}
+
+/*
+ * A connection whose first packet is dropped before conntrack confirms it
+ * -> no binding (before: one per connection, so a sender whose packets
+ * are all dropped filled the table); once confirmed and answered -> one.
+ */
+static void nat_test_affinity_needs_confirm(struct kunit *test)
+{
+	const struct pkt_case *c = test->param_value;
+	union nf_inet_addr client = addr(c->family, c->family == AF_INET ?
+					 CLIENT4 : CLIENT6);
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	union nf_inet_addr be;
+	u32 i;
+
+	add_aff_svc(test, ns, c->family, c->proto, KSVC_SCHED_RANDOM, 60, 0);
+	for (i = 0; i < 5; i++)
+		KUNIT_ASSERT_TRUE(test, aff_conn_as(test, ns, c->family, c->proto,
+						    &client, CLIENT_PORT + 40 + i,
+						    &be, false));
+	KUNIT_EXPECT_EQ(test, ksvc_affinity_count(&ns->aff), 0U);
+	KUNIT_ASSERT_TRUE(test, aff_conn(test, ns, c->family, c->proto,
+					 &client, CLIENT_PORT + 50, &be));
+	KUNIT_EXPECT_EQ(test, ksvc_affinity_count(&ns->aff), 1U);
+}
+
+/*
+ * affinity_max_total two above what all namespaces hold -> five clients
+ * get two bindings, the other three are translated unremembered.
+ */
+static void nat_test_affinity_total_bound(struct kunit *test)
+{
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	unsigned int saved = READ_ONCE(ksvc_affinity_max_total);
+	union nf_inet_addr client, be;
+	u32 i;
+
+	add_aff_svc(test, ns, AF_INET, IPPROTO_UDP, KSVC_SCHED_RANDOM, 60, 0);
+	WRITE_ONCE(ksvc_affinity_max_total, ksvc_affinity_total() + 2);
+	for (i = 0; i < 5; i++) {
+		client = addr(AF_INET, CLIENT4);
+		client.ip = htonl(ntohl(client.ip) + 100 + i);
+		KUNIT_EXPECT_TRUE(test, aff_conn(test, ns, AF_INET, IPPROTO_UDP,
+						 &client, CLIENT_PORT + 60, &be));
+	}
+	WRITE_ONCE(ksvc_affinity_max_total, saved);
+	KUNIT_EXPECT_EQ(test, ksvc_affinity_count(&ns->aff), 2U);
+}
+
+/*
+ * affinity_max: the initial user namespace may raise or lower it; a
+ * namespace owned by another user namespace may only lower it.
+ */
+static void nat_test_affinity_max_raise(struct kunit *test)
+{
+	struct user_namespace *other;
+	struct net *net;
+
+	KUNIT_EXPECT_EQ(test, ksvc_affinity_max_check(&init_net, 10, 20, NULL),
+			0);
+	KUNIT_EXPECT_EQ(test, ksvc_affinity_max_check(&init_net, 20, 10, NULL),
+			0);
+	/* Only the owner is read: a stand-in for a child namespace. */
+	net = kunit_kzalloc(test, sizeof(*net), GFP_KERNEL);
+	other = kunit_kzalloc(test, sizeof(*other), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, net);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	net->user_ns = other;
+	KUNIT_EXPECT_EQ(test, ksvc_affinity_max_check(net, 20, 10, NULL), 0);
+	KUNIT_EXPECT_EQ(test, ksvc_affinity_max_check(net, 20, 20, NULL), 0);
+	KUNIT_EXPECT_EQ(test, ksvc_affinity_max_check(net, 20, 21, NULL),
+			-EPERM);
+	KUNIT_EXPECT_EQ(test, ksvc_affinity_max_check(net, 0, INT_MAX, NULL),
+			-EPERM);
+}
+
+/* ---- hooks outlive the services while connections need them ------------- */
+
+/* The fixture's namespace with its NAT hooks, as its first service gets them. */
+static void hook(struct kunit *test, struct ksvc_net *ns)
+{
+	mutex_lock(&ns->lock);
+	KUNIT_EXPECT_EQ(test, ksvc_net_hooks_get(ns, NULL), 0);
+	mutex_unlock(&ns->lock);
+}
+
+/* Every service gone, then the namespace asks whether its hooks may go. */
+static bool flush_and_sync(struct ksvc_net *ns)
+{
+	bool hooked;
+
+	mutex_lock(&ns->lock);
+	ksvc_table_flush(&ns->tab);
+	ksvc_net_hooks_sync(ns);
+	hooked = ns->hooked;
+	mutex_unlock(&ns->lock);
+	return hooked;
+}
+
+static bool sync_hooked(struct ksvc_net *ns)
+{
+	bool hooked;
+
+	mutex_lock(&ns->lock);
+	ksvc_net_hooks_sync(ns);
+	hooked = ns->hooked;
+	mutex_unlock(&ns->lock);
+	return hooked;
+}
+
+/*
+ * A translated first packet, confirmed, not answered yet (a SYN whose
+ * SYN-ACK is on its way), then the last service deleted -> the hooks stay
+ * for its reply (before: unhooked, the reply went back untranslated);
+ * the connection gone -> they go.
+ */
+static void nat_test_hooks_wait_unanswered(struct kunit *test)
+{
+	const struct pkt_case *c = test->param_value;
+	bool v4 = c->family == AF_INET;
+	union nf_inet_addr client = addr(c->family, v4 ? CLIENT4 : CLIENT6);
+	union nf_inet_addr vip = addr(c->family, v4 ? SVC4 : SVC6);
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	struct sk_buff *skb;
+	struct run r;
+
+	hook(test, ns);
+	skb = build_pkt(c->family, c->proto, &client, &vip, CLIENT_PORT + 70,
+			SVC_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	run_prerouting(ns, skb, c->family, &r);
+	KUNIT_ASSERT_NOT_NULL(test, r.ct);
+	KUNIT_ASSERT_EQ(test, r.verdict, NF_ACCEPT);
+	confirm(skb, &r);
+	KUNIT_ASSERT_TRUE(test, nf_ct_is_confirmed(r.ct));
+	nf_conntrack_get(&r.ct->ct_general);
+	kfree_skb(skb);
+
+	KUNIT_EXPECT_TRUE(test, flush_and_sync(ns));
+	nf_ct_kill(r.ct);
+	nf_ct_put(r.ct);
+	KUNIT_EXPECT_FALSE(test, sync_hooked(ns));
+}
+
+/*
+ * An answered connection whose helper an admin detached (ctnetlink's
+ * CTA_HELP "", after which its destroy callback never comes), the last
+ * service deleted -> hooked while it lives; once it is gone -> unhooked
+ * (before: it stayed counted, the hooks never went).
+ */
+static void nat_test_hooks_helper_detached(struct kunit *test)
+{
+	const struct pkt_case *c = test->param_value;
+	bool v4 = c->family == AF_INET;
+	union nf_inet_addr client = addr(c->family, v4 ? CLIENT4 : CLIENT6);
+	union nf_inet_addr vip = addr(c->family, v4 ? SVC4 : SVC6);
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	struct nf_conn_help *help;
+	struct sk_buff *skb;
+	struct run r;
+
+	hook(test, ns);
+	skb = build_pkt(c->family, c->proto, &client, &vip, CLIENT_PORT + 71,
+			SVC_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	run_prerouting(ns, skb, c->family, &r);
+	KUNIT_ASSERT_NOT_NULL(test, r.ct);
+	KUNIT_ASSERT_EQ(test, r.verdict, NF_ACCEPT);
+	confirm(skb, &r);
+	confirm(skb, &r);
+	KUNIT_ASSERT_TRUE(test, nf_ct_is_confirmed(r.ct));
+	nf_conntrack_get(&r.ct->ct_general);
+	kfree_skb(skb);
+	help = nfct_help(r.ct);
+	KUNIT_ASSERT_NOT_NULL(test, help);
+	RCU_INIT_POINTER(help->helper, NULL);
+
+	KUNIT_EXPECT_TRUE(test, flush_and_sync(ns));
+	nf_ct_kill(r.ct);
+	nf_ct_put(r.ct);
+	KUNIT_EXPECT_FALSE(test, sync_hooked(ns));
 }
 
 /* ---- traffic policies ------------------------------------------------------ */
@@ -1526,6 +1739,11 @@ static struct kunit_case nat_test_cases[] = {
 	KUNIT_CASE_PARAM(nat_test_affinity_full, pkt_gen_params),
 	KUNIT_CASE(nat_test_affinity_expires),
 	KUNIT_CASE(nat_test_affinity_service_deleted),
+	KUNIT_CASE_PARAM(nat_test_affinity_needs_confirm, pkt_gen_params),
+	KUNIT_CASE(nat_test_affinity_total_bound),
+	KUNIT_CASE(nat_test_affinity_max_raise),
+	KUNIT_CASE_PARAM(nat_test_hooks_wait_unanswered, pkt_gen_params),
+	KUNIT_CASE_PARAM(nat_test_hooks_helper_detached, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_policy_external_local, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_policy_external_no_local_drops,
 			 pkt_gen_params),
