@@ -31,6 +31,13 @@
  *	"connection" is one connected socket, so one source port: one flow
  *	through conntrack, a datagram every INTERVAL_MS. TIMEOUT_MS (default
  *	20000) bounds the handshake and each exchange.
+ *
+ *   ksprobe spray udp ADDR PORT -s FIRST_SOURCE -n SOURCES [-c PER_SOURCE]
+ *	From each of SOURCES consecutive IPv4 source addresses from
+ *	FIRST_SOURCE on (which must be local: e.g. a "local" route for the
+ *	range), sends PER_SOURCE (default 2) datagrams to ADDR PORT from one
+ *	socket, answers not awaited: many clients, each one flow. Prints
+ *	"sprayed N sources, M datagrams, E errors"; exits 0 when E is 0.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -64,7 +71,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: ksprobe serve tcp|udp|sctp PORT NAME\n"
 		"       ksprobe connect tcp|udp|sctp ADDR PORT [-n COUNT] [-t TIMEOUT_MS] [-m] [-p SPORT]\n"
-		"       ksprobe hold tcp|udp|sctp ADDR PORT [-i INTERVAL_MS] [-d SECONDS] [-t TIMEOUT_MS]\n");
+		"       ksprobe hold tcp|udp|sctp ADDR PORT [-i INTERVAL_MS] [-d SECONDS] [-t TIMEOUT_MS]\n"
+		"       ksprobe spray udp ADDR PORT -s FIRST_SOURCE -n SOURCES [-c PER_SOURCE]\n");
 	exit(2);
 }
 
@@ -495,13 +503,48 @@ static int do_hold(const struct proto *p, const struct sockaddr_storage *dst,
 	return 1;
 }
 
+static int do_spray(const struct sockaddr_storage *dst, socklen_t dstlen,
+		    const char *first, int sources, int per_source)
+{
+	struct sockaddr_in src = { .sin_family = AF_INET };
+	int sent = 0, errors = 0;
+	uint32_t base;
+
+	if (dst->ss_family != AF_INET || inet_pton(AF_INET, first, &src.sin_addr) != 1)
+		usage();
+	base = ntohl(src.sin_addr.s_addr);
+	for (int i = 0; i < sources; i++) {
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			die("socket");
+		src.sin_addr.s_addr = htonl(base + i);
+		if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0) {
+			errors++;
+			close(fd);
+			continue;
+		}
+		for (int j = 0; j < per_source; j++) {
+			if (sendto(fd, "spray\n", 6, 0, (const struct sockaddr *)dst,
+				   dstlen) == 6)
+				sent++;
+			else
+				errors++;
+		}
+		close(fd);
+	}
+	printf("sprayed %d sources, %d datagrams, %d errors\n", sources, sent, errors);
+	return errors ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int count = 1, timeout_ms = 20000, interval_ms = 100, seconds = 5, port, opt;
 	struct sockaddr_storage dst;
 	const struct proto *p;
 	bool timed = false;
-	const char *mode;
+	const char *mode, *first = NULL;
+	int per_source = 2;
 	socklen_t dstlen;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -515,7 +558,7 @@ int main(int argc, char **argv)
 			usage();
 		serve(p, parse_num(argv[3], 1, 65535), argv[4]);
 	}
-	if (strcmp(mode, "connect") && strcmp(mode, "hold"))
+	if (strcmp(mode, "connect") && strcmp(mode, "hold") && strcmp(mode, "spray"))
 		usage();
 	if (argc < 5)
 		usage();
@@ -523,8 +566,10 @@ int main(int argc, char **argv)
 	if (parse_addr(argv[3], port, &dst, &dstlen) < 0)
 		usage();
 	optind = 5;
-	while ((opt = getopt(argc, argv, "n:t:i:d:mp:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:t:i:d:mp:s:c:")) != -1) {
 		switch (opt) {
+		case 's': first = optarg; break;
+		case 'c': per_source = parse_num(optarg, 1, 1000); break;
 		case 'p': sport_next = parse_num(optarg, 1, 65535); break;
 		case 'm': timed = true; break;
 		case 'n': count = parse_num(optarg, 1, 1000000); break;
@@ -536,6 +581,11 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	if (!strcmp(mode, "spray")) {
+		if (!first || p->type != SOCK_DGRAM)
+			usage();
+		return do_spray(&dst, dstlen, first, count, per_source);
+	}
 	if (!strcmp(mode, "connect"))
 		return do_connect(p, &dst, dstlen, count, timeout_ms, timed);
 	return do_hold(p, &dst, dstlen, interval_ms, seconds, timeout_ms);

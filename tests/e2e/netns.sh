@@ -1274,6 +1274,112 @@ param_refused() {
 	[[ $(<"$f") == "$old" ]]
 }
 
+# ---- Unprivileged users: what a user namespace can make the kernel hold ---------------------
+
+# Run as nobody in a new user and network namespace (unshare -Urn): the
+# namespace's root, and nothing beyond it. $1: the script, $2: the cgroup,
+# the rest: the script's arguments.
+as_nobody() {
+	pretty "nobody" "unshare -Urn bash ${1//$tmp/\$tmp} ${*:3}"
+	bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' _ "$2" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+		unshare -Urn bash "$1" "${@:3}"
+}
+
+slab_kb() { awk '$1 == "Slab:" { print $2 }' /proc/meminfo; }
+
+# Until the spray of $2 (pid) has written its "charged" line to $1.
+wait_sprayed() {
+	local end=$((SECONDS + 600))
+	until grep -q '^charged ' "$1" 2>/dev/null; do
+		if ! kill -0 "$2" 2>/dev/null || ((SECONDS > end)); then
+			echo "the spray ended early or hangs: $(cat "$1" 2>&1)" >&2
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+test_unprivileged_affinity_bounded() {
+	local dir=$tmp/uns cg=/sys/fs/cgroup/ks-nobody a b slab0 slab1 ctmax
+	ctmax=$(sysctl -n net.netfilter.nf_conntrack_max)
+	trap "set +e; trap - ERR; echo 524288 >/sys/module/kservice/parameters/affinity_max_total
+		sysctl -qw net.netfilter.nf_conntrack_max=$ctmax; touch $dir/done; wait
+		rmdir $cg 2>/dev/null" EXIT
+	chmod 0711 "$tmp"
+	mkdir -p "$dir"
+	chmod 0777 "$dir"
+	[[ ! -e /proc/sys/kernel/unprivileged_userns_clone ]] ||
+		echo 1 >/proc/sys/kernel/unprivileged_userns_clone
+	# Room in conntrack for every source: the bound under test is ours.
+	sysctl -qw net.netfilter.nf_conntrack_max=65536
+	# Its own memory cgroup, to see what it is charged.
+	mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup
+	grep -qw memory /sys/fs/cgroup/cgroup.subtree_control ||
+		echo +memory >/sys/fs/cgroup/cgroup.subtree_control
+	mkdir -p $cg
+	# All namespaces together may hold 5000 bindings.
+	param_set affinity_max_total 5000
+	cat >"$dir/spray.sh" <<-EOF
+	set -e
+	out=\$1 n=\$2
+	ip link set lo up
+	ip link add kube0 type dummy
+	ip link set kube0 up
+	ip route add 10.96.0.0/16 dev kube0
+	ip addr add 10.244.0.1/32 dev lo
+	ip route add local 10.128.0.0/16 dev lo
+	$ksctl service add nobody/spray proto udp port 53 cluster-ip 10.96.0.53 affinity 600
+	$ksctl backend replace nobody/spray 10.244.0.1:8080
+	# Its root may lower affinity_max, not raise it, either way.
+	max=\$(sysctl -n net.kservice.affinity_max)
+	! sysctl -qw net.kservice.affinity_max=\$((max + 1)) 2>"\$out.sysctl"
+	! $ksctl config set affinity-max 2147483647 2>"\$out.config"
+	sysctl -qw net.kservice.affinity_max=\$((max - 1))
+	! sysctl -qw net.kservice.affinity_max=\$max 2>>"\$out.sysctl"
+	echo "affinity_max \$max \$(sysctl -n net.kservice.affinity_max)" >"\$out"
+	slab0=\$(awk '\$1 == "slab" { print \$2 }' $cg/memory.stat)
+	$ksprobe spray udp 10.96.0.53 53 -s 10.128.0.1 -n \$n >>"\$out"
+	echo "entries \$($ksctl config show | awk -F': *' '\$1 == "affinity-entries" { print \$2 }')" >>"\$out"
+	echo "conntrack \$(conntrack -C)" >>"\$out"
+	conntrack -F 2>/dev/null
+	slab1=\$(awk '\$1 == "slab" { print \$2 }' $cg/memory.stat)
+	echo "charged \$((slab1 - slab0))" >>"\$out"
+	# The namespace, and its bindings, stay until the test is done.
+	while [ ! -e $dir/done ]; do sleep 0.2; done
+	EOF
+	slab0=$(slab_kb)
+	as_nobody "$dir/spray.sh" $cg "$dir/a" 20000 &
+	wait_sprayed "$dir/a" $!
+	as_nobody "$dir/spray.sh" $cg "$dir/b" 2000 &
+	wait_sprayed "$dir/b" $!
+	slab1=$(slab_kb)
+	touch "$dir/done"
+	wait
+	for f in a a.sysctl a.config b; do
+		echo "--- $f:"
+		cat "$dir/$f"
+	done >&3
+	# Raising refused, by sysctl and by netlink, lowering taken.
+	[[ $(awk '$1 == "affinity_max" { print $2 - $3 }' "$dir/a") == 1 ]]
+	(($(grep -c 'Operation not permitted' "$dir/a.sysctl") == 2))
+	[[ $(<"$dir/a.config") == "ksctl: config set: Only the initial user namespace may raise affinity_max (Operation not permitted)" ]]
+	grep -qx 'sprayed 20000 sources, 40000 datagrams, 0 errors' "$dir/a"
+	grep -qx 'sprayed 2000 sources, 4000 datagrams, 0 errors' "$dir/b"
+	a=$(awk '$1 == "entries" { print $2 }' "$dir/a")
+	b=$(awk '$1 == "entries" { print $2 }' "$dir/b")
+	pretty "" "bindings: $a, then $b in a second namespace; Slab $slab0 kB -> $slab1 kB"
+	# The first namespace fills the host-wide bound, the second gets what
+	# is left of it.
+	((a >= 4500 && a <= 5000 && a + b <= 5000))
+	# Each binding is charged to the sender's memory cgroup (about 96
+	# bytes each; at least 64 counted).
+	(($(awk '$1 == "charged" { print $2 }' "$dir/a") >= a * 64))
+	# What stays once conntrack's entries are gone: the bindings (about
+	# 0.5 MiB) and two namespaces with their devices, within a few MiB.
+	((slab1 - slab0 < 6144))
+}
+
 test_module_parameters() {
 	local v state m0 m1 m2 m3 m4
 	trap 'set +e; trap - ERR; echo 65535 >/sys/module/kservice/parameters/max_backends
@@ -1625,6 +1731,7 @@ scenario maglev_scheduler
 scenario nodeport_addresses
 scenario reject_or_drop
 scenario module_parameters
+scenario unprivileged_affinity_bounded
 scenario nodeport_localhost
 scenario sysctls_per_namespace
 scenario restore_stops_at_refused_line
