@@ -663,6 +663,8 @@ struct ksvc_service *ksvc_service_find(struct ksvc_table *tab, const char *name)
 	return rhashtable_lookup_fast(&tab->names, name, name_params);
 }
 
+static void stage_free(struct ksvc_stage *st);
+
 /* Frees a service that is in no table any more. */
 static void svc_release(struct ksvc_service *svc)
 {
@@ -673,7 +675,7 @@ static void svc_release(struct ksvc_service *svc)
 		kfree_rcu(ranges, rcu);
 	beset_release(rcu_dereference_protected(svc->set, true), NULL);
 	ksvc_stats_retire(svc->stats);
-	ksvc_stage_clear(svc);
+	stage_free(&svc->stage);
 	kfree(svc->fes);
 	kfree_rcu(svc, rcu);
 }
@@ -1063,10 +1065,9 @@ int ksvc_backend_del(struct ksvc_table *tab, struct ksvc_service *svc,
  * Appends one part of a multi-message set. The staged copy drops the
  * attribute pointers: they die with their message.
  */
-int ksvc_stage_append(struct ksvc_service *svc, const struct ksvc_be_spec *bes,
-		      u32 count, u32 portid, struct netlink_ext_ack *extack)
+static int stage_append(struct ksvc_stage *st, const struct ksvc_be_spec *bes,
+			u32 count, struct netlink_ext_ack *extack)
 {
-	struct ksvc_stage *st = &svc->stage;
 	u32 total = st->count + count, i;
 
 	if (total < st->count ||
@@ -1092,19 +1093,84 @@ int ksvc_stage_append(struct ksvc_service *svc, const struct ksvc_be_spec *bes,
 		st->bes = grown;
 		st->cap = cap;
 	}
-	memcpy(&st->bes[st->count], bes, count * sizeof(*bes));
+	if (count)
+		memcpy(&st->bes[st->count], bes, count * sizeof(*bes));
 	for (i = st->count; i < total; i++)
 		st->bes[i].nla = NULL;
 	st->count = total;
-	st->portid = portid;
-	st->active = true;
 	return 0;
 }
 
-void ksvc_stage_clear(struct ksvc_service *svc)
+static void stage_free(struct ksvc_stage *st)
 {
-	kvfree(svc->stage.bes);
-	memset(&svc->stage, 0, sizeof(svc->stage));
+	kvfree(st->bes);
+	memset(st, 0, sizeof(*st));
+}
+
+/*
+ * One KSVC_CMD_BE_REPLACE message: a whole set, or a part of one
+ * (KSVC_REQ_F_MORE, KSVC_REQ_F_CONTINUE in @flags). A refused part ends its
+ * request, and the parts it staged go with it: kept, they would hold memory
+ * until the service's next replace, and a client starts over from a first
+ * part anyway. A refused first part, like any failed request, changes
+ * nothing: what another request staged stays.
+ */
+int ksvc_backends_part(struct ksvc_table *tab, struct ksvc_service *svc,
+		       const struct ksvc_be_spec *bes, u32 count, u32 flags,
+		       u32 portid, const struct nlattr *flags_nla,
+		       struct netlink_ext_ack *extack)
+{
+	struct ksvc_stage *st = &svc->stage;
+	struct ksvc_stage fresh = {};
+	int ret;
+
+	lockdep_assert_held(tab->lock);
+	if (flags & KSVC_REQ_F_CONTINUE) {
+		/* Parts of one set come from one socket; another's are not ours. */
+		if (!st->active || st->portid != portid) {
+			NL_SET_ERR_MSG_ATTR(extack, flags_nla,
+					    "Nothing staged to continue");
+			return -EINVAL;
+		}
+		ret = stage_append(st, bes, count, extack);
+		if (!ret && !(flags & KSVC_REQ_F_MORE))
+			ret = ksvc_backends_replace(tab, svc, st->bes, st->count,
+						    extack);
+		/* Swapped in or refused, the request is over. */
+		if (ret || !(flags & KSVC_REQ_F_MORE))
+			stage_free(st);
+		return ret;
+	}
+
+	/*
+	 * A first part discards what was staged before, but only once it
+	 * succeeds: it is staged apart until then.
+	 */
+	if (flags & KSVC_REQ_F_MORE)
+		ret = stage_append(&fresh, bes, count, extack);
+	else
+		ret = ksvc_backends_replace(tab, svc, bes, count, extack);
+	if (ret)
+		return ret;
+	stage_free(st);
+	if (flags & KSVC_REQ_F_MORE) {
+		fresh.portid = portid;
+		fresh.active = true;
+		*st = fresh;
+	}
+	return 0;
+}
+
+/*
+ * A continuation from @portid was refused before it reached
+ * ksvc_backends_part(): its request is over as well.
+ */
+void ksvc_stage_drop(struct ksvc_table *tab, struct ksvc_service *svc,
+		     u32 portid)
+{
+	lockdep_assert_held(tab->lock);
+	if (svc->stage.active && svc->stage.portid == portid)
+		stage_free(&svc->stage);
 }
 
 /* ---- the packet path ---------------------------------------------------- */

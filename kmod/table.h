@@ -211,9 +211,12 @@ int ksvc_backend_del(struct ksvc_table *tab, struct ksvc_service *svc,
 		     const struct ksvc_be_spec *be,
 		     struct netlink_ext_ack *extack);
 
-int ksvc_stage_append(struct ksvc_service *svc, const struct ksvc_be_spec *bes,
-		      u32 count, u32 portid, struct netlink_ext_ack *extack);
-void ksvc_stage_clear(struct ksvc_service *svc);
+int ksvc_backends_part(struct ksvc_table *tab, struct ksvc_service *svc,
+		       const struct ksvc_be_spec *bes, u32 count, u32 flags,
+		       u32 portid, const struct nlattr *flags_nla,
+		       struct netlink_ext_ack *extack);
+void ksvc_stage_drop(struct ksvc_table *tab, struct ksvc_service *svc,
+		     u32 portid);
 
 struct ksvc_beset *ksvc_beset_new(const struct ksvc_be_spec *bes, u32 count,
 				  struct netlink_ext_ack *extack);
