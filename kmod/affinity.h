@@ -16,6 +16,12 @@ struct ksvc_beset;
 /* Default of net.kservice.affinity_max: about 10 MiB of entries. */
 #define KSVC_AFFINITY_MAX_DEFAULT	131072
 
+/*
+ * The reaper leaves its RCU read-side section and yields once per this many
+ * bindings: a namespace may hold affinity_max of them.
+ */
+#define KSVC_AFFINITY_GC_BATCH		256
+
 /* The ClientIP affinity entries of one namespace. */
 struct ksvc_affinity {
 	struct rhashtable ht;

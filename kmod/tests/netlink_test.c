@@ -862,6 +862,9 @@ static void netlink_test_refused_part_leaves_nothing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
 
 	ksvc_max_backends = max;
+	mutex_lock(&ns->lock);
+	KUNIT_EXPECT_EQ(test, ns->tab.mem, ksvc_table_mem_recount(&ns->tab));
+	mutex_unlock(&ns->lock);
 	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_SVC_DEL, name, NULL, 0, -1,
 				   &extack), 0);
 }
