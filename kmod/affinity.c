@@ -225,15 +225,34 @@ u32 ksvc_affinity_count(struct ksvc_affinity *aff)
 	return atomic_read(&aff->count);
 }
 
+/*
+ * Reaps what expired, and what a deleted service left. The table may hold
+ * affinity_max bindings: the walk leaves its RCU read-side section every
+ * KSVC_AFFINITY_GC_BATCH of them to yield. It pauses before it looks at an
+ * entry, so the iterator's place is one still in the table (unless a
+ * replace took it meanwhile: then the walk goes on from its slot), and
+ * resumes from that entry. A resize in between restarts the walk: entries
+ * may come twice, and a second look finds them removed or still live.
+ */
 static void gc_run(struct ksvc_affinity *aff)
 {
 	unsigned long now = jiffies;
 	struct rhashtable_iter iter;
 	struct aff_entry *e;
+	u32 seen = 0;
 
 	rhashtable_walk_enter(&aff->ht, &iter);
 	rhashtable_walk_start(&iter);
 	while ((e = rhashtable_walk_next(&iter))) {
+		if (!IS_ERR(e) && ++seen % KSVC_AFFINITY_GC_BATCH == 0) {
+			rhashtable_walk_stop(&iter);
+			ksvc_cond_resched();
+			/* -EAGAIN: the table was replaced, the walk restarts. */
+			rhashtable_walk_start_check(&iter);
+			e = rhashtable_walk_peek(&iter);
+			if (!e)
+				break;
+		}
 		if (IS_ERR(e)) {
 			/* -EAGAIN: a resize; entries may come twice. */
 			continue;
@@ -241,7 +260,7 @@ static void gc_run(struct ksvc_affinity *aff)
 		/* A deleted service's bindings go with the next reap. */
 		if (!expired(e, now) && ksvc_stats_ref_alive(&e->key.svc))
 			continue;
-		/* A concurrent replace took it out already: its to free. */
+		/* A concurrent replace took it out already: theirs to free. */
 		if (rhashtable_remove_fast(&aff->ht, &e->node, aff_params))
 			continue;
 		room_put(aff);

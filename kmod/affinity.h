@@ -24,6 +24,12 @@ struct netlink_ext_ack;
 extern unsigned int ksvc_affinity_max_total;
 extern unsigned int ksvc_affinity_max_netns;
 
+/*
+ * The reaper leaves its RCU read-side section and yields once per this many
+ * bindings: a namespace may hold affinity_max of them.
+ */
+#define KSVC_AFFINITY_GC_BATCH		256
+
 /* The ClientIP affinity entries of one namespace. */
 struct ksvc_affinity {
 	struct rhashtable ht;

@@ -6,6 +6,7 @@
 #ifndef _KSVC_KSERVICE_H
 #define _KSVC_KSERVICE_H
 
+#include <linux/sched.h>
 #include <linux/socket.h>
 #include <linux/types.h>
 #include <linux/kservice.h>
@@ -41,6 +42,23 @@ static inline unsigned int ksvc_fam_idx(u8 family)
 {
 	return family == AF_INET6;
 }
+
+/*
+ * cond_resched() for the loops that can run over a whole table (every
+ * service, a set of max_backends, every affinity binding): Debian's kernel
+ * preempts only where asked to, and such a loop at the limits would hold a
+ * CPU for hundreds of milliseconds. The KUnit suites count the calls, to
+ * prove those loops yield.
+ */
+#if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
+void ksvc_cond_resched(void);
+unsigned long ksvc_yields(void);
+#else
+static inline void ksvc_cond_resched(void)
+{
+	cond_resched();
+}
+#endif
 
 /* Static unless the KUnit suites need to call it. */
 #if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)

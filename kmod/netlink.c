@@ -872,75 +872,42 @@ static int be_replace_doit(struct sk_buff *skb, struct genl_info *info)
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr **attrs = info->attrs;
 	struct ksvc_be_spec *bes = NULL;
-	struct ksvc_stage saved = {};
 	struct ksvc_service *svc;
-	struct ksvc_stage *st;
-	u32 flags, count, staged;
+	u32 flags, count = 0;
 	int ret;
 
-	ret = only_attrs(attrs, ONE_BE_ATTRS | A(REQ_FLAGS), extack);
-	if (!ret)
-		ret = req_flags(attrs, KSVC_REQ_F_MORE | KSVC_REQ_F_CONTINUE,
-				&flags, extack);
+	ret = req_flags(attrs, KSVC_REQ_F_MORE | KSVC_REQ_F_CONTINUE, &flags,
+			extack);
 	if (!ret)
 		ret = need(attrs, KSVC_A_SVC_NAME, extack);
+	if (ret)
+		return ret;
+	ret = only_attrs(attrs, ONE_BE_ATTRS | A(REQ_FLAGS), extack);
 	if (!ret)
 		ret = need(attrs, KSVC_A_SVC_BACKENDS, extack);
 	if (!ret)
 		ret = parse_bes(attrs[KSVC_A_SVC_BACKENDS], &bes, &count,
 				extack);
-	if (ret)
+	if (ret && !(flags & KSVC_REQ_F_CONTINUE))
 		return ret;
 
 	mutex_lock(&ns->lock);
+	if (ret) {
+		/* A refused continuation ends its request here too. */
+		svc = ksvc_service_find(&ns->tab,
+					nla_data(attrs[KSVC_A_SVC_NAME]));
+		if (svc)
+			ksvc_stage_drop(&ns->tab, svc, info->snd_portid);
+		goto out;
+	}
 	svc = find_svc(ns, attrs, extack);
 	if (!svc) {
 		ret = -ENOENT;
 		goto out;
 	}
-	st = &svc->stage;
-	/* Parts of one set come from one socket; another's are not ours. */
-	if ((flags & KSVC_REQ_F_CONTINUE) &&
-	    (!st->active || st->portid != info->snd_portid)) {
-		NL_SET_ERR_MSG_ATTR(extack, attrs[KSVC_A_REQ_FLAGS],
-				    "Nothing staged to continue");
-		ret = -EINVAL;
-		goto out;
-	}
-	/*
-	 * A first part discards what was staged, but only once it succeeds:
-	 * a failed request changes nothing, the stage included.
-	 */
-	if (!(flags & KSVC_REQ_F_CONTINUE)) {
-		saved = *st;
-		memset(st, 0, sizeof(*st));
-	}
-	staged = st->count;
-
-	if (flags & KSVC_REQ_F_MORE) {
-		ret = ksvc_stage_append(svc, bes, count, info->snd_portid,
-					extack);
-	} else if (st->active) {
-		/* The last part: swap the whole set in. */
-		ret = ksvc_stage_append(svc, bes, count, info->snd_portid,
-					extack);
-		if (!ret)
-			ret = ksvc_backends_replace(&ns->tab, svc, st->bes,
-						    st->count, extack);
-		if (!ret)
-			ksvc_stage_clear(svc);
-	} else {
-		ret = ksvc_backends_replace(&ns->tab, svc, bes, count, extack);
-	}
-
-	if (!ret) {
-		kvfree(saved.bes);
-	} else if (flags & KSVC_REQ_F_CONTINUE) {
-		st->count = staged;
-	} else {
-		ksvc_stage_clear(svc);
-		*st = saved;
-	}
+	ret = ksvc_backends_part(&ns->tab, svc, bes, count, flags,
+				 info->snd_portid, attrs[KSVC_A_REQ_FLAGS],
+				 extack);
 	ksvc_nat_ct_flush(ns, info->snd_portid);
 out:
 	mutex_unlock(&ns->lock);

@@ -59,6 +59,22 @@ static const struct rhashtable_params fe_params = {
 	.automatic_shrinking = true,
 };
 
+#if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
+static atomic_long_t yields = ATOMIC_LONG_INIT(0);
+
+void ksvc_cond_resched(void)
+{
+	atomic_long_inc(&yields);
+	cond_resched();
+}
+
+/* Calls to ksvc_cond_resched() since boot, from any context. */
+unsigned long ksvc_yields(void)
+{
+	return atomic_long_read(&yields);
+}
+#endif
+
 static void table_changed(struct ksvc_table *tab)
 {
 	/* 0 means "not started" to the dump code: skip it. */
@@ -87,6 +103,21 @@ const struct ksvc_cidrs *ksvc_service_ranges(const struct ksvc_table *tab,
 					 lockdep_is_held(tab->lock));
 }
 
+/*
+ * An allocation as the allocator holds it: the slab object, or the pages
+ * of a vmalloc() area of @size bytes. What ksvc_table_mem() reports is the
+ * sum of these over what the services hold, kept in tab->mem as objects
+ * join and leave them.
+ */
+static size_t alloc_bytes(const void *p, size_t size)
+{
+	if (!p)
+		return 0;
+	if (is_vmalloc_addr(p))
+		return PAGE_ALIGN(size);
+	return ksize(p);
+}
+
 static void ranges_set(struct ksvc_table *tab, struct ksvc_service *svc,
 		       struct ksvc_cidrs *ranges)
 {
@@ -94,6 +125,8 @@ static void ranges_set(struct ksvc_table *tab, struct ksvc_service *svc,
 
 	old = rcu_replace_pointer(svc->ranges, ranges,
 				  lockdep_is_held(tab->lock));
+	tab->mem -= alloc_bytes(old, 0);
+	tab->mem += alloc_bytes(ranges, 0);
 	if (old)
 		kfree_rcu(old, rcu);
 }
@@ -286,6 +319,18 @@ static int beset_link_stats(struct ksvc_beset *set,
 	return 0;
 }
 
+/* The bytes of a set with its backends' counters, once they are linked. */
+static size_t beset_mem(const struct ksvc_beset *set)
+{
+	size_t bytes = alloc_bytes(set, beset_size(set->count,
+						   set->maglev_size));
+	u32 i;
+
+	for (i = 0; i < set->count; i++)
+		bytes += ksvc_stats_mem(set->be[i].stats);
+	return bytes;
+}
+
 static struct ksvc_beset *beset_prepare(const struct ksvc_beset *old,
 					const struct ksvc_be_spec *bes,
 					u32 count, u8 sched,
@@ -301,6 +346,8 @@ static struct ksvc_beset *beset_prepare(const struct ksvc_beset *old,
 		NL_SET_ERR_MSG(extack, "Out of memory for backend counters");
 		return ERR_PTR(-ENOMEM);
 	}
+	/* Counted once here: the swap then adds it in O(1). */
+	set->mem = beset_mem(set);
 	return set;
 }
 
@@ -321,9 +368,12 @@ static bool ct_proto(u8 proto)
 
 /*
  * Frees a set that left its service, with the counters only it used.
- * Returns how many backends left with it.
+ * Returns how many backends left with it. A set may be max_backends long:
+ * with @may_sleep the loop yields as it goes. A swap passes false, as it
+ * may run inside an RCU read-side section (see ksvc_backends_prepare()).
  */
-static u32 beset_release(struct ksvc_beset *set, const struct ksvc_beset *kept)
+static u32 beset_release(struct ksvc_beset *set, const struct ksvc_beset *kept,
+			 bool may_sleep)
 {
 	u32 i, gone = 0;
 
@@ -335,6 +385,8 @@ static u32 beset_release(struct ksvc_beset *set, const struct ksvc_beset *kept)
 			ksvc_stats_retire(be->stats);
 			gone++;
 		}
+		if (may_sleep && (i + 1) % KSVC_YIELD_BACKENDS == 0)
+			ksvc_cond_resched();
 	}
 	kvfree_rcu(set, rcu);
 	return gone;
@@ -350,7 +402,9 @@ static void beset_commit(struct ksvc_table *tab, struct ksvc_service *svc,
 	struct ksvc_beset *old;
 
 	old = rcu_replace_pointer(svc->set, set, lockdep_is_held(tab->lock));
-	if (beset_release(old, set) && ct_proto(svc->proto))
+	tab->mem -= old->mem;
+	tab->mem += set->mem;
+	if (beset_release(old, set, false) && ct_proto(svc->proto))
 		tab->ct_stale = true;
 }
 
@@ -628,6 +682,7 @@ int ksvc_table_init(struct ksvc_table *tab, struct mutex *lock)
 	tab->lock = lock;
 	INIT_LIST_HEAD(&tab->services);
 	tab->count = 0;
+	tab->mem = 0;
 	tab->gen = 1;
 	tab->ct_stale = false;
 	ret = rhashtable_init(&tab->names, &name_params);
@@ -663,6 +718,35 @@ struct ksvc_service *ksvc_service_find(struct ksvc_table *tab, const char *name)
 	return rhashtable_lookup_fast(&tab->names, name, name_params);
 }
 
+static void stage_free(struct ksvc_stage *st);
+
+static size_t stage_mem(const struct ksvc_stage *st)
+{
+	return alloc_bytes(st->bes, sizeof(*st->bes) * st->cap);
+}
+
+/* The frontend objects of @svc and its array of them. */
+static size_t fes_mem(const struct ksvc_service *svc)
+{
+	size_t bytes = alloc_bytes(svc->fes, 0);
+	u32 i;
+
+	for (i = 0; i < svc->fe_count; i++)
+		bytes += alloc_bytes(svc->fes[i], 0);
+	for (i = 0; i < ARRAY_SIZE(svc->np); i++)
+		bytes += alloc_bytes(svc->np[i], 0);
+	return bytes;
+}
+
+/* All @svc holds; O(frontends), its set counted when it was built. */
+static size_t svc_mem(const struct ksvc_table *tab,
+		      const struct ksvc_service *svc)
+{
+	return alloc_bytes(svc, 0) + ksvc_stats_mem(svc->stats) +
+	       fes_mem(svc) + alloc_bytes(ksvc_service_ranges(tab, svc), 0) +
+	       stage_mem(&svc->stage) + backends(tab, svc)->mem;
+}
+
 /* Frees a service that is in no table any more. */
 static void svc_release(struct ksvc_service *svc)
 {
@@ -671,9 +755,9 @@ static void svc_release(struct ksvc_service *svc)
 
 	if (ranges)
 		kfree_rcu(ranges, rcu);
-	beset_release(rcu_dereference_protected(svc->set, true), NULL);
+	beset_release(rcu_dereference_protected(svc->set, true), NULL, true);
 	ksvc_stats_retire(svc->stats);
-	ksvc_stage_clear(svc);
+	stage_free(&svc->stage);
 	kfree(svc->fes);
 	kfree_rcu(svc, rcu);
 }
@@ -747,6 +831,7 @@ int ksvc_service_add(struct ksvc_table *tab, const struct ksvc_svc_spec *spec,
 		RCU_INIT_POINTER(svc->ranges, spec->ranges);
 	list_add_tail(&svc->list, &tab->services);
 	tab->count++;
+	tab->mem += svc_mem(tab, svc);
 	table_changed(tab);
 	return 0;
 
@@ -836,7 +921,9 @@ int ksvc_service_set(struct ksvc_table *tab, struct ksvc_service *svc,
 		ret = fe_plan_insert(tab, svc, &plan, spec, extack);
 		if (ret)
 			goto err_plan;
+		tab->mem -= fes_mem(svc);
 		fe_plan_commit(tab, svc, &plan);
+		tab->mem += fes_mem(svc);
 	}
 
 	if (set)
@@ -873,6 +960,8 @@ void ksvc_service_del(struct ksvc_table *tab, struct ksvc_service *svc)
 	u32 i;
 
 	lockdep_assert_held(tab->lock);
+	/* Before its frontends go: they are counted through svc->fes. */
+	tab->mem -= svc_mem(tab, svc);
 	rhashtable_remove_fast(&tab->names, &svc->name_node, name_params);
 	for (i = 0; i < svc->fe_count; i++)
 		fe_retire(tab, svc->fes[i], false, NULL);
@@ -887,25 +976,19 @@ void ksvc_service_del(struct ksvc_table *tab, struct ksvc_service *svc)
 	svc_release(svc);
 }
 
+/*
+ * Every service, max_services of them at most: the loop yields after each
+ * (the writers' mutex may be held across, RCU readers do not block it).
+ */
 void ksvc_table_flush(struct ksvc_table *tab)
 {
 	struct ksvc_service *svc, *tmp;
 
 	lockdep_assert_held(tab->lock);
-	list_for_each_entry_safe(svc, tmp, &tab->services, list)
+	list_for_each_entry_safe(svc, tmp, &tab->services, list) {
 		ksvc_service_del(tab, svc);
-}
-
-/* An allocation as the allocator holds it: the slab object, or the pages
- * of a vmalloc() area of @size bytes.
- */
-static size_t alloc_bytes(const void *p, size_t size)
-{
-	if (!p)
-		return 0;
-	if (is_vmalloc_addr(p))
-		return PAGE_ALIGN(size);
-	return ksize(p);
+		ksvc_cond_resched();
+	}
 }
 
 static size_t ht_bytes(const struct rhashtable *ht)
@@ -921,14 +1004,22 @@ static size_t ht_bytes(const struct rhashtable *ht)
 	return size;
 }
 
+/* O(1): CFG_GET asks for it, and a walk would be O(services + backends). */
 u64 ksvc_table_mem(const struct ksvc_table *tab)
 {
+	lockdep_assert_held(tab->lock);
+	return ht_bytes(&tab->names) + ht_bytes(&tab->fes) +
+	       ht_bytes(&tab->nps) + tab->mem;
+}
+
+#if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
+/* What tab->mem should be, walked and summed afresh, cached sizes ignored. */
+u64 ksvc_table_mem_recount(const struct ksvc_table *tab)
+{
 	const struct ksvc_service *svc;
-	u64 bytes;
+	u64 bytes = 0;
 
 	lockdep_assert_held(tab->lock);
-	bytes = ht_bytes(&tab->names) + ht_bytes(&tab->fes) +
-		ht_bytes(&tab->nps);
 	list_for_each_entry(svc, &tab->services, list) {
 		const struct ksvc_beset *set = backends(tab, svc);
 		u32 i;
@@ -942,13 +1033,11 @@ u64 ksvc_table_mem(const struct ksvc_table *tab)
 		bytes += alloc_bytes(ksvc_service_ranges(tab, svc), 0);
 		bytes += alloc_bytes(svc->stage.bes,
 				     sizeof(*svc->stage.bes) * svc->stage.cap);
-		bytes += alloc_bytes(set, beset_size(set->count,
-						     set->maglev_size));
-		for (i = 0; i < set->count; i++)
-			bytes += ksvc_stats_mem(set->be[i].stats);
+		bytes += beset_mem(set);
 	}
 	return bytes;
 }
+#endif
 
 /* ---- backends ----------------------------------------------------------- */
 
@@ -1063,10 +1152,9 @@ int ksvc_backend_del(struct ksvc_table *tab, struct ksvc_service *svc,
  * Appends one part of a multi-message set. The staged copy drops the
  * attribute pointers: they die with their message.
  */
-int ksvc_stage_append(struct ksvc_service *svc, const struct ksvc_be_spec *bes,
-		      u32 count, u32 portid, struct netlink_ext_ack *extack)
+static int stage_append(struct ksvc_stage *st, const struct ksvc_be_spec *bes,
+			u32 count, struct netlink_ext_ack *extack)
 {
-	struct ksvc_stage *st = &svc->stage;
 	u32 total = st->count + count, i;
 
 	if (total < st->count ||
@@ -1092,19 +1180,90 @@ int ksvc_stage_append(struct ksvc_service *svc, const struct ksvc_be_spec *bes,
 		st->bes = grown;
 		st->cap = cap;
 	}
-	memcpy(&st->bes[st->count], bes, count * sizeof(*bes));
+	if (count)
+		memcpy(&st->bes[st->count], bes, count * sizeof(*bes));
 	for (i = st->count; i < total; i++)
 		st->bes[i].nla = NULL;
 	st->count = total;
-	st->portid = portid;
-	st->active = true;
 	return 0;
 }
 
-void ksvc_stage_clear(struct ksvc_service *svc)
+static void stage_free(struct ksvc_stage *st)
 {
-	kvfree(svc->stage.bes);
-	memset(&svc->stage, 0, sizeof(svc->stage));
+	kvfree(st->bes);
+	memset(st, 0, sizeof(*st));
+}
+
+/*
+ * One KSVC_CMD_BE_REPLACE message: a whole set, or a part of one
+ * (KSVC_REQ_F_MORE, KSVC_REQ_F_CONTINUE in @flags). A refused part ends its
+ * request, and the parts it staged go with it: kept, they would hold memory
+ * until the service's next replace, and a client starts over from a first
+ * part anyway. A refused first part, like any failed request, changes
+ * nothing: what another request staged stays.
+ */
+int ksvc_backends_part(struct ksvc_table *tab, struct ksvc_service *svc,
+		       const struct ksvc_be_spec *bes, u32 count, u32 flags,
+		       u32 portid, const struct nlattr *flags_nla,
+		       struct netlink_ext_ack *extack)
+{
+	struct ksvc_stage *st = &svc->stage;
+	size_t held = stage_mem(st);
+	struct ksvc_stage fresh = {};
+	int ret;
+
+	lockdep_assert_held(tab->lock);
+	if (flags & KSVC_REQ_F_CONTINUE) {
+		/* Parts of one set come from one socket; another's are not ours. */
+		if (!st->active || st->portid != portid) {
+			NL_SET_ERR_MSG_ATTR(extack, flags_nla,
+					    "Nothing staged to continue");
+			return -EINVAL;
+		}
+		ret = stage_append(st, bes, count, extack);
+		if (!ret && !(flags & KSVC_REQ_F_MORE))
+			ret = ksvc_backends_replace(tab, svc, st->bes, st->count,
+						    extack);
+		/* Swapped in or refused, the request is over. */
+		if (ret || !(flags & KSVC_REQ_F_MORE))
+			stage_free(st);
+		goto out;
+	}
+
+	/*
+	 * A first part discards what was staged before, but only once it
+	 * succeeds: it is staged apart until then.
+	 */
+	if (flags & KSVC_REQ_F_MORE)
+		ret = stage_append(&fresh, bes, count, extack);
+	else
+		ret = ksvc_backends_replace(tab, svc, bes, count, extack);
+	if (ret)
+		goto out;
+	stage_free(st);
+	if (flags & KSVC_REQ_F_MORE) {
+		fresh.portid = portid;
+		fresh.active = true;
+		*st = fresh;
+	}
+out:
+	tab->mem -= held;
+	tab->mem += stage_mem(st);
+	return ret;
+}
+
+/*
+ * A continuation from @portid was refused before it reached
+ * ksvc_backends_part(): its request is over as well.
+ */
+void ksvc_stage_drop(struct ksvc_table *tab, struct ksvc_service *svc,
+		     u32 portid)
+{
+	lockdep_assert_held(tab->lock);
+	if (svc->stage.active && svc->stage.portid == portid) {
+		tab->mem -= stage_mem(&svc->stage);
+		stage_free(&svc->stage);
+	}
 }
 
 /* ---- the packet path ---------------------------------------------------- */

@@ -65,6 +65,7 @@ struct ksvc_beset {
 	struct rcu_head rcu;
 	u32 count;
 	u32 maglev_size;		/* entries of each pool's table, 0: none */
+	size_t mem;			/* bytes, its backends' counters included */
 	struct ksvc_pool pool[2];	/* by ksvc_fam_idx() */
 	struct ksvc_pool local[2];	/* the same over KSVC_BE_F_LOCAL ones */
 	u32 *sorted;			/* be[] indices in (family, addr, port) order */
@@ -114,6 +115,7 @@ struct ksvc_table {
 	struct list_head services;
 	u32 count;
 	u32 gen;			/* bumped on every change, never 0 */
+	u64 mem;			/* bytes its services hold, kept as they change */
 	/*
 	 * A UDP or SCTP service lost a backend or a frontend, or went:
 	 * ksvc_nat_ct_flush() has conntrack entries to delete.
@@ -171,6 +173,9 @@ struct ksvc_svc_spec {
 	const struct nlattr *node_port_nla;
 };
 
+/* Releasing a set yields once per this many backends. */
+#define KSVC_YIELD_BACKENDS	1024
+
 int ksvc_table_init(struct ksvc_table *tab, struct mutex *lock);
 void ksvc_table_destroy(struct ksvc_table *tab);
 void ksvc_table_flush(struct ksvc_table *tab);
@@ -181,6 +186,9 @@ void ksvc_table_flush(struct ksvc_table *tab);
  * Writers' lock held.
  */
 u64 ksvc_table_mem(const struct ksvc_table *tab);
+#if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
+u64 ksvc_table_mem_recount(const struct ksvc_table *tab);
+#endif
 
 struct ksvc_service *ksvc_service_find(struct ksvc_table *tab, const char *name);
 int ksvc_service_add(struct ksvc_table *tab, const struct ksvc_svc_spec *spec,
@@ -211,9 +219,12 @@ int ksvc_backend_del(struct ksvc_table *tab, struct ksvc_service *svc,
 		     const struct ksvc_be_spec *be,
 		     struct netlink_ext_ack *extack);
 
-int ksvc_stage_append(struct ksvc_service *svc, const struct ksvc_be_spec *bes,
-		      u32 count, u32 portid, struct netlink_ext_ack *extack);
-void ksvc_stage_clear(struct ksvc_service *svc);
+int ksvc_backends_part(struct ksvc_table *tab, struct ksvc_service *svc,
+		       const struct ksvc_be_spec *bes, u32 count, u32 flags,
+		       u32 portid, const struct nlattr *flags_nla,
+		       struct netlink_ext_ack *extack);
+void ksvc_stage_drop(struct ksvc_table *tab, struct ksvc_service *svc,
+		     u32 portid);
 
 struct ksvc_beset *ksvc_beset_new(const struct ksvc_be_spec *bes, u32 count,
 				  struct netlink_ext_ack *extack);

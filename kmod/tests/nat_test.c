@@ -1214,6 +1214,42 @@ static void nat_test_hooks_helper_detached(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, sync_hooked(ns));
 }
 
+/*
+ * 4096 bindings of a service that is gone -> one reap removes them all, and
+ * gives the CPU up at least once per KSVC_AFFINITY_GC_BATCH of them: the
+ * walk leaves its RCU read-side section to do so, and must not lose its
+ * place (or an entry) on the way.
+ */
+static void nat_test_affinity_gc_yields(struct kunit *test)
+{
+	const u32 n = 4096;
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	struct ksvc_backend be = { .family = AF_INET, .port = htons(8080) };
+	struct ksvc_ref gone = {};	/* id 0: names no live service */
+	union nf_inet_addr client = {};
+	unsigned long yields;
+	u32 i;
+
+	be.addr.ip = htonl(0x0af40101);
+	for (i = 0; i < n; i++) {
+		client.ip = htonl(0xc0000000 | i);
+		rcu_read_lock();
+		ksvc_affinity_remember(&ns->aff, &gone, AF_INET, &client,
+				       &be.addr, be.port, 60);
+		rcu_read_unlock();
+	}
+	/* Only the reap below runs: the periodic one would race it. */
+	cancel_delayed_work_sync(&ns->aff.gc);
+	KUNIT_ASSERT_EQ(test, ksvc_affinity_count(&ns->aff), n);
+
+	yields = ksvc_yields();
+	ksvc_affinity_gc_run(&ns->aff);
+	yields = ksvc_yields() - yields;
+	kunit_info(test, "%lu yields reaping %u bindings\n", yields, n);
+	KUNIT_EXPECT_EQ(test, ksvc_affinity_count(&ns->aff), 0U);
+	KUNIT_EXPECT_GE(test, yields, (unsigned long)(n / KSVC_AFFINITY_GC_BATCH));
+}
+
 /* ---- traffic policies ------------------------------------------------------ */
 
 #define POL_PORT	91
@@ -1744,6 +1780,7 @@ static struct kunit_case nat_test_cases[] = {
 	KUNIT_CASE(nat_test_affinity_max_raise),
 	KUNIT_CASE_PARAM(nat_test_hooks_wait_unanswered, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_hooks_helper_detached, pkt_gen_params),
+	KUNIT_CASE(nat_test_affinity_gc_yields),
 	KUNIT_CASE_PARAM(nat_test_policy_external_local, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_policy_external_no_local_drops,
 			 pkt_gen_params),

@@ -658,7 +658,8 @@ static void netlink_test_nodeport_cidrs(struct kunit *test)
 
 /*
  * No service -> one created (hooks on), a set sent in parts (swapped in
- * only by the last), refused parts changing nothing -> deleted (hooks off).
+ * only by the last), a refused part ending its request -> deleted (hooks
+ * off).
  */
 static void netlink_test_staged_replace(struct kunit *test)
 {
@@ -697,13 +698,23 @@ static void netlink_test_staged_replace(struct kunit *test)
 				   &extack), 0);
 	KUNIT_EXPECT_EQ(test, set_count(ns, NAME), 0U);
 
-	/* A last part repeating a staged backend: refused, stage kept. */
+	/* A last part repeating a staged backend: refused, stage gone. */
 	ret = send(test, KSVC_CMD_BE_REPLACE, NAME, part1, 1,
 		   KSVC_REQ_F_CONTINUE, &extack);
 	KUNIT_EXPECT_EQ(test, ret, -EEXIST);
 	KUNIT_EXPECT_NOT_NULL(test, extack._msg);
 	KUNIT_EXPECT_EQ(test, set_count(ns, NAME), 0U);
+	ret = send(test, KSVC_CMD_BE_REPLACE, NAME, last, 1,
+		   KSVC_REQ_F_CONTINUE, &extack);
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
 
+	/* Sent again from its first part: swapped in whole by the last. */
+	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_BE_REPLACE, NAME, part1, 2,
+				   KSVC_REQ_F_MORE, &extack), 0);
+	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_BE_REPLACE, NAME, part2, 1,
+				   KSVC_REQ_F_MORE | KSVC_REQ_F_CONTINUE,
+				   &extack), 0);
+	KUNIT_EXPECT_EQ(test, set_count(ns, NAME), 0U);
 	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_BE_REPLACE, NAME, last, 1,
 				   KSVC_REQ_F_CONTINUE, &extack), 0);
 	KUNIT_EXPECT_EQ(test, set_count(ns, NAME), 4U);
@@ -737,9 +748,131 @@ static void netlink_test_staged_replace(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ns->hooked, hooked);
 }
 
+/* What a refused multi-part request must leave as it found. */
+struct stage_snap {
+	u64 mem;			/* the memory figure of CFG_GET */
+	struct ksvc_stage stage;
+	u32 set_count;
+};
+
+static void stage_snap(struct kunit *test, struct ksvc_net *ns,
+		       const char *name, struct stage_snap *snap)
+{
+	struct ksvc_service *svc;
+
+	mutex_lock(&ns->lock);
+	svc = ksvc_service_find(&ns->tab, name);
+	if (svc) {
+		snap->mem = ksvc_table_mem(&ns->tab);
+		snap->stage = svc->stage;
+		snap->set_count = ksvc_service_backends(&ns->tab, svc)->count;
+	}
+	mutex_unlock(&ns->lock);
+	KUNIT_ASSERT_NOT_NULL(test, svc);
+}
+
+static void expect_snap(struct kunit *test, const char *when,
+			const struct stage_snap *before,
+			const struct stage_snap *now)
+{
+	KUNIT_EXPECT_EQ_MSG(test, now->mem, before->mem,
+			    "%s: %lld bytes left behind", when,
+			    (s64)(now->mem - before->mem));
+	KUNIT_EXPECT_PTR_EQ_MSG(test, now->stage.bes, before->stage.bes,
+				"%s: staged array", when);
+	KUNIT_EXPECT_EQ_MSG(test, now->stage.count, before->stage.count,
+			    "%s: staged backends", when);
+	KUNIT_EXPECT_EQ_MSG(test, now->stage.cap, before->stage.cap,
+			    "%s: staged capacity", when);
+	KUNIT_EXPECT_EQ_MSG(test, now->stage.active, before->stage.active,
+			    "%s: stage active", when);
+	KUNIT_EXPECT_EQ_MSG(test, now->set_count, before->set_count,
+			    "%s: the set", when);
+}
+
+/*
+ * A set sent in parts, one part refused (the parts together over
+ * max_backends, one part over it alone, a last part repeating a staged
+ * backend) -> the memory figure, the stage and the set exactly as before
+ * the first part: the refused request is over, its staged parts went.
+ */
+static void netlink_test_refused_part_leaves_nothing(struct kunit *test)
+{
+	static const struct be_attrs part1[] = {
+		{ AF_INET, 4, 8080, -1, -1, 11 },
+		{ AF_INET, 4, 8080, -1, -1, 12 },
+	};
+	static const struct be_attrs part2[] = {
+		{ AF_INET, 4, 8080, -1, -1, 13 },
+		{ AF_INET, 4, 8080, -1, -1, 14 },
+	};
+	static const struct be_attrs five[] = {
+		{ AF_INET, 4, 8080, -1, -1, 21 },
+		{ AF_INET, 4, 8080, -1, -1, 22 },
+		{ AF_INET, 4, 8080, -1, -1, 23 },
+		{ AF_INET, 4, 8080, -1, -1, 24 },
+		{ AF_INET, 4, 8080, -1, -1, 25 },
+	};
+	const char *name = "kunit/netlink:staged";
+	struct ksvc_net *ns = ksvc_net_get(&init_net);
+	unsigned int max = ksvc_max_backends;
+	struct stage_snap before, now;
+	struct netlink_ext_ack extack;
+	int ret;
+
+	ret = send(test, KSVC_CMD_SVC_NEW, name, NULL, 0, -1, &extack);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	/* A resize of a hash table would move the figure: none pending. */
+	flush_work(&ns->tab.names.run_work);
+	flush_work(&ns->tab.fes.run_work);
+	flush_work(&ns->tab.nps.run_work);
+	stage_snap(test, ns, name, &before);
+	ksvc_max_backends = 4;
+
+	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_BE_REPLACE, name, part1, 2,
+				   KSVC_REQ_F_MORE, &extack), 0);
+	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_BE_REPLACE, name, part2, 2,
+				   KSVC_REQ_F_MORE | KSVC_REQ_F_CONTINUE,
+				   &extack), 0);
+	ret = send(test, KSVC_CMD_BE_REPLACE, name, five, 1,
+		   KSVC_REQ_F_CONTINUE, &extack);
+	KUNIT_EXPECT_EQ(test, ret, -E2BIG);
+	stage_snap(test, ns, name, &now);
+	expect_snap(test, "parts over max_backends", &before, &now);
+
+	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_BE_REPLACE, name, part1, 2,
+				   KSVC_REQ_F_MORE, &extack), 0);
+	ret = send(test, KSVC_CMD_BE_REPLACE, name, five, 5,
+		   KSVC_REQ_F_MORE | KSVC_REQ_F_CONTINUE, &extack);
+	KUNIT_EXPECT_EQ(test, ret, -E2BIG);
+	stage_snap(test, ns, name, &now);
+	expect_snap(test, "one part over max_backends", &before, &now);
+
+	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_BE_REPLACE, name, part1, 2,
+				   KSVC_REQ_F_MORE, &extack), 0);
+	ret = send(test, KSVC_CMD_BE_REPLACE, name, part1, 1,
+		   KSVC_REQ_F_CONTINUE, &extack);
+	KUNIT_EXPECT_EQ(test, ret, -EEXIST);
+	stage_snap(test, ns, name, &now);
+	expect_snap(test, "a duplicate in the last part", &before, &now);
+
+	/* Nothing staged any more: a continuation is refused. */
+	ret = send(test, KSVC_CMD_BE_REPLACE, name, part2, 2,
+		   KSVC_REQ_F_CONTINUE, &extack);
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+
+	ksvc_max_backends = max;
+	mutex_lock(&ns->lock);
+	KUNIT_EXPECT_EQ(test, ns->tab.mem, ksvc_table_mem_recount(&ns->tab));
+	mutex_unlock(&ns->lock);
+	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_SVC_DEL, name, NULL, 0, -1,
+				   &extack), 0);
+}
+
 static struct kunit_case netlink_test_cases[] = {
 	KUNIT_CASE_PARAM(netlink_test_rejects, bad_gen_params),
 	KUNIT_CASE(netlink_test_staged_replace),
+	KUNIT_CASE(netlink_test_refused_part_leaves_nothing),
 	KUNIT_CASE(netlink_test_nodeport_cidrs),
 	{}
 };

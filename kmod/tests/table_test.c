@@ -10,6 +10,7 @@
 #include <net/netlink.h>
 
 #include "kservice.h"
+#include "net.h"
 #include "sched.h"
 #include "table.h"
 
@@ -531,6 +532,331 @@ static void table_test_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mem(f), empty);
 }
 
+/* The count kept as the table changes against a walk's recount. */
+static void expect_mem(struct kunit *test, struct table_fixture *f,
+		       const char *after)
+{
+	u64 kept, walked;
+
+	mutex_lock(&f->lock);
+	kept = f->tab.mem;
+	walked = ksvc_table_mem_recount(&f->tab);
+	mutex_unlock(&f->lock);
+	KUNIT_EXPECT_EQ_MSG(test, kept, walked, "after %s", after);
+}
+
+static struct ksvc_cidrs *ranges_new(struct kunit *test, u32 n)
+{
+	struct ksvc_cidrs *c;
+	u32 i;
+
+	c = kzalloc(struct_size(c, cidr, n), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->count = n;
+	for (i = 0; i < n; i++) {
+		c->cidr[i].family = AF_INET;
+		c->cidr[i].addr.ip = htonl(0xc6336400 + (i << 8));
+		c->cidr[i].prefixlen = 24;
+	}
+	return c;
+}
+
+static int set_svc(struct table_fixture *f, const char *name,
+		   const struct ksvc_svc_spec *spec)
+{
+	int ret;
+
+	mutex_lock(&f->lock);
+	ret = ksvc_service_set(&f->tab, ksvc_service_find(&f->tab, name), spec,
+			       NULL);
+	mutex_unlock(&f->lock);
+	return ret;
+}
+
+static int send_part(struct table_fixture *f, const char *name,
+		     const struct ksvc_be_spec *bes, u32 count, u32 flags,
+		     u32 portid)
+{
+	int ret;
+
+	mutex_lock(&f->lock);
+	ret = ksvc_backends_part(&f->tab, ksvc_service_find(&f->tab, name),
+				 bes, count, flags, portid, NULL, NULL);
+	mutex_unlock(&f->lock);
+	return ret;
+}
+
+/*
+ * Services added, changed and deleted in every way a request can, sets
+ * sent whole and in parts, requests refused at each step -> after each,
+ * the memory count kept as the table changed equals a walk's recount.
+ */
+static void table_test_memory_count(struct kunit *test)
+{
+	const unsigned int n = 300, more = KSVC_REQ_F_MORE,
+			   cont = KSVC_REQ_F_CONTINUE;
+	struct table_fixture *f = test->priv;
+	unsigned int max = ksvc_max_backends, i;
+	struct ksvc_fe_spec fes[2], nfes[2];
+	struct ksvc_svc_spec spec, chg;
+	struct ksvc_service *svc;
+	struct ksvc_be_spec *bes;
+	char a[16];
+	int ret;
+
+	bes = kunit_kcalloc(test, n, sizeof(*bes), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bes);
+	for (i = 0; i < n; i++) {
+		snprintf(a, sizeof(a), "10.244.%u.%u", i / 256, i % 256);
+		be_spec(&bes[i], AF_INET, a, 8080, 1 + i % 3);
+	}
+	expect_mem(test, f, "nothing");
+
+	web_spec(&spec, fes, "default/a", "10.96.0.10", "fd00:96::10");
+	spec.bes = bes;
+	spec.be_count = 100;
+	spec.node_port = 30080;
+	spec.has |= KSVC_SPEC_BACKENDS | KSVC_SPEC_NODE_PORT;
+	KUNIT_ASSERT_EQ(test, add(f, &spec), 0);
+	expect_mem(test, f, "an add");
+
+	web_spec(&spec, fes, "default/b", "10.96.0.11", "fd00:96::11");
+	spec.ranges = ranges_new(test, 3);
+	spec.has |= KSVC_SPEC_SOURCE_RANGES;
+	KUNIT_ASSERT_EQ(test, add(f, &spec), 0);
+	expect_mem(test, f, "an add with ranges");
+
+	/* Refused: a taken name, a taken address, too many backends. */
+	KUNIT_EXPECT_EQ(test, add(f, &spec), -EEXIST);
+	web_spec(&spec, fes, "default/c", "10.96.0.12", "fd00:96::11");
+	spec.bes = bes;
+	spec.be_count = 50;
+	spec.has |= KSVC_SPEC_BACKENDS;
+	KUNIT_EXPECT_EQ(test, add(f, &spec), -EEXIST);
+	web_spec(&spec, fes, "default/c", "10.96.0.12", "fd00:96::12");
+	spec.bes = bes;
+	spec.be_count = 50;
+	spec.has |= KSVC_SPEC_BACKENDS;
+	ksvc_max_backends = 10;
+	KUNIT_EXPECT_EQ(test, add(f, &spec), -E2BIG);
+	ksvc_max_backends = max;
+	expect_mem(test, f, "refused adds");
+
+	mutex_lock(&f->lock);
+	svc = ksvc_service_find(&f->tab, "default/a");
+	ret = ksvc_backends_replace(&f->tab, svc, bes, n, NULL);
+	mutex_unlock(&f->lock);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	expect_mem(test, f, "a replace");
+
+	/* New frontends, port, no node port, ranges, Maglev: all at once. */
+	memset(&chg, 0, sizeof(chg));
+	memset(nfes, 0, sizeof(nfes));
+	nfes[0].addr = addr4("198.51.100.7");
+	nfes[0].family = AF_INET;
+	nfes[0].kind = KSVC_FE_LOAD_BALANCER_IP;
+	nfes[1].addr = addr4("10.96.0.20");
+	nfes[1].family = AF_INET;
+	nfes[1].kind = KSVC_FE_CLUSTER_IP;
+	chg.fes = nfes;
+	chg.fe_count = 2;
+	chg.port = 8080;
+	chg.node_port = 0;
+	chg.sched = KSVC_SCHED_MAGLEV;
+	chg.ranges = ranges_new(test, 2);
+	chg.has = KSVC_SPEC_FRONTENDS | KSVC_SPEC_PORT | KSVC_SPEC_NODE_PORT |
+		  KSVC_SPEC_SCHED | KSVC_SPEC_SOURCE_RANGES;
+	KUNIT_ASSERT_EQ(test, set_svc(f, "default/a", &chg), 0);
+	expect_mem(test, f, "a set of everything");
+
+	/* Refused: an address of default/b; then ranges dropped, random. */
+	chg.ranges = NULL;
+	nfes[1].addr = addr4("10.96.0.11");
+	chg.port = 80;
+	KUNIT_EXPECT_EQ(test, set_svc(f, "default/a", &chg), -EEXIST);
+	expect_mem(test, f, "a refused set");
+	memset(&chg, 0, sizeof(chg));
+	chg.sched = KSVC_SCHED_RANDOM;
+	chg.has = KSVC_SPEC_SCHED | KSVC_SPEC_SOURCE_RANGES;
+	KUNIT_ASSERT_EQ(test, set_svc(f, "default/a", &chg), 0);
+	expect_mem(test, f, "a set dropping tables and ranges");
+
+	/* A set in three parts; the stage grows, then goes with the swap. */
+	ret = send_part(f, "default/b", bes, 40, more, 1);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	expect_mem(test, f, "a first part");
+	ret = send_part(f, "default/b", bes + 40, 100, more | cont, 1);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	expect_mem(test, f, "a second part");
+	ret = send_part(f, "default/b", bes + 140, 160, cont, 1);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	expect_mem(test, f, "a last part");
+
+	/* Staged, discarded by another first part, refused, dropped. */
+	KUNIT_EXPECT_EQ(test, send_part(f, "default/b", bes, 100, more, 1), 0);
+	KUNIT_EXPECT_EQ(test, send_part(f, "default/b", bes, 10, more, 2), 0);
+	expect_mem(test, f, "a first part over a stage");
+	ret = send_part(f, "default/b", bes, 10, more | cont, 1);
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	ksvc_max_backends = 20;
+	ret = send_part(f, "default/b", bes + 10, 100, cont, 2);
+	ksvc_max_backends = max;
+	KUNIT_EXPECT_EQ(test, ret, -E2BIG);
+	expect_mem(test, f, "a refused part");
+	KUNIT_EXPECT_EQ(test, send_part(f, "default/b", bes, 100, more, 2), 0);
+	mutex_lock(&f->lock);
+	ksvc_stage_drop(&f->tab, ksvc_service_find(&f->tab, "default/b"), 2);
+	mutex_unlock(&f->lock);
+	expect_mem(test, f, "a dropped stage");
+
+	/* One backend in, one out; a service deleted with a stage. */
+	mutex_lock(&f->lock);
+	svc = ksvc_service_find(&f->tab, "default/a");
+	KUNIT_EXPECT_EQ(test, ksvc_backend_add(&f->tab, svc, &bes[0], NULL),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, ksvc_backend_del(&f->tab, svc, &bes[0], NULL), 0);
+	KUNIT_EXPECT_EQ(test, ksvc_backend_add(&f->tab, svc, &bes[0], NULL), 0);
+	mutex_unlock(&f->lock);
+	expect_mem(test, f, "a backend deleted and added");
+	KUNIT_EXPECT_EQ(test, send_part(f, "default/a", bes, 100, more, 3), 0);
+	mutex_lock(&f->lock);
+	ksvc_service_del(&f->tab, ksvc_service_find(&f->tab, "default/a"));
+	mutex_unlock(&f->lock);
+	expect_mem(test, f, "a delete");
+
+	mutex_lock(&f->lock);
+	ksvc_table_flush(&f->tab);
+	mutex_unlock(&f->lock);
+	expect_mem(test, f, "a flush");
+	KUNIT_EXPECT_EQ(test, f->tab.mem, 0ULL);
+}
+
+/* @n services "ns/y-<i>" without frontends or backends. */
+static void add_many(struct kunit *test, struct table_fixture *f,
+		     unsigned int n)
+{
+	struct ksvc_svc_spec spec = {};
+	char name[32];
+	unsigned int i;
+
+	spec.name = name;
+	spec.proto = IPPROTO_TCP;
+	spec.port = 80;
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "ns/y-%u", i);
+		KUNIT_ASSERT_EQ(test, add(f, &spec), 0);
+	}
+}
+
+/* 1000 services -> flushed: the flush gave the CPU up once per service. */
+static void table_test_flush_yields(struct kunit *test)
+{
+	const unsigned int n = 1000;
+	struct table_fixture *f = test->priv;
+	unsigned long yields;
+
+	add_many(test, f, n);
+	mutex_lock(&f->lock);
+	yields = ksvc_yields();
+	ksvc_table_flush(&f->tab);
+	yields = ksvc_yields() - yields;
+	mutex_unlock(&f->lock);
+	kunit_info(test, "%lu yields flushing %u services\n", yields, n);
+	KUNIT_EXPECT_EQ(test, f->tab.count, 0U);
+	KUNIT_EXPECT_GE(test, yields, (unsigned long)n);
+}
+
+/* 1000 services -> the table destroyed (namespace exit): the same. */
+static void table_test_destroy_yields(struct kunit *test)
+{
+	const unsigned int n = 1000;
+	struct table_fixture *f = test->priv;
+	unsigned long yields;
+	int ret;
+
+	add_many(test, f, n);
+	mutex_lock(&f->lock);
+	yields = ksvc_yields();
+	ksvc_table_destroy(&f->tab);
+	yields = ksvc_yields() - yields;
+	/* The fixture's exit destroys it again: an empty one, then. */
+	ret = ksvc_table_init(&f->tab, &f->lock);
+	mutex_unlock(&f->lock);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	kunit_info(test, "%lu yields destroying %u services\n", yields, n);
+	KUNIT_EXPECT_GE(test, yields, (unsigned long)n);
+}
+
+/*
+ * A service with 8192 backends -> deleted: the release of its set yields
+ * once per KSVC_YIELD_BACKENDS of them, a set may be max_backends long.
+ */
+static void table_test_delete_set_yields(struct kunit *test)
+{
+	const unsigned int n = 8192;
+	struct table_fixture *f = test->priv;
+	struct ksvc_be_spec *bes;
+	struct ksvc_fe_spec fes[2];
+	struct ksvc_svc_spec spec;
+	unsigned long yields;
+	unsigned int i;
+	char a[16];
+
+	bes = kunit_kcalloc(test, n, sizeof(*bes), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bes);
+	for (i = 0; i < n; i++) {
+		snprintf(a, sizeof(a), "10.244.%u.%u", i / 256, i % 256);
+		be_spec(&bes[i], AF_INET, a, 8080, 1);
+	}
+	web_spec(&spec, fes, "default/big", "10.96.0.10", "fd00:96::10");
+	spec.bes = bes;
+	spec.be_count = n;
+	spec.has |= KSVC_SPEC_BACKENDS;
+	KUNIT_ASSERT_EQ(test, add(f, &spec), 0);
+
+	mutex_lock(&f->lock);
+	yields = ksvc_yields();
+	ksvc_service_del(&f->tab, ksvc_service_find(&f->tab, "default/big"));
+	yields = ksvc_yields() - yields;
+	mutex_unlock(&f->lock);
+	kunit_info(test, "%lu yields deleting %u backends\n", yields, n);
+	KUNIT_EXPECT_GE(test, yields, (unsigned long)(n / KSVC_YIELD_BACKENDS));
+}
+
+/*
+ * Services with frontends, node ports, ranges and sets -> the memory
+ * figure is kept as they change, not walked: with the list of services
+ * out of its sight it stays the same.
+ */
+static void table_test_memory_no_walk(struct kunit *test)
+{
+	struct table_fixture *f = test->priv;
+	struct ksvc_be_spec bes[2];
+	struct ksvc_fe_spec fes[2];
+	struct ksvc_svc_spec spec;
+	LIST_HEAD(hidden);
+	u64 seen, unseen;
+
+	be_spec(&bes[0], AF_INET, "10.244.1.11", 8080, 1);
+	be_spec(&bes[1], AF_INET6, "fd00:244:1::12", 8080, 1);
+	web_spec(&spec, fes, "default/a", "10.96.0.10", "fd00:96::10");
+	spec.bes = bes;
+	spec.be_count = 2;
+	spec.node_port = 30080;
+	spec.has |= KSVC_SPEC_BACKENDS | KSVC_SPEC_NODE_PORT;
+	KUNIT_ASSERT_EQ(test, add(f, &spec), 0);
+	web_spec(&spec, fes, "default/b", "10.96.0.11", "fd00:96::11");
+	KUNIT_ASSERT_EQ(test, add(f, &spec), 0);
+
+	mutex_lock(&f->lock);
+	seen = ksvc_table_mem(&f->tab);
+	list_splice_init(&f->tab.services, &hidden);
+	unseen = ksvc_table_mem(&f->tab);
+	list_splice(&hidden, &f->tab.services);
+	mutex_unlock(&f->lock);
+	KUNIT_EXPECT_EQ(test, unseen, seen);
+}
+
 /* Limits: max_services reached -> -ENOSPC. */
 static void table_test_max_services(struct kunit *test)
 {
@@ -558,6 +884,11 @@ static struct kunit_case table_test_cases[] = {
 	KUNIT_CASE(table_test_growth),
 	KUNIT_CASE(table_test_max_services),
 	KUNIT_CASE(table_test_memory),
+	KUNIT_CASE(table_test_memory_no_walk),
+	KUNIT_CASE(table_test_memory_count),
+	KUNIT_CASE(table_test_flush_yields),
+	KUNIT_CASE(table_test_destroy_yields),
+	KUNIT_CASE(table_test_delete_set_yields),
 	{}
 };
 

@@ -157,9 +157,11 @@
  *   without KSVC_REQ_F_MORE arrives. A message without KSVC_REQ_F_CONTINUE
  *   discards any staged parts; KSVC_REQ_F_CONTINUE with nothing staged is
  *   -EINVAL. Parts are staged per service and per sending socket (netlink
- *   port id): a CONTINUE from another socket finds nothing staged; a failed
- *   part leaves the stage as it was. Duplicate (address, port) in a set is
- *   -EEXIST.
+ *   port id): a CONTINUE from another socket finds nothing staged. A
+ *   refused part ends its request: the parts staged for it are discarded,
+ *   and the client starts over with a first part (a refused first part
+ *   leaves what was staged before as it was). Duplicate (address, port) in
+ *   a set is -EEXIST.
  *   Counters of backends that stay in the set are kept.
  *
  * KSVC_CMD_BE_ADD: add one backend. Needs KSVC_A_SVC_NAME and
