@@ -2317,6 +2317,128 @@ out_free:
 	fuzz_free(f);
 }
 
+/* The service of the longest name with 64 IPv6 frontends and ranges. */
+static void build_largest(struct fuzz *f)
+{
+	u8 a[sizeof(struct in6_addr)] = { 0x20, 0x01, 0x0d, 0xb8 };
+	u32 list, m, i;
+
+	msg_start(f, f->family, NLM_F_REQUEST | NLM_F_ACK, KSVC_CMD_SVC_NEW);
+	put_name_of(f, FUZZ_NAMES - 1);
+	put_u8(f, KSVC_A_SVC_PROTO, IPPROTO_TCP);
+	put_u16(f, KSVC_A_SVC_PORT, 80);
+	put_u16(f, KSVC_A_SVC_NODE_PORT, 30000);
+	list = nest_start(f, KSVC_A_SVC_FRONTENDS);
+	for (i = 0; i < KSVC_FRONTENDS_MAX; i++) {
+		u8 fe[sizeof(struct in6_addr)];
+
+		addr_of(AF_INET6, 96, 1 + i, fe);
+		m = nest_start(f, 0);
+		put_u8(f, KSVC_FE_A_KIND, KSVC_FE_LOAD_BALANCER_IP);
+		put_u16(f, KSVC_FE_A_FAMILY, AF_INET6);
+		put(f, KSVC_FE_A_ADDR, fe, sizeof(fe));
+		nest_end(f, m);
+	}
+	nest_end(f, list);
+	list = nest_start(f, KSVC_A_SVC_SOURCE_RANGES);
+	for (i = 0; i < KSVC_SOURCE_RANGES_MAX; i++) {
+		a[5] = i;		/* 2001:db8:i::/48 */
+		m = nest_start(f, 0);
+		put_u16(f, KSVC_CIDR_A_FAMILY, AF_INET6);
+		put(f, KSVC_CIDR_A_ADDR, a, sizeof(a));
+		put_u8(f, KSVC_CIDR_A_PREFIXLEN, 48);
+		nest_end(f, m);
+	}
+	nest_end(f, list);
+	list = nest_start(f, KSVC_A_SVC_BACKENDS);
+	for (i = 0; i < 3; i++)
+		put_be(f, 1 + i);
+	nest_end(f, list);
+}
+
+/*
+ * The largest service there may be, dumped by a client that has read
+ * nothing yet, with the 8 KiB buffer netlink asks for -> the service, whole,
+ * and NLMSG_DONE without error (was: NLMSG_DONE with -EMSGSIZE, nothing).
+ */
+static void fuzz_test_dump_largest_service(struct kunit *test)
+{
+	u32 services = 0, fes = 0, ranges = 0, bes = 0, bytes = 0, reads;
+	struct fuzz *f = fuzz_new(test, fuzz_seed);
+	int ret, done = 1;
+	struct dump *d;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	d = &f->d[0];
+	f->stats_base = ksvc_stats_live();
+	ret = fsock_open(&f->w[0], FUZZ_RX_MAX);
+	if (!ret)
+		ret = resolve_family(f, &f->w[0]);
+	if (!ret)
+		ret = fsock_open(&d->s, 8192);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	if (ret)
+		goto out;
+	build_largest(f);
+	ret = request(f, &f->w[0]);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "%s", f->why);
+	KUNIT_EXPECT_EQ(test, f->last_err, 0);
+
+	msg_start(f, f->family, NLM_F_REQUEST | NLM_F_DUMP, KSVC_CMD_SVC_GET);
+	put_u32(f, KSVC_A_REQ_FLAGS, KSVC_REQ_F_BACKENDS);
+	msg_hdr(f)->nlmsg_len = f->len;
+	KUNIT_EXPECT_EQ(test, fsock_send(&d->s, f->msg, f->len), 0);
+	for (reads = 0; done > 0 && reads < 8; reads++) {
+		const struct nlmsghdr *nlh = (struct nlmsghdr *)f->rx;
+		bool trunc;
+		int n, rem;
+
+		n = fsock_recv(&d->s, f->rx, &trunc);
+		KUNIT_EXPECT_GT(test, n, 0);
+		KUNIT_EXPECT_FALSE(test, trunc);
+		if (n <= 0)
+			break;
+		bytes = max_t(u32, bytes, n);
+		for (rem = n; nlmsg_ok(nlh, rem); nlh = nlmsg_next(nlh, &rem)) {
+			struct nlattr *a;
+
+			if (nlh->nlmsg_type == NLMSG_DONE ||
+			    nlh->nlmsg_type == NLMSG_ERROR) {
+				done = *(int *)nlmsg_data(nlh);
+				break;
+			}
+			/* A continuation has the next backends only. */
+			if (nlmsg_find_attr(nlh, GENL_HDRLEN, KSVC_A_SVC_PROTO))
+				services++;
+			a = nlmsg_find_attr(nlh, GENL_HDRLEN,
+					    KSVC_A_SVC_BACKENDS);
+			bes += a ? members(a) : 0;
+			a = nlmsg_find_attr(nlh, GENL_HDRLEN,
+					    KSVC_A_SVC_FRONTENDS);
+			fes += a ? members(a) : 0;
+			a = nlmsg_find_attr(nlh, GENL_HDRLEN,
+					    KSVC_A_SVC_SOURCE_RANGES);
+			ranges += a ? members(a) : 0;
+		}
+	}
+	kunit_info(test, "%u services, %u frontends, %u source ranges, %u backends; largest read %u bytes; end %d",
+		   services, fes, ranges, bes, bytes, done);
+	KUNIT_EXPECT_EQ(test, done, 0);
+	KUNIT_EXPECT_EQ(test, services, 1U);
+	KUNIT_EXPECT_EQ(test, fes, (u32)KSVC_FRONTENDS_MAX);
+	KUNIT_EXPECT_EQ(test, ranges, (u32)KSVC_SOURCE_RANGES_MAX);
+	KUNIT_EXPECT_EQ(test, bes, 3U);
+
+	msg_start(f, f->family, NLM_F_REQUEST | NLM_F_ACK, KSVC_CMD_FLUSH);
+	ret = request(f, &f->w[0]);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "%s", f->why);
+	KUNIT_EXPECT_EQ(test, f->last_err, 0);
+out:
+	fsock_close(&d->s);
+	fsock_close(&f->w[0]);
+	fuzz_free(f);
+}
+
 static const u32 fuzz_cases[FUZZ_CASES] = { 0, 1, 2, 3 };
 
 static void fuzz_case_desc(const u32 *nr, char *desc)
@@ -2341,6 +2463,7 @@ static int fuzz_suite_init(struct kunit_suite *suite)
 }
 
 static struct kunit_case fuzz_test_cases[] = {
+	KUNIT_CASE(fuzz_test_dump_largest_service),
 	KUNIT_CASE_PARAM(fuzz_test_netlink, fuzz_gen_params),
 	{}
 };
