@@ -731,6 +731,35 @@ struct dump_ctx {
 static_assert(sizeof(struct dump_ctx) <=
 	      sizeof_field(struct netlink_callback, ctx));
 
+/*
+ * The largest first message of a service, its backends aside: its
+ * attributes go in one message, which must fit an empty dump part. Sized
+ * as put_svc_attrs() fills it, every list at its limit and of IPv6
+ * addresses: 5.6 KB, under the 8 KiB netlink asks clients to read with.
+ */
+static u32 svc_msg_max(void)
+{
+	const u32 addr = nla_total_size(sizeof(struct in6_addr));
+	const u32 fe = nla_total_size(nla_total_size(sizeof(u8)) +
+				      nla_total_size(sizeof(u16)) + addr);
+	const u32 cidr = nla_total_size(nla_total_size(sizeof(u16)) + addr +
+					nla_total_size(sizeof(u8)));
+
+	return nlmsg_total_size(GENL_HDRLEN +
+				nla_total_size(KSVC_NAME_MAX) +
+				/* protocol, scheduler */
+				2 * nla_total_size(sizeof(u8)) +
+				/* port, node port */
+				2 * nla_total_size(sizeof(u16)) +
+				/* flags, affinity, backend count */
+				3 * nla_total_size(sizeof(u32)) +
+				nla_total_size_64bit(sizeof(u64)) +
+				nla_total_size(KSVC_FRONTENDS_MAX * fe) +
+				nla_total_size(KSVC_SOURCE_RANGES_MAX * cidr) +
+				/* counters: 5 of them, with rejects and drops */
+				nla_total_size(5 * nla_total_size_64bit(sizeof(u64))));
+}
+
 static int svc_get_start(struct netlink_callback *cb)
 {
 	struct ksvc_net *ns = ksvc_net_get(sock_net(cb->skb->sk));
@@ -755,6 +784,14 @@ static int svc_get_start(struct netlink_callback *cb)
 	}
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->backends = flags & KSVC_REQ_F_BACKENDS;
+	/*
+	 * The core makes parts of NLMSG_GOODSIZE (3776 bytes on 4 KiB pages)
+	 * for a socket that has not read yet, larger only after a larger
+	 * read: a service with many frontends and source ranges would end
+	 * such a dump with -EMSGSIZE. The worst case, not the largest
+	 * service now: one may grow between this and the first part.
+	 */
+	cb->min_dump_alloc = svc_msg_max();
 	return 0;
 }
 

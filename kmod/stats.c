@@ -202,6 +202,23 @@ void ksvc_stats_fold(const struct ksvc_stats *stats, struct ksvc_stats_sum *sum)
 	}
 }
 
+#if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
+/*
+ * KUnit: the sets not retired yet, every namespace's. Each service and
+ * each backend of a published set has its own, so a test that knows its
+ * tables can tell a leaked set from a live one.
+ */
+unsigned long ksvc_stats_live(void)
+{
+	struct ksvc_stats *stats;
+	unsigned long id, n = 0;
+
+	xa_for_each(&stats_xa, id, stats)
+		n++;
+	return n;
+}
+#endif
+
 /* Module exit: every set has been retired; wait for their frees. */
 void ksvc_stats_uninit(void)
 {

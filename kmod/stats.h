@@ -31,5 +31,8 @@ bool ksvc_stats_ref_is(const struct ksvc_stats *stats,
 		       const struct ksvc_ref *ref);
 void ksvc_stats_fold(const struct ksvc_stats *stats, struct ksvc_stats_sum *sum);
 void ksvc_stats_uninit(void);
+#if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
+unsigned long ksvc_stats_live(void);
+#endif
 
 #endif /* _KSVC_STATS_H */

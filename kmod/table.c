@@ -1287,3 +1287,438 @@ struct ksvc_fe *ksvc_np_lookup(struct ksvc_table *tab, u8 family, u8 proto,
 
 	return rhashtable_lookup(&tab->nps, &key, fe_params);
 }
+
+#if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
+/* ---- KUnit: the tables' invariants ---------------------------------------- */
+
+static __printf(3, 4) int check_fail(char *why, size_t size, const char *fmt,
+				     ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vscnprintf(why, size, fmt, args);
+	va_end(args);
+	return -EUCLEAN;
+}
+
+/* An address of @family as the tables keep it: IPv4 zero-padded. */
+static bool check_addr(u8 family, const union nf_inet_addr *addr)
+{
+	if (family == AF_INET)
+		return !addr->all[1] && !addr->all[2] && !addr->all[3];
+	return family == AF_INET6;
+}
+
+/* The bits of @addr past @plen (of @bytes bytes) are zero. */
+static bool check_host_bits(const union nf_inet_addr *addr, u8 plen,
+			    unsigned int bytes)
+{
+	const u8 *a = (const u8 *)addr;
+	unsigned int i;
+
+	if (plen > 8 * bytes)
+		return false;
+	for (i = 0; i < bytes; i++) {
+		int keep = clamp_t(int, plen - 8 * i, 0, 8);
+
+		if (a[i] & (u8)(0xff >> keep))
+			return false;
+	}
+	return true;
+}
+
+static int check_ranges(const struct ksvc_cidrs *ranges, const char *name,
+			char *why, size_t size)
+{
+	u32 i;
+
+	if (!ranges)
+		return 0;
+	/* An empty list is kept as none. */
+	if (!ranges->count || ranges->count > KSVC_SOURCE_RANGES_MAX)
+		return check_fail(why, size, "%s: %u source ranges", name,
+				  ranges->count);
+	for (i = 0; i < ranges->count; i++) {
+		const struct ksvc_cidr *c = &ranges->cidr[i];
+
+		if (!check_addr(c->family, &c->addr) ||
+		    !check_host_bits(&c->addr, c->prefixlen,
+				     c->family == AF_INET ? 4 : 16))
+			return check_fail(why, size,
+					  "%s: source range %u is not a CIDR",
+					  name, i);
+	}
+	return 0;
+}
+
+/* One frontend object of @svc: its key follows the service, and its
+ * table finds it.
+ */
+static int check_fe(struct ksvc_table *tab, const struct ksvc_service *svc,
+		    const struct ksvc_fe *fe, bool np, char *why, size_t size)
+{
+	u16 port = np ? svc->node_port : svc->port;
+
+	if (!fe)
+		return check_fail(why, size, "%s: a NULL frontend", svc->name);
+	if (fe->svc != svc)
+		return check_fail(why, size,
+				  "%s: a frontend points at another service",
+				  svc->name);
+	if (fe->key.proto != svc->proto || fe->key.port != htons(port) ||
+	    !check_addr(fe->key.family, &fe->key.addr))
+		return check_fail(why, size,
+				  "%s: frontend key (family %u, proto %u, port %u) does not follow the service (proto %u, port %u)",
+				  svc->name, fe->key.family, fe->key.proto,
+				  ntohs(fe->key.port), svc->proto, port);
+	/* A node port has no address; an IP frontend has a kind of the uapi. */
+	if (np ? (fe->kind != KSVC_FE_NODE_PORT ||
+		  memchr_inv(&fe->key.addr, 0, sizeof(fe->key.addr))) :
+		 (fe->kind < KSVC_FE_CLUSTER_IP ||
+		  fe->kind > KSVC_FE_KIND_MAX))
+		return check_fail(why, size, "%s: frontend of kind %u",
+				  svc->name, fe->kind);
+	if (rhashtable_lookup_fast(np ? &tab->nps : &tab->fes, &fe->key,
+				   fe_params) != fe)
+		return check_fail(why, size,
+				  "%s: a %s is not found in its table",
+				  svc->name, np ? "node port" : "frontend");
+	return 0;
+}
+
+static bool check_ready(const struct ksvc_backend *be)
+{
+	return (be->flags & KSVC_BE_F_READY) ||
+	       !(be->flags & (KSVC_BE_F_SERVING | KSVC_BE_F_TERMINATING));
+}
+
+static bool check_fallback(const struct ksvc_backend *be)
+{
+	return (be->flags & KSVC_BE_F_SERVING) &&
+	       (be->flags & KSVC_BE_F_TERMINATING);
+}
+
+/*
+ * A pool holds exactly the backends of its family (and locality) that may
+ * take new connections, by the rule of uapi/linux/kservice.h, in set
+ * order, with their cumulative weights.
+ */
+static int check_pool(const struct ksvc_service *svc,
+		      const struct ksvc_beset *set,
+		      const struct ksvc_pool *pool, unsigned int f, bool local,
+		      char *why, size_t size)
+{
+	bool ready = false, fallback = false, term;
+	u32 i, k = 0, total = 0;
+
+	for (i = 0; i < set->count; i++) {
+		const struct ksvc_backend *be = &set->be[i];
+
+		if (ksvc_fam_idx(be->family) != f || !be->weight ||
+		    (local && !(be->flags & KSVC_BE_F_LOCAL)))
+			continue;
+		ready |= check_ready(be);
+		fallback |= check_fallback(be);
+	}
+	term = !ready && fallback;
+	if (pool->terminating != term)
+		return check_fail(why, size,
+				  "%s: pool %u%s terminating %d, want %d",
+				  svc->name, f, local ? " local" : "",
+				  pool->terminating, term);
+	for (i = 0; i < set->count; i++) {
+		const struct ksvc_backend *be = &set->be[i];
+
+		if (ksvc_fam_idx(be->family) != f || !be->weight ||
+		    (local && !(be->flags & KSVC_BE_F_LOCAL)) ||
+		    !(term ? check_fallback(be) : check_ready(be)))
+			continue;
+		total += be->weight;
+		if (k >= pool->count || pool->idx[k] != i ||
+		    pool->cum[k] != total)
+			return check_fail(why, size,
+					  "%s: pool %u%s entry %u is not backend %u of cumulative weight %u",
+					  svc->name, f, local ? " local" : "",
+					  k, i, total);
+		k++;
+	}
+	if (k != pool->count || pool->total != total)
+		return check_fail(why, size,
+				  "%s: pool %u%s has %u backends of weight %u, want %u of %u",
+				  svc->name, f, local ? " local" : "",
+				  pool->count, pool->total, k, total);
+	if (!pool->maglev) {
+		if (set->maglev_size && pool->count &&
+		    pool->count < set->maglev_size)
+			return check_fail(why, size,
+					  "%s: pool %u%s has no Maglev table",
+					  svc->name, f, local ? " local" : "");
+		return 0;
+	}
+	if (!set->maglev_size || !pool->count)
+		return check_fail(why, size,
+				  "%s: pool %u%s has a Maglev table it cannot use",
+				  svc->name, f, local ? " local" : "");
+	for (i = 0; i < set->maglev_size; i++)
+		if (pool->maglev[i] >= pool->count)
+			return check_fail(why, size,
+					  "%s: Maglev entry %u of pool %u%s is %u of %u",
+					  svc->name, i, f, local ? " local" : "",
+					  pool->maglev[i], pool->count);
+	return 0;
+}
+
+static int check_set(struct ksvc_table *tab, const struct ksvc_service *svc,
+		     char *why, size_t size)
+{
+	const struct ksvc_beset *set = backends(tab, svc);
+	unsigned int f;
+	u32 i;
+	int ret;
+
+	if (!set)
+		return check_fail(why, size, "%s: no backend set", svc->name);
+	if (set->count > KSVC_BACKENDS_LIMIT)
+		return check_fail(why, size, "%s: %u backends", svc->name,
+				  set->count);
+	/* Maglev tables exactly where the scheduler wants them. */
+	if (!set->maglev_size !=
+	    (svc->sched != KSVC_SCHED_MAGLEV || !set->count))
+		return check_fail(why, size,
+				  "%s: scheduler %u with %u backends has Maglev size %u",
+				  svc->name, svc->sched, set->count,
+				  set->maglev_size);
+	for (i = 0; i < set->count; i++) {
+		const struct ksvc_backend *be = &set->be[i];
+
+		if (!check_addr(be->family, &be->addr) || !be->port ||
+		    be->weight > KSVC_WEIGHT_MAX ||
+		    (be->flags & ~__KSVC_BE_F_ALL) || !be->stats)
+			return check_fail(why, size,
+					  "%s: backend %u (family %u, port %u, weight %u, flags %#x) is not valid",
+					  svc->name, i, be->family,
+					  ntohs(be->port), be->weight,
+					  be->flags);
+		if (set->sorted[i] >= set->count)
+			return check_fail(why, size,
+					  "%s: sorted[%u] is %u of %u",
+					  svc->name, i, set->sorted[i],
+					  set->count);
+		/* Strictly ascending: a permutation, without duplicates. */
+		if (i && sorted_cmp(&set->sorted[i - 1], &set->sorted[i],
+				    set) >= 0)
+			return check_fail(why, size,
+					  "%s: sorted[%u] and sorted[%u] are out of order or equal",
+					  svc->name, i - 1, i);
+	}
+	for (i = 0; i < set->count; i++) {
+		const struct ksvc_backend *be = &set->be[i];
+
+		if (ksvc_beset_find(set, be->family, &be->addr, be->port) != i)
+			return check_fail(why, size,
+					  "%s: backend %u is not found in its set",
+					  svc->name, i);
+	}
+	for (f = 0; f < ARRAY_SIZE(set->pool); f++) {
+		ret = check_pool(svc, set, &set->pool[f], f, false, why, size);
+		if (!ret)
+			ret = check_pool(svc, set, &set->local[f], f, true, why,
+					 size);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Staged parts are there only while a multi-part replace is open. */
+static int check_stage(const struct ksvc_service *svc, char *why, size_t size)
+{
+	const struct ksvc_stage *st = &svc->stage;
+
+	if (st->count > st->cap || !st->bes != !st->cap ||
+	    (!st->active && (st->count || st->cap)))
+		return check_fail(why, size,
+				  "%s: stage active %d with %u of %u backends%s",
+				  svc->name, st->active, st->count, st->cap,
+				  st->bes ? "" : " (no array)");
+	return 0;
+}
+
+static int check_service(struct ksvc_table *tab,
+			 const struct ksvc_service *svc, char *why,
+			 size_t size)
+{
+	size_t len = strnlen(svc->name, KSVC_NAME_MAX);
+	u32 i;
+	int ret;
+
+	if (!len || len >= KSVC_NAME_MAX)
+		return check_fail(why, size, "a service name of %zu bytes",
+				  len);
+	if (rhashtable_lookup_fast(&tab->names, svc->name, name_params) != svc)
+		return check_fail(why, size,
+				  "%s: not found by its name", svc->name);
+	if ((svc->proto != IPPROTO_TCP && svc->proto != IPPROTO_UDP &&
+	     svc->proto != IPPROTO_SCTP) || !svc->port ||
+	    svc->sched > KSVC_SCHED_MAX || (svc->flags & ~__KSVC_SVC_F_ALL) ||
+	    svc->affinity > KSVC_AFFINITY_TIMEOUT_MAX || !svc->stats)
+		return check_fail(why, size,
+				  "%s: proto %u, port %u, scheduler %u, flags %#x, affinity %u",
+				  svc->name, svc->proto, svc->port,
+				  svc->sched, svc->flags, svc->affinity);
+	if (svc->fe_count > KSVC_FRONTENDS_MAX)
+		return check_fail(why, size, "%s: %u frontends", svc->name,
+				  svc->fe_count);
+	for (i = 0; i < svc->fe_count; i++) {
+		ret = check_fe(tab, svc, svc->fes[i], false, why, size);
+		if (ret)
+			return ret;
+	}
+	/* A node port is entered for both families, or not at all. */
+	for (i = 0; i < ARRAY_SIZE(svc->np); i++) {
+		if (!svc->node_port != !svc->np[i])
+			return check_fail(why, size,
+					  "%s: node port %u, family %u entry %s",
+					  svc->name, svc->node_port, i,
+					  svc->np[i] ? "present" : "missing");
+		if (!svc->np[i])
+			continue;
+		if (svc->np[i]->key.family != (i ? AF_INET6 : AF_INET))
+			return check_fail(why, size,
+					  "%s: node port entry %u of family %u",
+					  svc->name, i, svc->np[i]->key.family);
+		ret = check_fe(tab, svc, svc->np[i], true, why, size);
+		if (ret)
+			return ret;
+	}
+	ret = check_ranges(ksvc_service_ranges(tab, svc), svc->name, why,
+			   size);
+	if (!ret)
+		ret = check_set(tab, svc, why, size);
+	if (!ret)
+		ret = check_stage(svc, why, size);
+	return ret;
+}
+
+static bool check_listed(struct ksvc_table *tab,
+			 const struct ksvc_service *svc)
+{
+	const struct ksvc_service *s;
+
+	list_for_each_entry(s, &tab->services, list)
+		if (s == svc)
+			return true;
+	return false;
+}
+
+enum { CHECK_NAMES, CHECK_FES, CHECK_NPS };
+
+/* An object of a table, which must belong to a service of the list. */
+static bool check_owned(struct ksvc_table *tab, void *obj, int which)
+{
+	const struct ksvc_fe *fe = obj;
+	u32 i;
+
+	if (which == CHECK_NAMES)
+		return check_listed(tab, obj);
+	/* Only a listed service is dereferenced. */
+	if (!check_listed(tab, fe->svc))
+		return false;
+	if (which == CHECK_NPS)
+		return fe == fe->svc->np[0] || fe == fe->svc->np[1];
+	for (i = 0; i < fe->svc->fe_count; i++)
+		if (fe == fe->svc->fes[i])
+			return true;
+	return false;
+}
+
+/*
+ * Walks @ht: as many objects as @want, each one a listed service's. A
+ * resize under way (the writers' lock does not stop the deferred worker)
+ * makes the walk go on into the new bucket table, where an object already
+ * seen in the old one may come again: then at least @want.
+ */
+static int check_walk(struct ksvc_table *tab, struct rhashtable *ht,
+		      int which, u32 want, char *why, size_t size)
+{
+	static const char *const what[] = { "names", "frontends",
+					    "node ports" };
+	struct rhashtable_iter iter;
+	bool resized = false;
+	u32 n = 0, nelems;
+	void *obj;
+	int ret = 0;
+
+	rhashtable_walk_enter(ht, &iter);
+	rhashtable_walk_start(&iter);
+	while ((obj = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(obj)) {
+			if (PTR_ERR(obj) == -EAGAIN) {
+				resized = true;
+				continue;
+			}
+			ret = check_fail(why, size, "walking the %s: %ld",
+					 what[which], PTR_ERR(obj));
+			break;
+		}
+		n++;
+		if (!check_owned(tab, obj, which)) {
+			ret = check_fail(why, size,
+					 "the %s table holds an object of no listed service",
+					 what[which]);
+			break;
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	if (ret)
+		return ret;
+	nelems = atomic_read(&ht->nelems);
+	if (n < want || (n > want && !resized) || nelems != want)
+		return check_fail(why, size,
+				  "the %s table holds %u objects (%u counted), want %u",
+				  what[which], nelems, n, want);
+	return 0;
+}
+
+/*
+ * The invariants of @tab, checked whole after each request of the netlink
+ * fuzz run: every service of the list is found by its name, each of its
+ * frontends and node ports by its key, and its backend set is sorted,
+ * free of duplicates and pooled by the rules; the tables hold nothing
+ * else, and every count matches a recount. Writers' lock held. Returns 0,
+ * or -EUCLEAN with the first violation described in @why.
+ */
+int ksvc_table_check(struct ksvc_table *tab, char *why, size_t size)
+{
+	const struct ksvc_service *svc;
+	u32 n = 0, fes = 0, nps = 0;
+	int ret;
+
+	lockdep_assert_held(tab->lock);
+	list_for_each_entry(svc, &tab->services, list) {
+		/* A corrupt list could loop: stop past the count. */
+		if (++n > tab->count)
+			return check_fail(why, size,
+					  "more services listed than the count, %u",
+					  tab->count);
+		ret = check_service(tab, svc, why, size);
+		if (ret)
+			return ret;
+		fes += svc->fe_count;
+		nps += svc->node_port ? ARRAY_SIZE(svc->np) : 0;
+	}
+	if (n != tab->count)
+		return check_fail(why, size, "%u services listed, count %u",
+				  n, tab->count);
+	if (!tab->gen)
+		return check_fail(why, size, "generation 0");
+	ret = check_walk(tab, &tab->names, CHECK_NAMES, n, why, size);
+	if (!ret)
+		ret = check_walk(tab, &tab->fes, CHECK_FES, fes, why, size);
+	if (!ret)
+		ret = check_walk(tab, &tab->nps, CHECK_NPS, nps, why, size);
+	return ret;
+}
+#endif

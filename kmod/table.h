@@ -239,4 +239,8 @@ struct ksvc_fe *ksvc_fe_lookup(struct ksvc_table *tab,
 struct ksvc_fe *ksvc_np_lookup(struct ksvc_table *tab, u8 family, u8 proto,
 			       __be16 port);
 
+#if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
+int ksvc_table_check(struct ksvc_table *tab, char *why, size_t size);
+#endif
+
 #endif /* _KSVC_TABLE_H */

@@ -31,7 +31,10 @@
 #
 # Environment: KSVC_CACHE (default from config.mk), KSVC_KUNIT_TIMEOUT
 # (seconds for the test run itself, default 600), KSVC_KUNIT_LOCK_WAIT
-# (seconds to wait for another run holding the shared tree, default 3600).
+# (seconds to wait for another run holding the shared tree, default 3600),
+# KSVC_KUNIT_KERNEL_ARGS (words for the UML kernel's command line, e.g.
+# "kservice.fuzz_seed=7 kservice.fuzz_requests=1000000" to run the netlink
+# fuzz suite from another seed, or longer).
 
 set -euo pipefail
 
@@ -221,8 +224,11 @@ summary=()
 
 run_variant() {
 	local v=$1 bdir=$KSVC_CACHE/kunit-build/$1
-	local cfgs=(--kunitconfig="$here/kunitconfig")
+	local cfgs=(--kunitconfig="$here/kunitconfig") karg
 	[ "$v" = debug ] && cfgs+=(--kunitconfig="$here/debug.config")
+	for karg in ${KSVC_KUNIT_KERNEL_ARGS:-}; do
+		cfgs+=(--kernel_args="$karg")
+	done
 	mkdir -p "$bdir"
 
 	# The objects of net/kservice were built from whatever the link pointed at

@@ -146,7 +146,9 @@
  *   KSVC_A_SVC_BACKENDS; a client concatenates the backends of consecutive
  *   messages with the same name. A dump that saw the tables change has
  *   NLM_F_DUMP_INTR set on a message (or on NLMSG_DONE): the client must
- *   discard what it got and dump again.
+ *   discard what it got and dump again. A service's first message takes
+ *   up to about 5.6 KB, so parts may be that large from the first one on:
+ *   read with a buffer of at least 8 KiB, as netlink asks.
  *
  * KSVC_CMD_BE_REPLACE: replace the backend set of a service.
  *   Needs KSVC_A_SVC_NAME and KSVC_A_SVC_BACKENDS (an empty nest gives an
