@@ -1719,6 +1719,11 @@ int ksvc_table_check(struct ksvc_table *tab, char *why, size_t size)
 		ret = check_walk(tab, &tab->fes, CHECK_FES, fes, why, size);
 	if (!ret)
 		ret = check_walk(tab, &tab->nps, CHECK_NPS, nps, why, size);
+	if (!ret && tab->mem != ksvc_table_mem_recount(tab))
+		ret = check_fail(why, size,
+				 "memory counted %llu bytes, walked %llu",
+				 (unsigned long long)tab->mem,
+				 (unsigned long long)ksvc_table_mem_recount(tab));
 	return ret;
 }
 #endif
