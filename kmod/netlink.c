@@ -215,7 +215,7 @@ static int parse_fes(struct nlattr *list, struct ksvc_fe_spec **out,
 		NL_SET_ERR_MSG_ATTR(extack, list, "Too many frontends");
 		return -E2BIG;
 	}
-	fes = kcalloc(n, sizeof(*fes), GFP_KERNEL);
+	fes = kcalloc(n, sizeof(*fes), GFP_KERNEL_ACCOUNT);
 	if (!fes && n) {
 		NL_SET_ERR_MSG(extack, "Out of memory");
 		return -ENOMEM;
@@ -262,7 +262,7 @@ static int parse_bes(struct nlattr *list, struct ksvc_be_spec **out,
 				    "Too many backends (module parameter max_backends)");
 		return -E2BIG;
 	}
-	bes = kvcalloc(n, sizeof(*bes), GFP_KERNEL);
+	bes = kvcalloc(n, sizeof(*bes), GFP_KERNEL_ACCOUNT);
 	if (!bes && n) {
 		NL_SET_ERR_MSG(extack, "Out of memory");
 		return -ENOMEM;
