@@ -4,6 +4,8 @@
 # they set $ksctl, $ksprobe, $tmp, $only (and $kserviced where they use it).
 # Output for a person goes to fd 3.
 
+shopt -s extglob
+
 # Shows what runs, with the long paths of this run shortened.
 pretty() {
 	local who=$1 what=$2
@@ -125,7 +127,9 @@ scenarios_done() {
 
 scenario() {
 	local name=$1 rc
-	if [[ -n $only && " $only " != *" $name "* ]]; then
+	# $only: the names to run, or "-NAME" to run all but those.
+	if [[ " $only " == *" -$name "* ]] ||
+	   [[ -n ${only//@(-+([a-z0-9_])| )/} && " $only " != *" $name "* ]]; then
 		return 0
 	fi
 	echo -e "\x1b[34m\x1b[1m=== $name\x1b[0m" >&3
