@@ -77,9 +77,11 @@
  * as that backend is still in the set and may take new connections, and
  * less than the timeout has passed since the client's last packet to the
  * service. The bindings are per namespace, at most affinity_max of them
- * (sysctl net.kservice.affinity_max, KSVC_A_CFG_AFFINITY_MAX); expired
- * ones are reaped within seconds. When the namespace holds that many, a
- * new client is scheduled as without affinity, and not remembered.
+ * (sysctl net.kservice.affinity_max, KSVC_A_CFG_AFFINITY_MAX), and at most
+ * the module parameter affinity_max_total in all namespaces together;
+ * expired ones are reaped within seconds. When either bound is reached, a
+ * new client is scheduled as without affinity, and not remembered. A
+ * binding is made once conntrack has confirmed the client's connection.
  *
  * Connections to a backend that leaves the set, or to a service that goes,
  * carry on through conntrack (TCP: until the backend or the client ends
@@ -199,6 +201,8 @@
  *   MASQUERADE_ALL, NODEPORT_LOCALHOST and AFFINITY_MAX are the same
  *   values as the sysctls net.kservice.masquerade_all,
  *   net.kservice.nodeport_localhost and net.kservice.affinity_max.
+ *   Outside the initial user namespace AFFINITY_MAX may be lowered, not
+ *   raised: a higher value gets -EPERM and an extack message.
  *
  * KSVC_A_CFG_NODEPORT_CIDRS: kube-proxy's --nodeport-addresses. With none
  *   (the default) a node port answers on every local address of the node
