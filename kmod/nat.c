@@ -117,9 +117,23 @@ static int ksvc_help(struct sk_buff *skb, unsigned int protoff,
 
 	if (!data)
 		return NF_ACCEPT;
-	ns = ksvc_net_lookup(&data->ns);
 	o = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	/*
+	 * A UDP or SCTP flow whose backend left the set: ksvc_nat_ct_flush()
+	 * deleted it before the change's ack, unless its first packet was
+	 * translated before the change and reaches here after the walk
+	 * passed (6.1 lists no unconfirmed entries). Its packets stop here,
+	 * and the entry goes: the next datagram is scheduled afresh.
+	 */
+	if ((o->dst.protonum == IPPROTO_UDP ||
+	     o->dst.protonum == IPPROTO_SCTP) &&
+	    !ksvc_stats_ref_alive(&data->be)) {
+		if (nf_ct_is_confirmed(ct))
+			nf_ct_kill(ct);
+		return NF_DROP;
+	}
+	ns = ksvc_net_lookup(&data->ns);
 	/*
 	 * The first packet seen after the confirmation makes the binding
 	 * the scheduler's choice asked for: a connection whose first packet
@@ -193,12 +207,41 @@ int ksvc_nat_ct_flags(const struct nf_conn *ct)
 
 /* ---- stale connections -------------------------------------------------- */
 
+static bool dst_is_local(const struct ksvc_net *ns, struct net *net,
+			 u8 family, const union nf_inet_addr *addr);
+
+/*
+ * Under RCU. Whether a UDP or SCTP flow that no one translated goes to a
+ * frontend of @ns that has backends now: it began before its service (or
+ * before the service's first backend), and its entry would keep every
+ * later datagram of it untranslated, as long as the client keeps sending
+ * from the same port (kube-proxy deletes these too: the "DNS blackhole at
+ * node boot").
+ */
+static bool ct_untranslated(struct ksvc_net *ns, const struct nf_conn *ct,
+			    const struct ksvc_fe_key *key)
+{
+	const struct ksvc_fe *fe;
+
+	if (ct->status & IPS_DST_NAT)
+		return false;
+	fe = ksvc_fe_lookup(&ns->tab, key);
+	if (!fe) {
+		fe = ksvc_np_lookup(&ns->tab, key->family, key->proto,
+				    key->port);
+		if (fe && !dst_is_local(ns, ns->net, key->family, &key->addr))
+			fe = NULL;
+	}
+	return fe && rcu_dereference(fe->svc->set)->count;
+}
+
 /*
  * Whether a UDP or SCTP connection of @ns would no longer be translated as
  * it was: its backend left the set (its counters were retired with it: a
  * backend that stays keeps them), or its original destination no longer
- * leads to the service that translated it. Called with a conntrack bucket
- * lock held and bottom halves off.
+ * leads to the service that translated it; or no one translated it and
+ * it goes to one of our frontends (ct_untranslated()). Called with a
+ * conntrack bucket lock held and bottom halves off.
  */
 static int ct_stale(struct nf_conn *ct, void *arg)
 {
@@ -209,10 +252,6 @@ static int ct_stale(struct nf_conn *ct, void *arg)
 	const struct ksvc_fe *fe;
 	bool stale;
 
-	data = ct_data(ct);
-	if (!data || data->ns.id != ns->ref.id ||
-	    data->ns.cookie != ns->ref.cookie)
-		return 0;
 	t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	if (t->dst.protonum != IPPROTO_UDP && t->dst.protonum != IPPROTO_SCTP)
 		return 0;
@@ -220,6 +259,15 @@ static int ct_stale(struct nf_conn *ct, void *arg)
 	key.proto = t->dst.protonum;
 	key.port = t->dst.u.all;
 	key.addr = t->dst.u3;
+	data = ct_data(ct);
+	if (!data) {
+		rcu_read_lock();
+		stale = ct_untranslated(ns, ct, &key);
+		rcu_read_unlock();
+		return stale;
+	}
+	if (data->ns.id != ns->ref.id || data->ns.cookie != ns->ref.cookie)
+		return 0;
 	rcu_read_lock();
 	stale = !ksvc_stats_ref_alive(&data->be);
 	if (!stale) {

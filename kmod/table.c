@@ -404,6 +404,9 @@ static void beset_commit(struct ksvc_table *tab, struct ksvc_service *svc,
 	old = rcu_replace_pointer(svc->set, set, lockdep_is_held(tab->lock));
 	tab->mem -= old->mem;
 	tab->mem += set->mem;
+	/* A first backend: flows that came before it were not translated. */
+	if (!old->count && set->count && ct_proto(svc->proto))
+		tab->ct_stale = true;
 	if (beset_release(old, set, false) && ct_proto(svc->proto))
 		tab->ct_stale = true;
 }
@@ -832,6 +835,9 @@ int ksvc_service_add(struct ksvc_table *tab, const struct ksvc_svc_spec *spec,
 	list_add_tail(&svc->list, &tab->services);
 	tab->count++;
 	tab->mem += svc_mem(tab, svc);
+	/* Flows to its frontends that came before it were not translated. */
+	if (set->count && ct_proto(svc->proto))
+		tab->ct_stale = true;
 	table_changed(tab);
 	return 0;
 

@@ -117,8 +117,9 @@ struct ksvc_table {
 	u32 gen;			/* bumped on every change, never 0 */
 	u64 mem;			/* bytes its services hold, kept as they change */
 	/*
-	 * A UDP or SCTP service lost a backend or a frontend, or went:
-	 * ksvc_nat_ct_flush() has conntrack entries to delete.
+	 * A UDP or SCTP service lost a backend or a frontend, or went, or
+	 * a frontend of one got its first backend (came with one, or the
+	 * set had none): ksvc_nat_ct_flush() has conntrack entries to delete.
 	 */
 	bool ct_stale;
 };

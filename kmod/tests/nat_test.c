@@ -774,6 +774,54 @@ static void nat_test_stale_ct_flushed(struct kunit *test)
 }
 
 /*
+ * The first packet of a flow translated to a backend, then a set without
+ * it committed and flushed before that packet reaches nf_confirm() (6.1
+ * keeps no list of unconfirmed entries, so the walk cannot see it) -> for
+ * UDP and SCTP the packet is dropped at its confirmation and no entry
+ * survives: nothing reaches a removed backend after the change's ack.
+ * TCP's goes on (its backend resets it).
+ */
+static void nat_test_stale_ct_unconfirmed(struct kunit *test)
+{
+	const struct pkt_case *c = test->param_value;
+	bool v4 = c->family == AF_INET;
+	union nf_inet_addr client = addr(c->family, v4 ? CLIENT4 : CLIENT6);
+	union nf_inet_addr vip = addr(c->family, v4 ? SVC4 : SVC6);
+	const char *const other[] = { v4 ? "10.244.1.12" : "fd00:244:1::12" };
+	const char *const first[] = { v4 ? BACKEND4 : BACKEND6 };
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	bool gone = c->proto != IPPROTO_TCP;
+	struct ksvc_service *svc;
+	struct sk_buff *skb;
+	unsigned int verdict;
+	struct run r;
+
+	svc = svc_of(ns, c->proto, SVC_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, svc);
+	KUNIT_ASSERT_EQ(test, replace_backends(ns, svc, c->family, first, 1), 0);
+	skb = build_pkt(c->family, c->proto, &client, &vip, CLIENT_PORT + 5,
+			SVC_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	run_prerouting(ns, skb, c->family, &r);
+	KUNIT_ASSERT_NOT_NULL(test, r.ct);
+	KUNIT_ASSERT_EQ(test, r.verdict, NF_ACCEPT);
+	KUNIT_ASSERT_TRUE(test, r.ct->status & IPS_DST_NAT);
+	KUNIT_ASSERT_FALSE(test, nf_ct_is_confirmed(r.ct));
+
+	KUNIT_EXPECT_EQ(test, replace_backends(ns, svc, c->family, other, 1), 0);
+	local_bh_disable();
+	rcu_read_lock();
+	verdict = nf_confirm(skb, skb_transport_offset(skb), r.ct, r.ctinfo);
+	rcu_read_unlock();
+	local_bh_enable();
+	KUNIT_EXPECT_EQ(test, verdict, gone ? NF_DROP : NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, nf_ct_is_confirmed(r.ct), !gone);
+	if (nf_ct_is_confirmed(r.ct))
+		nf_ct_kill(r.ct);
+	kfree_skb(skb);
+}
+
+/*
  * A confirmed connection, then its service deleted -> UDP and SCTP
  * connections are deleted with it, TCP ones live on.
  */
@@ -1248,6 +1296,79 @@ static void nat_test_affinity_gc_yields(struct kunit *test)
 	kunit_info(test, "%lu yields reaping %u bindings\n", yields, n);
 	KUNIT_EXPECT_EQ(test, ksvc_affinity_count(&ns->aff), 0U);
 	KUNIT_EXPECT_GE(test, yields, (unsigned long)(n / KSVC_AFFINITY_GC_BATCH));
+}
+
+/*
+ * Datagrams to a frontend before its service could translate them (the
+ * "DNS blackhole at node boot": a client with a fixed source port keeps
+ * its untranslated entry alive forever) -> the entry is deleted in the
+ * request that gives the frontend its first backend, whether the service
+ * is new or had none; a service without backends leaves it (every new
+ * flow would be refused anyway). TCP entries stay: the handshake decides.
+ */
+static struct nf_conn *untranslated(struct kunit *test, struct ksvc_net *ns,
+				    const struct pkt_case *c, u16 sport)
+{
+	bool v4 = c->family == AF_INET;
+	union nf_inet_addr client = addr(c->family, v4 ? CLIENT4 : CLIENT6);
+	union nf_inet_addr vip = addr(c->family, v4 ? SVC4 : SVC6);
+	struct sk_buff *skb;
+	struct run r;
+
+	skb = build_pkt(c->family, c->proto, &client, &vip, sport, AFF_PORT);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	run_prerouting(ns, skb, c->family, &r);
+	KUNIT_ASSERT_NOT_NULL(test, r.ct);
+	KUNIT_ASSERT_EQ(test, r.verdict, NF_ACCEPT);
+	KUNIT_ASSERT_FALSE(test, r.ct->status & IPS_DST_NAT);
+	confirm(skb, &r);
+	KUNIT_ASSERT_TRUE(test, nf_ct_is_confirmed(r.ct));
+	nf_conntrack_get(&r.ct->ct_general);
+	kfree_skb(skb);
+	return r.ct;
+}
+
+static void flush_all(struct ksvc_net *ns)
+{
+	mutex_lock(&ns->lock);
+	ksvc_nat_ct_flush(ns, 0);
+	mutex_unlock(&ns->lock);
+}
+
+static void nat_test_stale_ct_untranslated(struct kunit *test)
+{
+	const struct pkt_case *c = test->param_value;
+	struct ksvc_net *ns = &((struct nat_fixture *)test->priv)->ns;
+	bool gone = c->proto != IPPROTO_TCP;
+	struct ksvc_service *svc;
+	struct nf_conn *a, *b;
+
+	/* A service created with backends. */
+	a = untranslated(test, ns, c, CLIENT_PORT + 30);
+	svc = add_aff_svc(test, ns, c->family, c->proto, KSVC_SCHED_RR, 0, 0);
+	KUNIT_ASSERT_NOT_NULL(test, svc);
+	flush_all(ns);
+	KUNIT_EXPECT_EQ(test, nf_ct_is_dying(a), gone);
+
+	/* A service created without, then given one. */
+	mutex_lock(&ns->lock);
+	ksvc_service_del(&ns->tab, svc);
+	ksvc_nat_ct_flush(ns, 0);
+	mutex_unlock(&ns->lock);
+	b = untranslated(test, ns, c, CLIENT_PORT + 31);
+	svc = add_aff_svc(test, ns, c->family, c->proto, KSVC_SCHED_RR, 0, 3);
+	KUNIT_ASSERT_NOT_NULL(test, svc);
+	flush_all(ns);
+	KUNIT_EXPECT_FALSE(test, nf_ct_is_dying(b));
+	svc = add_aff_svc(test, ns, c->family, c->proto, KSVC_SCHED_RR, 0, 2);
+	KUNIT_ASSERT_NOT_NULL(test, svc);
+	flush_all(ns);
+	KUNIT_EXPECT_EQ(test, nf_ct_is_dying(b), gone);
+
+	nf_ct_kill(a);
+	nf_ct_kill(b);
+	nf_ct_put(a);
+	nf_ct_put(b);
 }
 
 /* ---- traffic policies ------------------------------------------------------ */
@@ -1771,6 +1892,8 @@ static struct kunit_case nat_test_cases[] = {
 	KUNIT_CASE_PARAM(nat_test_helper_counts_packets, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_stale_ct_flushed, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_stale_ct_service_deleted, pkt_gen_params),
+	KUNIT_CASE_PARAM(nat_test_stale_ct_untranslated, pkt_gen_params),
+	KUNIT_CASE_PARAM(nat_test_stale_ct_unconfirmed, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_affinity_sticks, pkt_gen_params),
 	KUNIT_CASE_PARAM(nat_test_affinity_full, pkt_gen_params),
 	KUNIT_CASE(nat_test_affinity_expires),

@@ -32,6 +32,13 @@
  *	through conntrack, a datagram every INTERVAL_MS. TIMEOUT_MS (default
  *	20000) bounds the handshake and each exchange.
  *
+ *   ksprobe knock udp ADDR PORT [-i INTERVAL_MS] [-d SECONDS]
+ *	From one socket (one source port, so one flow), sends a datagram every
+ *	INTERVAL_MS (default 100) for SECONDS (default 5) or until
+ *	SIGTERM/SIGINT, answered or not: a client that keeps asking. Prints
+ *	"sent N" after each and each answer as it comes, so the order of the
+ *	lines tells which datagram an answer followed. Exits 0.
+ *
  *   ksprobe spray udp ADDR PORT -s FIRST_SOURCE -n SOURCES [-c PER_SOURCE]
  *	From each of SOURCES consecutive IPv4 source addresses from
  *	FIRST_SOURCE on (which must be local: e.g. a "local" route for the
@@ -72,6 +79,7 @@ static void usage(void)
 		"usage: ksprobe serve tcp|udp|sctp PORT NAME\n"
 		"       ksprobe connect tcp|udp|sctp ADDR PORT [-n COUNT] [-t TIMEOUT_MS] [-m] [-p SPORT]\n"
 		"       ksprobe hold tcp|udp|sctp ADDR PORT [-i INTERVAL_MS] [-d SECONDS] [-t TIMEOUT_MS]\n"
+		"       ksprobe knock udp ADDR PORT [-i INTERVAL_MS] [-d SECONDS]\n"
 		"       ksprobe spray udp ADDR PORT -s FIRST_SOURCE -n SOURCES [-c PER_SOURCE]\n");
 	exit(2);
 }
@@ -503,6 +511,52 @@ static int do_hold(const struct proto *p, const struct sockaddr_storage *dst,
 	return 1;
 }
 
+static int do_knock(const struct proto *p, const struct sockaddr_storage *dst,
+		    socklen_t dstlen, int interval_ms, int seconds)
+{
+	long long end = now_ms() + seconds * 1000LL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	int sent = 0, fd;
+	enum outcome o;
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	o = open_conn(p, dst, dstlen, now_ms() + 1000, &fd);
+	if (o != OK) {
+		print_outcome(o, "", -1);
+		return 1;
+	}
+	while (now_ms() < end && !stop) {
+		long long next = now_ms() + interval_ms;
+		char answer[512];
+		ssize_t len;
+
+		/* An ICMP error of an earlier one may fail it: sent anyway. */
+		if (send(fd, "knock\n", 6, MSG_NOSIGNAL) < 0)
+			printf("error %s\n", strerror(errno));
+		printf("sent %d\n", ++sent);
+		for (long long left; (left = next - now_ms()) > 0 && !stop;) {
+			o = wait_for(fd, POLLIN, next);
+			if (o == REFUSED || o == FAILED) {
+				/* An ICMP error (IP_RECVERR): taken, not fatal. */
+				print_outcome(o, "", -1);
+				recv(fd, answer, sizeof(answer),
+				     MSG_ERRQUEUE | MSG_DONTWAIT);
+			}
+			if (o != OK)
+				continue;
+			len = recv(fd, answer, sizeof(answer) - 1, MSG_DONTWAIT);
+			if (len < 0)
+				continue;
+			answer[len] = '\0';
+			answer[strcspn(answer, "\n")] = '\0';
+			printf("%s\n", answer);
+		}
+	}
+	close(fd);
+	return 0;
+}
+
 static int do_spray(const struct sockaddr_storage *dst, socklen_t dstlen,
 		    const char *first, int sources, int per_source)
 {
@@ -558,7 +612,8 @@ int main(int argc, char **argv)
 			usage();
 		serve(p, parse_num(argv[3], 1, 65535), argv[4]);
 	}
-	if (strcmp(mode, "connect") && strcmp(mode, "hold") && strcmp(mode, "spray"))
+	if (strcmp(mode, "connect") && strcmp(mode, "hold") &&
+	    strcmp(mode, "spray") && strcmp(mode, "knock"))
 		usage();
 	if (argc < 5)
 		usage();
@@ -585,6 +640,11 @@ int main(int argc, char **argv)
 		if (!first || p->type != SOCK_DGRAM)
 			usage();
 		return do_spray(&dst, dstlen, first, count, per_source);
+	}
+	if (!strcmp(mode, "knock")) {
+		if (p->type != SOCK_DGRAM || p->protocol == IPPROTO_SCTP)
+			usage();
+		return do_knock(p, &dst, dstlen, interval_ms, seconds);
 	}
 	if (!strcmp(mode, "connect"))
 		return do_connect(p, &dst, dstlen, count, timeout_ms, timed);

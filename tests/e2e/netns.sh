@@ -956,6 +956,42 @@ test_udp_backend_replaced() {
 	grep -q ': 0 flow entries have been shown\.$' "$tmp/ct-err"
 }
 
+test_udp_flow_before_service() {
+	# A client that asks before its service exists (the cluster DNS at a
+	# node's boot): one source port, a datagram every 100 ms, each one
+	# refreshing the entry conntrack made for the flow, untranslated, into
+	# the service range's dummy device. Left alone, that entry would keep
+	# the flow untranslated for as long as the client asks.
+	bg_in ${pods[4]} pod4 "$tmp/knock" "$ksprobe" knock udp 10.96.0.89 89 -i 100 -d 600
+	local knock=$bgpid n first before
+	wait_for_line "$tmp/knock" '^sent 5$'
+	ct $node -L -p udp --orig-dst 10.96.0.89 >"$tmp/ct"
+	cat "$tmp/ct" >&3
+	(($(count 'src=10\.244\.1\.14 dst=10\.96\.0\.89 .*\[UNREPLIED\] src=10\.96\.0\.89 dst=10\.244\.1\.14 ' <"$tmp/ct") == 1))
+	# A service without backends leaves it (any new flow would be
+	# refused); its first backend deletes it, before the ack.
+	ks service add default/early proto udp port 89 cluster-ip 10.96.0.89
+	ks backend replace default/early 10.244.1.11:8080
+	n=$(count '^sent ' <"$tmp/knock")
+	wait_for_line "$tmp/knock" '^pod1 10\.244\.1\.14$'
+	pp kill -TERM $knock
+	wait $knock
+	cat -n "$tmp/knock" >&3
+	# The first answer follows one of the first datagrams sent after the
+	# ack (the order of the lines, not a clock: the answer to datagram
+	# n + 1 may be printed after n + 2 or n + 3 was sent on a slow guest).
+	first=$(grep -n '^pod1 ' "$tmp/knock" | head -n1 | cut -d: -f1)
+	before=$(head -n "$first" "$tmp/knock" | count '^sent ')
+	((before <= n + 3))
+	# Nothing but datagrams sent and pod1's answers.
+	(($(count '^(sent [0-9]+|pod1 10\.244\.1\.14)$' <"$tmp/knock") == $(wc -l <"$tmp/knock")))
+	# The flow's entry is a translated one now.
+	ct $node -L -p udp --orig-dst 10.96.0.89 >"$tmp/ct"
+	cat "$tmp/ct" >&3
+	(($(count 'src=10\.244\.1\.14 dst=10\.96\.0\.89 .* src=10\.244\.1\.11 dst=10\.244\.1\.14 ' <"$tmp/ct") == 1))
+	ks service del default/early
+}
+
 # ---- 13. Session affinity --------------------------------------------------------------------
 
 # Polls until `ksctl config show` says KEY is VALUE, for at most 60 seconds
@@ -1729,6 +1765,7 @@ scenario ksctl_output
 scenario external_destinations_masqueraded
 scenario nodeport_via_third_node
 scenario udp_backend_replaced
+scenario udp_flow_before_service
 scenario session_affinity
 scenario traffic_policies
 scenario terminating_endpoints

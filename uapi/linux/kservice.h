@@ -92,7 +92,18 @@
  * the kernel and before its ack, the conntrack entries it translated that
  * no longer lead to a backend of the set through the same frontend. The
  * next datagram of such a flow is then scheduled afresh, to a live backend.
- * A backend that stays (its weight set to 0 included) keeps its flows.
+ * A packet of such a flow that was translated while the command ran (its
+ * entry not yet in conntrack's table when the walk passed) is dropped
+ * when it would be confirmed, and its entry with it: after the ack no
+ * packet goes to the backend that left. A backend that stays (its weight
+ * set to 0 included) keeps its flows.
+ *
+ * UDP and SCTP flows that began before a frontend could translate them
+ * (before the service, or while it had no backend) are deleted too, as
+ * kube-proxy deletes them, by the command that gives the frontend its
+ * first backend (SVC_NEW with backends, BE_REPLACE, BE_ADD, SVC_SET):
+ * their entries, untranslated, would keep a client that asks from one
+ * source port (a resolver at a node's boot) from reaching the service.
  *
  * Limits: more than KSVC_FRONTENDS_MAX frontends, KSVC_CIDRS_MAX cluster
  * CIDRs, KSVC_SOURCE_RANGES_MAX source ranges or the module's max_backends
