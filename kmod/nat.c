@@ -113,10 +113,12 @@ static int ksvc_help(struct sk_buff *skb, unsigned int protoff,
 {
 	struct ksvc_ct *data = ct_data(ct);
 	const struct nf_conntrack_tuple *o, *r;
+	struct ksvc_stats *be;
 	struct ksvc_net *ns;
 
 	if (!data)
 		return NF_ACCEPT;
+	be = ksvc_stats_find(&data->be);
 	o = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
 	/*
@@ -127,8 +129,7 @@ static int ksvc_help(struct sk_buff *skb, unsigned int protoff,
 	 * and the entry goes: the next datagram is scheduled afresh.
 	 */
 	if ((o->dst.protonum == IPPROTO_UDP ||
-	     o->dst.protonum == IPPROTO_SCTP) &&
-	    !ksvc_stats_ref_alive(&data->be)) {
+	     o->dst.protonum == IPPROTO_SCTP) && !be) {
 		if (nf_ct_is_confirmed(ct))
 			nf_ct_kill(ct);
 		return NF_DROP;
@@ -155,7 +156,7 @@ static int ksvc_help(struct sk_buff *skb, unsigned int protoff,
 	if (ns)
 		ksvc_stats_packet(ns->stats, skb->len);
 	ksvc_stats_packet_ref(&data->svc, skb->len);
-	ksvc_stats_packet_ref(&data->be, skb->len);
+	ksvc_stats_packet(be, skb->len);
 	return NF_ACCEPT;
 }
 

@@ -144,27 +144,27 @@ void ksvc_stats_packet(struct ksvc_stats *stats, unsigned int len)
 		stats_add(stats, 0, 1, len, 0, 0);
 }
 
-/* Under RCU (netfilter hooks run under rcu_read_lock()). */
-void ksvc_stats_packet_ref(const struct ksvc_ref *ref, unsigned int len)
+/* Under RCU: the set @ref names, or NULL once it was retired. */
+struct ksvc_stats *ksvc_stats_find(const struct ksvc_ref *ref)
 {
 	struct ksvc_stats *stats;
 
 	if (!ref->id)
-		return;
+		return NULL;
 	stats = xa_load(&stats_xa, ref->id);
-	if (stats && stats->cookie == ref->cookie)
-		stats_add(stats, 0, 1, len, 0, 0);
+	return stats && stats->cookie == ref->cookie ? stats : NULL;
+}
+
+/* Under RCU (netfilter hooks run under rcu_read_lock()). */
+void ksvc_stats_packet_ref(const struct ksvc_ref *ref, unsigned int len)
+{
+	ksvc_stats_packet(ksvc_stats_find(ref), len);
 }
 
 /* Under RCU: whether @ref still names a set that was not retired. */
 bool ksvc_stats_ref_alive(const struct ksvc_ref *ref)
 {
-	struct ksvc_stats *stats;
-
-	if (!ref->id)
-		return false;
-	stats = xa_load(&stats_xa, ref->id);
-	return stats && stats->cookie == ref->cookie;
+	return ksvc_stats_find(ref);
 }
 
 /* Whether @ref names @stats. */

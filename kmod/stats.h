@@ -25,6 +25,7 @@ void ksvc_stats_conn(struct ksvc_stats *stats);
 void ksvc_stats_reject(struct ksvc_stats *stats);
 void ksvc_stats_drop(struct ksvc_stats *stats);
 void ksvc_stats_packet(struct ksvc_stats *stats, unsigned int len);
+struct ksvc_stats *ksvc_stats_find(const struct ksvc_ref *ref);
 void ksvc_stats_packet_ref(const struct ksvc_ref *ref, unsigned int len);
 bool ksvc_stats_ref_alive(const struct ksvc_ref *ref);
 bool ksvc_stats_ref_is(const struct ksvc_stats *stats,

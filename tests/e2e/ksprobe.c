@@ -470,17 +470,23 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* SIGTERM and SIGINT set stop. No SA_RESTART: they cut a wait short. */
+static void stop_on_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
 static int do_hold(const struct proto *p, const struct sockaddr_storage *dst,
 		   socklen_t dstlen, int interval_ms, int seconds, int timeout_ms)
 {
 	long long end = now_ms() + seconds * 1000LL;
-	/* No SA_RESTART: the signal cuts the wait between two exchanges short. */
-	struct sigaction sa = { .sa_handler = on_signal };
 	int held = 0, fd;
 	enum outcome o;
 
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	stop_on_signals();
 
 	o = open_conn(p, dst, dstlen, now_ms() + timeout_ms, &fd);
 	if (o != OK)
@@ -515,12 +521,10 @@ static int do_knock(const struct proto *p, const struct sockaddr_storage *dst,
 		    socklen_t dstlen, int interval_ms, int seconds)
 {
 	long long end = now_ms() + seconds * 1000LL;
-	struct sigaction sa = { .sa_handler = on_signal };
 	int sent = 0, fd;
 	enum outcome o;
 
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	stop_on_signals();
 	o = open_conn(p, dst, dstlen, now_ms() + 1000, &fd);
 	if (o != OK) {
 		print_outcome(o, "", -1);
