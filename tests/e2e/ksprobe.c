@@ -161,6 +161,9 @@ static int count_lines(const char *buf, ssize_t len)
 	return n;
 }
 
+/* Per accepted socket: has it had its answer? (diagnostics only) */
+static bool answered[4096];
+
 static _Noreturn void serve(const struct proto *p, int port, const char *name)
 {
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port),
@@ -213,6 +216,8 @@ static _Noreturn void serve(const struct proto *p, int port, const char *name)
 				while ((cfd = accept4(lfd, NULL, NULL,
 						      SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
 					ev.data.fd = cfd;
+					if (cfd < (int)sizeof(answered))
+						answered[cfd] = false;
 					if (epoll_ctl(ep, EPOLL_CTL_ADD, cfd, &ev) < 0)
 						close(cfd);
 				}
@@ -221,10 +226,18 @@ static _Noreturn void serve(const struct proto *p, int port, const char *name)
 				if (len < 0 && (errno == EAGAIN || errno == EINTR))
 					continue;
 				if (len <= 0 || getpeername(fd, (struct sockaddr *)&peer, &peerlen) < 0) {
+					/* The log says why a client got no answer. */
+					if (fd < (int)sizeof(answered) && !answered[fd]) {
+						printf("closed before a request: %s\n",
+						       len < 0 ? strerror(errno) : "end of stream");
+						fflush(stdout);
+					}
 					close(fd); /* also leaves the epoll set */
 					continue;
 				}
 				reply(fd, name, &peer, 0, count_lines(buf, len));
+				if (fd < (int)sizeof(answered))
+					answered[fd] = true;
 			}
 		}
 	}

@@ -151,6 +151,11 @@ scenario() {
 	else
 		failed=$((failed + 1))
 		failures+=("$name")
+		# A script's own account of the state it failed in, at once:
+		# a later timeout would lose it.
+		if declare -F on_failure >/dev/null; then
+			on_failure "$name" >&3 2>&1 || true
+		fi
 		echo -e "\x1b[31m\x1b[1m=== $name: FAILED ($took)\x1b[0m" >&3
 	fi
 }

@@ -1730,6 +1730,23 @@ test_unload_with_open_connections() {
 	[[ ! -e /sys/module/kservice ]]
 }
 
+# After a failed scenario (lib.sh): what the backends' servers said (one
+# that died says why, one that closed a connection unanswered says so),
+# which of them still run, and each pod's SCTP counters (aborts, out of
+# the blue packets, retransmissions).
+on_failure() {
+	local f ns
+	for f in "$tmp"/serve-*; do
+		[[ -e $f ]] && echo "--- ${f##*/}: $(tail -n 3 "$f" | tr '\n' ' ')"
+	done
+	echo "--- ksprobe servers running:"
+	pgrep -a ksprobe | grep ' serve ' || echo "    none"
+	for ns in "${pods[@]:1}"; do
+		ip netns pids "$ns" >/dev/null 2>&1 || continue
+		echo "--- $ns SCTP: $(ip netns exec "$ns" awk '$2 != 0 { printf "%s=%s ", $1, $2 }' /proc/net/sctp/snmp 2>&1)"
+	done
+}
+
 # ---- main -------------------------------------------------------------------------------
 
 scenario ksctl_without_module
@@ -1782,15 +1799,6 @@ scenario flush_one_namespace
 scenario unload_with_open_connections
 
 scenarios_done
-if ((failed)); then
-	# What the backends' servers said (a server that died says why), and
-	# which of them still run.
-	for f in "$tmp"/serve-*; do
-		echo "--- ${f##*/}: $(tail -n 3 "$f" | tr '\n' ' ')"
-	done
-	echo "--- ksprobe servers running:"
-	pgrep -a ksprobe | grep ' serve ' || echo "    none"
-	echo "failed scenarios: ${failures[*]}"
-fi
+((failed == 0)) || echo "failed scenarios: ${failures[*]}"
 echo "e2e: $passed passed, $failed failed"
 ((failed == 0))
