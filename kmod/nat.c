@@ -222,18 +222,15 @@ static bool dst_is_local(const struct ksvc_net *ns, struct net *net,
 static bool ct_untranslated(struct ksvc_net *ns, const struct nf_conn *ct,
 			    const struct ksvc_fe_key *key)
 {
-	const struct ksvc_fe *fe;
+	struct ksvc_fe_view v;
 
 	if (ct->status & IPS_DST_NAT)
 		return false;
-	fe = ksvc_fe_lookup(&ns->tab, key);
-	if (!fe) {
-		fe = ksvc_np_lookup(&ns->tab, key->family, key->proto,
-				    key->port);
-		if (fe && !dst_is_local(ns, ns->net, key->family, &key->addr))
-			fe = NULL;
-	}
-	return fe && rcu_dereference(fe->svc->set)->count;
+	if (!ksvc_fe_find(&ns->tab, key, &v) &&
+	    (!ksvc_np_find(&ns->tab, key->family, key->proto, key->port, &v) ||
+	     !dst_is_local(ns, ns->net, key->family, &key->addr)))
+		return false;
+	return v.conf->set->count;
 }
 
 /*
@@ -250,7 +247,7 @@ static int ct_stale(struct nf_conn *ct, void *arg)
 	const struct nf_conntrack_tuple *t;
 	const struct ksvc_ct *data;
 	struct ksvc_fe_key key = {};
-	const struct ksvc_fe *fe;
+	struct ksvc_fe_view v;
 	bool stale;
 
 	t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
@@ -271,13 +268,11 @@ static int ct_stale(struct nf_conn *ct, void *arg)
 		return 0;
 	rcu_read_lock();
 	stale = !ksvc_stats_ref_alive(&data->be);
-	if (!stale) {
-		fe = ksvc_fe_lookup(&ns->tab, &key);
-		if (!fe)
-			fe = ksvc_np_lookup(&ns->tab, key.family, key.proto,
-					    key.port);
-		stale = !fe || !ksvc_stats_ref_is(fe->svc->stats, &data->svc);
-	}
+	if (!stale)
+		stale = (!ksvc_fe_find(&ns->tab, &key, &v) &&
+			 !ksvc_np_find(&ns->tab, key.family, key.proto,
+				       key.port, &v)) ||
+			!ksvc_stats_ref_is(v.svc->stats, &data->svc);
 	rcu_read_unlock();
 	return stale;
 }
@@ -496,15 +491,16 @@ static bool dst_is_local(const struct ksvc_net *ns, struct net *net,
  * remembered (*timeout non-zero) once the connection is confirmed.
  */
 static const struct ksvc_backend *pick(struct ksvc_net *ns,
-				       struct ksvc_service *svc,
-				       const struct ksvc_beset *set,
+				       const struct ksvc_fe_view *v,
 				       const struct ksvc_pool *pool, u8 family,
 				       const struct nf_conntrack_tuple *t,
 				       bool *bound, u32 *bind_timeout)
 {
 	const union nf_inet_addr *client = &t->src.u3;
-	u32 timeout = READ_ONCE(svc->affinity);
-	u8 sched = READ_ONCE(svc->sched);
+	const struct ksvc_beset *set = v->conf->set;
+	u32 timeout = v->conf->affinity;
+	u8 sched = v->conf->sched;
+	struct ksvc_service *svc = v->svc;
 	const struct ksvc_backend *be;
 	struct ksvc_ref ref;
 	int i;
@@ -549,7 +545,7 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	struct ksvc_masq_in masq;
 	struct ksvc_service *svc;
 	struct ksvc_ct data = {};
-	const struct ksvc_fe *fe;
+	struct ksvc_fe_view v;
 	struct nf_conn *ct;
 	bool bound, local;
 	unsigned int ret;
@@ -573,26 +569,25 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 		key.addr.ip = t->dst.u3.ip;
 	else
 		key.addr.in6 = t->dst.u3.in6;
-	fe = ksvc_fe_lookup(&ns->tab, &key);
-	if (!fe) {
-		fe = ksvc_np_lookup(&ns->tab, family, proto, key.port);
-		if (!fe || !dst_is_local(ns, state->net, family, &key.addr))
-			return NF_ACCEPT;
-	}
-	svc = fe->svc;
-	set = rcu_dereference(svc->set);
+	/* The service as of one moment: see struct ksvc_conf. */
+	if (!ksvc_fe_find(&ns->tab, &key, &v) &&
+	    (!ksvc_np_find(&ns->tab, family, proto, key.port, &v) ||
+	     !dst_is_local(ns, state->net, family, &key.addr)))
+		return NF_ACCEPT;
+	svc = v.svc;
+	set = v.conf->set;
 	masq.family = family;
-	masq.kind = fe->kind;
+	masq.kind = v.kind;
 	masq.masquerade_all = READ_ONCE(ns->masquerade_all);
 	masq.node = state->hook == NF_INET_LOCAL_OUT;
-	masq.internal_local = READ_ONCE(svc->flags) & KSVC_SVC_F_INTERNAL_LOCAL;
-	masq.external_local = READ_ONCE(svc->flags) & KSVC_SVC_F_EXTERNAL_LOCAL;
+	masq.internal_local = v.conf->flags & KSVC_SVC_F_INTERNAL_LOCAL;
+	masq.external_local = v.conf->flags & KSVC_SVC_F_EXTERNAL_LOCAL;
 	masq.saddr = &t->src.u3;
 	masq.cidrs = rcu_dereference(ns->cidrs);
 
 	/* loadBalancerSourceRanges: a firewall on the LB IPs only. */
-	if (fe->kind == KSVC_FE_LOAD_BALANCER_IP &&
-	    !ranges_allow(rcu_dereference(svc->ranges), family, &t->src.u3)) {
+	if (v.kind == KSVC_FE_LOAD_BALANCER_IP &&
+	    !ranges_allow(v.conf->ranges, family, &t->src.u3)) {
 		ksvc_stats_drop(svc->stats);
 		ksvc_stats_drop(ns->stats);
 		return NF_DROP;
@@ -602,7 +597,7 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	local = ksvc_nat_local_pool(&masq);
 	pool = ksvc_sched_pool(set, family, local);
 
-	be = pick(ns, svc, set, pool, family, t, &bound, &bind_timeout);
+	be = pick(ns, &v, pool, family, t, &bound, &bind_timeout);
 	if (!be && local && ksvc_sched_pool(set, family, false)->count) {
 		/* Backends elsewhere, none here: drop, as kube-proxy. */
 		ksvc_stats_drop(svc->stats);

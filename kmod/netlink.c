@@ -593,21 +593,21 @@ static int put_cidrs(struct sk_buff *skb, int type,
 }
 
 static int put_svc_attrs(struct sk_buff *skb, const struct ksvc_service *svc,
-			 const struct ksvc_beset *set,
-			 const struct ksvc_cidrs *ranges)
+			 const struct ksvc_conf *conf)
 {
 	if (nla_put_u8(skb, KSVC_A_SVC_PROTO, svc->proto) ||
 	    nla_put_u16(skb, KSVC_A_SVC_PORT, svc->port) ||
 	    (svc->node_port &&
 	     nla_put_u16(skb, KSVC_A_SVC_NODE_PORT, svc->node_port)) ||
-	    nla_put_u8(skb, KSVC_A_SVC_SCHED, svc->sched) ||
-	    nla_put_u32(skb, KSVC_A_SVC_FLAGS, svc->flags) ||
+	    nla_put_u8(skb, KSVC_A_SVC_SCHED, conf->sched) ||
+	    nla_put_u32(skb, KSVC_A_SVC_FLAGS, conf->flags) ||
 	    nla_put_u64_64bit(skb, KSVC_A_SVC_GENERATION, svc->generation,
 			      KSVC_A_PAD) ||
 	    put_fes(skb, svc) ||
-	    nla_put_u32(skb, KSVC_A_SVC_AFFINITY, svc->affinity) ||
-	    (ranges && put_cidrs(skb, KSVC_A_SVC_SOURCE_RANGES, ranges)) ||
-	    nla_put_u32(skb, KSVC_A_SVC_BACKEND_COUNT, set->count) ||
+	    nla_put_u32(skb, KSVC_A_SVC_AFFINITY, conf->affinity) ||
+	    (conf->ranges &&
+	     put_cidrs(skb, KSVC_A_SVC_SOURCE_RANGES, conf->ranges)) ||
+	    nla_put_u32(skb, KSVC_A_SVC_BACKEND_COUNT, conf->set->count) ||
 	    put_stats(skb, KSVC_A_SVC_STATS, svc->stats, true))
 		return -EMSGSIZE;
 	return 0;
@@ -818,8 +818,7 @@ static int fill_svc(struct sk_buff *skb, struct netlink_callback *cb,
 	genl_dump_check_consistent(cb, hdr);
 	if (nla_put_string(skb, KSVC_A_SVC_NAME, svc->name) ||
 	    (!ctx->svc_sent &&
-	     put_svc_attrs(skb, svc, set,
-			   ksvc_service_ranges(&ns->tab, svc))))
+	     put_svc_attrs(skb, svc, ksvc_service_conf(&ns->tab, svc))))
 		goto cancel;
 
 	if (ctx->backends && i < set->count) {

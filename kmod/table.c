@@ -7,8 +7,18 @@
  *
  * Writers hold the table's mutex and build every new object before the
  * first visible change, so a failed request changes nothing. The packet
- * path only looks frontends up and follows fe->svc->set under RCU: what
+ * path only looks frontends up and follows fe->svc->conf under RCU: what
  * leaves the tables is freed after a grace period.
+ *
+ * A change is atomic to a packet (uapi/linux/kservice.h promises it): the
+ * service's whole configuration is one object (struct ksvc_conf), and its
+ * frontends carry the generation of the configuration they belong to, so
+ * a packet never pairs a frontend with a configuration of another moment.
+ * A change, past everything that can fail: (1) inserts the objects of the
+ * keys it adds, which read as absent until (3); (2) marks the objects it
+ * replaces or removes with their last generation, and swaps or unlinks
+ * them; (3) publishes the new configuration; (4) frees what it replaced
+ * after a grace period.
  */
 
 #include <linux/jhash.h>
@@ -82,25 +92,51 @@ static void table_changed(struct ksvc_table *tab)
 		tab->gen = 1;
 }
 
+#if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
+void (*ksvc_change_step)(struct ksvc_table *tab);
+
+static void change_step(struct ksvc_table *tab)
+{
+	void (*step)(struct ksvc_table *tab) = READ_ONCE(ksvc_change_step);
+
+	if (step)
+		step(tab);
+}
+#else
+static void change_step(struct ksvc_table *tab)
+{
+}
+#endif
+
+static struct ksvc_conf *conf_of(const struct ksvc_table *tab,
+				 const struct ksvc_service *svc)
+{
+	return rcu_dereference_protected(svc->conf, lockdep_is_held(tab->lock));
+}
+
 static struct ksvc_beset *backends(const struct ksvc_table *tab,
 				   const struct ksvc_service *svc)
 {
-	return rcu_dereference_protected(svc->set, lockdep_is_held(tab->lock));
+	return conf_of(tab, svc)->set;
 }
 
 /* For dumps, which hold the lock. */
+const struct ksvc_conf *ksvc_service_conf(const struct ksvc_table *tab,
+					  const struct ksvc_service *svc)
+{
+	return conf_of(tab, svc);
+}
+
 struct ksvc_beset *ksvc_service_backends(const struct ksvc_table *tab,
 					 const struct ksvc_service *svc)
 {
 	return backends(tab, svc);
 }
 
-/* For dumps, which hold the lock. */
 const struct ksvc_cidrs *ksvc_service_ranges(const struct ksvc_table *tab,
 					     const struct ksvc_service *svc)
 {
-	return rcu_dereference_protected(svc->ranges,
-					 lockdep_is_held(tab->lock));
+	return conf_of(tab, svc)->ranges;
 }
 
 /*
@@ -118,17 +154,46 @@ static size_t alloc_bytes(const void *p, size_t size)
 	return ksize(p);
 }
 
-static void ranges_set(struct ksvc_table *tab, struct ksvc_service *svc,
-		       struct ksvc_cidrs *ranges)
+/* The next configuration of @svc: a copy of its current one, to edit. */
+static struct ksvc_conf *conf_next(const struct ksvc_table *tab,
+				   const struct ksvc_service *svc,
+				   struct netlink_ext_ack *extack)
 {
-	struct ksvc_cidrs *old;
+	struct ksvc_conf *conf;
 
-	old = rcu_replace_pointer(svc->ranges, ranges,
-				  lockdep_is_held(tab->lock));
-	tab->mem -= alloc_bytes(old, 0);
-	tab->mem += alloc_bytes(ranges, 0);
-	if (old)
-		kfree_rcu(old, rcu);
+	conf = kmemdup(conf_of(tab, svc), sizeof(*conf), GFP_KERNEL_ACCOUNT);
+	if (!conf) {
+		NL_SET_ERR_MSG(extack, "Out of memory for the service");
+		return NULL;
+	}
+	conf->gen++;
+	return conf;
+}
+
+static void set_retire(struct ksvc_table *tab, struct ksvc_service *svc,
+		       struct ksvc_beset *old, struct ksvc_beset *set);
+
+/*
+ * Step (3) of a change: @conf replaces the configuration of @svc at once.
+ * The old one goes after a grace period, with the set and ranges that
+ * @conf no longer names.
+ */
+static void conf_publish(struct ksvc_table *tab, struct ksvc_service *svc,
+			 struct ksvc_conf *conf)
+{
+	struct ksvc_conf *old = conf_of(tab, svc);
+
+	rcu_assign_pointer(svc->conf, conf);
+	change_step(tab);
+	if (old->set != conf->set)
+		set_retire(tab, svc, old->set, conf->set);
+	if (old->ranges != conf->ranges) {
+		tab->mem -= alloc_bytes(old->ranges, 0);
+		tab->mem += alloc_bytes(conf->ranges, 0);
+		if (old->ranges)
+			kfree_rcu(old->ranges, rcu);
+	}
+	kfree_rcu(old, rcu);
 }
 
 /* ---- backend sets ------------------------------------------------------- */
@@ -393,15 +458,13 @@ static u32 beset_release(struct ksvc_beset *set, const struct ksvc_beset *kept,
 }
 
 /*
- * A backend that leaves retires its counters at once, which is how
- * ksvc_nat_ct_flush() tells its connections from the others.
+ * After @set replaced @old in the configuration of @svc. A backend that
+ * leaves retires its counters at once, which is how ksvc_nat_ct_flush()
+ * tells its connections from the others.
  */
-static void beset_commit(struct ksvc_table *tab, struct ksvc_service *svc,
-			 struct ksvc_beset *set)
+static void set_retire(struct ksvc_table *tab, struct ksvc_service *svc,
+		       struct ksvc_beset *old, struct ksvc_beset *set)
 {
-	struct ksvc_beset *old;
-
-	old = rcu_replace_pointer(svc->set, set, lockdep_is_held(tab->lock));
 	tab->mem -= old->mem;
 	tab->mem += set->mem;
 	/* A first backend: flows that came before it were not translated. */
@@ -440,10 +503,15 @@ struct fe_plan {
 	struct ksvc_fe *np[2];
 };
 
+static struct ksvc_fe *fe_own(const struct ksvc_service *svc,
+			      const struct ksvc_fe *fe, bool np);
+
+/* A frontend object of @svc for its configuration generation @gen. */
 static struct ksvc_fe *fe_new(struct ksvc_service *svc, u8 kind, u8 family,
 			      const union nf_inet_addr *addr, u8 proto,
-			      u16 port)
+			      u16 port, u64 gen)
 {
+	const struct ksvc_fe *own;
 	struct ksvc_fe *fe;
 
 	fe = kzalloc(sizeof(*fe), GFP_KERNEL_ACCOUNT);
@@ -458,6 +526,11 @@ static struct ksvc_fe *fe_new(struct ksvc_service *svc, u8 kind, u8 family,
 	fe->key.proto = proto;
 	fe->svc = svc;
 	fe->kind = kind;
+	/* Until @gen is published, it reads as the key did before. */
+	own = fe_own(svc, fe, kind == KSVC_FE_NODE_PORT);
+	fe->prev_kind = own ? own->kind : KSVC_FE_NONE;
+	fe->from = gen;
+	fe->to = U64_MAX;
 	return fe;
 }
 
@@ -476,7 +549,7 @@ static void fe_plan_free(struct fe_plan *plan)
 
 static int fe_plan_build(struct fe_plan *plan, struct ksvc_service *svc,
 			 u8 proto, u16 port, u16 node_port,
-			 const struct ksvc_fe_spec *fes, u32 fe_count,
+			 const struct ksvc_fe_spec *fes, u32 fe_count, u64 gen,
 			 struct netlink_ext_ack *extack)
 {
 	u32 i, j;
@@ -491,7 +564,7 @@ static int fe_plan_build(struct fe_plan *plan, struct ksvc_service *svc,
 		goto nomem;
 	for (i = 0; i < fe_count; i++) {
 		plan->fes[i] = fe_new(svc, fes[i].kind, fes[i].family,
-				      &fes[i].addr, proto, port);
+				      &fes[i].addr, proto, port, gen);
 		if (!plan->fes[i])
 			goto nomem;
 		plan->fe_count++;
@@ -508,9 +581,9 @@ static int fe_plan_build(struct fe_plan *plan, struct ksvc_service *svc,
 	if (node_port) {
 		/* One node port serves both families, as in Kubernetes. */
 		plan->np[0] = fe_new(svc, KSVC_FE_NODE_PORT, AF_INET, NULL,
-				     proto, node_port);
+				     proto, node_port, gen);
 		plan->np[1] = fe_new(svc, KSVC_FE_NODE_PORT, AF_INET6, NULL,
-				     proto, node_port);
+				     proto, node_port, gen);
 		if (!plan->np[0] || !plan->np[1])
 			goto nomem;
 	}
@@ -617,6 +690,7 @@ static int fe_plan_insert(struct ksvc_table *tab, struct ksvc_service *svc,
 			goto undo;
 		}
 	}
+	change_step(tab);
 	return 0;
 
 undo:
@@ -647,14 +721,23 @@ static void fe_retire(struct ksvc_table *tab, struct ksvc_fe *old, bool np,
 	kfree_rcu(old, rcu);
 }
 
-/* The infallible half: swap kept keys, drop the others, adopt @plan. */
+/*
+ * Step (2) of a change: swap kept keys, drop the others, adopt @plan. Each
+ * object that goes first says that configuration @last is its last one:
+ * a packet that found it and then a newer configuration looks again.
+ */
 static void fe_plan_commit(struct ksvc_table *tab, struct ksvc_service *svc,
-			   struct fe_plan *plan)
+			   struct fe_plan *plan, u64 last)
 {
 	struct ksvc_fe *fe, *old;
 	bool np;
 	u32 i;
 
+	for (i = 0; i < svc->fe_count; i++)
+		WRITE_ONCE(svc->fes[i]->to, last);
+	for (i = 0; i < ARRAY_SIZE(svc->np); i++)
+		if (svc->np[i])
+			WRITE_ONCE(svc->np[i]->to, last);
 	for (i = 0; i < plan_size(plan); i++) {
 		fe = plan_at(plan, i, &np);
 		old = fe ? fe_own(svc, fe, np) : NULL;
@@ -674,6 +757,7 @@ static void fe_plan_commit(struct ksvc_table *tab, struct ksvc_service *svc,
 	svc->fe_count = plan->fe_count;
 	memcpy(svc->np, plan->np, sizeof(svc->np));
 	memset(plan, 0, sizeof(*plan));
+	change_step(tab);
 }
 
 /* ---- services ----------------------------------------------------------- */
@@ -745,20 +829,23 @@ static size_t fes_mem(const struct ksvc_service *svc)
 static size_t svc_mem(const struct ksvc_table *tab,
 		      const struct ksvc_service *svc)
 {
+	const struct ksvc_conf *conf = conf_of(tab, svc);
+
 	return alloc_bytes(svc, 0) + ksvc_stats_mem(svc->stats) +
-	       fes_mem(svc) + alloc_bytes(ksvc_service_ranges(tab, svc), 0) +
-	       stage_mem(&svc->stage) + backends(tab, svc)->mem;
+	       fes_mem(svc) + alloc_bytes(conf, 0) +
+	       alloc_bytes(conf->ranges, 0) + stage_mem(&svc->stage) +
+	       conf->set->mem;
 }
 
 /* Frees a service that is in no table any more. */
 static void svc_release(struct ksvc_service *svc)
 {
-	struct ksvc_cidrs *ranges = rcu_dereference_protected(svc->ranges,
-							      true);
+	struct ksvc_conf *conf = rcu_dereference_protected(svc->conf, true);
 
-	if (ranges)
-		kfree_rcu(ranges, rcu);
-	beset_release(rcu_dereference_protected(svc->set, true), NULL, true);
+	if (conf->ranges)
+		kfree_rcu(conf->ranges, rcu);
+	beset_release(conf->set, NULL, true);
+	kfree_rcu(conf, rcu);
 	ksvc_stats_retire(svc->stats);
 	stage_free(&svc->stage);
 	kfree(svc->fes);
@@ -769,6 +856,7 @@ int ksvc_service_add(struct ksvc_table *tab, const struct ksvc_svc_spec *spec,
 		     struct netlink_ext_ack *extack)
 {
 	struct ksvc_service *svc;
+	struct ksvc_conf *conf;
 	struct ksvc_beset *set;
 	struct fe_plan plan;
 	u16 node_port;
@@ -794,29 +882,37 @@ int ksvc_service_add(struct ksvc_table *tab, const struct ksvc_svc_spec *spec,
 	svc->proto = spec->proto;
 	svc->port = spec->port;
 	svc->node_port = node_port;
-	svc->sched = spec->has & KSVC_SPEC_SCHED ? spec->sched : KSVC_SCHED_RANDOM;
-	svc->flags = spec->has & KSVC_SPEC_FLAGS ? spec->flags : 0;
-	svc->affinity = spec->has & KSVC_SPEC_AFFINITY ? spec->affinity : 0;
 	svc->generation = spec->has & KSVC_SPEC_GENERATION ? spec->generation : 0;
+	conf = kzalloc(sizeof(*conf), GFP_KERNEL_ACCOUNT);
 	svc->stats = ksvc_stats_new();
-	if (!svc->stats) {
+	if (!conf || !svc->stats) {
+		kfree(conf);
+		ksvc_stats_retire(svc->stats);
 		kfree(svc);
 		goto nomem;
 	}
+	conf->gen = 1;
+	conf->sched = spec->has & KSVC_SPEC_SCHED ? spec->sched :
+						    KSVC_SCHED_RANDOM;
+	conf->flags = spec->has & KSVC_SPEC_FLAGS ? spec->flags : 0;
+	conf->affinity = spec->has & KSVC_SPEC_AFFINITY ? spec->affinity : 0;
 	set = beset_prepare(NULL, spec->bes,
 			    spec->has & KSVC_SPEC_BACKENDS ? spec->be_count : 0,
-			    svc->sched, extack);
+			    conf->sched, extack);
 	if (IS_ERR(set)) {
+		kfree(conf);
 		ksvc_stats_retire(svc->stats);
 		kfree(svc);
 		return PTR_ERR(set);
 	}
-	RCU_INIT_POINTER(svc->set, set);
+	conf->set = set;
+	/* Whole before a frontend can lead a packet to it. */
+	RCU_INIT_POINTER(svc->conf, conf);
 
 	ret = fe_plan_build(&plan, svc, svc->proto, svc->port, node_port,
 			    spec->fes,
 			    spec->has & KSVC_SPEC_FRONTENDS ? spec->fe_count : 0,
-			    extack);
+			    conf->gen, extack);
 	if (ret)
 		goto err_svc;
 	/* String keys: the _key variant (the _fast one BUG()s on obj_hashfn). */
@@ -826,12 +922,13 @@ int ksvc_service_add(struct ksvc_table *tab, const struct ksvc_svc_spec *spec,
 		NL_SET_ERR_MSG(extack, "Cannot insert the service name");
 		goto err_plan;
 	}
+	/* Taken only now: the caller frees them if the request fails. */
+	if (spec->has & KSVC_SPEC_SOURCE_RANGES)
+		conf->ranges = spec->ranges;
 	ret = fe_plan_insert(tab, svc, &plan, spec, extack);
 	if (ret)
 		goto err_name;
-	fe_plan_commit(tab, svc, &plan);
-	if (spec->has & KSVC_SPEC_SOURCE_RANGES)
-		RCU_INIT_POINTER(svc->ranges, spec->ranges);
+	fe_plan_commit(tab, svc, &plan, 0);
 	list_add_tail(&svc->list, &tab->services);
 	tab->count++;
 	tab->mem += svc_mem(tab, svc);
@@ -846,6 +943,7 @@ err_name:
 err_plan:
 	fe_plan_free(&plan);
 err_svc:
+	conf->ranges = NULL;
 	svc_release(svc);
 	return ret;
 
@@ -877,10 +975,12 @@ int ksvc_service_set(struct ksvc_table *tab, struct ksvc_service *svc,
 {
 	const u32 refe = KSVC_SPEC_PROTO | KSVC_SPEC_PORT |
 			 KSVC_SPEC_NODE_PORT | KSVC_SPEC_FRONTENDS;
+	const struct ksvc_conf *cur = conf_of(tab, svc);
 	struct ksvc_fe_spec *synth = NULL;
 	struct ksvc_beset *set = NULL;
 	const struct ksvc_fe_spec *fes;
 	struct fe_plan plan = {};
+	struct ksvc_conf *conf;
 	u16 port, node_port;
 	u32 fe_count;
 	u8 proto, sched;
@@ -892,19 +992,33 @@ int ksvc_service_set(struct ksvc_table *tab, struct ksvc_service *svc,
 	node_port = spec->has & KSVC_SPEC_NODE_PORT ? spec->node_port :
 						     svc->node_port;
 
-	sched = spec->has & KSVC_SPEC_SCHED ? spec->sched : svc->sched;
+	sched = spec->has & KSVC_SPEC_SCHED ? spec->sched : cur->sched;
 	if (spec->has & KSVC_SPEC_BACKENDS) {
-		set = beset_prepare(backends(tab, svc), spec->bes,
-				    spec->be_count, sched, extack);
+		set = beset_prepare(cur->set, spec->bes, spec->be_count, sched,
+				    extack);
 		if (IS_ERR(set))
 			return PTR_ERR(set);
 	} else if ((sched == KSVC_SCHED_MAGLEV) !=
-		   (svc->sched == KSVC_SCHED_MAGLEV)) {
+		   (cur->sched == KSVC_SCHED_MAGLEV)) {
 		/* The set gains or loses its tables: rebuilt, as it is. */
-		set = beset_rebuild(backends(tab, svc), sched, extack);
+		set = beset_rebuild(cur->set, sched, extack);
 		if (IS_ERR(set))
 			return PTR_ERR(set);
 	}
+	conf = conf_next(tab, svc, extack);
+	if (!conf) {
+		ret = -ENOMEM;
+		goto err_set;
+	}
+	conf->sched = sched;
+	if (set)
+		conf->set = set;
+	if (spec->has & KSVC_SPEC_FLAGS)
+		conf->flags = spec->flags;
+	if (spec->has & KSVC_SPEC_AFFINITY)
+		conf->affinity = spec->affinity;
+	if (spec->has & KSVC_SPEC_SOURCE_RANGES)
+		conf->ranges = spec->ranges;
 	if (spec->has & refe) {
 		if (spec->has & KSVC_SPEC_FRONTENDS) {
 			fes = spec->fes;
@@ -914,37 +1028,28 @@ int ksvc_service_set(struct ksvc_table *tab, struct ksvc_service *svc,
 			if (!synth && svc->fe_count) {
 				NL_SET_ERR_MSG(extack, "Out of memory");
 				ret = -ENOMEM;
-				goto err_set;
+				goto err_conf;
 			}
 			fes = synth;
 			fe_count = svc->fe_count;
 		}
 		ret = fe_plan_build(&plan, svc, proto, port, node_port, fes,
-				    fe_count, extack);
+				    fe_count, conf->gen, extack);
 		kfree(synth);
 		if (ret)
-			goto err_set;
+			goto err_conf;
 		ret = fe_plan_insert(tab, svc, &plan, spec, extack);
 		if (ret)
 			goto err_plan;
 		tab->mem -= fes_mem(svc);
-		fe_plan_commit(tab, svc, &plan);
+		fe_plan_commit(tab, svc, &plan, cur->gen);
 		tab->mem += fes_mem(svc);
 	}
+	conf_publish(tab, svc, conf);
 
-	if (set)
-		beset_commit(tab, svc, set);
 	/* Connections to a frontend that moved lost their service. */
 	if ((spec->has & refe) && ct_proto(svc->proto))
 		tab->ct_stale = true;
-	if (spec->has & KSVC_SPEC_SCHED)
-		WRITE_ONCE(svc->sched, spec->sched);
-	if (spec->has & KSVC_SPEC_FLAGS)
-		WRITE_ONCE(svc->flags, spec->flags);
-	if (spec->has & KSVC_SPEC_AFFINITY)
-		WRITE_ONCE(svc->affinity, spec->affinity);
-	if (spec->has & KSVC_SPEC_SOURCE_RANGES)
-		ranges_set(tab, svc, spec->ranges);
 	if (spec->has & KSVC_SPEC_GENERATION)
 		svc->generation = spec->generation;
 	svc->proto = proto;
@@ -955,9 +1060,11 @@ int ksvc_service_set(struct ksvc_table *tab, struct ksvc_service *svc,
 
 err_plan:
 	fe_plan_free(&plan);
+err_conf:
+	kfree(conf);
 err_set:
 	if (set)
-		beset_abort(set, backends(tab, svc));
+		beset_abort(set, cur->set);
 	return ret;
 }
 
@@ -1036,6 +1143,7 @@ u64 ksvc_table_mem_recount(const struct ksvc_table *tab)
 			bytes += ksize(svc->fes[i]);
 		for (i = 0; i < ARRAY_SIZE(svc->np); i++)
 			bytes += alloc_bytes(svc->np[i], 0);
+		bytes += ksize(conf_of(tab, svc));
 		bytes += alloc_bytes(ksvc_service_ranges(tab, svc), 0);
 		bytes += alloc_bytes(svc->stage.bes,
 				     sizeof(*svc->stage.bes) * svc->stage.cap);
@@ -1053,22 +1161,34 @@ u64 ksvc_table_mem_recount(const struct ksvc_table *tab)
  * RCU read-side section (the KUnit suite does, to look at the old set). A
  * prepared set must be committed before the lock is dropped.
  */
-struct ksvc_beset *ksvc_backends_prepare(struct ksvc_table *tab,
-					 struct ksvc_service *svc,
-					 const struct ksvc_be_spec *bes,
-					 u32 count,
-					 struct netlink_ext_ack *extack)
+struct ksvc_conf *ksvc_backends_prepare(struct ksvc_table *tab,
+					struct ksvc_service *svc,
+					const struct ksvc_be_spec *bes,
+					u32 count,
+					struct netlink_ext_ack *extack)
 {
+	const struct ksvc_conf *cur = conf_of(tab, svc);
+	struct ksvc_beset *set;
+	struct ksvc_conf *conf;
+
 	lockdep_assert_held(tab->lock);
-	return beset_prepare(backends(tab, svc), bes, count, svc->sched,
-			     extack);
+	set = beset_prepare(cur->set, bes, count, cur->sched, extack);
+	if (IS_ERR(set))
+		return ERR_CAST(set);
+	conf = conf_next(tab, svc, extack);
+	if (!conf) {
+		beset_abort(set, cur->set);
+		return ERR_PTR(-ENOMEM);
+	}
+	conf->set = set;
+	return conf;
 }
 
 void ksvc_backends_commit(struct ksvc_table *tab, struct ksvc_service *svc,
-			  struct ksvc_beset *set)
+			  struct ksvc_conf *conf)
 {
 	lockdep_assert_held(tab->lock);
-	beset_commit(tab, svc, set);
+	conf_publish(tab, svc, conf);
 	table_changed(tab);
 }
 
@@ -1076,12 +1196,12 @@ int ksvc_backends_replace(struct ksvc_table *tab, struct ksvc_service *svc,
 			  const struct ksvc_be_spec *bes, u32 count,
 			  struct netlink_ext_ack *extack)
 {
-	struct ksvc_beset *set;
+	struct ksvc_conf *conf;
 
-	set = ksvc_backends_prepare(tab, svc, bes, count, extack);
-	if (IS_ERR(set))
-		return PTR_ERR(set);
-	ksvc_backends_commit(tab, svc, set);
+	conf = ksvc_backends_prepare(tab, svc, bes, count, extack);
+	if (IS_ERR(conf))
+		return PTR_ERR(conf);
+	ksvc_backends_commit(tab, svc, conf);
 	return 0;
 }
 
@@ -1274,16 +1394,54 @@ void ksvc_stage_drop(struct ksvc_table *tab, struct ksvc_service *svc,
 
 /* ---- the packet path ---------------------------------------------------- */
 
-/* Under RCU. */
-struct ksvc_fe *ksvc_fe_lookup(struct ksvc_table *tab,
-			       const struct ksvc_fe_key *key)
+/*
+ * A packet that finds an object a change has just replaced looks again; a
+ * third try means changes keep racing it: the key is taken as absent.
+ */
+#define KSVC_FE_TRIES	3
+
+/*
+ * Under RCU. What the key leads to now, by the rule of a change (see the
+ * top of this file): the object found pairs with the configuration read
+ * after it, unless that configuration is newer than the object's last one.
+ */
+static bool fe_view(struct rhashtable *ht, const struct ksvc_fe_key *key,
+		    struct ksvc_fe_view *view)
 {
-	return rhashtable_lookup(&tab->fes, key, fe_params);
+	unsigned int tries;
+
+	for (tries = 0; tries < KSVC_FE_TRIES; tries++) {
+		const struct ksvc_fe *fe;
+		const struct ksvc_conf *conf;
+
+		fe = rhashtable_lookup(ht, key, fe_params);
+		if (!fe)
+			return false;
+		conf = rcu_dereference(fe->svc->conf);
+		/* A change writes @to before it publishes its configuration. */
+		smp_rmb();
+		if (conf->gen > READ_ONCE(fe->to))
+			continue;
+		view->kind = conf->gen < fe->from ? fe->prev_kind : fe->kind;
+		if (view->kind == KSVC_FE_NONE)
+			return false;
+		view->svc = fe->svc;
+		view->conf = conf;
+		return true;
+	}
+	return false;
 }
 
 /* Under RCU. */
-struct ksvc_fe *ksvc_np_lookup(struct ksvc_table *tab, u8 family, u8 proto,
-			       __be16 port)
+bool ksvc_fe_find(struct ksvc_table *tab, const struct ksvc_fe_key *key,
+		  struct ksvc_fe_view *view)
+{
+	return fe_view(&tab->fes, key, view);
+}
+
+/* Under RCU. */
+bool ksvc_np_find(struct ksvc_table *tab, u8 family, u8 proto, __be16 port,
+		  struct ksvc_fe_view *view)
 {
 	const struct ksvc_fe_key key = {
 		.port = port,
@@ -1291,7 +1449,7 @@ struct ksvc_fe *ksvc_np_lookup(struct ksvc_table *tab, u8 family, u8 proto,
 		.proto = proto,
 	};
 
-	return rhashtable_lookup(&tab->nps, &key, fe_params);
+	return fe_view(&tab->nps, &key, view);
 }
 
 #if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
@@ -1385,6 +1543,12 @@ static int check_fe(struct ksvc_table *tab, const struct ksvc_service *svc,
 		  fe->kind > KSVC_FE_KIND_MAX))
 		return check_fail(why, size, "%s: frontend of kind %u",
 				  svc->name, fe->kind);
+	/* Current: no last configuration, and one already published. */
+	if (fe->to != U64_MAX || fe->from > conf_of(tab, svc)->gen)
+		return check_fail(why, size,
+				  "%s: a current frontend for generations %llu to %llu, at %llu",
+				  svc->name, fe->from, fe->to,
+				  conf_of(tab, svc)->gen);
 	if (rhashtable_lookup_fast(np ? &tab->nps : &tab->fes, &fe->key,
 				   fe_params) != fe)
 		return check_fail(why, size,
@@ -1490,10 +1654,10 @@ static int check_set(struct ksvc_table *tab, const struct ksvc_service *svc,
 				  set->count);
 	/* Maglev tables exactly where the scheduler wants them. */
 	if (!set->maglev_size !=
-	    (svc->sched != KSVC_SCHED_MAGLEV || !set->count))
+	    (conf_of(tab, svc)->sched != KSVC_SCHED_MAGLEV || !set->count))
 		return check_fail(why, size,
 				  "%s: scheduler %u with %u backends has Maglev size %u",
-				  svc->name, svc->sched, set->count,
+				  svc->name, conf_of(tab, svc)->sched, set->count,
 				  set->maglev_size);
 	for (i = 0; i < set->count; i++) {
 		const struct ksvc_backend *be = &set->be[i];
@@ -1556,6 +1720,7 @@ static int check_service(struct ksvc_table *tab,
 			 size_t size)
 {
 	size_t len = strnlen(svc->name, KSVC_NAME_MAX);
+	const struct ksvc_conf *conf = conf_of(tab, svc);
 	u32 i;
 	int ret;
 
@@ -1567,12 +1732,15 @@ static int check_service(struct ksvc_table *tab,
 				  "%s: not found by its name", svc->name);
 	if ((svc->proto != IPPROTO_TCP && svc->proto != IPPROTO_UDP &&
 	     svc->proto != IPPROTO_SCTP) || !svc->port ||
-	    svc->sched > KSVC_SCHED_MAX || (svc->flags & ~__KSVC_SVC_F_ALL) ||
-	    svc->affinity > KSVC_AFFINITY_TIMEOUT_MAX || !svc->stats)
+	    !conf || !conf->gen || conf->sched > KSVC_SCHED_MAX ||
+	    (conf->flags & ~__KSVC_SVC_F_ALL) ||
+	    conf->affinity > KSVC_AFFINITY_TIMEOUT_MAX || !svc->stats)
 		return check_fail(why, size,
-				  "%s: proto %u, port %u, scheduler %u, flags %#x, affinity %u",
+				  "%s: proto %u, port %u, generation %llu, scheduler %u, flags %#x, affinity %u",
 				  svc->name, svc->proto, svc->port,
-				  svc->sched, svc->flags, svc->affinity);
+				  conf ? conf->gen : 0, conf ? conf->sched : 0,
+				  conf ? conf->flags : 0,
+				  conf ? conf->affinity : 0);
 	if (svc->fe_count > KSVC_FRONTENDS_MAX)
 		return check_fail(why, size, "%s: %u frontends", svc->name,
 				  svc->fe_count);

@@ -26,12 +26,24 @@ struct ksvc_fe_key {
 	u8 proto;
 };
 
-/* One entry of the frontend or the node port table. */
+/* No frontend: what ksvc_fe.prev_kind says of a key new to its service. */
+#define KSVC_FE_NONE		0
+
+/*
+ * One entry of the frontend or the node port table. A change that adds a
+ * key, or gives a key of its service another kind, inserts its object
+ * before it publishes the service's new configuration: until then the
+ * object reads as it was before (prev_kind). The object a change replaces
+ * or removes holds @to, the last configuration it belongs to.
+ */
 struct ksvc_fe {
 	struct rhash_head node;
 	struct ksvc_fe_key key;
 	struct ksvc_service *svc;
 	u8 kind;			/* enum ksvc_fe_kind or KSVC_FE_NODE_PORT */
+	u8 prev_kind;			/* before @from; KSVC_FE_NONE: absent */
+	u64 from;			/* the ksvc_conf.gen it came with */
+	u64 to;				/* U64_MAX while current; WRITE_ONCE() */
 	struct rcu_head rcu;
 };
 
@@ -81,19 +93,34 @@ struct ksvc_stage {
 	bool active;
 };
 
+/*
+ * What the packet path reads of a service, as one whole: a change builds a
+ * new one and publishes it with one rcu_assign_pointer(), so a packet sees
+ * the service's set, scheduler, flags, affinity and source ranges as they
+ * were before the change or as they are after it, never a mix. It owns
+ * nothing: the set and the ranges belong to the service while its current
+ * configuration names them, and are freed a grace period after a newer one
+ * replaced them.
+ */
+struct ksvc_conf {
+	struct ksvc_beset *set;		/* never NULL */
+	struct ksvc_cidrs *ranges;	/* LB source ranges, NULL: any */
+	u64 gen;			/* the service's count of changes */
+	u32 flags;
+	u32 affinity;			/* seconds, 0: none */
+	u8 sched;
+	struct rcu_head rcu;
+};
+
 struct ksvc_service {
 	struct rhash_head name_node;
 	struct list_head list;		/* ksvc_table.services, insertion order */
-	struct ksvc_beset __rcu *set;	/* never NULL */
+	struct ksvc_conf __rcu *conf;	/* never NULL */
 	struct ksvc_stats *stats;
 	atomic_t rr[2];			/* round-robin position, by family */
-	u8 sched;			/* READ_ONCE() in the packet path */
-	u32 affinity;			/* seconds, 0: none; READ_ONCE() too */
-	struct ksvc_cidrs __rcu *ranges; /* LB source ranges, NULL: any */
 	u8 proto;
 	u16 port;
 	u16 node_port;
-	u32 flags;			/* READ_ONCE() in the packet path */
 	u64 generation;
 	u32 fe_count;
 	struct ksvc_fe **fes;
@@ -198,6 +225,9 @@ int ksvc_service_set(struct ksvc_table *tab, struct ksvc_service *svc,
 		     const struct ksvc_svc_spec *spec,
 		     struct netlink_ext_ack *extack);
 void ksvc_service_del(struct ksvc_table *tab, struct ksvc_service *svc);
+/* The configuration of @svc and parts of it, to writers and dumps. */
+const struct ksvc_conf *ksvc_service_conf(const struct ksvc_table *tab,
+					  const struct ksvc_service *svc);
 struct ksvc_beset *ksvc_service_backends(const struct ksvc_table *tab,
 					 const struct ksvc_service *svc);
 const struct ksvc_cidrs *ksvc_service_ranges(const struct ksvc_table *tab,
@@ -206,13 +236,13 @@ const struct ksvc_cidrs *ksvc_service_ranges(const struct ksvc_table *tab,
 int ksvc_backends_replace(struct ksvc_table *tab, struct ksvc_service *svc,
 			  const struct ksvc_be_spec *bes, u32 count,
 			  struct netlink_ext_ack *extack);
-struct ksvc_beset *ksvc_backends_prepare(struct ksvc_table *tab,
-					 struct ksvc_service *svc,
-					 const struct ksvc_be_spec *bes,
-					 u32 count,
-					 struct netlink_ext_ack *extack);
+struct ksvc_conf *ksvc_backends_prepare(struct ksvc_table *tab,
+					struct ksvc_service *svc,
+					const struct ksvc_be_spec *bes,
+					u32 count,
+					struct netlink_ext_ack *extack);
 void ksvc_backends_commit(struct ksvc_table *tab, struct ksvc_service *svc,
-			  struct ksvc_beset *set);
+			  struct ksvc_conf *conf);
 int ksvc_backend_add(struct ksvc_table *tab, struct ksvc_service *svc,
 		     const struct ksvc_be_spec *be,
 		     struct netlink_ext_ack *extack);
@@ -235,10 +265,28 @@ void ksvc_beset_free(struct ksvc_beset *set);
 int ksvc_beset_find(const struct ksvc_beset *set, u8 family,
 		    const union nf_inet_addr *addr, __be16 port);
 
-struct ksvc_fe *ksvc_fe_lookup(struct ksvc_table *tab,
-			       const struct ksvc_fe_key *key);
-struct ksvc_fe *ksvc_np_lookup(struct ksvc_table *tab, u8 family, u8 proto,
-			       __be16 port);
+/*
+ * What a packet finds at a frontend: the service, its configuration and
+ * the frontend's kind, all as of one moment (see struct ksvc_conf).
+ */
+struct ksvc_fe_view {
+	struct ksvc_service *svc;
+	const struct ksvc_conf *conf;
+	u8 kind;
+};
+
+bool ksvc_fe_find(struct ksvc_table *tab, const struct ksvc_fe_key *key,
+		  struct ksvc_fe_view *view);
+bool ksvc_np_find(struct ksvc_table *tab, u8 family, u8 proto, __be16 port,
+		  struct ksvc_fe_view *view);
+
+#if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
+/*
+ * KUnit: called by a change after each step a packet could see (the
+ * writers' lock held), so a suite can look at the tables in between.
+ */
+extern void (*ksvc_change_step)(struct ksvc_table *tab);
+#endif
 
 #if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
 int ksvc_table_check(struct ksvc_table *tab, char *why, size_t size);

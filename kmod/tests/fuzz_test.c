@@ -259,7 +259,8 @@ static void dg_cidrs(u64 *h, const struct ksvc_cidrs *c)
 static u64 svc_digest(struct ksvc_net *ns, const struct ksvc_service *svc,
 		      bool backends)
 {
-	const struct ksvc_beset *set = ksvc_service_backends(&ns->tab, svc);
+	const struct ksvc_conf *conf = ksvc_service_conf(&ns->tab, svc);
+	const struct ksvc_beset *set = conf->set;
 	u64 h = FNV_OFFSET;
 	u32 i;
 
@@ -267,16 +268,16 @@ static u64 svc_digest(struct ksvc_net *ns, const struct ksvc_service *svc,
 	dg32(&h, svc->proto);
 	dg32(&h, svc->port);
 	dg32(&h, svc->node_port);
-	dg32(&h, svc->sched);
-	dg32(&h, svc->flags);
+	dg32(&h, conf->sched);
+	dg32(&h, conf->flags);
 	dg64(&h, svc->generation);
 	dg32(&h, svc->fe_count);
 	for (i = 0; i < svc->fe_count; i++) {
 		dg32(&h, svc->fes[i]->kind);
 		dg_addr(&h, svc->fes[i]->key.family, &svc->fes[i]->key.addr);
 	}
-	dg32(&h, svc->affinity);
-	dg_cidrs(&h, ksvc_service_ranges(&ns->tab, svc));
+	dg32(&h, conf->affinity);
+	dg_cidrs(&h, conf->ranges);
 	dg32(&h, set->count);
 	for (i = 0; backends && i < set->count; i++) {
 		const struct ksvc_backend *be = &set->be[i];
@@ -1224,8 +1225,9 @@ static int svc_as_asked(struct fuzz *f, const struct sent *s,
 {
 	struct ksvc_net *ns = f->ns;
 	struct nlattr *const *tb = s->tb;
-	const struct ksvc_cidrs *ranges = ksvc_service_ranges(&ns->tab, svc);
-	const struct ksvc_beset *set = ksvc_service_backends(&ns->tab, svc);
+	const struct ksvc_conf *conf = ksvc_service_conf(&ns->tab, svc);
+	const struct ksvc_cidrs *ranges = conf->ranges;
+	const struct ksvc_beset *set = conf->set;
 	const char *n = svc->name;
 	int ret;
 
@@ -1237,13 +1239,13 @@ static int svc_as_asked(struct fuzz *f, const struct sent *s,
 			    svc->node_port, 0);
 	if (!ret)
 		ret = asked(f, s, new, KSVC_A_SVC_SCHED, n, "scheduler",
-			    svc->sched, KSVC_SCHED_RANDOM);
+			    conf->sched, KSVC_SCHED_RANDOM);
 	if (!ret)
-		ret = asked(f, s, new, KSVC_A_SVC_FLAGS, n, "flags", svc->flags,
+		ret = asked(f, s, new, KSVC_A_SVC_FLAGS, n, "flags", conf->flags,
 			    0);
 	if (!ret)
 		ret = asked(f, s, new, KSVC_A_SVC_AFFINITY, n, "affinity",
-			    svc->affinity, 0);
+			    conf->affinity, 0);
 	if (ret)
 		return ret;
 	if ((tb[KSVC_A_SVC_GENERATION] || new) &&

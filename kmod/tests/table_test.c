@@ -80,12 +80,11 @@ static struct ksvc_service *fe_svc(struct table_fixture *f, u8 family,
 {
 	struct ksvc_fe_key key = fe_key(family, addr, proto, port);
 	struct ksvc_service *svc = NULL;
-	struct ksvc_fe *fe;
+	struct ksvc_fe_view v;
 
 	rcu_read_lock();
-	fe = ksvc_fe_lookup(&f->tab, &key);
-	if (fe)
-		svc = fe->svc;
+	if (ksvc_fe_find(&f->tab, &key, &v))
+		svc = v.svc;
 	rcu_read_unlock();
 	return svc;
 }
@@ -94,12 +93,11 @@ static struct ksvc_service *np_svc(struct table_fixture *f, u8 family,
 				   u8 proto, u16 port)
 {
 	struct ksvc_service *svc = NULL;
-	struct ksvc_fe *fe;
+	struct ksvc_fe_view v;
 
 	rcu_read_lock();
-	fe = ksvc_np_lookup(&f->tab, family, proto, htons(port));
-	if (fe)
-		svc = fe->svc;
+	if (ksvc_np_find(&f->tab, family, proto, htons(port), &v))
+		svc = v.svc;
 	rcu_read_unlock();
 	return svc;
 }
@@ -384,7 +382,8 @@ static void table_test_swap_keeps_old_set(struct kunit *test)
 	struct ksvc_fe_spec fes[2];
 	struct ksvc_backend snap[2];
 	struct ksvc_svc_spec spec;
-	struct ksvc_beset *old, *set, *cur;
+	struct ksvc_beset *old, *cur;
+	struct ksvc_conf *conf;
 	struct ksvc_service *svc;
 	u32 old_count, old_total, cur_count;
 	int same;
@@ -401,18 +400,18 @@ static void table_test_swap_keeps_old_set(struct kunit *test)
 
 	be_spec(&bes[0], AF_INET, "10.244.1.13", 9090, 7);
 	mutex_lock(&f->lock);
-	set = ksvc_backends_prepare(&f->tab, svc, bes, 1, NULL);
-	if (IS_ERR(set)) {
+	conf = ksvc_backends_prepare(&f->tab, svc, bes, 1, NULL);
+	if (IS_ERR(conf)) {
 		mutex_unlock(&f->lock);
-		KUNIT_FAIL(test, "ksvc_backends_prepare: %ld", PTR_ERR(set));
+		KUNIT_FAIL(test, "ksvc_backends_prepare: %ld", PTR_ERR(conf));
 		return;
 	}
 
 	/* No KUNIT_EXPECT in here: a failing one allocates, and may sleep. */
 	rcu_read_lock();
-	old = rcu_dereference(svc->set);
+	old = rcu_dereference(svc->conf)->set;
 	memcpy(snap, old->be, sizeof(snap));
-	ksvc_backends_commit(&f->tab, svc, set);
+	ksvc_backends_commit(&f->tab, svc, conf);
 	old_count = old->count;
 	same = memcmp(old->be, snap, sizeof(snap));
 	old_total = old->pool[0].total;
@@ -422,7 +421,7 @@ static void table_test_swap_keeps_old_set(struct kunit *test)
 	cur_count = cur->count;
 	mutex_unlock(&f->lock);
 
-	KUNIT_EXPECT_PTR_EQ(test, cur, set);
+	KUNIT_EXPECT_PTR_EQ(test, cur, conf->set);
 	KUNIT_EXPECT_PTR_NE(test, cur, old);
 	KUNIT_EXPECT_EQ(test, cur_count, 1U);
 	KUNIT_EXPECT_EQ(test, old_count, 2U);
@@ -874,6 +873,173 @@ static void table_test_max_services(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, add(f, &spec), 0);
 }
 
+/*
+ * What a packet to one key sees, looked up as the packet path does: the
+ * frontend's kind and its service's configuration.
+ */
+struct seen {
+	bool found;
+	u8 kind;
+	bool ranged;
+	u32 flags;
+	u32 affinity;
+	u32 backends;
+};
+
+/* Keys 0-2: IP frontends; key 3: the node port. */
+#define WATCH_KEYS	4
+
+static struct {
+	struct ksvc_fe_key key[WATCH_KEYS];
+	struct seen seen[8][WATCH_KEYS];
+	unsigned int steps;
+} watch;
+
+static void look(struct ksvc_table *tab, struct seen *out)
+{
+	unsigned int k;
+
+	memset(out, 0, WATCH_KEYS * sizeof(*out));
+	rcu_read_lock();
+	for (k = 0; k < WATCH_KEYS; k++) {
+		const struct ksvc_fe_key *key = &watch.key[k];
+		struct ksvc_fe_view v;
+
+		out[k].found = k < WATCH_KEYS - 1 ?
+			       ksvc_fe_find(tab, key, &v) :
+			       ksvc_np_find(tab, key->family, key->proto,
+					    key->port, &v);
+		if (!out[k].found)
+			continue;
+		out[k].kind = v.kind;
+		out[k].ranged = v.conf->ranges;
+		out[k].flags = v.conf->flags;
+		out[k].affinity = v.conf->affinity;
+		out[k].backends = v.conf->set->count;
+	}
+	rcu_read_unlock();
+}
+
+/* ksvc_change_step: runs inside the change, the writers' lock held. */
+static void watch_step(struct ksvc_table *tab)
+{
+	if (watch.steps < ARRAY_SIZE(watch.seen))
+		look(tab, watch.seen[watch.steps]);
+	watch.steps++;
+}
+
+/* Each step of the last change showed each key as before it or after it. */
+static void expect_whole(struct kunit *test, const struct seen *before,
+			 const struct seen *after, const char *change)
+{
+	unsigned int step, k;
+
+	KUNIT_EXPECT_GE_MSG(test, watch.steps, 3U, "%s: steps", change);
+	KUNIT_ASSERT_LE(test, watch.steps, ARRAY_SIZE(watch.seen));
+	for (k = 0; k < WATCH_KEYS; k++)
+		KUNIT_EXPECT_NE_MSG(test, memcmp(&before[k], &after[k],
+						 sizeof(before[k])), 0,
+				    "%s: key %u does not change", change, k);
+	for (step = 0; step < watch.steps; step++) {
+		for (k = 0; k < WATCH_KEYS; k++) {
+			const struct seen *s = &watch.seen[step][k];
+
+			KUNIT_EXPECT_TRUE_MSG(test,
+					      !memcmp(s, &before[k], sizeof(*s)) ||
+					      !memcmp(s, &after[k], sizeof(*s)),
+					      "%s, step %u, key %u: found %d, kind %u, ranges %d, flags %#x, affinity %u, %u backends",
+					      change, step, k, s->found, s->kind,
+					      s->ranged, s->flags, s->affinity,
+					      s->backends);
+		}
+	}
+}
+
+/*
+ * A change seen by packets between its steps: every key leads to the
+ * service as it was before or as it is after, never a mix (a new load
+ * balancer IP without its source ranges, an address of a new kind with
+ * the old flags). There and back: a kept key whose kind changes, a key
+ * that comes and goes, a node port, with the set, flags, affinity and
+ * ranges changing in the same request.
+ */
+static void table_test_change_is_atomic(struct kunit *test)
+{
+	struct table_fixture *f = test->priv;
+	struct seen before[WATCH_KEYS], there[WATCH_KEYS], back[WATCH_KEYS];
+	struct ksvc_svc_spec spec, chg;
+	struct ksvc_fe_spec fes[3];
+	struct ksvc_be_spec bes[3];
+	union nf_inet_addr lb = addr4("198.51.100.10");
+	union nf_inet_addr ext = addr4("192.0.2.10");
+	union nf_inet_addr cip = addr4("10.96.0.10");
+
+	memset(&watch, 0, sizeof(watch));
+	watch.key[0] = fe_key(AF_INET, &cip, IPPROTO_TCP, 80);
+	watch.key[1] = fe_key(AF_INET, &ext, IPPROTO_TCP, 80);
+	watch.key[2] = fe_key(AF_INET, &lb, IPPROTO_TCP, 80);
+	watch.key[3].family = AF_INET;
+	watch.key[3].proto = IPPROTO_TCP;
+	watch.key[3].port = htons(30080);
+
+	/* Before: a cluster IP and an external IP, two backends. */
+	web_spec(&spec, fes, "default/lb", "10.96.0.10", "fd00:96::10");
+	fes[1].addr = ext;
+	fes[1].family = AF_INET;
+	fes[1].kind = KSVC_FE_EXTERNAL_IP;
+	be_spec(&bes[0], AF_INET, "10.244.1.11", 8080, 1);
+	be_spec(&bes[1], AF_INET, "10.244.1.12", 8080, 1);
+	be_spec(&bes[2], AF_INET, "10.244.1.13", 8080, 1);
+	spec.bes = bes;
+	spec.be_count = 2;
+	spec.has |= KSVC_SPEC_BACKENDS;
+	KUNIT_ASSERT_EQ(test, add(f, &spec), 0);
+	look(&f->tab, before);
+
+	/* After: the external IP is a load balancer IP, plus a new one. */
+	memset(&chg, 0, sizeof(chg));
+	chg.has = KSVC_SPEC_FRONTENDS | KSVC_SPEC_BACKENDS | KSVC_SPEC_FLAGS |
+		  KSVC_SPEC_AFFINITY | KSVC_SPEC_SOURCE_RANGES |
+		  KSVC_SPEC_NODE_PORT;
+	fes[1].kind = KSVC_FE_LOAD_BALANCER_IP;
+	fes[2].addr = lb;
+	fes[2].family = AF_INET;
+	fes[2].kind = KSVC_FE_LOAD_BALANCER_IP;
+	chg.fes = fes;
+	chg.fe_count = 3;
+	chg.bes = bes;
+	chg.be_count = 3;
+	chg.flags = KSVC_SVC_F_EXTERNAL_LOCAL;
+	chg.affinity = 60;
+	chg.ranges = ranges_new(test, 1);
+	chg.node_port = 30080;
+	watch.steps = 0;
+	WRITE_ONCE(ksvc_change_step, watch_step);
+	KUNIT_EXPECT_EQ(test, set_svc(f, "default/lb", &chg), 0);
+	WRITE_ONCE(ksvc_change_step, NULL);
+	look(&f->tab, there);
+	KUNIT_EXPECT_TRUE(test, there[2].found && there[2].ranged);
+	KUNIT_EXPECT_EQ(test, there[1].kind, KSVC_FE_LOAD_BALANCER_IP);
+	KUNIT_EXPECT_TRUE(test, there[3].found);
+	expect_whole(test, before, there, "there");
+
+	/* And back, the ranges and the node port dropped. */
+	fes[1].kind = KSVC_FE_EXTERNAL_IP;
+	chg.fe_count = 2;
+	chg.be_count = 2;
+	chg.flags = 0;
+	chg.affinity = 0;
+	chg.ranges = NULL;
+	chg.node_port = 0;
+	watch.steps = 0;
+	WRITE_ONCE(ksvc_change_step, watch_step);
+	KUNIT_EXPECT_EQ(test, set_svc(f, "default/lb", &chg), 0);
+	WRITE_ONCE(ksvc_change_step, NULL);
+	look(&f->tab, back);
+	KUNIT_EXPECT_EQ(test, memcmp(back, before, sizeof(back)), 0);
+	expect_whole(test, there, back, "back");
+}
+
 static struct kunit_case table_test_cases[] = {
 	KUNIT_CASE(table_test_insert_lookup),
 	KUNIT_CASE(table_test_duplicate_frontend),
@@ -881,6 +1047,7 @@ static struct kunit_case table_test_cases[] = {
 	KUNIT_CASE(table_test_set_moves_frontends),
 	KUNIT_CASE(table_test_replace_backends),
 	KUNIT_CASE(table_test_swap_keeps_old_set),
+	KUNIT_CASE(table_test_change_is_atomic),
 	KUNIT_CASE(table_test_growth),
 	KUNIT_CASE(table_test_max_services),
 	KUNIT_CASE(table_test_memory),

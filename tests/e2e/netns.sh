@@ -1178,6 +1178,40 @@ test_lb_source_ranges() {
 	ks service del default/lbsr
 }
 
+# A change is atomic (uapi/linux/kservice.h): a packet sees a service as it
+# was before a change or as it is after it. An LB IP that comes with source
+# ranges is never open, for a moment, to a source outside them: 50 times
+# it comes (ranges excluding ext) and goes (ranges dropped with it) while
+# ext sends SYNs to it without pause. None is answered, the kernel counts
+# no connection and some drops (the SYNs met the fenced IP); then the
+# control: ranges that admit ext, and the same probe is answered. (KUnit's
+# table_test_change_is_atomic looks between every step of such a change.)
+test_lb_ip_flips_atomic() {
+	local i pid
+	ks service add default/flip proto tcp port 80 cluster-ip 10.96.0.73
+	ks backend replace default/flip 10.244.1.11:8080
+	bg_in $ext ext "$tmp/flip" "$ksprobe" connect tcp 203.0.113.73 80 -n 1000000 -t 100
+	pid=$bgpid
+	pretty node "50 times: ksctl service set default/flip cluster-ip 10.96.0.73 lb-ip 203.0.113.73 source-ranges 10.0.0.0/8; ... source-ranges none"
+	for ((i = 0; i < 50; i++)); do
+		ip netns exec $node "$ksctl" service set default/flip cluster-ip 10.96.0.73 \
+			lb-ip 203.0.113.73 source-ranges 10.0.0.0/8
+		ip netns exec $node "$ksctl" service set default/flip cluster-ip 10.96.0.73 \
+			source-ranges none
+	done
+	kill $pid
+	wait $pid || true
+	sort "$tmp/flip" | sed 's/ [0-9]*ms$//' | uniq -c | sed 's/^ */    /' >&3
+	! grep -q '^pod' "$tmp/flip"
+	[[ $(service_field default/flip 11) == 0 ]]
+	(($(service_field default/flip 16) > 0))
+	ks service set default/flip cluster-ip 10.96.0.73 lb-ip 203.0.113.73 \
+		source-ranges 192.168.50.0/24
+	[[ $(probe ext connect tcp 203.0.113.73 80) == "pod1 "* ]]
+	[[ $(service_field default/flip 11) == 1 ]]
+	ks service del default/flip
+}
+
 # ---- 16. Maglev --------------------------------------------------------------------------------
 
 # Deletes the flows of protocol $1 to $2 from the node's conntrack table
@@ -1787,6 +1821,7 @@ scenario session_affinity
 scenario traffic_policies
 scenario terminating_endpoints
 scenario lb_source_ranges
+scenario lb_ip_flips_atomic
 scenario maglev_scheduler
 scenario nodeport_addresses
 scenario reject_or_drop

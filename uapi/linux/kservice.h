@@ -22,8 +22,11 @@
  * IPs, external IPs and load-balancer ingress IPs, all at that port), an
  * optional node port (matched on every local address of the node), a
  * scheduler, an opaque generation (for the caller's mark-and-sweep) and a set
- * of *backends* (address, port, weight). The backend set is replaced as a
- * whole: a packet sees the old set or the new one, never a mix.
+ * of *backends* (address, port, weight). A change is atomic to packets: a
+ * packet sees a service, its frontends, backend set, scheduler, flags,
+ * affinity and source ranges, as it was before a request or as it is after
+ * it, never a mix (a new load-balancer IP is never seen without the source
+ * ranges that came with it); a refused request changes nothing.
  *
  * Two services may not share a frontend: (family, address, protocol, port)
  * for IP frontends and (family, protocol, node port) for node ports are
