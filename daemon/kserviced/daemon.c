@@ -84,6 +84,46 @@ static void seed_lbpool(struct ksd_daemon *d)
 	ksvc_service_list_release(&list);
 }
 
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_conflicts(struct ksd_daemon *d)
+{
+	for (size_t i = 0; i < d->nconflicts; i++)
+		free(d->conflicts[i]);
+	free(d->conflicts);
+	d->conflicts = NULL;
+	d->nconflicts = 0;
+}
+
+static bool has_conflict(const struct ksd_daemon *d, const char *line)
+{
+	return d->nconflicts &&
+	       bsearch(&line, d->conflicts, d->nconflicts,
+		       sizeof(*d->conflicts), cmp_line);
+}
+
+/*
+ * Logs each conflict of @m once, when it appears (a pass repeats the
+ * standing ones), and one line when they are all gone; takes them over.
+ */
+static void note_conflicts(struct ksd_daemon *d, struct ksd_model *m)
+{
+	for (size_t i = 0; i < m->nconflicts; i++)
+		if (!has_conflict(d, m->conflicts[i]))
+			ksd_warn("conflict: %s", m->conflicts[i]);
+	if (d->nconflicts && !m->nconflicts)
+		ksd_info("conflicts: none left");
+	free_conflicts(d);
+	d->conflicts = m->conflicts;
+	d->nconflicts = m->nconflicts;
+	m->conflicts = NULL;
+	m->nconflicts = 0;
+	d->metrics.frontend_conflicts = d->nconflicts;
+}
+
 static void run_sync(struct ksd_daemon *d)
 {
 	struct ksd_model m;
@@ -112,6 +152,7 @@ static void run_sync(struct ksd_daemon *d)
 			m.lbpool = &d->lbpool;
 		}
 		ksd_model_build(&m, &d->store);
+		note_conflicts(d, &m);
 		ksd_hcports_update(&d->hcports, &m);
 		ret = full ? ksd_sync_full(&d->sync, &m) :
 			     ksd_sync_changes(&d->sync, &m);
@@ -436,6 +477,7 @@ int ksd_daemon_run(struct ksd_daemon *d)
 
 void ksd_daemon_release(struct ksd_daemon *d)
 {
+	free_conflicts(d);
 	if (d->src)
 		d->src->ops->stop(d->src);
 	d->src = NULL;

@@ -74,6 +74,10 @@ struct ksd_daemon {
 	uint64_t last_sync_ms;		/* monotonic, of the last pass */
 	uint64_t retry_ms;		/* backoff after a failed pass */
 	unsigned long passes;		/* passes run, for tests */
+	/* The model's conflicts at the last pass (model.h), each logged
+	 * once when it appeared. */
+	char **conflicts;
+	size_t nconflicts;
 	/* Operations (http.c, metrics.c). */
 	struct ksd_metrics metrics;
 	struct ksd_http *healthz, *metrics_http;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "decode.h"
 #include "ksvc_text.h"
@@ -281,10 +282,43 @@ static void free_meta(struct ksd_meta *m)
 	free_labels(m->labels, m->nlabels);
 }
 
+/*
+ * An RFC 3339 time as the API writes metadata.creationTimestamp
+ * ("2026-12-05T10:00:00Z", a fraction or an offset allowed), in seconds
+ * since the epoch; KSD_CREATED_UNKNOWN when it is not one.
+ */
+int64_t ksd_parse_time(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *p;
+	int64_t t;
+
+	if (!s)
+		return KSD_CREATED_UNKNOWN;
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p)
+		return KSD_CREATED_UNKNOWN;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	}
+	t = (int64_t)timegm(&tm);
+	if (*p == 'Z' || *p == 'z')
+		return p[1] ? KSD_CREATED_UNKNOWN : t;
+	if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+		int h, mi;
+
+		if (sscanf(p + 1, "%2d:%2d", &h, &mi) != 2 || h > 23 || mi > 59)
+			return KSD_CREATED_UNKNOWN;
+		return t - (*p == '+' ? 1 : -1) * (h * 3600 + mi * 60);
+	}
+	return KSD_CREATED_UNKNOWN;
+}
+
 static int decode_meta(struct ctx *c, const cJSON *obj,
 		       const char *api_version, struct ksd_meta *m)
 {
-	const char *name, *ns, *uid, *rv, *av;
+	const char *name, *ns, *uid, *rv, *av, *created;
 	const cJSON *meta;
 
 	if (!cJSON_IsObject(obj))
@@ -309,7 +343,8 @@ static int decode_meta(struct ctx *c, const cJSON *obj,
 		return bad(c, "apiVersion", "\"%s\" is not %s", av,
 			   api_version);
 	if (get_string(c, meta, "metadata", "uid", &uid) ||
-	    get_string(c, meta, "metadata", "resourceVersion", &rv))
+	    get_string(c, meta, "metadata", "resourceVersion", &rv) ||
+	    get_string(c, meta, "metadata", "creationTimestamp", &created))
 		return -EINVAL;
 	if (get_string_map(c, meta, "metadata", "labels", &m->labels,
 			   &m->nlabels))
@@ -318,6 +353,7 @@ static int decode_meta(struct ctx *c, const cJSON *obj,
 	m->namespace = dup(c->ns ? c->ns : "default");
 	m->uid = uid ? dup(uid) : NULL;
 	m->resource_version = rv ? dup(rv) : NULL;
+	m->created = ksd_parse_time(created);
 	return 0;
 }
 

@@ -35,11 +35,17 @@ struct ksd_label {
 	char *value;
 };
 
+/* After every real creation time: what has none loses every tie. */
+#define KSD_CREATED_UNKNOWN	INT64_MAX
+
 struct ksd_meta {
 	char *name;
 	char *namespace;		/* "default" when absent */
 	char *uid;			/* NULL when absent */
 	char *resource_version;		/* NULL when absent */
+	/* metadata.creationTimestamp in seconds since the epoch;
+	 * KSD_CREATED_UNKNOWN when absent or not RFC 3339. */
+	int64_t created;
 	struct ksd_label *labels;
 	size_t nlabels;
 };
@@ -190,6 +196,7 @@ void ksd_slice_free(struct ksd_slice *slice);
 
 /* The value of label key, or NULL. */
 const char *ksd_meta_label(const struct ksd_meta *meta, const char *key);
+int64_t ksd_parse_time(const char *s);
 
 /* Condition helpers with the API's defaults for absent values: ready and
  * serving true, terminating false. */

@@ -157,6 +157,9 @@ char *ksd_metrics_text(const struct ksd_metrics *m)
 					m->dns_rcode_name(i),
 					(unsigned long long)m->dns_responses[i]);
 	}
+	gauge(f, "kserviced_frontend_conflicts", "gauge",
+	      "Frontends and node ports claimed by more than one Service, "
+	      "left to the oldest", (double)m->frontend_conflicts);
 	histogram(f, "kubeproxy_network_programming_duration_seconds",
 		  "In Cluster Network Programming Latency in seconds",
 		  &m->netprog);

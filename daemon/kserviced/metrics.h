@@ -29,6 +29,8 @@ struct ksd_metrics {
 	double last_queued_s;		/* of the last change queued */
 	uint64_t service_changes;
 	uint64_t endpoint_changes;
+	/* Frontends and node ports two Services claim (model.h), now. */
+	uint64_t frontend_conflicts;
 	/* Cluster DNS (dns.h): responses by rcode, KSD_DNS_RCODES of them,
 	 * and the name of each (NULL: never sent); NULL when DNS is off. */
 	const uint64_t *dns_responses;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ksvc_text.h"
 #include "log.h"
 #include "model.h"
 
@@ -41,6 +42,7 @@ static void free_svc(struct ksd_model_svc *ms)
 
 void ksd_model_release(struct ksd_model *m)
 {
+	free_strv(m->conflicts, m->nconflicts);
 	size_t i;
 
 	for (i = 0; i < m->n; i++)
@@ -435,6 +437,7 @@ int ksd_model_add_service(struct ksd_model *m, const struct ksd_service *svc,
 		ms->internal_policy = svc->internal_policy;
 		ms->traffic_distribution = svc->traffic_distribution;
 		ms->health_check_node_port = svc->health_check_node_port;
+		ms->created = svc->meta.created;
 		ms->nlb_source_ranges = svc->nlb_source_ranges;
 		ms->lb_source_ranges = xrealloc(NULL, svc->nlb_source_ranges,
 						sizeof(*ms->lb_source_ranges));
@@ -513,6 +516,145 @@ void ksd_model_build(struct ksd_model *m, const struct ksd_store *st)
 	}
 	free(idx);
 	ksd_model_sort(m);
+	ksd_model_resolve(m);
+}
+
+/* One claim on a key the kernel keeps unique: an IP frontend of m->svcs[svc]
+ * (its frontends[fe]) or, with np, its node port. */
+struct claim {
+	const struct ksd_model_svc *owner;
+	size_t svc, fe;
+	bool np;
+};
+
+static const struct ksvc_addr *claim_addr(const struct claim *c)
+{
+	static const struct ksvc_addr none;
+
+	return c->np ? &none : &c->owner->ksvc.frontends[c->fe].addr;
+}
+
+static int cmp_key(const struct claim *x, const struct claim *y)
+{
+	const struct ksvc_addr *a = claim_addr(x), *b = claim_addr(y);
+	uint16_t xp = x->np ? x->owner->ksvc.node_port : x->owner->ksvc.port;
+	uint16_t yp = y->np ? y->owner->ksvc.node_port : y->owner->ksvc.port;
+
+	if (x->np != y->np)
+		return x->np - y->np;
+	if (x->owner->ksvc.proto != y->owner->ksvc.proto)
+		return x->owner->ksvc.proto - y->owner->ksvc.proto;
+	if (xp != yp)
+		return xp - yp;
+	if (a->family != b->family)
+		return a->family - b->family;
+	return memcmp(a->raw, b->raw, ksvc_addr_len(a->family));
+}
+
+/* Who keeps a key: a cluster IP (the API allocated it to its Service),
+ * then a load-balancer IP, then an external IP (anyone may write one). */
+static int claim_rank(const struct claim *c)
+{
+	if (c->np)
+		return 0;
+	switch (c->owner->ksvc.frontends[c->fe].kind) {
+	case KSVC_FE_CLUSTER_IP:
+		return 0;
+	case KSVC_FE_LOAD_BALANCER_IP:
+		return 1;
+	default:
+		return 2;
+	}
+}
+
+/* By key, then the claim that wins first: by rank, the oldest, by name. */
+static int cmp_claim(const void *p, const void *q)
+{
+	const struct claim *x = p, *y = q;
+	int c = cmp_key(x, y);
+
+	if (c)
+		return c;
+	if (claim_rank(x) != claim_rank(y))
+		return claim_rank(x) - claim_rank(y);
+	if (x->owner->created != y->owner->created)
+		return x->owner->created < y->owner->created ? -1 : 1;
+	return x->svc < y->svc ? -1 : x->svc > y->svc;
+}
+
+static void note_conflict(struct ksd_model *m, const struct claim *won,
+			  const struct claim *lost)
+{
+	const struct ksvc_service *k = &won->owner->ksvc;
+	char addr[64], line[3 * KSVC_NAME_MAX + 128];
+
+	if (won->np)
+		snprintf(line, sizeof(line), "%s node port %u: %s keeps it, "
+			 "%s goes without", ksvc_proto_name(k->proto),
+			 k->node_port, k->name, lost->owner->ksvc.name);
+	else
+		snprintf(line, sizeof(line), "%s %s%s%s:%u: %s keeps it, "
+			 "%s goes without", ksvc_proto_name(k->proto),
+			 claim_addr(won)->family == AF_INET6 ? "[" : "",
+			 ksvc_format_addr(claim_addr(won), addr, sizeof(addr)),
+			 claim_addr(won)->family == AF_INET6 ? "]" : "",
+			 k->port, k->name, lost->owner->ksvc.name);
+	m->conflicts = xrealloc(m->conflicts, m->nconflicts + 1,
+				sizeof(*m->conflicts));
+	m->conflicts[m->nconflicts++] = xstrdup(line);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void ksd_model_resolve(struct ksd_model *m)
+{
+	struct claim *c;
+	size_t i, j, n = 0, nclaims = 0;
+
+	for (i = 0; i < m->n; i++)
+		nclaims += m->svcs[i].ksvc.nfrontends + 1;
+	c = xrealloc(NULL, nclaims, sizeof(*c));
+	for (i = 0; i < m->n; i++) {
+		const struct ksd_model_svc *ms = &m->svcs[i];
+
+		for (j = 0; j < ms->ksvc.nfrontends; j++)
+			c[n++] = (struct claim){ ms, i, j, false };
+		if (ms->ksvc.node_port)
+			c[n++] = (struct claim){ ms, i, 0, true };
+	}
+	if (n > 1)
+		qsort(c, n, sizeof(*c), cmp_claim);
+	/* The first of each key wins; the others are marked (kind 0, node
+	 * port 0) and dropped below. Keys compare without the mark. */
+	for (i = 0; i + 1 < n; i = j) {
+		for (j = i + 1; j < n && !cmp_key(&c[i], &c[j]); j++) {
+			struct ksvc_service *ks = &m->svcs[c[j].svc].ksvc;
+
+			note_conflict(m, &c[i], &c[j]);
+			if (!c[j].np)
+				ks->frontends[c[j].fe].kind = 0;
+		}
+	}
+	for (i = 0; i + 1 < n; i = j)
+		for (j = i + 1; j < n && !cmp_key(&c[i], &c[j]); j++)
+			if (c[j].np)
+				m->svcs[c[j].svc].ksvc.node_port = 0;
+	free(c);
+	for (i = 0; i < m->n; i++) {
+		struct ksvc_service *ks = &m->svcs[i].ksvc;
+		size_t w = 0;
+
+		for (j = 0; j < ks->nfrontends; j++)
+			if (ks->frontends[j].kind)
+				ks->frontends[w++] = ks->frontends[j];
+		ks->nfrontends = w;
+	}
+	if (m->nconflicts > 1)
+		qsort(m->conflicts, m->nconflicts, sizeof(*m->conflicts),
+		      cmp_str);
 }
 
 const struct ksd_model_svc *ksd_model_find(const struct ksd_model *m,

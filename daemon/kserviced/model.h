@@ -42,6 +42,18 @@
  *
  * The health-check node port is kept beside each kernel service, with
  * every endpoint's conditions, node and zone.
+ *
+ * Conflicts: the kernel keeps an IP frontend (family, address, protocol,
+ * port) and a node port (protocol, port) unique in a namespace, but two
+ * Services may claim the same one (B's external IP or load-balancer IP is
+ * A's cluster IP at the same port). Who keeps it is decided the same way
+ * on every node: a cluster IP first (the API allocated it to its Service;
+ * an external IP, which anyone who may write a Service can set, never
+ * takes it over), then a load-balancer IP, then an external IP; among
+ * equals, and for node ports, the oldest Service (creationTimestamp; none
+ * counts as newest), then namespace/name:port. The others are programmed
+ * without it, everything else of theirs included. The model lists each
+ * conflict (ksd_model.conflicts) for the daemon to log.
  */
 #ifndef KSD_MODEL_H
 #define KSD_MODEL_H
@@ -77,6 +89,7 @@ struct ksd_model_svc {
 	enum ksd_policy internal_policy;
 	enum ksd_traffic_distribution traffic_distribution;
 	uint16_t health_check_node_port;
+	int64_t created;		/* the Service's, for conflicts */
 	struct ksvc_cidr *lb_source_ranges;
 	size_t nlb_source_ranges;
 	struct ksd_model_ep *eps;	/* every endpoint, chosen or not */
@@ -98,6 +111,11 @@ struct ksd_model {
 	 * ksd_model_init(): a service's addresses there are load-balancer
 	 * IP frontends, as if its status said so. NULL: none. Not owned. */
 	const struct ksd_lbpool *lbpool;
+	/* What ksd_model_build() left out for a conflict, one line each
+	 * ("tcp 10.96.0.10:80: default/a keeps it, default/b goes
+	 * without"), sorted. */
+	char **conflicts;
+	size_t nconflicts;
 };
 
 void ksd_model_init(struct ksd_model *m);
@@ -114,8 +132,10 @@ int ksd_model_add_service(struct ksd_model *m, const struct ksd_service *svc,
 			  size_t nslices);
 void ksd_model_sort(struct ksd_model *m);
 
-/* The model of every service of the store, sorted. */
+/* The model of every service of the store, sorted, conflicts resolved. */
 void ksd_model_build(struct ksd_model *m, const struct ksd_store *st);
+/* Resolves the conflicts of a sorted model (ksd_model_build() does). */
+void ksd_model_resolve(struct ksd_model *m);
 
 const struct ksd_model_svc *ksd_model_find(const struct ksd_model *m,
 					   const char *name);

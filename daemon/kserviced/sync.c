@@ -316,6 +316,33 @@ static void push_copy(struct ksvc_service_list *l,
 	copy_svc(dst, svc);
 }
 
+/*
+ * The kernel refused the object itself (a value, its size, a frontend
+ * held outside the model): the same request fails until the object
+ * changes. Not the node's failure: the pass programs all the rest.
+ */
+static bool refused(int ret)
+{
+	return ret == -EINVAL || ret == -E2BIG || ret == -ERANGE ||
+	       ret == -EEXIST || ret == -EOPNOTSUPP;
+}
+
+/*
+ * After apply() failed with @ret: the slot it pushed goes, and what the
+ * kernel holds (@cur, unless it had none) stays known, for the next pass.
+ */
+static void keep_old(struct ksd_sync *s, struct ksvc_service_list *next,
+		     const struct ksvc_service *cur, int ret)
+{
+	next->n--;
+	if (cur)
+		push_copy(next, cur);
+	if (refused(ret))
+		s->last.refused++;
+	else
+		s->last.failed++;
+}
+
 /* Ends a pass: next becomes what is known, the result is logged. */
 static int finish(struct ksd_sync *s, struct ksvc_service_list *next,
 		  int ret, const char *kind)
@@ -333,11 +360,12 @@ static int finish(struct ksd_sync *s, struct ksvc_service_list *next,
 	ksvc_service_list_sort(next);
 	s->known = *next;
 	if (st->created || st->updated || st->replaced || st->deleted ||
-	    st->failed)
+	    st->failed || st->refused)
 		ksd_info("sync (%s, generation %llu): %u created, %u updated, "
-			 "%u backend sets replaced, %u deleted, %u failed",
-			 kind, (unsigned long long)s->generation, st->created,
-			 st->updated, st->replaced, st->deleted, st->failed);
+			 "%u backend sets replaced, %u deleted, %u failed, "
+			 "%u refused", kind, (unsigned long long)s->generation,
+			 st->created, st->updated, st->replaced, st->deleted,
+			 st->failed, st->refused);
 	else
 		ksd_log(KSD_LOG_V4, "sync (%s, generation %llu): no change",
 			kind, (unsigned long long)s->generation);
@@ -390,14 +418,12 @@ int ksd_sync_full(struct ksd_sync *s, const struct ksd_model *m)
 		ret = apply(s, c, &want, ksvc_service_list_push(&next));
 		if (!ret)
 			continue;
-		next.n--;	/* the pushed slot stays empty */
 		if (ret == -EEXIST) {
+			next.n--;	/* the pushed slot stays empty */
 			retry[i] = true;
 			continue;
 		}
-		if (c)		/* kept as it is, for the next pass */
-			push_copy(&next, c);
-		s->last.failed++;
+		keep_old(s, &next, c, ret);
 	}
 	/*
 	 * Sweep: what has an older generation is deleted, unless it is a
@@ -422,12 +448,8 @@ int ksd_sync_full(struct ksd_sync *s, const struct ksd_model *m)
 		wanted(&m->svcs[i], gen, &want);
 		c = lookup(&cur, want.name);
 		ret = apply(s, c, &want, ksvc_service_list_push(&next));
-		if (ret) {
-			next.n--;
-			if (c)
-				push_copy(&next, c);
-			s->last.failed++;
-		}
+		if (ret)
+			keep_old(s, &next, c, ret);
 	}
 	free(retry);
 	ksvc_service_list_release(&cur);
@@ -442,8 +464,9 @@ int ksd_sync_changes(struct ksd_sync *s, const struct ksd_model *m)
 	struct ksvc_service_list next;
 	struct ksvc_service want;
 	const struct ksvc_service *c;
+	int ret = 0, round;
+	bool *retry;
 	size_t i;
-	int ret = 0;
 
 	if (s->need_full || !s->ks)
 		return ksd_sync_full(s, m);
@@ -460,17 +483,30 @@ int ksd_sync_changes(struct ksd_sync *s, const struct ksd_model *m)
 			s->last.failed++;
 		}
 	}
-	for (i = 0; i < m->n && !handle_broken(ret); i++) {
-		wanted(&m->svcs[i], s->generation, &want);
-		c = lookup(&s->known, want.name);
-		ret = apply(s, c, &want, ksvc_service_list_push(&next));
-		if (ret) {
-			next.n--;
-			if (c)
-				push_copy(&next, c);
-			s->last.failed++;
+	retry = calloc(m->n + 1, sizeof(*retry));
+	if (!retry)
+		abort();
+	for (round = 0; round < 2; round++) {
+		/* The second round: what met a frontend another change of
+		 * this pass was still to free (a service later in name order
+		 * handing its address over). */
+		for (i = 0; i < m->n && !handle_broken(ret); i++) {
+			if (round && !retry[i])
+				continue;
+			wanted(&m->svcs[i], s->generation, &want);
+			c = lookup(&s->known, want.name);
+			ret = apply(s, c, &want, ksvc_service_list_push(&next));
+			if (!ret)
+				continue;
+			if (ret == -EEXIST && !round) {
+				next.n--;
+				retry[i] = true;
+				continue;
+			}
+			keep_old(s, &next, c, ret);
 		}
 	}
+	free(retry);
 	return finish(s, &next, handle_broken(ret) ? ret : 0, "changes");
 }
 

@@ -15,11 +15,16 @@
  *
  * A pass of changes works from what the last passes left in the kernel
  * (kept in memory), without a dump: deletions first, so their frontends
- * are free, then creations and changes, with the current generation.
+ * are free, then creations and changes, with the current generation; one
+ * that meets a frontend another change of the pass is still to free (an
+ * address handed from one service to another) is tried again at the end.
  *
  * A service that fails is logged and left as it was (its old state stays
  * in the kernel and in memory), so that the next pass tries it again; the
- * pass goes on with the others.
+ * pass goes on with the others. A service the kernel refuses for what it
+ * is (a value, its size: the same request would fail again) does not fail
+ * the pass: one bad object must not make the node look unhealthy. It is
+ * tried again by the next pass that has it differ, full passes included.
  */
 #ifndef KSD_SYNC_H
 #define KSD_SYNC_H
@@ -33,7 +38,8 @@ struct ksd_sync_stats {
 	unsigned int replaced;		/* only the backends: BE_REPLACE */
 	unsigned int marked;		/* only the generation */
 	unsigned int deleted;
-	unsigned int failed;
+	unsigned int failed;		/* to be tried again soon */
+	unsigned int refused;		/* the object itself; see sync.c */
 };
 
 struct ksd_sync {
@@ -53,8 +59,9 @@ void ksd_sync_init(struct ksd_sync *s,
 void ksd_sync_release(struct ksd_sync *s);
 
 /*
- * Return 0 when everything is as desired, -EAGAIN when some services
- * failed (and will be tried again), or the -errno of a failure of the
+ * Return 0 when everything is as desired but what the kernel refused
+ * (counted in last.refused), -EAGAIN when some services failed (and will
+ * be tried again), or the -errno of a failure of the
  * handle itself (the handle is closed and the next pass is a full one).
  * A pass of changes before the first full pass does a full one.
  */

@@ -694,10 +694,33 @@ static void decode_test_mutations(void **state)
 	}
 }
 
+/* metadata.creationTimestamp as the API writes it (RFC 3339), and what
+ * is not one: unknown, which loses every conflict (model.h). */
+static void decode_test_created(void **state)
+{
+	(void)state;
+	assert_int_equal(ksd_parse_time("2026-12-05T10:00:00Z"), 1796464800);
+	assert_int_equal(ksd_parse_time("2026-12-05T10:00:00.123456Z"),
+			 1796464800);
+	assert_int_equal(ksd_parse_time("2026-12-05T11:30:00+01:30"),
+			 1796464800);
+	assert_int_equal(ksd_parse_time("2026-12-05T08:00:00-02:00"),
+			 1796464800);
+	assert_true(ksd_parse_time("2026-12-05T10:00:00") == KSD_CREATED_UNKNOWN);
+	assert_true(ksd_parse_time("2026-12-05T10:00:00Zjunk") ==
+		    KSD_CREATED_UNKNOWN);
+	assert_true(ksd_parse_time("2026-12-05T10:00:00+1:00") ==
+		    KSD_CREATED_UNKNOWN);
+	assert_true(ksd_parse_time("yesterday") == KSD_CREATED_UNKNOWN);
+	assert_true(ksd_parse_time("") == KSD_CREATED_UNKNOWN);
+	assert_true(ksd_parse_time(NULL) == KSD_CREATED_UNKNOWN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(decode_test_full_service),
+		cmocka_unit_test(decode_test_created),
 		cmocka_unit_test(decode_test_node),
 		cmocka_unit_test(decode_test_defaults),
 		cmocka_unit_test(decode_test_kinds),

@@ -500,6 +500,51 @@ static const struct model_case cases[] = {
 	  "- {addresses: [10.244.1.5], conditions: {ready: true}, nodeName: node-a, hints: {forZones: [{name: zone-a}]}}\n"
 	  "- {addresses: [10.244.2.5], conditions: {ready: true}, nodeName: node-b, hints: {forZones: [{name: zone-b}]}}\n",
 	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.1.5:8080\n", "node-x", "zone-a" },
+	/* Conflicts (model.h): the oldest Service keeps a contested key. */
+	{ "conflict: alpha's external IP is zeta's cluster IP at 80: a cluster "
+	  "IP is never taken, not by an older Service either; alpha keeps the "
+	  "rest",
+	  "apiVersion: v1\nkind: Service\nmetadata: {name: alpha, "
+	  "namespace: shop, creationTimestamp: '2026-01-01T00:00:00Z'}\n"
+	  "spec: {clusterIP: 10.96.0.81, externalIPs: [10.96.0.80], "
+	  "ports: [{port: 80}]}\n"
+	  "---\napiVersion: v1\nkind: Service\nmetadata: {name: zeta, "
+	  "namespace: shop, creationTimestamp: '2026-02-01T00:00:00Z'}\n"
+	  "spec: {clusterIP: 10.96.0.80, ports: [{port: 80}]}\n",
+	  "shop/alpha TCP 80 np=0 fe=c:10.96.0.81 be=\n"
+	  "shop/zeta TCP 80 np=0 fe=c:10.96.0.80 be=\n", NULL, NULL },
+
+	{ "conflict: one external IP, the same kind and creation time: the "
+	  "name decides; another port or protocol is no conflict",
+	  "apiVersion: v1\nkind: Service\nmetadata: {name: b, "
+	  "namespace: shop, creationTimestamp: '2026-01-01T00:00:00Z'}\n"
+	  "spec: {clusterIP: 10.96.0.2, externalIPs: [10.96.0.9], "
+	  "ports: [{name: t, port: 80}, {name: u, port: 80, protocol: UDP}]}\n"
+	  "---\napiVersion: v1\nkind: Service\nmetadata: {name: a, "
+	  "namespace: shop, creationTimestamp: '2026-01-01T01:00:00+01:00'}\n"
+	  "spec: {clusterIP: 10.96.0.1, externalIPs: [10.96.0.9], "
+	  "ports: [{name: h, port: 80}, {name: s, port: 443}]}\n",
+	  "shop/a:h TCP 80 np=0 fe=c:10.96.0.1,e:10.96.0.9 be=\n"
+	  "shop/a:s TCP 443 np=0 fe=c:10.96.0.1,e:10.96.0.9 be=\n"
+	  "shop/b:t TCP 80 np=0 fe=c:10.96.0.2 be=\n"
+	  "shop/b:u UDP 80 np=0 fe=c:10.96.0.2,e:10.96.0.9 be=\n", NULL, NULL },
+
+	{ "conflict: one node port, two Services; the one without a creation "
+	  "time loses it, and an LB IP it shares",
+	  "apiVersion: v1\nkind: Service\nmetadata: {name: old, "
+	  "namespace: shop, creationTimestamp: '2025-06-01T12:00:00.5Z'}\n"
+	  "spec: {type: LoadBalancer, clusterIP: 10.96.0.1, "
+	  "ports: [{port: 80, nodePort: 30080}]}\n"
+	  "status: {loadBalancer: {ingress: [{ip: 203.0.113.1}]}}\n"
+	  "---\napiVersion: v1\nkind: Service\nmetadata: {name: new, "
+	  "namespace: shop}\n"
+	  "spec: {type: LoadBalancer, clusterIP: 10.96.0.2, "
+	  "ports: [{port: 80, nodePort: 30080}]}\n"
+	  "status: {loadBalancer: {ingress: [{ip: 203.0.113.1}, "
+	  "{ip: 203.0.113.2}]}}\n",
+	  "shop/new TCP 80 np=0 fe=c:10.96.0.2,l:203.0.113.2 be=\n"
+	  "shop/old TCP 80 np=30080 fe=c:10.96.0.1,l:203.0.113.1 be=\n",
+	  NULL, NULL },
 };
 
 /* Every case of the table, through ksd_model_build over a store. */
@@ -631,12 +676,73 @@ static void model_test_many(void **state)
 	ksd_store_release(&st);
 }
 
+/* Conflicts are listed once each, and resolved the same whatever order
+ * the Services came in (every node agrees): a cluster IP stays its
+ * Service's, a node port goes to the older Service. */
+static void model_test_conflicts(void **state)
+{
+	static const char *const docs[] = {
+		"apiVersion: v1\nkind: Service\nmetadata: {name: a, "
+		"namespace: x, creationTimestamp: '2026-03-01T00:00:00Z'}\n"
+		"spec: {type: NodePort, clusterIP: 10.96.0.1, "
+		"externalIPs: ['fd00:96::9'], ports: [{port: 80, "
+		"nodePort: 30001}]}\n",
+		"apiVersion: v1\nkind: Service\nmetadata: {name: b, "
+		"namespace: x, creationTimestamp: '2026-02-01T00:00:00Z'}\n"
+		"spec: {type: NodePort, clusterIP: 10.96.0.2, "
+		"externalIPs: [10.96.0.1], ports: [{port: 80, "
+		"nodePort: 30001}]}\n",
+		"apiVersion: v1\nkind: Service\nmetadata: {name: c, "
+		"namespace: x, creationTimestamp: '2026-01-01T00:00:00Z'}\n"
+		"spec: {clusterIPs: [10.96.0.3, 'fd00:96::9'], "
+		"ipFamilies: [IPv4, IPv6], ports: [{port: 80}]}\n",
+	};
+	static const char *const want[] = {
+		"tcp 10.96.0.1:80: x/a keeps it, x/b goes without",
+		"tcp [fd00:96::9]:80: x/c keeps it, x/a goes without",
+		"tcp node port 30001: x/b keeps it, x/a goes without",
+	};
+	static const int orders[][3] = { { 0, 1, 2 }, { 2, 1, 0 }, { 1, 2, 0 } };
+	char *first = NULL;
+
+	(void)state;
+	for (size_t o = 0; o < 3; o++) {
+		struct ksd_store st;
+		struct ksd_model m;
+		char *got;
+
+		ksd_store_init(&st);
+		ksd_model_init(&m);
+		for (size_t i = 0; i < 3; i++)
+			load(&st, docs[orders[o][i]]);
+		ksd_model_build(&m, &st);
+		assert_int_equal(m.nconflicts, 3);
+		for (size_t i = 0; i < 3; i++)
+			assert_string_equal(m.conflicts[i], want[i]);
+		got = render(&m);
+		if (!first) {
+			first = got;
+		} else {
+			assert_string_equal(got, first);
+			free(got);
+		}
+		ksd_model_release(&m);
+		ksd_store_release(&st);
+	}
+	assert_string_equal(first,
+			    "x/a TCP 80 np=0 fe=c:10.96.0.1 be=\n"
+			    "x/b TCP 80 np=30001 fe=c:10.96.0.2 be=\n"
+			    "x/c TCP 80 np=0 fe=c:10.96.0.3,c:fd00:96::9 be=\n");
+	free(first);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(model_test_table),
 		cmocka_unit_test(model_test_kept),
 		cmocka_unit_test(model_test_many),
+		cmocka_unit_test(model_test_conflicts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

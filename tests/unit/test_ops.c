@@ -133,17 +133,23 @@ static void ops_test_metrics_text(void **state)
 	m.service_changes = 3;
 	m.last_queued_s = 1700000000.5;
 	m.last_sync_s = 1700000001;
+	m.frontend_conflicts = 2;
 	text = ksd_metrics_text(&m);
 	assert_non_null(text);
 
 	assert_non_null(strstr(text, want_sync));
+	/* kservice's own before kube-proxy's, in name order. */
+	assert_non_null(strstr(text,
+		"# TYPE kserviced_frontend_conflicts gauge\n"
+		"kserviced_frontend_conflicts 2\n"
+		"# HELP kubeproxy_network_programming_duration_seconds "));
 	/* The counters and gauges end the text, in name order. */
 	assert_true(strlen(text) > strlen(want_tail));
 	assert_string_equal(text + strlen(text) - strlen(want_tail),
 			    want_tail);
 	/* Three histograms (80, 15 and 15 bounds, each with +Inf, _sum,
-	 * _count, HELP and TYPE) and four single values. */
-	assert_int_equal(count_lines(text), (80 + 5) + 2 * (15 + 5) + 4 * 3);
+	 * _count, HELP and TYPE) and five single values. */
+	assert_int_equal(count_lines(text), (80 + 5) + 2 * (15 + 5) + 5 * 3);
 	p = strstr(text, "# TYPE kubeproxy_network_programming_duration_seconds"
 		   " histogram\n"
 		   "kubeproxy_network_programming_duration_seconds_bucket"
@@ -186,7 +192,7 @@ static void ops_test_metrics_dns(void **state)
 		"kserviced_dns_responses_total{rcode=\"NOTIMP\"} 0\n"
 		"kserviced_dns_responses_total{rcode=\"REFUSED\"} 0\n"
 		"kserviced_dns_responses_total{rcode=\"BADVERS\"} 1\n"
-		"# HELP kubeproxy_";
+		"# HELP kserviced_frontend_conflicts ";
 	uint64_t responses[KSD_DNS_RCODES] = { [0] = 7, [3] = 2, [16] = 1 };
 	struct ksd_metrics m;
 	char *text;

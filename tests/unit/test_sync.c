@@ -407,8 +407,40 @@ static void sync_test_frontend_moves(void **state)
 	ksd_model_release(&m);
 }
 
-/* A refused update leaves the kernel's service as it was, is not swept,
- * and is tried again by the next pass. */
+/*
+ * A pass of changes where shop/a takes 10.96.0.9 that shop/b gives up in
+ * the same pass: a comes first in name order and meets b's frontend, so it
+ * is tried again once b has let it go; nothing fails, nothing waits for
+ * the next pass.
+ */
+static void sync_test_handover_in_changes(void **state)
+{
+	struct ksd_sync *s = *state;
+	struct ksd_model m;
+
+	ksd_model_init(&m);
+	add(&m, "shop/a", 80, "10.96.0.1", 0, "10.244.0.1:80");
+	add(&m, "shop/b", 80, "10.96.0.2,10.96.0.9", 0, "10.244.0.2:80");
+	assert_int_equal(ksd_sync_full(s, &m), 0);
+	ksd_model_release(&m);
+
+	ksd_model_init(&m);
+	add(&m, "shop/a", 80, "10.96.0.1,10.96.0.9", 0, "10.244.0.1:80");
+	add(&m, "shop/b", 80, "10.96.0.2", 0, "10.244.0.2:80");
+	reset_counts();
+	assert_int_equal(ksd_sync_changes(s, &m), 0);
+	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_SET], 3);	/* -EEXIST, b, a */
+	assert_int_equal(s->last.updated, 2);
+	assert_int_equal(s->last.failed, 0);
+	assert_int_equal(fake_table_find("shop/a")->nfrontends, 2);
+	assert_int_equal(fake_table_find("shop/b")->nfrontends, 1);
+	ksd_model_release(&m);
+}
+
+/* A failed update leaves the kernel's service as it was, is not swept,
+ * and is tried again by the next pass; a transient failure (out of
+ * memory) fails the pass, a refusal of the object itself does not (one
+ * bad object must not make the node unhealthy). */
 static void sync_test_failure_kept(void **state)
 {
 	struct ksd_sync *s = *state;
@@ -419,9 +451,15 @@ static void sync_test_failure_kept(void **state)
 	ftab.fail_cmd = KSVC_CMD_SVC_SET;
 	ftab.fail_name = "shop/api";
 	ftab.fail_errno = -EINVAL;
+	assert_int_equal(ksd_sync_full(s, &m), 0);
+	assert_int_equal(s->last.refused, 1);
+	assert_int_equal(s->last.failed, 0);
+	assert_int_equal(s->last.created, 1);
+	assert_int_equal(fake_table_find("shop/api")->nfrontends, 1);
+	ftab.fail_errno = -ENOMEM;
 	assert_int_equal(ksd_sync_full(s, &m), -EAGAIN);
 	assert_int_equal(s->last.failed, 1);
-	assert_int_equal(s->last.created, 1);
+	assert_int_equal(s->last.refused, 0);
 	assert_non_null(fake_table_find("shop/api"));	/* not swept */
 	assert_int_equal(fake_table_find("shop/api")->nfrontends, 1);
 
@@ -430,7 +468,7 @@ static void sync_test_failure_kept(void **state)
 	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_SET], 1);
 	assert_int_equal(fake_table_writes(), 1);
 	assert_int_equal(fake_table_find("shop/api")->nfrontends, 2);
-	assert_int_equal(fake_table_find("shop/api")->generation, 5);
+	assert_int_equal(fake_table_find("shop/api")->generation, 6);
 	ksd_model_release(&m);
 }
 
@@ -568,6 +606,7 @@ int main(void)
 		T(sync_test_policies),
 		T(sync_test_restart),
 		T(sync_test_frontend_moves),
+		T(sync_test_handover_in_changes),
 		T(sync_test_failure_kept),
 		T(sync_test_gone),
 		T(sync_test_broken_handle),
