@@ -12,6 +12,7 @@
 
 #include "flags.h"
 #include "http.h"
+#include "kpconfig.h"
 #include "ksvc_text.h"
 #include "log.h"
 
@@ -76,17 +77,17 @@ static int parse_cidrs(const char *flag, const char *arg,
 		while (*tok == ' ')
 			tok++;
 		if (*n == KSVC_CIDRS_MAX) {
-			fprintf(stderr, "kserviced: --%s: more than "
+			fprintf(stderr, "kserviced: %s: more than "
 				"%d CIDRs\n", flag, KSVC_CIDRS_MAX);
 			ret = -EINVAL;
 		} else if (!strcmp(tok, "primary")) {
 			/* kube-proxy's "the node's primary IPs": those come
 			 * from the Node object, which kserviced does not read. */
-			fprintf(stderr, "kserviced: --%s: \"primary\" is not "
+			fprintf(stderr, "kserviced: %s: \"primary\" is not "
 				"supported; give the node's CIDRs\n", flag);
 			ret = -EINVAL;
 		} else if (ksvc_parse_cidr(tok, &cidrs[(*n)++], &why)) {
-			fprintf(stderr, "kserviced: --%s: \"%s\": "
+			fprintf(stderr, "kserviced: %s: \"%s\": "
 				"%s\n", flag, tok, why);
 			ret = -EINVAL;
 		}
@@ -147,6 +148,8 @@ static void usage(FILE *f)
 "                           service account without it)\n"
 "  --master URL             the API server (https://...), over the\n"
 "                           kubeconfig's\n"
+"  --config FILE            kube-proxy's KubeProxyConfiguration (kubeadm's\n"
+"                           config.conf); the flags override it\n"
 "  --manifests DIR          standalone: the manifests of DIR, watched\n"
 "                           (see daemon/kserviced/README.md)\n"
 "  --min-sync-period D      least time between syncs of changes (1s; 0 ok)\n"
@@ -171,44 +174,327 @@ static void usage(FILE *f)
 "                           duration (5)\n"
 "  --cleanup                delete every kernel service, then exit\n"
 "  -v, --v LEVEL            log verbosity (0; 2 skipped objects; 4 syncs)\n"
+"kube-proxy's other flags are accepted; those that mean nothing to\n"
+"kservice with a warning.\n"
 "  -h, --help               this text\n"
 "      --version\n"
 "D is a duration: 0, 500ms, 1s, 2m, 1m30s.\n");
 }
 
+/* Strings from the --config file that options point into. */
+static char **config_strings;
+static size_t nconfig_strings;
+
+static void config_strings_keep(char *str)
+{
+	char **grown = realloc(config_strings, (nconfig_strings + 1) *
+			       sizeof(*config_strings));
+
+	if (!grown)
+		abort();	/* an option points there: it cannot go */
+	config_strings = grown;
+	config_strings[nconfig_strings++] = str;
+}
+
+/* Only between parses (tests parse many times): no option points there. */
+static void config_strings_release(void)
+{
+	for (size_t i = 0; i < nconfig_strings; i++)
+		free(config_strings[i]);
+	free(config_strings);
+	config_strings = NULL;
+	nconfig_strings = 0;
+}
+
+enum { O_MANIFESTS = 256, O_MIN_SYNC, O_SYNC, O_CIDR, O_MASQ, O_CLEANUP,
+       O_VERSION, O_HOSTNAME, O_HEALTHZ, O_METRICS, O_KUBECONFIG, O_MASTER,
+       O_NP_ADDRS, O_DNS_BIND, O_DOMAIN, O_DNS_TTL, O_LB_POOL, O_CONFIG,
+       O_KUBE_PROXY };
+
+static const struct option longs[] = {
+	{ "manifests", required_argument, NULL, O_MANIFESTS },
+	{ "kubeconfig", required_argument, NULL, O_KUBECONFIG },
+	{ "master", required_argument, NULL, O_MASTER },
+	{ "config", required_argument, NULL, O_CONFIG },
+	{ "min-sync-period", required_argument, NULL, O_MIN_SYNC },
+	{ "sync-period", required_argument, NULL, O_SYNC },
+	/* kube-proxy's names for the same in its default (iptables) mode. */
+	{ "iptables-min-sync-period", required_argument, NULL, O_MIN_SYNC },
+	{ "iptables-sync-period", required_argument, NULL, O_SYNC },
+	{ "cluster-cidr", required_argument, NULL, O_CIDR },
+	{ "nodeport-addresses", required_argument, NULL, O_NP_ADDRS },
+	{ "masquerade-all", optional_argument, NULL, O_MASQ },
+	{ "lb-ip-pool", required_argument, NULL, O_LB_POOL },
+	{ "hostname-override", required_argument, NULL, O_HOSTNAME },
+	{ "healthz-bind-address", required_argument, NULL, O_HEALTHZ },
+	{ "metrics-bind-address", required_argument, NULL, O_METRICS },
+	{ "dns-bind", required_argument, NULL, O_DNS_BIND },
+	{ "cluster-domain", required_argument, NULL, O_DOMAIN },
+	{ "dns-ttl", required_argument, NULL, O_DNS_TTL },
+	{ "cleanup", no_argument, NULL, O_CLEANUP },
+	{ "v", required_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, O_VERSION },
+	/*
+	 * kube-proxy's flags that mean nothing to kservice: accepted with a
+	 * warning, so that its DaemonSet's command line works as it is.
+	 */
+	{ "proxy-mode", required_argument, NULL, O_KUBE_PROXY },
+	{ "bind-address", required_argument, NULL, O_KUBE_PROXY },
+	{ "bind-address-hard-fail", optional_argument, NULL, O_KUBE_PROXY },
+	{ "config-sync-period", required_argument, NULL, O_KUBE_PROXY },
+	{ "conntrack-max-per-core", required_argument, NULL, O_KUBE_PROXY },
+	{ "conntrack-min", required_argument, NULL, O_KUBE_PROXY },
+	{ "conntrack-tcp-be-liberal", optional_argument, NULL, O_KUBE_PROXY },
+	{ "conntrack-tcp-timeout-close-wait", required_argument, NULL,
+	  O_KUBE_PROXY },
+	{ "conntrack-tcp-timeout-established", required_argument, NULL,
+	  O_KUBE_PROXY },
+	{ "conntrack-udp-timeout", required_argument, NULL, O_KUBE_PROXY },
+	{ "conntrack-udp-timeout-stream", required_argument, NULL,
+	  O_KUBE_PROXY },
+	{ "detect-local-mode", required_argument, NULL, O_KUBE_PROXY },
+	{ "feature-gates", required_argument, NULL, O_KUBE_PROXY },
+	{ "iptables-localhost-nodeports", optional_argument, NULL,
+	  O_KUBE_PROXY },
+	{ "iptables-masquerade-bit", required_argument, NULL, O_KUBE_PROXY },
+	{ "ipvs-exclude-cidrs", required_argument, NULL, O_KUBE_PROXY },
+	{ "ipvs-min-sync-period", required_argument, NULL, O_KUBE_PROXY },
+	{ "ipvs-scheduler", required_argument, NULL, O_KUBE_PROXY },
+	{ "ipvs-strict-arp", optional_argument, NULL, O_KUBE_PROXY },
+	{ "ipvs-sync-period", required_argument, NULL, O_KUBE_PROXY },
+	{ "ipvs-tcp-timeout", required_argument, NULL, O_KUBE_PROXY },
+	{ "ipvs-tcpfin-timeout", required_argument, NULL, O_KUBE_PROXY },
+	{ "ipvs-udp-timeout", required_argument, NULL, O_KUBE_PROXY },
+	{ "kube-api-burst", required_argument, NULL, O_KUBE_PROXY },
+	{ "kube-api-content-type", required_argument, NULL, O_KUBE_PROXY },
+	{ "kube-api-qps", required_argument, NULL, O_KUBE_PROXY },
+	{ "logging-format", required_argument, NULL, O_KUBE_PROXY },
+	{ "oom-score-adj", required_argument, NULL, O_KUBE_PROXY },
+	{ "pod-bridge-interface", required_argument, NULL, O_KUBE_PROXY },
+	{ "pod-interface-name-prefix", required_argument, NULL, O_KUBE_PROXY },
+	{ "profiling", optional_argument, NULL, O_KUBE_PROXY },
+	{ "proxy-port-range", required_argument, NULL, O_KUBE_PROXY },
+	{ "show-hidden-metrics-for-version", required_argument, NULL,
+	  O_KUBE_PROXY },
+	{ 0 }
+};
+
+/*
+ * One option, from the command line or the --config file: lbl names it in
+ * messages ("--sync-period", "config.conf: iptables.syncPeriod").
+ */
+static int set_opt(struct ksd_opts *o, int c, const char *arg,
+		   const char *lbl, const char **hostname)
+{
+	uint32_t level;
+
+	switch (c) {
+	case O_MANIFESTS:
+		o->manifests = arg;
+		break;
+	case O_KUBECONFIG:
+		o->kubeconfig = arg;
+		break;
+	case O_MASTER:
+		o->master = arg;
+		break;
+	case O_MIN_SYNC:
+	case O_SYNC:
+		if (ksd_parse_duration(arg, c == O_SYNC ?
+				       &o->sync_ms : &o->min_sync_ms)) {
+			fprintf(stderr, "kserviced: %s: \"%s\" is not a "
+				"duration\n", lbl, arg);
+			return -EINVAL;
+		}
+		break;
+	case O_CIDR:
+		if (parse_cidrs(lbl, arg,
+				o->cfg.cluster_cidrs,
+				&o->cfg.ncluster_cidrs))
+			return -EINVAL;
+		break;
+	case O_NP_ADDRS:
+		if (parse_cidrs(lbl, arg,
+				o->cfg.nodeport_cidrs,
+				&o->cfg.nnodeport_cidrs))
+			return -EINVAL;
+		break;
+	case O_LB_POOL: {
+		struct ksd_lbpool pool;
+
+		if (parse_cidrs(lbl, arg, o->lb_pool,
+				&o->nlb_pool))
+			return -EINVAL;
+		ksd_lbpool_init(&pool);
+		if (ksd_lbpool_set(&pool, o->lb_pool, o->nlb_pool)) {
+			fprintf(stderr, "kserviced: %s: "
+				"\"%s\": %s\n", lbl, arg, o->nlb_pool ?
+				"CIDRs overlap" : "no CIDR");
+			return -EINVAL;
+		}
+		ksd_lbpool_release(&pool);
+		break;
+	}
+	case O_MASQ:
+		o->cfg.masquerade_all = true;
+		if (arg && ksvc_parse_bool(arg,
+					   &o->cfg.masquerade_all)) {
+			fprintf(stderr, "kserviced: %s: \"%s\" is not "
+				"a boolean\n", lbl, arg);
+			return -EINVAL;
+		}
+		break;
+	case O_HOSTNAME:
+		*hostname = arg;
+		break;
+	case O_HEALTHZ:
+	case O_METRICS: {
+		struct sockaddr_storage ss;
+
+		if (*arg && ksd_parse_bind(arg, 0, &ss)) {
+			fprintf(stderr, "kserviced: %s: \"%s\" is not "
+				"IP:PORT\n", lbl, arg);
+			return -EINVAL;
+		}
+		if (c == O_HEALTHZ)
+			o->healthz_bind = arg;
+		else
+			o->metrics_bind = arg;
+		break;
+	}
+	case O_DNS_BIND: {
+		struct sockaddr_storage ss;
+
+		if (*arg && ksd_parse_bind(arg, 53, &ss)) {
+			fprintf(stderr, "kserviced: %s: \"%s\" is not "
+				"IP:PORT\n", lbl, arg);
+			return -EINVAL;
+		}
+		o->dns_bind = arg;
+		break;
+	}
+	case O_DOMAIN: {
+		struct ksd_dns dns;
+
+		if (ksd_dns_init(&dns, arg, 0, NULL)) {
+			fprintf(stderr, "kserviced: %s: \"%s\" is not a "
+				"domain name\n", lbl, arg);
+			return -EINVAL;
+		}
+		ksd_dns_release(&dns);
+		o->cluster_domain = arg;
+		break;
+	}
+	case O_DNS_TTL: {
+		uint64_t ms;
+		uint32_t v;
+
+		if (!ksvc_parse_u32(arg, KSD_DNS_TTL_MAX, &v, NULL)) {
+			o->dns_ttl = v;
+			break;
+		}
+		if (ksd_parse_duration(arg, &ms) ||
+		    ms > KSD_DNS_TTL_MAX * 1000ULL) {
+			fprintf(stderr, "kserviced: %s: \"%s\" is not a "
+				"TTL (0..%d s)\n", lbl, arg,
+				KSD_DNS_TTL_MAX);
+			return -EINVAL;
+		}
+		o->dns_ttl = (uint32_t)(ms / 1000);
+		break;
+	}
+	case O_CLEANUP:
+		o->cleanup = true;
+		break;
+	case 'v':
+		/* -v=2 as kube-proxy's flag library takes it. */
+		if (ksvc_parse_u32(arg + (*arg == '='), 100, &level,
+				   NULL)) {
+			fprintf(stderr, "kserviced: %s: \"%s\" is not a "
+				"level (0..100)\n", lbl, arg);
+			return -EINVAL;
+		}
+		ksd_log_set_verbosity((int)level);
+		break;
+	case O_CONFIG:		/* read before the other flags */
+		break;
+	case O_KUBE_PROXY:
+		fprintf(stderr, "kserviced: %s: kube-proxy's, means nothing "
+			"to kservice: ignored\n", lbl);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct config_ctx {
+	struct ksd_opts *o;
+	const char **hostname;
+	const char *path;
+};
+
+/* ksd_kpconfig_set: a field of the --config file, as its flag. */
+static int config_set(void *arg, const char *flag, const char *value,
+		      const char *field)
+{
+	struct config_ctx *cx = arg;
+	char lbl[256];
+	char *kept;
+
+	for (const struct option *l = longs; l->name; l++) {
+		if (strcmp(l->name, flag))
+			continue;
+		/* Options point into the strings they are given: these stay
+		 * until the next parse, as argv does. */
+		kept = strdup(value);
+		if (!kept)
+			return -ENOMEM;
+		snprintf(lbl, sizeof(lbl), "%s: %s", cx->path, field);
+		if (set_opt(cx->o, l->val, kept, lbl, cx->hostname)) {
+			free(kept);
+			return -EINVAL;
+		}
+		config_strings_keep(kept);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* The --config file, if the command line names one, before the flags. */
+static int read_config(int argc, char **argv, struct ksd_opts *o,
+		       const char **hostname)
+{
+	char why[KSD_KPCONFIG_WHY_MAX] = "";
+	struct config_ctx cx = { o, hostname, NULL };
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strncmp(argv[i], "--config=", 9))
+			cx.path = argv[i] + 9;
+		else if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			cx.path = argv[++i];
+	}
+	if (!cx.path)
+		return 0;
+	if (ksd_kpconfig_load(cx.path, config_set, &cx, why)) {
+		/* A refused value: set_opt() said why already. */
+		if (!strstr(why, "\" is refused"))
+			fprintf(stderr, "kserviced: --config %s\n", why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 {
-	enum { O_MANIFESTS = 256, O_MIN_SYNC, O_SYNC, O_CIDR, O_MASQ,
-	       O_CLEANUP, O_VERSION, O_HOSTNAME, O_HEALTHZ, O_METRICS,
-	       O_KUBECONFIG, O_MASTER, O_NP_ADDRS, O_DNS_BIND, O_DOMAIN,
-	       O_DNS_TTL, O_LB_POOL };
-	static const struct option longs[] = {
-		{ "manifests", required_argument, NULL, O_MANIFESTS },
-		{ "kubeconfig", required_argument, NULL, O_KUBECONFIG },
-		{ "master", required_argument, NULL, O_MASTER },
-		{ "min-sync-period", required_argument, NULL, O_MIN_SYNC },
-		{ "sync-period", required_argument, NULL, O_SYNC },
-		{ "cluster-cidr", required_argument, NULL, O_CIDR },
-		{ "nodeport-addresses", required_argument, NULL, O_NP_ADDRS },
-		{ "masquerade-all", optional_argument, NULL, O_MASQ },
-		{ "lb-ip-pool", required_argument, NULL, O_LB_POOL },
-		{ "hostname-override", required_argument, NULL, O_HOSTNAME },
-		{ "healthz-bind-address", required_argument, NULL, O_HEALTHZ },
-		{ "metrics-bind-address", required_argument, NULL, O_METRICS },
-		{ "dns-bind", required_argument, NULL, O_DNS_BIND },
-		{ "cluster-domain", required_argument, NULL, O_DOMAIN },
-		{ "dns-ttl", required_argument, NULL, O_DNS_TTL },
-		{ "cleanup", no_argument, NULL, O_CLEANUP },
-		{ "v", required_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ 0 }
-	};
 	const char *hostname = NULL;
-	uint32_t level;
-	int c;
+	char lbl[64];
+	int c, idx, ret;
 
 	memset(o, 0, sizeof(*o));
+	config_strings_release();
 	o->min_sync_ms = 1000;
 	o->sync_ms = 30000;
 	o->healthz_bind = "0.0.0.0:10256";
@@ -218,148 +504,30 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 	/* Always set: what the flags say is what the kernel has. */
 	o->cfg.has = KSVC_CFG_HAS_CLUSTER_CIDRS | KSVC_CFG_HAS_MASQUERADE_ALL |
 		     KSVC_CFG_HAS_NODEPORT_CIDRS;
+	/* The file first: the flags override it, as kube-proxy's. */
+	if (read_config(argc, argv, o, &hostname))
+		return -EINVAL;
 	optind = 0;	/* glibc: start over, for tests that parse twice */
-	while ((c = getopt_long(argc, argv, "v:h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "v:h", longs, &idx)) != -1) {
 		switch (c) {
-		case O_MANIFESTS:
-			o->manifests = optarg;
-			break;
-		case O_KUBECONFIG:
-			o->kubeconfig = optarg;
-			break;
-		case O_MASTER:
-			o->master = optarg;
-			break;
-		case O_MIN_SYNC:
-		case O_SYNC:
-			if (ksd_parse_duration(optarg, c == O_SYNC ?
-					       &o->sync_ms : &o->min_sync_ms)) {
-				fprintf(stderr, "kserviced: --%s: \"%s\" is not "
-					"a duration\n", c == O_SYNC ?
-					"sync-period" : "min-sync-period",
-					optarg);
-				return -EINVAL;
-			}
-			break;
-		case O_CIDR:
-			if (parse_cidrs("cluster-cidr", optarg,
-					o->cfg.cluster_cidrs,
-					&o->cfg.ncluster_cidrs))
-				return -EINVAL;
-			break;
-		case O_NP_ADDRS:
-			if (parse_cidrs("nodeport-addresses", optarg,
-					o->cfg.nodeport_cidrs,
-					&o->cfg.nnodeport_cidrs))
-				return -EINVAL;
-			break;
-		case O_LB_POOL: {
-			struct ksd_lbpool pool;
-
-			if (parse_cidrs("lb-ip-pool", optarg, o->lb_pool,
-					&o->nlb_pool))
-				return -EINVAL;
-			ksd_lbpool_init(&pool);
-			if (ksd_lbpool_set(&pool, o->lb_pool, o->nlb_pool)) {
-				fprintf(stderr, "kserviced: --lb-ip-pool: "
-					"\"%s\": %s\n", optarg, o->nlb_pool ?
-					"CIDRs overlap" : "no CIDR");
-				return -EINVAL;
-			}
-			ksd_lbpool_release(&pool);
-			break;
-		}
-		case O_MASQ:
-			o->cfg.masquerade_all = true;
-			if (optarg && ksvc_parse_bool(optarg,
-						      &o->cfg.masquerade_all)) {
-				fprintf(stderr, "kserviced: --masquerade-all: "
-					"\"%s\" is not a boolean\n", optarg);
-				return -EINVAL;
-			}
-			break;
-		case O_HOSTNAME:
-			hostname = optarg;
-			break;
-		case O_HEALTHZ:
-		case O_METRICS: {
-			struct sockaddr_storage ss;
-
-			if (*optarg && ksd_parse_bind(optarg, 0, &ss)) {
-				fprintf(stderr, "kserviced: --%s: \"%s\" is not "
-					"IP:PORT\n", c == O_HEALTHZ ?
-					"healthz-bind-address" :
-					"metrics-bind-address", optarg);
-				return -EINVAL;
-			}
-			if (c == O_HEALTHZ)
-				o->healthz_bind = optarg;
-			else
-				o->metrics_bind = optarg;
-			break;
-		}
-		case O_DNS_BIND: {
-			struct sockaddr_storage ss;
-
-			if (*optarg && ksd_parse_bind(optarg, 53, &ss)) {
-				fprintf(stderr, "kserviced: --dns-bind: \"%s\" "
-					"is not IP:PORT\n", optarg);
-				return -EINVAL;
-			}
-			o->dns_bind = optarg;
-			break;
-		}
-		case O_DOMAIN: {
-			struct ksd_dns dns;
-
-			if (ksd_dns_init(&dns, optarg, 0, NULL)) {
-				fprintf(stderr, "kserviced: --cluster-domain: "
-					"\"%s\" is not a domain name\n",
-					optarg);
-				return -EINVAL;
-			}
-			ksd_dns_release(&dns);
-			o->cluster_domain = optarg;
-			break;
-		}
-		case O_DNS_TTL: {
-			uint64_t ms;
-			uint32_t v;
-
-			if (!ksvc_parse_u32(optarg, KSD_DNS_TTL_MAX, &v, NULL)) {
-				o->dns_ttl = v;
-				break;
-			}
-			if (ksd_parse_duration(optarg, &ms) ||
-			    ms > KSD_DNS_TTL_MAX * 1000ULL) {
-				fprintf(stderr, "kserviced: --dns-ttl: \"%s\" is "
-					"not a TTL (0..%d s)\n", optarg,
-					KSD_DNS_TTL_MAX);
-				return -EINVAL;
-			}
-			o->dns_ttl = (uint32_t)(ms / 1000);
-			break;
-		}
-		case O_CLEANUP:
-			o->cleanup = true;
-			break;
-		case 'v':
-			if (ksvc_parse_u32(optarg, 100, &level, NULL)) {
-				fprintf(stderr, "kserviced: -v: \"%s\" is not "
-					"a level (0..100)\n", optarg);
-				return -EINVAL;
-			}
-			ksd_log_set_verbosity((int)level);
-			break;
 		case 'h':
 			usage(stdout);
 			return 1;
 		case O_VERSION:
 			printf("kserviced %s\n", KSCTL_VERSION);
 			return 1;
-		default:
+		case '?':
 			usage(stderr);
 			return -EINVAL;
+		default:
+			if (c == 'v')
+				snprintf(lbl, sizeof(lbl), "-v");
+			else
+				snprintf(lbl, sizeof(lbl), "--%s",
+					 longs[idx].name);
+			ret = set_opt(o, c, optarg, lbl, &hostname);
+			if (ret)
+				return ret;
 		}
 	}
 	if (optind < argc) {

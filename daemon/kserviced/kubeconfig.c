@@ -43,7 +43,7 @@ void ksd_kubeconfig_release(struct ksd_kubeconfig *kc)
 	memset(kc, 0, sizeof(*kc));
 }
 
-static int read_all(const char *path, char **buf, size_t *len)
+int ksd_read_file(const char *path, char **buf, size_t *len)
 {
 	FILE *f = fopen(path, "re");
 	size_t cap = 4096, n = 0, r;
@@ -85,13 +85,26 @@ static char *host_port(const char *host, const char *port)
 	return n < 0 ? NULL : s;
 }
 
+/* A bearer token from a file (the service account's, a tokenFile:),
+ * without the line end it usually has. */
+static int read_token(const char *path, char **token, char *why)
+{
+	size_t len;
+	int ret = ksd_read_file(path, token, &len);
+
+	if (ret)
+		return fail(why, ret, "%s: %s", path, strerror(-ret));
+	while (len && ((*token)[len - 1] == '\n' || (*token)[len - 1] == '\r'))
+		(*token)[--len] = 0;
+	return 0;
+}
+
 int ksd_kubeconfig_in_cluster(const char *dir, struct ksd_kubeconfig *kc,
 			      char *why)
 {
 	const char *host = getenv("KUBERNETES_SERVICE_HOST");
 	const char *port = getenv("KUBERNETES_SERVICE_PORT");
 	char path[4096];
-	size_t len;
 	int ret;
 
 	memset(kc, 0, sizeof(*kc));
@@ -100,11 +113,9 @@ int ksd_kubeconfig_in_cluster(const char *dir, struct ksd_kubeconfig *kc,
 			    "KUBERNETES_SERVICE_HOST and _PORT are not set "
 			    "(use --kubeconfig or --master)");
 	snprintf(path, sizeof(path), "%s/token", dir);
-	ret = read_all(path, &kc->token, &len);
+	ret = read_token(path, &kc->token, why);
 	if (ret)
-		return fail(why, ret, "%s: %s", path, strerror(-ret));
-	while (len && (kc->token[len - 1] == '\n' || kc->token[len - 1] == '\r'))
-		kc->token[--len] = 0;
+		return ret;
 	snprintf(path, sizeof(path), "%s/ca.crt", dir);
 	kc->ca.file = strdup(path);
 	kc->server = host_port(host, port);
@@ -198,6 +209,16 @@ static int b64decode(const char *s, char **out, size_t *outlen)
 	return 0;
 }
 
+/* A file named in the kubeconfig: a relative name is against its folder. */
+static char *resolve(const char *file, const char *dir)
+{
+	char *path;
+
+	if (file[0] == '/' || !dir)
+		return strdup(file);
+	return asprintf(&path, "%s/%s", dir, file) < 0 ? NULL : path;
+}
+
 /* key and key-data of obj into pem; relative files against dir. */
 static int pem(const cJSON *obj, const char *key, const char *dir,
 	       struct ksd_pem *p, char *why)
@@ -216,10 +237,7 @@ static int pem(const cJSON *obj, const char *key, const char *dir,
 	}
 	if (!file)
 		return 0;
-	if (file[0] == '/' || !dir)
-		p->file = strdup(file);
-	else if (asprintf(&p->file, "%s/%s", dir, file) < 0)
-		p->file = NULL;
+	p->file = resolve(file, dir);
 	return p->file ? 0 : fail(why, -ENOMEM, "out of memory");
 }
 
@@ -296,6 +314,18 @@ int ksd_kubeconfig_parse(const char *text, size_t len, const char *path,
 			ret = fail(why, -ENOMEM, "out of memory");
 			goto out;
 		}
+		/* kubeadm's kube-proxy kubeconfig: the service account's
+		 * token by file. */
+		token = str(user, "tokenFile");
+		if (token && !kc->token) {
+			char *file = resolve(token, dir);
+
+			ret = file ? read_token(file, &kc->token, why) :
+				     fail(why, -ENOMEM, "out of memory");
+			free(file);
+			if (ret)
+				goto out;
+		}
 		ret = pem(user, "client-certificate", dir, &kc->cert, why);
 		if (!ret)
 			ret = pem(user, "client-key", dir, &kc->key, why);
@@ -323,7 +353,7 @@ int ksd_kubeconfig_load(const char *path, struct ksd_kubeconfig *kc,
 {
 	char *buf, sub[KSD_KUBECONFIG_WHY_MAX];
 	size_t len;
-	int ret = read_all(path, &buf, &len);
+	int ret = ksd_read_file(path, &buf, &len);
 
 	memset(kc, 0, sizeof(*kc));
 	if (ret)

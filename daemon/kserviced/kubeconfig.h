@@ -48,4 +48,8 @@ int ksd_kubeconfig_resolve(const char *kubeconfig, const char *master,
 			   char *why);
 void ksd_kubeconfig_release(struct ksd_kubeconfig *kc);
 
+/* A whole file (16 MiB at most), NUL-terminated, into a malloc'ed *buf.
+ * Returns 0, -errno of the open, or -ENOMEM. */
+int ksd_read_file(const char *path, char **buf, size_t *len);
+
 #endif /* KSD_KUBECONFIG_H */

@@ -276,12 +276,22 @@ ct_canary() {
 	wait_for_line "$tmp/ct-events" "dst=10\.96\.0\.20 sport=$1 dport=9 "
 }
 
-# kserviced on node $1 (a or b), following the fake API server.
+# kserviced on node $1 (a or b), following the fake API server. Node A
+# takes flags; node B runs as kubeadm runs kube-proxy, from its ConfigMap
+# (examples/kubeadm: config.conf, and kubeconfig.conf with a tokenFile),
+# with one flag of our own on top (flags override the file).
 start_kserviced() {
 	local n=$1 ns
 	[[ $n == a ]] && ns=$na || ns=$nb
-	bg_in $ns node-$n "$tmp/kserviced-$n.log" "$kserviced" --kubeconfig "$tmp/kubeconfig" \
-		--hostname-override node-$n --cluster-cidr 10.244.0.0/16,fd00:244::/32 --min-sync-period 0 -v 2
+	if [[ $n == a ]]; then
+		bg_in $ns node-$n "$tmp/kserviced-$n.log" "$kserviced" --kubeconfig "$tmp/kubeconfig" \
+			--hostname-override node-$n --cluster-cidr 10.244.0.0/16,fd00:244::/32 \
+			--min-sync-period 0 -v 2
+	else
+		bg_in $ns node-$n "$tmp/kserviced-$n.log" "$kserviced" \
+			--config="$tmp/kube-proxy/config.conf" --hostname-override=node-$n \
+			--min-sync-period 0 -v=2
+	fi
 	kd_pid[$n]=$bgpid
 	echo "=== kserviced node-$n started" >>"$tmp/kserviced-$n.log.all"
 }
@@ -805,6 +815,18 @@ setup_apiserver() {
 		    certificate-authority: $tmp/server.pem
 		users: [{name: kserviced, user: {token: $token}}]
 	EOF
+	# kubeadm's kube-proxy ConfigMap, its paths and addresses made ours.
+	mkdir -p "$tmp/kube-proxy"
+	sed -e "s|/var/lib/kube-proxy/|$tmp/kube-proxy/|" \
+		-e "s|^clusterCIDR: .*|clusterCIDR: 10.244.0.0/16,fd00:244::/32|" \
+		"$repo/examples/kubeadm/config.conf" >"$tmp/kube-proxy/config.conf"
+	sed -e "s|/var/run/secrets/kubernetes.io/serviceaccount/ca.crt|$tmp/server.pem|" \
+		-e "s|/var/run/secrets/kubernetes.io/serviceaccount/token|$tmp/kube-proxy/token|" \
+		-e "s|https://control-plane.example:6443|https://$api_addr:$port|" \
+		"$repo/examples/kubeadm/kubeconfig.conf" >"$tmp/kube-proxy/kubeconfig.conf"
+	echo "$token" >"$tmp/kube-proxy/token"
+	grep -q "kubeconfig: $tmp/kube-proxy/kubeconfig.conf" "$tmp/kube-proxy/config.conf"
+	grep -q "tokenFile: $tmp/kube-proxy/token" "$tmp/kube-proxy/kubeconfig.conf"
 	start_kserviced a
 	start_kserviced b
 	# Both follow the API: a service made now reaches both kernels.

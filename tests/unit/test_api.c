@@ -251,6 +251,46 @@ static void kubeconfig_test_table(void **state)
 	}
 }
 
+/* kubeadm's kube-proxy kubeconfig (kubeconfig.conf of its ConfigMap): the
+ * service account's token by tokenFile, absolute or beside the file. */
+static void kubeconfig_test_token_file(void **state)
+{
+	char dir[] = "/tmp/ksd-kc-XXXXXX", tok[64], kcpath[64], text[512];
+	char why[KSD_KUBECONFIG_WHY_MAX];
+	struct ksd_kubeconfig kc;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(tok, sizeof(tok), "%s/token", dir);
+	snprintf(kcpath, sizeof(kcpath), "%s/kubeconfig.conf", dir);
+	f = fopen(tok, "w");
+	assert_non_null(f);
+	fputs("projected\n", f);
+	fclose(f);
+	snprintf(text, sizeof(text), KC_HEAD
+		 "clusters:\n- name: k\n  cluster: {server: 'https://h:6443'}\n"
+		 "users:\n- name: u\n  user: {tokenFile: %s}\n", tok);
+	assert_int_equal(ksd_kubeconfig_parse(text, strlen(text), kcpath, &kc,
+					      why), 0);
+	assert_string_equal(kc.token, "projected");
+	ksd_kubeconfig_release(&kc);
+	/* Relative to the kubeconfig's folder. */
+	snprintf(text, sizeof(text), KC_HEAD
+		 "clusters:\n- name: k\n  cluster: {server: 'https://h:6443'}\n"
+		 "users:\n- name: u\n  user: {tokenFile: token}\n");
+	assert_int_equal(ksd_kubeconfig_parse(text, strlen(text), kcpath, &kc,
+					      why), 0);
+	assert_string_equal(kc.token, "projected");
+	ksd_kubeconfig_release(&kc);
+	/* Missing: an error naming the file. */
+	unlink(tok);
+	assert_int_equal(ksd_kubeconfig_parse(text, strlen(text), kcpath, &kc,
+					      why), -ENOENT);
+	assert_non_null(strstr(why, "/token"));
+	rmdir(dir);
+}
+
 /* In-cluster: the folder's token (its newline trimmed) and CA, the
  * service's host and port; --master replaces the server. */
 static void kubeconfig_test_in_cluster(void **state)
@@ -309,6 +349,7 @@ int main(void)
 		cmocka_unit_test(stream_test_every_split),
 		cmocka_unit_test(stream_test_bad),
 		cmocka_unit_test(kubeconfig_test_table),
+		cmocka_unit_test(kubeconfig_test_token_file),
 		cmocka_unit_test(kubeconfig_test_in_cluster),
 	};
 

@@ -165,6 +165,141 @@ static void flags_test_parse(void **state)
 	assert_int_equal(parse("--manifests d --lb-ip-pool ,", &o), -EINVAL);
 }
 
+/* kubeadm's kube-proxy ConfigMap, config.conf, as kubeadm writes it. */
+#define KUBEADM_CONF KSD_SRCDIR "/examples/kubeadm/config.conf"
+
+/* Writes text to a file of its own; returns its path (static). */
+static const char *conf_file(const char *text)
+{
+	static char path[64];
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/ksd-conf-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static int parse_conf(const char *text, const char *flags, struct ksd_opts *o)
+{
+	char line[512];
+	const char *path = conf_file(text);
+	int ret;
+
+	snprintf(line, sizeof(line), "--config %s %s", path, flags);
+	ret = parse(line, o);
+	unlink(path);
+	return ret;
+}
+
+/*
+ * --config: kube-proxy's KubeProxyConfiguration, kubeadm's as it is; the
+ * fields that apply become their flags (the mode's sync periods, a bind
+ * address without a port, lists), the flags override the file; an unknown
+ * field, another detectLocalMode or a bad value is refused. kube-proxy's
+ * flags that mean nothing here are accepted, and -v=N works.
+ */
+static void flags_test_config(void **state)
+{
+	struct ksd_opts o;
+	char text[4096];
+
+	(void)state;
+	assert_int_equal(parse("--config=" KUBEADM_CONF
+			       " --hostname-override=Node-1", &o), 0);
+	assert_string_equal(o.kubeconfig, "/var/lib/kube-proxy/kubeconfig.conf");
+	assert_int_equal(o.cfg.ncluster_cidrs, 1);
+	assert_int_equal(o.cfg.cluster_cidrs[0].prefixlen, 16);
+	assert_int_equal(o.sync_ms, 30000);
+	assert_int_equal(o.min_sync_ms, 1000);
+	assert_string_equal(o.healthz_bind, "0.0.0.0:10256");
+	assert_string_equal(o.metrics_bind, "127.0.0.1:10249");
+	assert_false(o.cfg.masquerade_all);
+	assert_int_equal(o.cfg.nnodeport_cidrs, 0);
+	assert_string_equal(o.hostname, "node-1");
+	assert_int_equal(ksd_log_verbosity(), 0);
+
+	/* Set fields; ipvs mode takes the ipvs section's periods. */
+	snprintf(text, sizeof(text), "%s",
+		 "apiVersion: kubeproxy.config.k8s.io/v1alpha1\n"
+		 "kind: KubeProxyConfiguration\n"
+		 "mode: ipvs\n"
+		 "hostnameOverride: from-file\n"
+		 "healthzBindAddress: 0.0.0.0\n"
+		 "metricsBindAddress: '::1'\n"
+		 "nodePortAddresses: [192.0.2.0/24, '2001:db8::/64']\n"
+		 "iptables: {syncPeriod: 10s, minSyncPeriod: 2s}\n"
+		 "ipvs: {syncPeriod: 20s, minSyncPeriod: 3s, scheduler: rr}\n"
+		 "linux: {masqueradeAll: true}\n"
+		 "logging: {verbosity: 4}\n");
+	assert_int_equal(parse_conf(text, "", &o), 0);
+	assert_int_equal(o.sync_ms, 20000);
+	assert_int_equal(o.min_sync_ms, 3000);
+	assert_string_equal(o.healthz_bind, "0.0.0.0:10256");
+	assert_string_equal(o.metrics_bind, "[::1]:10249");
+	assert_int_equal(o.cfg.nnodeport_cidrs, 2);
+	assert_true(o.cfg.masquerade_all);
+	assert_string_equal(o.hostname, "from-file");
+	assert_int_equal(ksd_log_verbosity(), 4);
+	/* The flags win. */
+	assert_int_equal(parse_conf(text, "--sync-period 5s "
+				    "--hostname-override flag -v=1", &o), 0);
+	assert_int_equal(o.sync_ms, 5000);
+	assert_int_equal(o.min_sync_ms, 3000);
+	assert_string_equal(o.hostname, "flag");
+	assert_int_equal(ksd_log_verbosity(), 1);
+	/* The top level's period over the mode's. */
+	assert_int_equal(parse_conf("apiVersion: kubeproxy.config.k8s.io/v1alpha1\n"
+				    "kind: KubeProxyConfiguration\n"
+				    "syncPeriod: 1m\n"
+				    "iptables: {syncPeriod: 10s}\n", "", &o), 0);
+	assert_int_equal(o.sync_ms, 60000);
+
+	/* Refused, naming what. */
+	assert_int_equal(parse_conf("apiVersion: kubeproxy.config.k8s.io/v1alpha1\n"
+				    "kind: KubeProxyConfiguration\n"
+				    "iptables: {syncPeriodd: 10s}\n", "", &o),
+			 -EINVAL);
+	assert_int_equal(parse_conf("apiVersion: kubeproxy.config.k8s.io/v1alpha1\n"
+				    "kind: KubeProxyConfiguration\n"
+				    "detectLocalMode: NodeCIDR\n", "", &o),
+			 -EINVAL);
+	assert_int_equal(parse_conf("apiVersion: kubeproxy.config.k8s.io/v1alpha1\n"
+				    "kind: KubeProxyConfiguration\n"
+				    "iptables: {syncPeriod: soon}\n", "", &o),
+			 -EINVAL);
+	assert_int_equal(parse_conf("apiVersion: kubeproxy.config.k8s.io/v1alpha1\n"
+				    "kind: KubeProxyConfiguration\n"
+				    "clusterCIDR: 10.244.0.1/16\n", "", &o),
+			 -EINVAL);
+	assert_int_equal(parse_conf("apiVersion: kubeproxy.config.k8s.io/v1alpha2\n"
+				    "kind: KubeProxyConfiguration\n", "", &o),
+			 -EINVAL);
+	assert_int_equal(parse_conf("apiVersion: v1\nkind: ConfigMap\n", "",
+				    &o), -EINVAL);
+	assert_int_equal(parse("--config /nonexistent/config.conf", &o),
+			 -EINVAL);
+
+	/* kube-proxy's own flags: accepted, with a warning. */
+	assert_int_equal(parse("--manifests d --proxy-mode=ipvs "
+			       "--ipvs-scheduler rr --profiling "
+			       "--conntrack-max-per-core 0 --iptables-sync-period "
+			       "15s", &o), 0);
+	assert_int_equal(o.sync_ms, 15000);
+	assert_int_equal(parse("--manifests d -v 2", &o), 0);
+	assert_int_equal(ksd_log_verbosity(), 2);
+	assert_int_equal(parse("--manifests d -v=3", &o), 0);
+	assert_int_equal(ksd_log_verbosity(), 3);
+	assert_int_equal(parse("--manifests d --v=4", &o), 0);
+	assert_int_equal(ksd_log_verbosity(), 4);
+	ksd_log_set_verbosity(0);
+}
+
 /* --hostname-override, trimmed and lowercased as kube-proxy's; without
  * it, the host's name. */
 static void flags_test_hostname(void **state)
@@ -761,6 +896,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(flags_test_parse),
+		cmocka_unit_test(flags_test_config),
 		cmocka_unit_test(flags_test_hostname),
 		cmocka_unit_test(flags_test_durations),
 		cmocka_unit_test(flags_test_dns),
