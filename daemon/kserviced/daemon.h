@@ -13,6 +13,7 @@
 #define KSD_DAEMON_H
 
 #include "ksvc.h"
+#include "conntrack.h"
 #include "dns.h"
 #include "dnsserver.h"
 #include "hcport.h"
@@ -56,6 +57,8 @@ struct ksd_opts {
 	/* --lb-ip-pool (standalone mode): load-balancer IPs to hand out. */
 	struct ksvc_cidr lb_pool[KSD_LBPOOL_CIDRS_MAX];
 	size_t nlb_pool;
+	/* --conntrack-*: applied at start (conntrack.h). */
+	struct ksd_conntrack ct;
 };
 
 #define KSD_HEALTHZ_PORT	10256

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,7 +210,8 @@ static void config_strings_release(void)
 enum { O_MANIFESTS = 256, O_MIN_SYNC, O_SYNC, O_CIDR, O_MASQ, O_CLEANUP,
        O_VERSION, O_HOSTNAME, O_HEALTHZ, O_METRICS, O_KUBECONFIG, O_MASTER,
        O_NP_ADDRS, O_DNS_BIND, O_DOMAIN, O_DNS_TTL, O_LB_POOL, O_CONFIG,
-       O_KUBE_PROXY };
+       O_CT_MAX_PER_CORE, O_CT_MIN, O_CT_ESTABLISHED, O_CT_CLOSE_WAIT,
+       O_CT_LIBERAL, O_CT_UDP, O_CT_UDP_STREAM, O_KUBE_PROXY };
 
 static const struct option longs[] = {
 	{ "manifests", required_argument, NULL, O_MANIFESTS },
@@ -232,6 +234,17 @@ static const struct option longs[] = {
 	{ "cluster-domain", required_argument, NULL, O_DOMAIN },
 	{ "dns-ttl", required_argument, NULL, O_DNS_TTL },
 	{ "cleanup", no_argument, NULL, O_CLEANUP },
+	/* kube-proxy's conntrack tuning (conntrack.h). */
+	{ "conntrack-max-per-core", required_argument, NULL, O_CT_MAX_PER_CORE },
+	{ "conntrack-min", required_argument, NULL, O_CT_MIN },
+	{ "conntrack-tcp-timeout-established", required_argument, NULL,
+	  O_CT_ESTABLISHED },
+	{ "conntrack-tcp-timeout-close-wait", required_argument, NULL,
+	  O_CT_CLOSE_WAIT },
+	{ "conntrack-tcp-be-liberal", optional_argument, NULL, O_CT_LIBERAL },
+	{ "conntrack-udp-timeout", required_argument, NULL, O_CT_UDP },
+	{ "conntrack-udp-timeout-stream", required_argument, NULL,
+	  O_CT_UDP_STREAM },
 	{ "v", required_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, O_VERSION },
@@ -243,16 +256,6 @@ static const struct option longs[] = {
 	{ "bind-address", required_argument, NULL, O_KUBE_PROXY },
 	{ "bind-address-hard-fail", optional_argument, NULL, O_KUBE_PROXY },
 	{ "config-sync-period", required_argument, NULL, O_KUBE_PROXY },
-	{ "conntrack-max-per-core", required_argument, NULL, O_KUBE_PROXY },
-	{ "conntrack-min", required_argument, NULL, O_KUBE_PROXY },
-	{ "conntrack-tcp-be-liberal", optional_argument, NULL, O_KUBE_PROXY },
-	{ "conntrack-tcp-timeout-close-wait", required_argument, NULL,
-	  O_KUBE_PROXY },
-	{ "conntrack-tcp-timeout-established", required_argument, NULL,
-	  O_KUBE_PROXY },
-	{ "conntrack-udp-timeout", required_argument, NULL, O_KUBE_PROXY },
-	{ "conntrack-udp-timeout-stream", required_argument, NULL,
-	  O_KUBE_PROXY },
 	{ "detect-local-mode", required_argument, NULL, O_KUBE_PROXY },
 	{ "feature-gates", required_argument, NULL, O_KUBE_PROXY },
 	{ "iptables-localhost-nodeports", optional_argument, NULL,
@@ -417,6 +420,48 @@ static int set_opt(struct ksd_opts *o, int c, const char *arg,
 		}
 		ksd_log_set_verbosity((int)level);
 		break;
+	case O_CT_MAX_PER_CORE:
+	case O_CT_MIN: {
+		uint32_t v;
+
+		if (ksvc_parse_u32(arg, INT32_MAX, &v, NULL)) {
+			fprintf(stderr, "kserviced: %s: \"%s\" is not a count\n",
+				lbl, arg);
+			return -EINVAL;
+		}
+		if (c == O_CT_MIN)
+			o->ct.min = v;
+		else
+			o->ct.max_per_core = v;
+		break;
+	}
+	case O_CT_ESTABLISHED:
+	case O_CT_CLOSE_WAIT:
+	case O_CT_UDP:
+	case O_CT_UDP_STREAM: {
+		uint64_t ms, *secs = c == O_CT_ESTABLISHED ?
+				     &o->ct.tcp_established_s :
+				     c == O_CT_CLOSE_WAIT ?
+				     &o->ct.tcp_close_wait_s :
+				     c == O_CT_UDP ? &o->ct.udp_s :
+				     &o->ct.udp_stream_s;
+
+		if (ksd_parse_duration(arg, &ms) || ms / 1000 > INT32_MAX) {
+			fprintf(stderr, "kserviced: %s: \"%s\" is not a "
+				"duration\n", lbl, arg);
+			return -EINVAL;
+		}
+		*secs = ms / 1000;
+		break;
+	}
+	case O_CT_LIBERAL:
+		o->ct.tcp_be_liberal = true;
+		if (arg && ksvc_parse_bool(arg, &o->ct.tcp_be_liberal)) {
+			fprintf(stderr, "kserviced: %s: \"%s\" is not a "
+				"boolean\n", lbl, arg);
+			return -EINVAL;
+		}
+		break;
 	case O_CONFIG:		/* read before the other flags */
 		break;
 	case O_KUBE_PROXY:
@@ -501,6 +546,7 @@ int ksd_flags_parse(int argc, char **argv, struct ksd_opts *o)
 	o->metrics_bind = "127.0.0.1:10249";
 	o->cluster_domain = KSD_DNS_DOMAIN_DEFAULT;
 	o->dns_ttl = KSD_DNS_TTL_DEFAULT;
+	ksd_conntrack_defaults(&o->ct);
 	/* Always set: what the flags say is what the kernel has. */
 	o->cfg.has = KSVC_CFG_HAS_CLUSTER_CIDRS | KSVC_CFG_HAS_MASQUERADE_ALL |
 		     KSVC_CFG_HAS_NODEPORT_CIDRS;

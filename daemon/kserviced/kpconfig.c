@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ enum use {
 	U_MASQ,		/* masqueradeAll, of linux or of a mode */
 	U_MODE,
 	U_DETECT,
+	U_CT,		/* conntrack: null is the default, 0 "leave it" */
 };
 
 struct field {
@@ -53,13 +55,13 @@ static const struct field fields[] = {
 	{ "clusterCIDR", U_FLAG, "cluster-cidr", NULL },
 	{ "configSyncPeriod", U_IGNORED, NULL, NULL },
 	{ "conntrack", U_SECTION, NULL, NULL },
-	{ "conntrack.maxPerCore", U_IGNORED, NULL, NULL },
-	{ "conntrack.min", U_IGNORED, NULL, NULL },
-	{ "conntrack.tcpBeLiberal", U_IGNORED, NULL, NULL },
-	{ "conntrack.tcpCloseWaitTimeout", U_IGNORED, NULL, NULL },
-	{ "conntrack.tcpEstablishedTimeout", U_IGNORED, NULL, NULL },
-	{ "conntrack.udpStreamTimeout", U_IGNORED, NULL, NULL },
-	{ "conntrack.udpTimeout", U_IGNORED, NULL, NULL },
+	{ "conntrack.maxPerCore", U_CT, "conntrack-max-per-core", NULL },
+	{ "conntrack.min", U_CT, "conntrack-min", NULL },
+	{ "conntrack.tcpBeLiberal", U_CT, "conntrack-tcp-be-liberal", NULL },
+	{ "conntrack.tcpCloseWaitTimeout", U_CT, "conntrack-tcp-timeout-close-wait", NULL },
+	{ "conntrack.tcpEstablishedTimeout", U_CT, "conntrack-tcp-timeout-established", NULL },
+	{ "conntrack.udpStreamTimeout", U_CT, "conntrack-udp-timeout-stream", NULL },
+	{ "conntrack.udpTimeout", U_CT, "conntrack-udp-timeout", NULL },
 	{ "detectLocal", U_SECTION, NULL, NULL },
 	{ "detectLocal.bridgeInterface", U_IGNORED, NULL, NULL },
 	{ "detectLocal.interfaceNamePrefix", U_IGNORED, NULL, NULL },
@@ -85,13 +87,13 @@ static const struct field fields[] = {
 	{ "ipvs.udpTimeout", U_IGNORED, NULL, NULL },
 	{ "linux", U_SECTION, NULL, NULL },
 	{ "linux.conntrack", U_SECTION, NULL, NULL },
-	{ "linux.conntrack.maxPerCore", U_IGNORED, NULL, NULL },
-	{ "linux.conntrack.min", U_IGNORED, NULL, NULL },
-	{ "linux.conntrack.tcpBeLiberal", U_IGNORED, NULL, NULL },
-	{ "linux.conntrack.tcpCloseWaitTimeout", U_IGNORED, NULL, NULL },
-	{ "linux.conntrack.tcpEstablishedTimeout", U_IGNORED, NULL, NULL },
-	{ "linux.conntrack.udpStreamTimeout", U_IGNORED, NULL, NULL },
-	{ "linux.conntrack.udpTimeout", U_IGNORED, NULL, NULL },
+	{ "linux.conntrack.maxPerCore", U_CT, "conntrack-max-per-core", NULL },
+	{ "linux.conntrack.min", U_CT, "conntrack-min", NULL },
+	{ "linux.conntrack.tcpBeLiberal", U_CT, "conntrack-tcp-be-liberal", NULL },
+	{ "linux.conntrack.tcpCloseWaitTimeout", U_CT, "conntrack-tcp-timeout-close-wait", NULL },
+	{ "linux.conntrack.tcpEstablishedTimeout", U_CT, "conntrack-tcp-timeout-established", NULL },
+	{ "linux.conntrack.udpStreamTimeout", U_CT, "conntrack-udp-timeout-stream", NULL },
+	{ "linux.conntrack.udpTimeout", U_CT, "conntrack-udp-timeout", NULL },
 	{ "linux.masqueradeAll", U_MASQ, NULL, NULL },
 	{ "linux.oomScoreAdj", U_IGNORED, NULL, NULL },
 	{ "logging", U_SECTION, NULL, NULL },
@@ -240,6 +242,30 @@ static void note_ignored(struct walk *w, const char *path, const cJSON *v)
 		 len ? ", " : "", path, val);
 }
 
+/*
+ * A conntrack field: kube-proxy's pointer fields, where null is the
+ * default and a zero "leave the kernel's value" (so 0 is passed on).
+ */
+static int conntrack_field(struct walk *w, ksd_kpconfig_set set, void *arg,
+			   const struct field *f, const cJSON *v)
+{
+	char buf[64];
+
+	if (cJSON_IsBool(v))
+		snprintf(buf, sizeof(buf), "%s", cJSON_IsTrue(v) ? "true" :
+								     "false");
+	else if (cJSON_IsNumber(v) && v->valuedouble >= 0 &&
+		 v->valuedouble == (double)(int64_t)v->valuedouble)
+		snprintf(buf, sizeof(buf), "%lld",
+			 (long long)v->valuedouble);
+	else if (cJSON_IsString(v))
+		snprintf(buf, sizeof(buf), "%s", v->valuestring);
+	else
+		return fail(w->why, -EINVAL, "%s: %s: not a value", w->path,
+			    f->path);
+	return call(w, set, arg, f->flag, buf, f->path);
+}
+
 /* A sync period: the top level's, else that of the mode's section. */
 static int period(struct walk *w, ksd_kpconfig_set set, void *arg,
 		  const char *mode, const char *name, const char *flag)
@@ -285,6 +311,12 @@ static int apply(struct walk *w, ksd_kpconfig_set set, void *arg)
 		const struct field *f = &fields[i];
 
 		v = w->values[i];
+		if (f->use == U_CT && v && !cJSON_IsNull(v)) {
+			ret = conntrack_field(w, set, arg, f, v);
+			if (ret)
+				return ret;
+			continue;
+		}
 		if (is_zero(v))
 			continue;
 		switch (f->use) {

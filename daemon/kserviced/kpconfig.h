@@ -10,10 +10,11 @@
  *
  * The sync periods come from the top level (syncPeriod, minSyncPeriod) or
  * else the section of the configured mode (iptables for "", ipvs,
- * nftables); masqueradeAll from linux, else that section. Fields that mean
- * nothing to kservice (mode, ipvs.scheduler, oomScoreAdj, the conntrack
- * tuning kserviced does not do yet, ...) are accepted and, when set, named
- * in one log line. A field the version does not have is an error naming
+ * nftables); masqueradeAll from linux, else that section; the conntrack
+ * tuning (conntrack.h) from conntrack or linux.conntrack, where null is
+ * the default and 0 "leave the kernel's value", as kube-proxy has it.
+ * Fields that mean nothing to kservice (mode, ipvs.scheduler,
+ * oomScoreAdj, ...) are accepted and, when set, named in one log line. A field the version does not have is an error naming
  * it, as is a detectLocalMode other than ClusterCIDR.
  */
 #ifndef KSD_KPCONFIG_H

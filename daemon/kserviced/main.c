@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "flags.h"
@@ -40,6 +41,8 @@ int main(int argc, char **argv)
 		return ret > 0 ? 0 : 2;
 	if (o.cleanup)
 		return cleanup();
+	ksd_conntrack_apply(&o.ct, sysconf(_SC_NPROCESSORS_ONLN), "/proc/sys",
+			    "/sys/module/nf_conntrack/parameters");
 
 	if (o.manifests) {
 		src = ksd_manifests_source(o.manifests,

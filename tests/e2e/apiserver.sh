@@ -528,12 +528,33 @@ test_two_nodes() {
 	done
 }
 
+# HTTP status of http://ADDR$2 in node namespace $1 (from inside it).
+http_code() { ip netns exec "$1" curl -s -o /dev/null -m 10 -w '%{http_code}' "http://$2" || true; }
+
+# ---- 3a. kubeadm's configuration --------------------------------------------------------------
+
+# Node B runs from kubeadm's kube-proxy ConfigMap (start_kserviced): it
+# follows the API as node A does (every scenario shows that), and tuned
+# conntrack as kube-proxy would with kubeadm's defaults (null: 24 h
+# established, 1 h close-wait), in its own namespace; nf_conntrack_max and
+# the hashsize belong to the initial namespace, read-only here: a warning
+# each, and the daemon runs on.
+test_kubeadm_configuration() {
+	local ns
+	for ns in $na $nb; do
+		[[ $(ip netns exec $ns sysctl -n net.netfilter.nf_conntrack_tcp_timeout_established) == 86400 ]]
+		[[ $(ip netns exec $ns sysctl -n net.netfilter.nf_conntrack_tcp_timeout_close_wait) == 3600 ]]
+	done
+	grep -q 'conntrack: /proc/sys/net/netfilter/nf_conntrack_max: cannot set' "$tmp/kserviced-b.log"
+	(($(grep -c 'unknown field\|not used by kservice' "$tmp/kserviced-b.log") == 0))
+	kill -0 "${kd_pid[b]}"
+	[[ $(http_code $nb 127.0.0.1:10256/livez) == 200 ]]
+}
+
 # ---- 3b. Conflicting Services -------------------------------------------------------------
 
 # with_created TIME: a Service put (on stdin) with metadata.creationTimestamp.
 with_created() { sed "s/\"uid\":\"\([^\"]*\)\"/\"uid\":\"\\1\",\"creationTimestamp\":\"$1\"/"; }
-# HTTP status of http://ADDR$2 in node namespace $1 (from inside it).
-http_code() { ip netns exec "$1" curl -s -o /dev/null -m 10 -w '%{http_code}' "http://$2" || true; }
 
 # Two Services claim one frontend, legally: intruder's external IP is
 # owner's cluster IP at the same port, and both have the external IP
@@ -847,6 +868,7 @@ echo -e "\x1b[34m\x1b[1m=== setup: $((($(usec) - t0) / 1000)) ms\x1b[0m" >&3
 scenario following_the_api
 scenario restart_under_traffic
 scenario two_nodes
+scenario kubeadm_configuration
 scenario conflicting_services
 scenario ipv6_only
 scenario dual_stack

@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <cmocka.h>
 #include <ldns/ldns.h>
@@ -298,6 +299,121 @@ static void flags_test_config(void **state)
 	assert_int_equal(parse("--manifests d --v=4", &o), 0);
 	assert_int_equal(ksd_log_verbosity(), 4);
 	ksd_log_set_verbosity(0);
+}
+
+/* A file with text in it, made for the test. */
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static long long got(const char *dir, const char *name)
+{
+	char path[256];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%lld", &v), 1);
+	fclose(f);
+	return v;
+}
+
+/*
+ * Conntrack tuning as kube-proxy's: from the flags and the file (null the
+ * default, 0 "leave it"), then applied to a /proc/sys and a module
+ * parameters folder of the test's: nf_conntrack_max = max(perCore x CPUs,
+ * min), hashsize a quarter of it when lower, the TCP timeouts; what is
+ * right is not written; a refusal is counted, not fatal.
+ */
+static void conntrack_test_tuning(void **state)
+{
+	char root[] = "/tmp/ksd-ct-XXXXXX", nf[128], params[128], path[160];
+	struct ksd_conntrack ct;
+	struct ksd_opts o;
+
+	(void)state;
+	assert_int_equal(parse("--config=" KUBEADM_CONF, &o), 0);
+	assert_int_equal(o.ct.max_per_core, 32768);
+	assert_int_equal(o.ct.min, 131072);
+	assert_int_equal(o.ct.tcp_established_s, 86400);
+	assert_int_equal(o.ct.tcp_close_wait_s, 3600);
+	assert_false(o.ct.tcp_be_liberal);
+	assert_int_equal(o.ct.udp_s, 0);
+	assert_int_equal(parse("--manifests d --conntrack-max-per-core 0 "
+			       "--conntrack-tcp-timeout-established 1h "
+			       "--conntrack-tcp-be-liberal "
+			       "--conntrack-udp-timeout 30s", &o), 0);
+	assert_int_equal(o.ct.max_per_core, 0);
+	assert_int_equal(o.ct.tcp_established_s, 3600);
+	assert_true(o.ct.tcp_be_liberal);
+	assert_int_equal(o.ct.udp_s, 30);
+	assert_int_equal(parse("--manifests d --conntrack-min -1", &o),
+			 -EINVAL);
+	assert_int_equal(parse_conf("apiVersion: kubeproxy.config.k8s.io/v1alpha1\n"
+				    "kind: KubeProxyConfiguration\n"
+				    "conntrack: {maxPerCore: 0, min: null, "
+				    "tcpEstablishedTimeout: 2h0m0s, "
+				    "tcpCloseWaitTimeout: 0s, tcpBeLiberal: true}\n",
+				    "", &o), 0);
+	assert_int_equal(o.ct.max_per_core, 0);
+	assert_int_equal(o.ct.min, 131072);
+	assert_int_equal(o.ct.tcp_established_s, 7200);
+	assert_int_equal(o.ct.tcp_close_wait_s, 0);
+	assert_true(o.ct.tcp_be_liberal);
+
+	assert_non_null(mkdtemp(root));
+	snprintf(nf, sizeof(nf), "%s/net", root);
+	assert_int_equal(mkdir(nf, 0700), 0);
+	snprintf(nf, sizeof(nf), "%s/net/netfilter", root);
+	assert_int_equal(mkdir(nf, 0700), 0);
+	snprintf(params, sizeof(params), "%s/params", root);
+	assert_int_equal(mkdir(params, 0700), 0);
+	put_file(nf, "nf_conntrack_max", "65536\n");
+	put_file(nf, "nf_conntrack_tcp_timeout_established", "432000\n");
+	put_file(nf, "nf_conntrack_tcp_timeout_close_wait", "60\n");
+	put_file(nf, "nf_conntrack_tcp_be_liberal", "0\n");
+	put_file(nf, "nf_conntrack_udp_timeout", "30\n");
+	put_file(params, "hashsize", "16384\n");
+	ksd_conntrack_defaults(&ct);
+	assert_int_equal(ksd_conntrack_apply(&ct, 8, root, params), 0);
+	assert_int_equal(got(nf, "nf_conntrack_max"), 262144);
+	assert_int_equal(got(params, "hashsize"), 65536);
+	assert_int_equal(got(nf, "nf_conntrack_tcp_timeout_established"),
+			 86400);
+	assert_int_equal(got(nf, "nf_conntrack_tcp_timeout_close_wait"), 3600);
+	assert_int_equal(got(nf, "nf_conntrack_tcp_be_liberal"), 0);
+	assert_int_equal(got(nf, "nf_conntrack_udp_timeout"), 30);
+	/* Two CPUs: the minimum wins; a larger hashsize stays. */
+	assert_int_equal(ksd_conntrack_apply(&ct, 2, root, params), 0);
+	assert_int_equal(got(nf, "nf_conntrack_max"), 131072);
+	assert_int_equal(got(params, "hashsize"), 65536);
+	/* 0 per core: nf_conntrack_max left alone; liberal, UDP asked. */
+	ct.max_per_core = 0;
+	ct.tcp_be_liberal = true;
+	ct.udp_s = 10;
+	put_file(nf, "nf_conntrack_max", "1000\n");
+	assert_int_equal(ksd_conntrack_apply(&ct, 8, root, params), 0);
+	assert_int_equal(got(nf, "nf_conntrack_max"), 1000);
+	assert_int_equal(got(nf, "nf_conntrack_tcp_be_liberal"), 1);
+	assert_int_equal(got(nf, "nf_conntrack_udp_timeout"), 10);
+	/* What the kernel refuses (here: not a file) is counted. */
+	ct.udp_stream_s = 120;
+	snprintf(path, sizeof(path), "%s/nf_conntrack_udp_timeout_stream", nf);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(ksd_conntrack_apply(&ct, 8, root, params), 1);
+	rmdir(path);
+	snprintf(path, sizeof(path), "rm -r %s", root);
+	assert_int_equal(system(path), 0);
 }
 
 /* --hostname-override, trimmed and lowercased as kube-proxy's; without
@@ -897,6 +1013,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(flags_test_parse),
 		cmocka_unit_test(flags_test_config),
+		cmocka_unit_test(conntrack_test_tuning),
 		cmocka_unit_test(flags_test_hostname),
 		cmocka_unit_test(flags_test_durations),
 		cmocka_unit_test(flags_test_dns),
