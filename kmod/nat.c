@@ -212,6 +212,20 @@ static bool dst_is_local(const struct ksvc_net *ns, struct net *net,
 			 u8 family, const union nf_inet_addr *addr);
 
 /*
+ * Under RCU. The frontend a packet to @key meets in @ns, as the packet
+ * sees it (struct ksvc_conf): an IP frontend, else a node port when the
+ * address is one of @net's own.
+ */
+static bool frontend_find(struct ksvc_net *ns, struct net *net,
+			  const struct ksvc_fe_key *key,
+			  struct ksvc_fe_view *v)
+{
+	return ksvc_fe_find(&ns->tab, key, v) ||
+	       (ksvc_np_find(&ns->tab, key->family, key->proto, key->port, v) &&
+		dst_is_local(ns, net, key->family, &key->addr));
+}
+
+/*
  * Under RCU. Whether a UDP or SCTP flow that no one translated goes to a
  * frontend of @ns that has backends now: it began before its service (or
  * before the service's first backend), and its entry would keep every
@@ -226,11 +240,7 @@ static bool ct_untranslated(struct ksvc_net *ns, const struct nf_conn *ct,
 
 	if (ct->status & IPS_DST_NAT)
 		return false;
-	if (!ksvc_fe_find(&ns->tab, key, &v) &&
-	    (!ksvc_np_find(&ns->tab, key->family, key->proto, key->port, &v) ||
-	     !dst_is_local(ns, ns->net, key->family, &key->addr)))
-		return false;
-	return v.conf->set->count;
+	return frontend_find(ns, ns->net, key, &v) && v.conf->set->count;
 }
 
 /*
@@ -569,10 +579,7 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 		key.addr.ip = t->dst.u3.ip;
 	else
 		key.addr.in6 = t->dst.u3.in6;
-	/* The service as of one moment: see struct ksvc_conf. */
-	if (!ksvc_fe_find(&ns->tab, &key, &v) &&
-	    (!ksvc_np_find(&ns->tab, family, proto, key.port, &v) ||
-	     !dst_is_local(ns, state->net, family, &key.addr)))
+	if (!frontend_find(ns, state->net, &key, &v))
 		return NF_ACCEPT;
 	svc = v.svc;
 	set = v.conf->set;

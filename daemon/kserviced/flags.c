@@ -316,27 +316,24 @@ static int set_opt(struct ksd_opts *o, int c, const char *arg,
 		}
 		break;
 	case O_CIDR:
-		if (parse_cidrs(lbl, arg,
-				o->cfg.cluster_cidrs,
+		if (parse_cidrs(lbl, arg, o->cfg.cluster_cidrs,
 				&o->cfg.ncluster_cidrs))
 			return -EINVAL;
 		break;
 	case O_NP_ADDRS:
-		if (parse_cidrs(lbl, arg,
-				o->cfg.nodeport_cidrs,
+		if (parse_cidrs(lbl, arg, o->cfg.nodeport_cidrs,
 				&o->cfg.nnodeport_cidrs))
 			return -EINVAL;
 		break;
 	case O_LB_POOL: {
 		struct ksd_lbpool pool;
 
-		if (parse_cidrs(lbl, arg, o->lb_pool,
-				&o->nlb_pool))
+		if (parse_cidrs(lbl, arg, o->lb_pool, &o->nlb_pool))
 			return -EINVAL;
 		ksd_lbpool_init(&pool);
 		if (ksd_lbpool_set(&pool, o->lb_pool, o->nlb_pool)) {
-			fprintf(stderr, "kserviced: %s: "
-				"\"%s\": %s\n", lbl, arg, o->nlb_pool ?
+			fprintf(stderr, "kserviced: %s: \"%s\": %s\n", lbl,
+				arg, o->nlb_pool ?
 				"CIDRs overlap" : "no CIDR");
 			return -EINVAL;
 		}
@@ -498,8 +495,10 @@ static int config_set(void *arg, const char *flag, const char *value,
 		/* Options point into the strings they are given: these stay
 		 * until the next parse, as argv does. */
 		kept = strdup(value);
-		if (!kept)
+		if (!kept) {
+			fprintf(stderr, "kserviced: out of memory\n");
 			return -ENOMEM;
+		}
 		snprintf(lbl, sizeof(lbl), "%s: %s", cx->path, field);
 		if (set_opt(cx->o, l->val, kept, lbl, cx->hostname)) {
 			free(kept);
@@ -508,6 +507,8 @@ static int config_set(void *arg, const char *flag, const char *value,
 		config_strings_keep(kept);
 		return 0;
 	}
+	fprintf(stderr, "kserviced: %s: %s: no flag --%s\n", cx->path, field,
+		flag);
 	return -EINVAL;
 }
 
@@ -528,8 +529,8 @@ static int read_config(int argc, char **argv, struct ksd_opts *o,
 	if (!cx.path)
 		return 0;
 	if (ksd_kpconfig_load(cx.path, config_set, &cx, why)) {
-		/* A refused value: set_opt() said why already. */
-		if (!strstr(why, "\" is refused"))
+		/* Empty: a refused value, which set_opt() reported. */
+		if (*why)
 			fprintf(stderr, "kserviced: --config %s\n", why);
 		return -EINVAL;
 	}

@@ -218,10 +218,10 @@ static int want_string(const struct walk *w, const char *path,
 static int call(struct walk *w, ksd_kpconfig_set set, void *arg,
 		const char *flag, const char *val, const char *path)
 {
-	if (set(arg, flag, val, path))
-		return fail(w->why, -EINVAL, "%s: %s: \"%s\" is refused (as "
-			    "--%s would be)", w->path, path, val, flag);
-	return 0;
+	if (!set(arg, flag, val, path))
+		return 0;
+	w->why[0] = '\0';	/* set() said why */
+	return -EINVAL;
 }
 
 /* Notes a set field that means nothing to kservice, for the log line. */

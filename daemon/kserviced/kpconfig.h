@@ -36,7 +36,8 @@ typedef int (*ksd_kpconfig_set)(void *arg, const char *flag,
 /*
  * Reads the configuration in text (len bytes; path names it in messages)
  * and calls set for every flag it sets. Returns 0, or -EINVAL with the
- * reason in why (the file's problem, or set's failure), or -ENOMEM.
+ * reason in why (empty when set refused a value: set says why), or
+ * -ENOMEM.
  */
 int ksd_kpconfig_parse(const char *text, size_t len, const char *path,
 		       ksd_kpconfig_set set, void *arg, char *why);

@@ -525,6 +525,7 @@ struct claim {
 	const struct ksd_model_svc *owner;
 	size_t svc, fe;
 	bool np;
+	uint16_t port;		/* the service port, or the node port */
 };
 
 static const struct ksvc_addr *claim_addr(const struct claim *c)
@@ -537,15 +538,13 @@ static const struct ksvc_addr *claim_addr(const struct claim *c)
 static int cmp_key(const struct claim *x, const struct claim *y)
 {
 	const struct ksvc_addr *a = claim_addr(x), *b = claim_addr(y);
-	uint16_t xp = x->np ? x->owner->ksvc.node_port : x->owner->ksvc.port;
-	uint16_t yp = y->np ? y->owner->ksvc.node_port : y->owner->ksvc.port;
 
 	if (x->np != y->np)
 		return x->np - y->np;
 	if (x->owner->ksvc.proto != y->owner->ksvc.proto)
 		return x->owner->ksvc.proto - y->owner->ksvc.proto;
-	if (xp != yp)
-		return xp - yp;
+	if (x->port != y->port)
+		return x->port - y->port;
 	if (a->family != b->family)
 		return a->family - b->family;
 	return memcmp(a->raw, b->raw, ksvc_addr_len(a->family));
@@ -621,27 +620,28 @@ void ksd_model_resolve(struct ksd_model *m)
 		const struct ksd_model_svc *ms = &m->svcs[i];
 
 		for (j = 0; j < ms->ksvc.nfrontends; j++)
-			c[n++] = (struct claim){ ms, i, j, false };
+			c[n++] = (struct claim){ ms, i, j, false,
+						 ms->ksvc.port };
 		if (ms->ksvc.node_port)
-			c[n++] = (struct claim){ ms, i, 0, true };
+			c[n++] = (struct claim){ ms, i, 0, true,
+						 ms->ksvc.node_port };
 	}
 	if (n > 1)
 		qsort(c, n, sizeof(*c), cmp_claim);
-	/* The first of each key wins; the others are marked (kind 0, node
-	 * port 0) and dropped below. Keys compare without the mark. */
+	/* The first of each key wins; the others lose their node port, or
+	 * their frontend is marked (kind 0) and dropped below. Keys compare
+	 * by what the claims hold, so neither changes the grouping. */
 	for (i = 0; i + 1 < n; i = j) {
 		for (j = i + 1; j < n && !cmp_key(&c[i], &c[j]); j++) {
 			struct ksvc_service *ks = &m->svcs[c[j].svc].ksvc;
 
 			note_conflict(m, &c[i], &c[j]);
-			if (!c[j].np)
+			if (c[j].np)
+				ks->node_port = 0;
+			else
 				ks->frontends[c[j].fe].kind = 0;
 		}
 	}
-	for (i = 0; i + 1 < n; i = j)
-		for (j = i + 1; j < n && !cmp_key(&c[i], &c[j]); j++)
-			if (c[j].np)
-				m->svcs[c[j].svc].ksvc.node_port = 0;
 	free(c);
 	for (i = 0; i < m->n; i++) {
 		struct ksvc_service *ks = &m->svcs[i].ksvc;
