@@ -311,7 +311,9 @@ if [[ -e /sys/kernel/debug ]] && ! mountpoint -q /sys/kernel/debug; then
 	mount -t debugfs debugfs /sys/kernel/debug
 fi
 
-export KSVC_KO KSVC_REPO KSVC_KVER KSVC_KROOT
+KSVC_FAILED_LIST=/run/ksvc-e2e-failed
+rm -f "$KSVC_FAILED_LIST"
+export KSVC_KO KSVC_REPO KSVC_KVER KSVC_KROOT KSVC_FAILED_LIST
 t_script=$(uptime)
 echo "guest: kernel $(uname -r) up in ${t_init}s, modules in $(awk "BEGIN { print $t_script - $t_init }")s; running $KSVC_SCRIPT ${KSVC_SCRIPT_ARGS[*]}"
 cd "$(dirname "$KSVC_SCRIPT")"
@@ -324,6 +326,9 @@ if ((rc == 124 || rc == 137)); then
 	why+=("timed out after ${KSVC_SCRIPT_TIMEOUT}s")
 elif ((rc)); then
 	why+=("exit status $rc")
+fi
+if [[ -s $KSVC_FAILED_LIST ]]; then
+	why+=("failed scenarios: $(tr '\n' ' ' <"$KSVC_FAILED_LIST" | sed 's/ $//')")
 fi
 t_teardown=$(uptime)
 echo "guest: script ended (status $rc); teardown"

@@ -47,14 +47,15 @@ bg_in() {
 	bgpid=$!
 }
 # Polls (never sleeps for a fixed time) until FILE has a line matching
-# PATTERN, for at most 10 seconds.
+# PATTERN, for at most 60 seconds (a bound for a hang: a loaded machine
+# under emulation has taken more than 10 s to start a listener).
 wait_for_line() {
 	local file=$1 pattern=$2 i
-	for ((i = 0; i < 200; i++)); do
+	for ((i = 0; i < 1200; i++)); do
 		grep -qE "$pattern" "$file" 2>/dev/null && return 0
 		sleep 0.05
 	done
-	echo "no line matching '$pattern' in $file after 10 s:" >&2
+	echo "no line matching '$pattern' in $file after 60 s:" >&2
 	cat "$file" >&2
 	return 1
 }
@@ -123,7 +124,13 @@ scenarios_done() {
 	kmemleak_collect "after the last scenario" final && return 0
 	failed=$((failed + 1))
 	failures+=("kmemleak")
+	scenario_failed kmemleak
 }
+
+# A failed scenario's name is also kept where guest.sh reads it, so that the
+# last line of a run (all a CI log may show) names it.
+KSVC_FAILED_LIST=${KSVC_FAILED_LIST:-/run/ksvc-e2e-failed}
+scenario_failed() { echo "$1" >>"$KSVC_FAILED_LIST" 2>/dev/null || true; }
 
 scenario() {
 	local name=$1 rc
@@ -151,6 +158,7 @@ scenario() {
 	else
 		failed=$((failed + 1))
 		failures+=("$name")
+		scenario_failed "$name"
 		# A script's own account of the state it failed in, at once:
 		# a later timeout would lose it.
 		if declare -F on_failure >/dev/null; then

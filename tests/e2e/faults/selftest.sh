@@ -97,7 +97,7 @@ define() {
 		want=1 res=('^vm\.sh: FAIL: faults\.sh failed: teardown: kmemleak: [0-9]+ unreferenced objects of .*ksvc_fault')
 		args=("${fault[@]}" -- leak "$ko") ;;
 	leak_scenario)
-		want=1 res=('^vm\.sh: FAIL: scenarios\.sh failed: exit status 1')
+		want=1 res=('^vm\.sh: FAIL: scenarios\.sh failed: exit status 1; failed scenarios: (wait_min_age|next)( |;|$)')
 		logres=('=== leak_planted: ok' '=== (wait_min_age|next): FAILED'
 			'\[!\] (wait_min_age|next): kmemleak: [0-9]+ unreferenced objects of .*ksvc_fault, made by this scenario'
 			'scenarios\.sh: [1-3] passed, [1-3] failed: (wait_min_age|next)')
