@@ -15,8 +15,8 @@ The steps file (JSON) holds the initial objects and the scripted steps:
 A line "next" on stdin runs the next step's actions, then "done N" is
 printed; "apply [ACTION, ...]" (JSON on one line) runs those actions,
 then "applied N" is printed (N counts the apply lines); "stats" prints
-"stats {JSON}", the counts of lists, watches and watches answered 410 so
-far. --address picks the address to listen on (127.0.0.1 by default). Actions, each with "resource": "services" or "endpointslices":
+"stats {JSON}", the counts of lists, watches, watches answered 410 and
+requests answered 401 so far. --address picks the address to listen on (127.0.0.1 by default). Actions, each with "resource": "services" or "endpointslices":
 
   {"op": "put", "object": {...}}        ADDED or MODIFIED
   {"op": "put", "object": {...}, "silent": true}
@@ -34,6 +34,8 @@ far. --address picks the address to listen on (127.0.0.1 by default). Actions, e
                                         reconnection gets HTTP 410 ("http")
   {"op": "slow", "on": true}            events written a few bytes per
                                         chunk, with pauses (a slow link)
+  {"op": "token", "token": "..."}       the token accepted from now on (a
+                                        rotation; open watches go on)
 
 Requests must carry "Authorization: Bearer TOKEN" when --token is given.
 Counters of what was served are printed to stderr at exit.
@@ -76,7 +78,8 @@ class State:
         self.compacted = {r: 0 for r in self.objs}
         self.drop_gen = {r: 0 for r in self.objs}
         self.slow = False
-        self.stats = {"lists": 0, "watches": 0, "gone": 0}
+        self.stats = {"lists": 0, "watches": 0, "gone": 0,
+                      "unauthorized": 0}
 
     @staticmethod
     def key(obj):
@@ -135,6 +138,9 @@ class State:
                 self.drop_gen[res] += 1
         elif op == "slow":
             self.slow = a.get("on", True)
+        elif op == "token":
+            global TOKEN
+            TOKEN = a["token"]
         else:
             raise ValueError("unknown op " + op)
 
@@ -166,6 +172,8 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         q = dict(urllib.parse.parse_qsl(url.query))
         if TOKEN and self.headers.get("Authorization") != "Bearer " + TOKEN:
+            with STATE.cond:
+                STATE.stats["unauthorized"] += 1
             return self.status(401, "Unauthorized", "Unauthorized")
         if url.path not in RESOURCES:
             return self.status(404, "NotFound", "no " + url.path)

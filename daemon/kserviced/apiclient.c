@@ -30,6 +30,7 @@ struct res {
 	char *sel;			/* "&fieldSelector=...", or "" */
 	enum phase phase;
 	CURL *easy;
+	struct curl_slist *hdrs;	/* the request's, its token in */
 	char *rv;			/* last resourceVersion seen */
 	char *cont;			/* the list's continue token */
 	struct ksd_store list;		/* the pages listed so far */
@@ -52,7 +53,8 @@ struct apiclient {
 	struct ksd_loop *loop;
 	CURLM *multi;
 	int tfd;			/* curl's timeout */
-	struct curl_slist *hdrs;
+	uint64_t token_read_ms;		/* when kc.token_file was read */
+	bool token_stale;		/* a 401: read it before the next */
 	struct res res[3];
 	int nres;			/* 3 with this node's Node */
 };
@@ -77,7 +79,102 @@ static void set_str(char **dst, const char *s)
 
 /* --- requests --- */
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * A token from a file rotates (a projected service account token every
+ * hour or so): read again as client-go does, every minute and at once
+ * after a 401. A failed read keeps the token there was.
+ */
+static void refresh_token(struct apiclient *ac)
+{
+	char why[KSD_KUBECONFIG_WHY_MAX], *token = NULL;
+	uint64_t now = mono_ms();
+
+	if (!ac->kc.token_file ||
+	    (!ac->token_stale && now - ac->token_read_ms < KSD_API_TOKEN_MS))
+		return;
+	ac->token_stale = false;
+	ac->token_read_ms = now;
+	if (ksd_read_token(ac->kc.token_file, &token, why)) {
+		ksd_warn("api: token: %s; keeping the one read before", why);
+		return;
+	}
+	if (ac->kc.token && !strcmp(token, ac->kc.token)) {
+		memset(token, 0, strlen(token));
+		free(token);
+		return;
+	}
+	ksd_info("api: token: read again from %s (it changed)",
+		 ac->kc.token_file);
+	if (ac->kc.token) {
+		memset(ac->kc.token, 0, strlen(ac->kc.token));
+		free(ac->kc.token);
+	}
+	ac->kc.token = token;
+}
+
+/* The headers of one request, with the token as it is now. */
+static struct curl_slist *request_headers(struct apiclient *ac)
+{
+	struct curl_slist *h = curl_slist_append(NULL,
+						 "Accept: application/json");
+	char *auth;
+
+	refresh_token(ac);
+	if (h && ac->kc.token) {
+		if (asprintf(&auth, "Authorization: Bearer %s",
+			     ac->kc.token) < 0)
+			auth = NULL;
+		if (!auth || !curl_slist_append(h, auth)) {
+			curl_slist_free_all(h);
+			h = NULL;
+		}
+		if (auth) {
+			memset(auth, 0, strlen(auth));
+			free(auth);
+		}
+	}
+	return h;
+}
+
+static void free_headers(struct res *r)
+{
+	struct curl_slist *h;
+
+	for (h = r->hdrs; h; h = h->next)
+		memset(h->data, 0, strlen(h->data));
+	curl_slist_free_all(r->hdrs);
+	r->hdrs = NULL;
+}
+
 static size_t on_write(char *data, size_t size, size_t nmemb, void *arg);
+
+/*
+ * The end of a response's headers: an answer other than 401 means the
+ * credentials are taken again (a watch that is answered 200 may then say
+ * nothing for minutes, so its end would be too late to know).
+ */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct res *r = arg;
+	size_t n = size * nmemb;
+	long code = 0;
+
+	if ((n == 2 && data[0] == '\r' && data[1] == '\n') ||
+	    (n == 1 && data[0] == '\n')) {
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+		if (code >= 200 && code != 401 && code != 403)
+			r->ac->src.unauthorized_ms = 0;
+	}
+	return n;
+}
 
 static int start_request(struct res *r)
 {
@@ -91,6 +188,12 @@ static int start_request(struct res *r)
 	e = curl_easy_init();
 	if (!e)
 		return -ENOMEM;
+	free_headers(r);
+	r->hdrs = request_headers(ac);
+	if (!r->hdrs) {
+		curl_easy_cleanup(e);
+		return -ENOMEM;
+	}
 	need_esc = r->phase == WATCHING || r->cont;
 	if (r->phase == LISTING) {
 		if (r->cont)
@@ -119,7 +222,9 @@ static int start_request(struct res *r)
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, ac->hdrs);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "kserviced/" KSCTL_VERSION);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
@@ -435,6 +540,18 @@ static void done(struct res *r, CURLcode result)
 	curl_multi_remove_handle(r->ac->multi, r->easy);
 	curl_easy_cleanup(r->easy);
 	r->easy = NULL;
+	free_headers(r);
+	if (code == 401) {
+		/* Refused credentials: the token may have rotated. */
+		if (!r->ac->src.unauthorized_ms)
+			r->ac->src.unauthorized_ms = mono_ms() ?: 1;
+		r->ac->token_stale = true;
+		ksd_warn("api: %s: HTTP 401 Unauthorized%s", r->kind,
+			 r->ac->kc.token_file ? ": reading the token again" :
+			 "");
+		retry_later(r);
+		return;
+	}
 	if (r->phase == LISTING) {
 		if (result == CURLE_OK && code == 200 && list_page(r)) {
 			ksd_backoff_reset(&r->backoff);
@@ -587,6 +704,7 @@ static void stop(struct ksd_source *src)
 			curl_multi_remove_handle(ac->multi, r->easy);
 			curl_easy_cleanup(r->easy);
 		}
+		free_headers(r);
 		if (r->tfd >= 0) {
 			if (ac->loop)
 				ksd_loop_del(ac->loop, r->tfd);
@@ -605,7 +723,6 @@ static void stop(struct ksd_source *src)
 			ksd_loop_del(ac->loop, ac->tfd);
 		close(ac->tfd);
 	}
-	curl_slist_free_all(ac->hdrs);
 	ksd_kubeconfig_release(&ac->kc);
 	free(ac);
 	curl_global_cleanup();
@@ -682,7 +799,6 @@ struct ksd_source *ksd_api_source(struct ksd_kubeconfig *kc,
 				  const struct ksd_api_opts *o)
 {
 	struct apiclient *ac;
-	char *auth = NULL;
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
 		ksd_kubeconfig_release(kc);
@@ -706,17 +822,7 @@ struct ksd_source *ksd_api_source(struct ksd_kubeconfig *kc,
 	if (!ac->o.backoff_max_ms)
 		ac->o.backoff_max_ms = KSD_API_BACKOFF_MAX_MS;
 	ac->tfd = -1;
-	ac->hdrs = curl_slist_append(NULL, "Accept: application/json");
-	if (ac->kc.token) {
-		if (asprintf(&auth, "Authorization: Bearer %s",
-			     ac->kc.token) < 0)
-			auth = NULL;
-		if (auth)
-			ac->hdrs = curl_slist_append(ac->hdrs, auth);
-		if (auth)
-			memset(auth, 0, strlen(auth));
-		free(auth);
-	}
+	ac->token_read_ms = mono_ms();
 	ac->nres = ac->o.node_name && *ac->o.node_name ? 3 : 2;
 	for (int i = 0; i < ac->nres; i++) {
 		static const char *const paths[] = {

@@ -33,6 +33,8 @@
 #define KSD_API_PAGE_LIMIT	500
 #define KSD_API_BACKOFF_MIN_MS	800
 #define KSD_API_BACKOFF_MAX_MS	30000
+/* A token from a file is read again this often (client-go: a minute). */
+#define KSD_API_TOKEN_MS	60000
 
 struct ksd_api_opts {
 	unsigned int page_limit;	/* 0: KSD_API_PAGE_LIMIT */

@@ -276,11 +276,22 @@ int ksd_daemon_signals(struct ksd_daemon *d)
 	return ksd_loop_add(&d->loop, d->sfd, EPOLLIN, on_signal, d);
 }
 
+/*
+ * kube-proxy's health (nothing queued for longer than 2 x --sync-period),
+ * and one thing more: the API refusing our credentials for as long means
+ * the node's rules are going stale, with nothing queued to say so.
+ */
+bool ksd_daemon_healthy(const struct ksd_daemon *d)
+{
+	uint64_t now = now_ms(), refused = d->src ? d->src->unauthorized_ms : 0;
+
+	return ksd_health_ok(d->queued_ms, now, 2 * d->o.sync_ms) &&
+	       !(refused && now - refused >= 2 * d->o.sync_ms);
+}
+
 static bool proxy_healthy(void *arg)
 {
-	struct ksd_daemon *d = arg;
-
-	return ksd_health_ok(d->queued_ms, now_ms(), 2 * d->o.sync_ms);
+	return ksd_daemon_healthy(arg);
 }
 
 bool ksd_daemon_node_eligible(const struct ksd_daemon *d)
@@ -308,8 +319,8 @@ static int serve_healthz(void *arg, const char *path, unsigned int *status,
 	}
 	/* As kube-proxy's: /healthz fails on a node being deleted (so that
 	 * load balancers drain it), /livez does not. */
-	*status = ksd_health_ok(d->queued_ms, now_ms(), 2 * d->o.sync_ms) &&
-		  (eligible || !strcmp(path, "/livez")) ? 200 : 503;
+	*status = proxy_healthy(d) && (eligible || !strcmp(path, "/livez")) ?
+		  200 : 503;
 	*body = malloc(256);
 	if (!*body)
 		return -ENOMEM;

@@ -107,6 +107,10 @@ int ksd_daemon_signals(struct ksd_daemon *d);
 int ksd_daemon_run(struct ksd_daemon *d);
 void ksd_daemon_release(struct ksd_daemon *d);
 
+/* The proxy's health as /healthz reports it (node eligibility aside):
+ * nothing queued for longer than 2 x --sync-period, and the API not
+ * refusing our credentials (401) for as long. */
+bool ksd_daemon_healthy(const struct ksd_daemon *d);
 /* kube-proxy's nodeEligible: false while this node's Node is being
  * deleted (it has a deletionTimestamp); true without a Node. */
 bool ksd_daemon_node_eligible(const struct ksd_daemon *d);

@@ -30,6 +30,7 @@ void ksd_kubeconfig_release(struct ksd_kubeconfig *kc)
 	struct ksd_pem *p[] = { &kc->ca, &kc->cert, &kc->key };
 
 	free(kc->server);
+	free(kc->token_file);
 	if (kc->token) {
 		memset(kc->token, 0, strlen(kc->token));
 		free(kc->token);
@@ -87,7 +88,7 @@ static char *host_port(const char *host, const char *port)
 
 /* A bearer token from a file (the service account's, a tokenFile:),
  * without the line end it usually has. */
-static int read_token(const char *path, char **token, char *why)
+int ksd_read_token(const char *path, char **token, char *why)
 {
 	size_t len;
 	int ret = ksd_read_file(path, token, &len);
@@ -113,9 +114,14 @@ int ksd_kubeconfig_in_cluster(const char *dir, struct ksd_kubeconfig *kc,
 			    "KUBERNETES_SERVICE_HOST and _PORT are not set "
 			    "(use --kubeconfig or --master)");
 	snprintf(path, sizeof(path), "%s/token", dir);
-	ret = read_token(path, &kc->token, why);
+	ret = ksd_read_token(path, &kc->token, why);
 	if (ret)
 		return ret;
+	kc->token_file = strdup(path);
+	if (!kc->token_file) {
+		ksd_kubeconfig_release(kc);
+		return fail(why, -ENOMEM, "out of memory");
+	}
 	snprintf(path, sizeof(path), "%s/ca.crt", dir);
 	kc->ca.file = strdup(path);
 	kc->server = host_port(host, port);
@@ -320,9 +326,9 @@ int ksd_kubeconfig_parse(const char *text, size_t len, const char *path,
 		if (token && !kc->token) {
 			char *file = resolve(token, dir);
 
-			ret = file ? read_token(file, &kc->token, why) :
+			ret = file ? ksd_read_token(file, &kc->token, why) :
 				     fail(why, -ENOMEM, "out of memory");
-			free(file);
+			kc->token_file = file;
 			if (ret)
 				goto out;
 		}

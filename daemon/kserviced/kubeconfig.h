@@ -25,6 +25,9 @@ struct ksd_kubeconfig {
 	char *server;		/* https://host:port, no trailing slash */
 	struct ksd_pem ca;	/* none: the system's CAs */
 	char *token;		/* NULL: none */
+	/* Where the token came from (the service account's, a tokenFile),
+	 * read again as it rotates; NULL: given inline. */
+	char *token_file;
 	struct ksd_pem cert, key;	/* client certificate, both or none */
 };
 
@@ -51,5 +54,9 @@ void ksd_kubeconfig_release(struct ksd_kubeconfig *kc);
 /* A whole file (16 MiB at most), NUL-terminated, into a malloc'ed *buf.
  * Returns 0, -errno of the open, or -ENOMEM. */
 int ksd_read_file(const char *path, char **buf, size_t *len);
+
+/* A bearer token from a file, without its line end. Returns 0 or -errno
+ * with why filled in. */
+int ksd_read_token(const char *path, char **token, char *why);
 
 #endif /* KSD_KUBECONFIG_H */

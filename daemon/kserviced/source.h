@@ -44,6 +44,9 @@ struct ksd_source {
 	void (*changed)(struct ksd_source *src, enum ksd_changed what);
 	void *daemon;
 	bool synced;
+	/* Monotonic ms since the API has answered every request with 401
+	 * Unauthorized (the source's credentials are refused); 0: not. */
+	uint64_t unauthorized_ms;
 };
 
 #endif /* KSD_SOURCE_H */

@@ -180,7 +180,27 @@ static int teardown(void **state)
 #define BACKOFF_MIN	20
 #define BACKOFF_MAX	200
 
-static void start(struct fixture *f, const char *ca)
+/* The token file (f->dir/token) replaced at once, as the kubelet
+ * replaces a projected token (a new file renamed over the old). */
+static void write_token(struct fixture *f, const char *token)
+{
+	char path[320], tmp[330];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/token", f->dir);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fp = fopen(tmp, "w");
+	assert_non_null(fp);
+	fprintf(fp, "%s\n", token);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(rename(tmp, path), 0);
+}
+
+/* kserviced against the fake, trusting the CA in file ca; its token
+ * inline in the kubeconfig, or in a tokenFile (token_file); its sync
+ * period sync_ms. */
+static void start_with(struct fixture *f, const char *ca, bool token_file,
+		       uint64_t sync_ms)
 {
 	char path[320], why[KSD_KUBECONFIG_WHY_MAX];
 	struct ksd_api_opts ao = {
@@ -191,7 +211,7 @@ static void start(struct fixture *f, const char *ca)
 	};
 	struct ksd_opts o = {
 		.min_sync_ms = 0,
-		.sync_ms = 60000,
+		.sync_ms = sync_ms,
 		.cfg = { .has = KSVC_CFG_HAS_CLUSTER_CIDRS |
 				KSVC_CFG_HAS_MASQUERADE_ALL },
 		.hostname = "node-a",
@@ -200,6 +220,8 @@ static void start(struct fixture *f, const char *ca)
 	struct ksd_source *src;
 	FILE *fp;
 
+	if (token_file)
+		write_token(f, TOKEN);
 	snprintf(path, sizeof(path), "%s/kubeconfig", f->dir);
 	fp = fopen(path, "w");
 	assert_non_null(fp);
@@ -208,14 +230,20 @@ static void start(struct fixture *f, const char *ca)
 		"kserviced}}]\nclusters:\n- name: fake\n  cluster:\n"
 		"    server: https://127.0.0.1:%d\n"
 		"    certificate-authority: %s\n"
-		"users: [{name: kserviced, user: {token: %s}}]\n",
-		f->port, ca, TOKEN);
+		"users: [{name: kserviced, user: {%s: %s}}]\n",
+		f->port, ca, token_file ? "tokenFile" : "token",
+		token_file ? "token" : TOKEN);
 	fclose(fp);
 	assert_int_equal(ksd_kubeconfig_load(path, &kc, why), 0);
 	src = ksd_api_source(&kc, &ao);
 	assert_non_null(src);
 	f->started = true;
 	assert_int_equal(ksd_daemon_init(&f->d, &o, fake_open, src), 0);
+}
+
+static void start(struct fixture *f, const char *ca)
+{
+	start_with(f, ca, false, 60000);
 }
 
 #define run_for(f, ms) RUN_FOR(&(f)->d, ms)
@@ -233,7 +261,7 @@ static void step(struct fixture *f, int n)
 }
 
 struct stats {
-	int lists, watches, gone;
+	int lists, watches, gone, unauthorized;
 };
 
 static struct stats server_stats(struct fixture *f)
@@ -245,8 +273,9 @@ static struct stats server_stats(struct fixture *f)
 	fflush(f->to);
 	assert_non_null(fgets(line, sizeof(line), f->from));
 	assert_int_equal(sscanf(line, "stats {\"lists\": %d, \"watches\": %d, "
-				"\"gone\": %d}", &s.lists, &s.watches,
-				&s.gone), 3);
+				"\"gone\": %d, \"unauthorized\": %d}",
+				&s.lists, &s.watches, &s.gone,
+				&s.unauthorized), 4);
 	return s;
 }
 
@@ -326,6 +355,90 @@ static void api_test_steps(void **state)
 	run_for(f, 50);
 	assert_non_null(f->d.store.node);
 	assert_false(ksd_daemon_node_eligible(&f->d));
+	assert_false(f->token_logged);
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Runs "apply ACTIONS" on the fake (one JSON line). */
+static void apply(struct fixture *f, const char *actions)
+{
+	char line[128];
+
+	fprintf(f->to, "apply %s\n", actions);
+	fflush(f->to);
+	assert_non_null(fgets(line, sizeof(line), f->from));
+	assert_int_equal(strncmp(line, "applied ", 8), 0);
+}
+
+#define SYNC_MS 1000
+
+/*
+ * A token from a tokenFile rotates (a projected service account token):
+ * the API refuses the old one at once (401), kserviced reads the file
+ * again and goes on, /healthz healthy; a token the API keeps refusing
+ * makes /healthz fail after 2 x the sync period, and the right one
+ * makes it healthy again.
+ */
+static void api_test_token_rotates(void **state)
+{
+	struct fixture *f = *state;
+	struct stats s;
+	char ca[300];
+
+	snprintf(ca, sizeof(ca), "%s/server.pem", f->dir);
+	start_with(f, ca, true, SYNC_MS);
+	RUN_UNTIL(f, backends("default/web") == 2 && backends("default/db") == 1);
+	assert_int_equal(server_stats(f).unauthorized, 0);
+	assert_true(ksd_daemon_healthy(&f->d));
+
+	/* Rotated: the new token in the file, the old one refused from now
+	 * on, the watches cut (their new requests need a token). */
+	write_token(f, "rotated-1");
+	apply(f, "[{\"op\": \"token\", \"token\": \"rotated-1\"}, "
+		 "{\"op\": \"drop\", \"resource\": \"services\"}, "
+		 "{\"op\": \"drop\", \"resource\": \"endpointslices\"}, "
+		 "{\"op\": \"drop\", \"resource\": \"nodes\"}, "
+		 "{\"op\": \"put\", \"resource\": \"services\", "
+		 "\"object\": {\"metadata\": {\"namespace\": \"default\", "
+		 "\"name\": \"after\", \"uid\": \"u-after\", "
+		 "\"creationTimestamp\": \"2026-01-01T00:00:00Z\"}, "
+		 "\"spec\": {\"type\": \"ClusterIP\", \"clusterIP\": "
+		 "\"10.96.0.77\", \"clusterIPs\": [\"10.96.0.77\"], "
+		 "\"ports\": [{\"protocol\": \"TCP\", \"port\": 80, "
+		 "\"targetPort\": 8080}]}}}]");
+	RUN_UNTIL(f, fake_table_find("default/after") != NULL);
+	s = server_stats(f);
+	/* Refused with the old token at least once, then read again (a
+	 * kind's request still out with the old token may be refused after
+	 * another's was taken: each retries with the new one). */
+	assert_true(s.unauthorized >= 1);
+	RUN_UNTIL(f, f->d.src->unauthorized_ms == 0);
+	s = server_stats(f);
+	run_for(f, 2 * SYNC_MS + 100);
+	assert_true(ksd_daemon_healthy(&f->d));
+
+	/* A token the file does not have: refused for as long as it
+	 * lasts; healthy until 2 x the sync period has passed, then not. */
+	apply(f, "[{\"op\": \"token\", \"token\": \"not-in-the-file\"}, "
+		 "{\"op\": \"drop\", \"resource\": \"services\"}]");
+	RUN_UNTIL(f, f->d.src->unauthorized_ms != 0);
+	RUN_UNTIL(f, !ksd_daemon_healthy(&f->d));
+	/* Not before its time (the loop may be stopped at any moment, so
+	 * "still healthy just after the first 401" is not a thing to
+	 * assert; this is). */
+	assert_true(mono_ms() - f->d.src->unauthorized_ms >= 2 * SYNC_MS);
+	assert_true(server_stats(f).unauthorized > s.unauthorized);
+	/* The file catches up: healthy again without a restart. */
+	write_token(f, "not-in-the-file");
+	RUN_UNTIL(f, f->d.src->unauthorized_ms == 0);
+	RUN_UNTIL(f, ksd_daemon_healthy(&f->d));
 	assert_false(f->token_logged);
 }
 
@@ -438,6 +551,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(api_test_steps, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(api_test_tls_verified, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(api_test_token_rotates, setup,
 						teardown),
 	};
 
