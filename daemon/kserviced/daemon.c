@@ -285,7 +285,8 @@ static bool proxy_healthy(void *arg)
 
 bool ksd_daemon_node_eligible(const struct ksd_daemon *d)
 {
-	return !(d->store.node && d->store.node->deleting);
+	return !(d->store.node && (d->store.node->deleting ||
+				   d->store.node->to_be_deleted));
 }
 
 const char *ksd_daemon_zone(const struct ksd_daemon *d)
@@ -299,22 +300,29 @@ static int serve_healthz(void *arg, const char *path, unsigned int *status,
 {
 	struct ksd_daemon *d = arg;
 	bool eligible = ksd_daemon_node_eligible(d);
+	bool livez = !strcmp(path, "/livez"), healthy;
+	int64_t now = real_ns();
 	int n;
 
-	if (strcmp(path, "/healthz") && strcmp(path, "/livez")) {
+	if (strcmp(path, "/healthz") && !livez) {
 		*status = 404;
 		*body = strdup("404 page not found\n");
 		return *body ? 0 : -ENOMEM;
 	}
-	/* As kube-proxy's: /healthz fails on a node being deleted (so that
-	 * load balancers drain it), /livez does not. */
-	*status = ksd_health_ok(d->queued_ms, now_ms(), 2 * d->o.sync_ms) &&
-		  (eligible || !strcmp(path, "/livez")) ? 200 : 503;
+	/* As kube-proxy's: /healthz fails on a node being deleted or
+	 * tainted for deletion by the autoscaler (so that load balancers
+	 * drain it first), /livez does not and leaves nodeEligible out.
+	 * Healthy, lastUpdated is now (kube-proxy keeps the meaning of
+	 * older releases: the last sync loop); unhealthy, the last pass
+	 * that programmed everything. */
+	healthy = ksd_health_ok(d->queued_ms, now_ms(), 2 * d->o.sync_ms) &&
+		  (eligible || livez);
+	*status = healthy ? 200 : 503;
 	*body = malloc(256);
 	if (!*body)
 		return -ENOMEM;
-	n = ksd_health_body(*body, 256, d->last_updated_ns, real_ns(),
-			    eligible);
+	n = ksd_health_body(*body, 256, healthy ? now : d->last_updated_ns,
+			    now, livez ? NULL : &eligible);
 	*len = (size_t)n;
 	*ctype = "application/json";
 	return 0;

@@ -108,7 +108,9 @@ int ksd_daemon_run(struct ksd_daemon *d);
 void ksd_daemon_release(struct ksd_daemon *d);
 
 /* kube-proxy's nodeEligible: false while this node's Node is being
- * deleted (it has a deletionTimestamp); true without a Node. */
+ * deleted (it has a deletionTimestamp) or carries the cluster
+ * autoscaler's ToBeDeletedByClusterAutoscaler taint; true without a
+ * Node. */
 bool ksd_daemon_node_eligible(const struct ksd_daemon *d);
 /* This node's zone (its Node's topology.kubernetes.io/zone), or NULL. */
 const char *ksd_daemon_zone(const struct ksd_daemon *d);

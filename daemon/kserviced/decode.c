@@ -1004,7 +1004,7 @@ int ksd_decode_node(const cJSON *obj, struct ksd_node **nodep, char *why)
 {
 	struct ctx c = { .why = why, .kind = "Node" };
 	struct ksd_node *n = zalloc(1, sizeof(*n));
-	const cJSON *meta, *status, *list, *j, *dts;
+	const cJSON *meta, *spec, *status, *list, *j, *dts;
 	const char *type;
 	char p[64];
 	size_t cnt, i = 0;
@@ -1020,6 +1020,20 @@ int ksd_decode_node(const cJSON *obj, struct ksd_node **nodep, char *why)
 		n->deleting = true;
 	}
 	n->zone = ksd_meta_label(&n->meta, KSD_LABEL_ZONE);
+	if (get_object(&c, obj, "", "spec", &spec) ||
+	    get_list(&c, spec, "spec", "taints", &list, &cnt))
+		goto fail;
+	cJSON_ArrayForEach(j, list) {
+		const char *key;
+
+		snprintf(p, sizeof(p), "spec.taints[%zu]", i++);
+		if (want_type(&c, j, p, is_object, "an object") ||
+		    get_string(&c, j, p, "key", &key))
+			goto fail;
+		if (key && !strcmp(key, KSD_TAINT_TO_BE_DELETED))
+			n->to_be_deleted = true;
+	}
+	i = 0;
 	if (get_object(&c, obj, "", "status", &status) ||
 	    get_list(&c, status, "status", "addresses", &list, &cnt))
 		goto fail;

@@ -171,8 +171,13 @@ struct ksd_slice {
 	size_t nports;
 };
 
+/* The taint the cluster autoscaler puts on a node it is about to delete
+ * (kube-proxy's ToBeDeletedTaint). */
+#define KSD_TAINT_TO_BE_DELETED		"ToBeDeletedByClusterAutoscaler"
+
 /* A v1 Node: this node's addresses (those that parse as IPs; hostnames
- * are left out) and zone, and whether it is being deleted. */
+ * are left out) and zone, and whether it is being deleted or about to be
+ * (the autoscaler's taint). */
 struct ksd_node_addr {
 	char *type;			/* InternalIP, ExternalIP, ... */
 	struct ksvc_addr addr;
@@ -182,6 +187,8 @@ struct ksd_node {
 	struct ksd_meta meta;
 	const char *zone;		/* the zone label's value, or NULL */
 	bool deleting;			/* metadata.deletionTimestamp set */
+	bool to_be_deleted;		/* KSD_TAINT_TO_BE_DELETED in
+					 * spec.taints */
 	struct ksd_node_addr *addrs;
 	size_t naddrs;
 };

@@ -223,13 +223,16 @@ static void go_time(char *buf, size_t size, int64_t ns)
 }
 
 int ksd_health_body(char *buf, size_t size, int64_t last_updated_ns,
-		    int64_t now_ns, bool node_eligible)
+		    int64_t now_ns, const bool *node_eligible)
 {
 	char last[64], now[64];
 
 	go_time(last, sizeof(last), last_updated_ns);
 	go_time(now, sizeof(now), now_ns);
+	if (!node_eligible)
+		return snprintf(buf, size, "{\"lastUpdated\": \"%s\","
+				"\"currentTime\": \"%s\"}", last, now);
 	return snprintf(buf, size, "{\"lastUpdated\": \"%s\",\"currentTime\": "
 			"\"%s\", \"nodeEligible\": %s}", last, now,
-			node_eligible ? "true" : "false");
+			*node_eligible ? "true" : "false");
 }

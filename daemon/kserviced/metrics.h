@@ -58,10 +58,11 @@ void ksd_format_float(double v, char *buf, size_t size);
  */
 bool ksd_health_ok(uint64_t queued_ms, uint64_t now_ms, uint64_t timeout_ms);
 
-/* The JSON body of /healthz and /livez: {"lastUpdated": "...",
- * "currentTime": "...", "nodeEligible": true}, times (Unix nanoseconds, 0
- * for never) as Go prints a time.Time in UTC. Returns the length. */
+/* The JSON body of /healthz: {"lastUpdated": "...", "currentTime":
+ * "...", "nodeEligible": true}; of /livez (node_eligible NULL) the same
+ * without nodeEligible, as kube-proxy's. Times (Unix nanoseconds, 0 for
+ * never) as Go prints a time.Time in UTC. Returns the length. */
 int ksd_health_body(char *buf, size_t size, int64_t last_updated_ns,
-		    int64_t now_ns, bool node_eligible);
+		    int64_t now_ns, const bool *node_eligible);
 
 #endif /* KSD_METRICS_H */

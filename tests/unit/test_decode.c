@@ -572,7 +572,8 @@ static void decode_test_bad_slices(void **state)
 
 /* Every prefix of a real object, every field's value swapped for every
  * JSON type: refused or accepted, never a crash or a leak. */
-/* A real-shaped Node: addresses (hostnames left out), zone, deletion. */
+/* A real-shaped Node: addresses (hostnames left out), zone, deletion,
+ * the autoscaler's taint. */
 static void decode_test_node(void **state)
 {
 	static const char *const good =
@@ -586,12 +587,21 @@ static void decode_test_node(void **state)
 "  {\"type\":\"Hostname\",\"address\":\"node-a\"}]}}";
 	static const char *const deleting =
 "{\"metadata\":{\"name\":\"node-b\",\"deletionTimestamp\":\"2026-01-01T00:00:00Z\"}}";
+	/* The cluster autoscaler's taint, among others. */
+	static const char *const tainted =
+"{\"metadata\":{\"name\":\"node-c\"},\"spec\":{\"taints\":["
+" {\"key\":\"node.kubernetes.io/unschedulable\",\"effect\":\"NoSchedule\"},"
+" {\"key\":\"ToBeDeletedByClusterAutoscaler\",\"value\":\"1700000000\","
+"  \"effect\":\"NoSchedule\"}]}}";
 	static const char *const bad[] = {
 		"{\"metadata\":{\"name\":\"n\",\"deletionTimestamp\":1}}",
 		"{\"metadata\":{\"name\":\"n\"},\"status\":{\"addresses\":{}}}",
 		"{\"metadata\":{\"name\":\"n\"},\"status\":{\"addresses\":[1]}}",
 		"{\"apiVersion\":\"v2\",\"metadata\":{\"name\":\"n\"}}",
 		"{\"metadata\":{}}",
+		"{\"metadata\":{\"name\":\"n\"},\"spec\":{\"taints\":{}}}",
+		"{\"metadata\":{\"name\":\"n\"},\"spec\":{\"taints\":[1]}}",
+		"{\"metadata\":{\"name\":\"n\"},\"spec\":{\"taints\":[{\"key\":1}]}}",
 	};
 	char why[KSD_WHY_MAX];
 	struct ksd_node *n;
@@ -604,6 +614,7 @@ static void decode_test_node(void **state)
 	assert_string_equal(n->meta.name, "node-a");
 	assert_string_equal(n->zone, "eu-1a");
 	assert_false(n->deleting);
+	assert_false(n->to_be_deleted);
 	assert_int_equal(n->naddrs, 2);
 	assert_string_equal(n->addrs[0].type, "InternalIP");
 	assert_string_equal(addr(&n->addrs[0].addr), "192.0.2.1");
@@ -614,8 +625,16 @@ static void decode_test_node(void **state)
 	assert_int_equal(ksd_decode_node(j, &n, why), 0);
 	cJSON_Delete(j);
 	assert_true(n->deleting);
+	assert_false(n->to_be_deleted);
 	assert_null(n->zone);
 	assert_int_equal(n->naddrs, 0);
+	ksd_node_free(n);
+
+	j = parse(tainted);
+	assert_int_equal(ksd_decode_node(j, &n, why), 0);
+	cJSON_Delete(j);
+	assert_false(n->deleting);
+	assert_true(n->to_be_deleted);
 	ksd_node_free(n);
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -226,6 +226,7 @@ static void ops_test_health(void **state)
 		{ 1000, 500000, 60000, false },
 		{ 1000, 1100, 100, false },
 	};
+	const bool yes = true, no = false;
 	char buf[256];
 
 	(void)state;
@@ -234,16 +235,22 @@ static void ops_test_health(void **state)
 		    t[i].ok)
 			fail_msg("case %zu: want %d", i, t[i].ok);
 
-	ksd_health_body(buf, sizeof(buf), 0, 1700000000123456789LL, true);
+	ksd_health_body(buf, sizeof(buf), 0, 1700000000123456789LL, &yes);
 	assert_string_equal(buf, "{\"lastUpdated\": \"0001-01-01 00:00:00 "
 			    "+0000 UTC\",\"currentTime\": \"2023-11-14 "
 			    "22:13:20.123456789 +0000 UTC\", \"nodeEligible\":"
 			    " true}");
 	ksd_health_body(buf, sizeof(buf), 1700000000000000000LL,
-			1700000000500000000LL, false);
+			1700000000500000000LL, &no);
 	assert_string_equal(buf, "{\"lastUpdated\": \"2023-11-14 22:13:20 "
 			    "+0000 UTC\",\"currentTime\": \"2023-11-14 "
 			    "22:13:20.5 +0000 UTC\", \"nodeEligible\": false}");
+	/* /livez's: no nodeEligible, as kube-proxy's livezHandler. */
+	ksd_health_body(buf, sizeof(buf), 1700000000000000000LL,
+			1700000000500000000LL, NULL);
+	assert_string_equal(buf, "{\"lastUpdated\": \"2023-11-14 22:13:20 "
+			    "+0000 UTC\",\"currentTime\": \"2023-11-14 "
+			    "22:13:20.5 +0000 UTC\"}");
 }
 
 static void ops_test_bind(void **state)
@@ -458,6 +465,18 @@ static const char *body_of(const char *resp)
 	return p + 4;
 }
 
+/* Healthy, kube-proxy answers lastUpdated = currentTime, the two read
+ * at once: the same text. */
+static void assert_health_now(const char *body)
+{
+	char last[64], now[64];
+
+	if (sscanf(body, "{\"lastUpdated\": \"%63[^\"]\",\"currentTime\": "
+		   "\"%63[^\"]\"", last, now) != 2)
+		fail_msg("not a health body: %s", body);
+	assert_string_equal(last, now);
+}
+
 static void ops_test_http(void **state)
 {
 	struct fixture *f = *state;
@@ -477,9 +496,12 @@ static void ops_test_http(void **state)
 	assert_non_null(strstr(body_of(r), "\",\"currentTime\": \"20"));
 	assert_non_null(strstr(body_of(r), " +0000 UTC\", \"nodeEligible\":"
 			       " true}"));
+	assert_health_now(body_of(r));
 	free(r);
 	r = get(f, hport, "/livez");
 	assert_true(!strncmp(r, "HTTP/1.1 200 OK\r\n", 17));
+	assert_null(strstr(body_of(r), "nodeEligible"));
+	assert_health_now(body_of(r));
 	free(r);
 	r = get(f, hport, "/metrics");	/* not on this server */
 	assert_true(!strncmp(r, "HTTP/1.1 404 ", 13));
@@ -539,6 +561,49 @@ static void ops_test_http_unhealthy(void **state)
 	free(r);
 	r = get(f, port, "/livez");
 	assert_true(!strncmp(r, "HTTP/1.1 200 OK\r\n", 17));
+	free(r);
+}
+
+/* kube-proxy's SyncNode: the cluster autoscaler's taint on this node's
+ * Node makes /healthz 503, nodeEligible false (load balancers drain the
+ * node before it goes); /livez stays 200. Without it, 200 again. */
+static void ops_test_http_autoscaler_taint(void **state)
+{
+	struct fixture *f = *state;
+	char path[300];
+	uint16_t port;
+	FILE *fp;
+	char *r;
+
+	snprintf(path, sizeof(path), "%s/node.yaml", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("apiVersion: v1\nkind: Node\nmetadata: {name: node-a}\n"
+	      "spec: {taints: [{key: ToBeDeletedByClusterAutoscaler, "
+	      "value: '1700000000', effect: NoSchedule}]}\n", fp);
+	fclose(fp);
+	start_node(f, "node-a");
+	port = ksd_http_port(f->d.healthz);
+	RUN_UNTIL(f, fake_table_find("default/web") && f->d.store.node);
+	r = get(f, port, "/healthz");
+	assert_true(!strncmp(r, "HTTP/1.1 503 ", 13));
+	assert_non_null(strstr(body_of(r), "\"nodeEligible\": false}"));
+	free(r);
+	r = get(f, port, "/livez");
+	assert_true(!strncmp(r, "HTTP/1.1 200 OK\r\n", 17));
+	assert_null(strstr(body_of(r), "nodeEligible"));
+	free(r);
+
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("apiVersion: v1\nkind: Node\nmetadata: {name: node-a}\n"
+	      "spec: {taints: [{key: node.kubernetes.io/unschedulable, "
+	      "effect: NoSchedule}]}\n", fp);
+	fclose(fp);
+	RUN_UNTIL(f, ksd_daemon_node_eligible(&f->d));
+	r = get(f, port, "/healthz");
+	assert_true(!strncmp(r, "HTTP/1.1 200 OK\r\n", 17));
+	assert_non_null(strstr(body_of(r), "\"nodeEligible\": true}"));
 	free(r);
 }
 
@@ -764,6 +829,7 @@ int main(void)
 		cmocka_unit_test(ops_test_flags),
 		T(ops_test_http),
 		T(ops_test_http_unhealthy),
+		T(ops_test_http_autoscaler_taint),
 		T(ops_test_http_busy),
 		T(ops_test_hcport),
 		cmocka_unit_test(ops_test_deploy_yaml),
