@@ -201,6 +201,15 @@ void ksd_node_free(struct ksd_node *node);
 void ksd_service_free(struct ksd_service *svc);
 void ksd_slice_free(struct ksd_slice *slice);
 
+/*
+ * An IP address as kube-proxy reads every address of these objects
+ * (k8s.io/utils/net ParseIPSloppy): as inet_pton, or else with the leading
+ * zeros of a dotted quad (alone, or ending an IPv6 address) dropped, each
+ * number decimal: "010.096.000.010" is 10.96.0.10, which the API may have
+ * stored before Go refused such addresses. Returns 0 or -EINVAL.
+ */
+int ksd_parse_ip_sloppy(const char *s, struct ksvc_addr *addr);
+
 /* The value of label key, or NULL. */
 const char *ksd_meta_label(const struct ksd_meta *meta, const char *key);
 int64_t ksd_parse_time(const char *s);
