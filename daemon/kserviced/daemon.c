@@ -426,6 +426,7 @@ int ksd_daemon_init(struct ksd_daemon *d, const struct ksd_opts *o,
 	if (ret)
 		return ret;
 	ksd_hcports_init(&d->hcports, &d->loop, o->healthz_bind,
+			 o->cfg.nodeport_cidrs, o->cfg.nnodeport_cidrs,
 			 proxy_healthy, d);
 	d->sync_tfd = ksd_timer_new();
 	if (d->sync_tfd < 0)

@@ -27,6 +27,7 @@
 #include "loop_util.h"
 #include "flags.h"
 #include "http.h"
+#include "ksvc_text.h"
 #include "log.h"
 #include "manifests.h"
 #include "metrics.h"
@@ -642,7 +643,11 @@ static uint16_t free_port(void)
 	return ntohs(sa.sin_port);
 }
 
-static void write_lb(struct fixture *f, uint16_t hcport, const char *node)
+/* The LoadBalancer service lb (eTP Local, healthCheckNodePort hcport, ports
+ * http and https) with its slice's ports and endpoints; hcport 0 removes
+ * it. */
+static void write_lb_slice(struct fixture *f, uint16_t hcport,
+			   const char *slice)
 {
 	char path[300];
 	FILE *fp;
@@ -662,17 +667,27 @@ static void write_lb(struct fixture *f, uint16_t hcport, const char *node)
 		"{name: https, port: 443, nodePort: 30443}]}\n"
 		"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
 		"metadata: {name: lb-1, namespace: shop, labels: "
-		"{kubernetes.io/service-name: lb}}\naddressType: IPv4\n"
-		"ports: [{name: http, port: 8080}]\nendpoints:\n"
-		"- {addresses: [10.244.1.5], nodeName: %s}\n"
-		"- {addresses: [10.244.1.6], nodeName: %s, "
-		"conditions: {ready: false}}\n"
-		"- {addresses: [10.244.2.5], nodeName: node-b}\n",
-		hcport, node, node);
+		"{kubernetes.io/service-name: lb}}\naddressType: IPv4\n%s",
+		hcport, slice);
 	fclose(fp);
 }
 
-static bool refused(uint16_t port)
+static void write_lb(struct fixture *f, uint16_t hcport, const char *node)
+{
+	char slice[512];
+
+	snprintf(slice, sizeof(slice), "ports: [{name: http, port: 8080}]\n"
+		 "endpoints:\n"
+		 "- {addresses: [10.244.1.5], nodeName: %s}\n"
+		 "- {addresses: [10.244.1.6], nodeName: %s, "
+		 "conditions: {ready: false}}\n"
+		 "- {addresses: [10.244.2.5], nodeName: node-b}\n",
+		 node, node);
+	write_lb_slice(f, hcport, slice);
+}
+
+/* Whether a connection to addr (IPv4, host order) at port is refused. */
+static bool refused_at(uint32_t addr, uint16_t port)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_port = htons(port) };
@@ -680,11 +695,16 @@ static bool refused(uint16_t port)
 	bool r;
 
 	assert_true(fd >= 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_addr.s_addr = htonl(addr);
 	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
 	    errno == ECONNREFUSED;
 	close(fd);
 	return r;
+}
+
+static bool refused(uint16_t port)
+{
+	return refused_at(INADDR_LOOPBACK, port);
 }
 
 /* kube-proxy's answer on the healthCheckNodePort of an
@@ -722,6 +742,50 @@ static void ops_test_hcport(void **state)
 	RUN_UNTIL(f, ksd_hcports_local(&f->d.hcports, port) == -1);
 	assert_true(refused(port));
 	assert_int_equal(f->d.hcports.n, 0);
+}
+
+/*
+ * With --nodeport-addresses, kube-proxy's healthCheckNodePort servers
+ * listen on this node's addresses in it only: 127.0.0.1/32 here, so
+ * 127.0.0.2 (loopback too) is refused, where a server on every address
+ * would answer. localEndpoints counts the ready local endpoints by
+ * address: one serving both ports is one; a terminating one, or another
+ * node's, none.
+ */
+static void ops_test_hcport_nodeport_addresses(void **state)
+{
+	struct fixture *f = *state;
+	uint16_t port = free_port();
+	struct ksd_opts o = {
+		.manifests = f->dir,
+		.sync_ms = 30000,
+		.healthz_bind = "",	/* else the hc servers take its host */
+		.hostname = "node-a",
+	};
+	char *r;
+
+	assert_int_equal(ksvc_parse_cidr("127.0.0.1/32",
+					 &o.cfg.nodeport_cidrs[0], NULL), 0);
+	o.cfg.nnodeport_cidrs = 1;
+	o.cfg.has = KSVC_CFG_HAS_NODEPORT_CIDRS;
+	write_lb_slice(f, port, "ports: [{name: http, port: 8080}, "
+		       "{name: https, port: 8443}]\nendpoints:\n"
+		       "- {addresses: [10.244.1.5], nodeName: node-a}\n"
+		       "- {addresses: [10.244.1.6], nodeName: node-a}\n"
+		       "- {addresses: [10.244.1.7], nodeName: node-a, "
+		       "conditions: {ready: false, serving: true, "
+		       "terminating: true}}\n"
+		       "- {addresses: [10.244.2.5], nodeName: node-b}\n");
+	f->started = true;
+	assert_int_equal(ksd_daemon_init(&f->d, &o, fake_open,
+					 ksd_manifests_source(f->dir, 20)), 0);
+	RUN_UNTIL(f, ksd_hcports_local(&f->d.hcports, port) >= 0);
+	assert_int_equal(ksd_hcports_local(&f->d.hcports, port), 2);
+	r = get(f, port, "/");
+	assert_true(!strncmp(r, "HTTP/1.1 200 OK\r\n", 17));
+	assert_non_null(strstr(body_of(r), "\"localEndpoints\": 2,"));
+	free(r);
+	assert_true(refused_at(INADDR_LOOPBACK + 1, port));
 }
 
 /* --- deploy/ --- */
@@ -832,6 +896,7 @@ int main(void)
 		T(ops_test_http_autoscaler_taint),
 		T(ops_test_http_busy),
 		T(ops_test_hcport),
+		T(ops_test_hcport_nodeport_addresses),
 		cmocka_unit_test(ops_test_deploy_yaml),
 		cmocka_unit_test(ops_test_deploy_unit),
 	};
