@@ -220,6 +220,31 @@ int ksd_parse_ip_sloppy(const char *s, struct ksvc_addr *addr)
 	return ret ? -EINVAL : 0;
 }
 
+int ksd_parse_cidr_sloppy(const char *s, struct ksvc_cidr *cidr,
+			  const char **why)
+{
+	const char *slash = strchr(s, '/');
+	char *host, *joined, buf[KSVC_ADDR_STRLEN];
+	struct ksvc_addr a;
+	int ret = ksvc_parse_cidr(s, cidr, why), sloppy;
+
+	if (!ret || !slash)
+		return ret;
+	host = strndup(s, (size_t)(slash - s));
+	if (!host)
+		abort();
+	sloppy = ksd_parse_ip_sloppy(host, &a);
+	free(host);
+	if (sloppy)
+		return ret;	/* the address is not the trouble */
+	if (asprintf(&joined, "%s%s", ksvc_format_addr(&a, buf, sizeof(buf)),
+		     slash) < 0)
+		abort();
+	ret = ksvc_parse_cidr(joined, cidr, why);
+	free(joined);
+	return ret;
+}
+
 static int want_addr(struct ctx *c, const cJSON *j, const char *path,
 		     struct ksvc_addr *addr)
 {

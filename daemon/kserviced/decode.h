@@ -209,6 +209,11 @@ void ksd_slice_free(struct ksd_slice *slice);
  * stored before Go refused such addresses. Returns 0 or -EINVAL.
  */
 int ksd_parse_ip_sloppy(const char *s, struct ksvc_addr *addr);
+/* ksvc_parse_cidr() with the address read as ksd_parse_ip_sloppy()
+ * (ParseCIDRSloppy, which kube-proxy reads --cluster-cidr and
+ * --nodeport-addresses with). */
+int ksd_parse_cidr_sloppy(const char *s, struct ksvc_cidr *cidr,
+			  const char **why);
 
 /* The value of label key, or NULL. */
 const char *ksd_meta_label(const struct ksd_meta *meta, const char *key);

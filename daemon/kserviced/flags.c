@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "decode.h"
 #include "flags.h"
 #include "http.h"
 #include "kpconfig.h"
@@ -87,7 +88,7 @@ static int parse_cidrs(const char *flag, const char *arg,
 			fprintf(stderr, "kserviced: %s: \"primary\" is not "
 				"supported; give the node's CIDRs\n", flag);
 			ret = -EINVAL;
-		} else if (ksvc_parse_cidr(tok, &cidrs[(*n)++], &why)) {
+		} else if (ksd_parse_cidr_sloppy(tok, &cidrs[(*n)++], &why)) {
 			fprintf(stderr, "kserviced: %s: \"%s\": "
 				"%s\n", flag, tok, why);
 			ret = -EINVAL;
