@@ -24,6 +24,14 @@ static int64_t real_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
 static double mono_s(void)
 {
 	struct timespec ts;
@@ -172,6 +180,8 @@ static void run_sync(struct ksd_daemon *d)
 	if (!ret && d->cfg_done) {
 		/* The kernel holds everything observed so far. */
 		d->last_updated_ns = real_ns();
+		d->last_updated_mono_ns = (int64_t)(mono_ns() -
+						    d->start_mono_ns);
 		d->metrics.last_sync_s = (double)d->last_updated_ns / 1e9;
 		if (d->queued_ms)
 			ksd_histogram_observe(&d->metrics.netprog,
@@ -301,7 +311,9 @@ static int serve_healthz(void *arg, const char *path, unsigned int *status,
 	struct ksd_daemon *d = arg;
 	bool eligible = ksd_daemon_node_eligible(d);
 	bool livez = !strcmp(path, "/livez"), healthy;
-	int64_t now = real_ns();
+	struct ksd_go_time now = {
+		real_ns(), (int64_t)(mono_ns() - d->start_mono_ns)
+	}, last = { d->last_updated_ns, d->last_updated_mono_ns };
 	int n;
 
 	if (strcmp(path, "/healthz") && !livez) {
@@ -318,11 +330,12 @@ static int serve_healthz(void *arg, const char *path, unsigned int *status,
 	healthy = ksd_health_ok(d->queued_ms, now_ms(), 2 * d->o.sync_ms) &&
 		  (eligible || livez);
 	*status = healthy ? 200 : 503;
-	*body = malloc(256);
+	*body = malloc(KSD_HEALTH_BODY_MAX);
 	if (!*body)
 		return -ENOMEM;
-	n = ksd_health_body(*body, 256, healthy ? now : d->last_updated_ns,
-			    now, livez ? NULL : &eligible);
+	n = ksd_health_body(*body, KSD_HEALTH_BODY_MAX,
+			    healthy ? &now : &last, &now,
+			    livez ? NULL : &eligible);
 	*len = (size_t)n;
 	*ctype = "application/json";
 	return 0;
@@ -410,6 +423,7 @@ int ksd_daemon_init(struct ksd_daemon *d, const struct ksd_opts *o,
 
 	memset(d, 0, sizeof(*d));
 	d->o = *o;
+	d->start_mono_ns = mono_ns();
 	d->sfd = d->sync_tfd = d->full_tfd = -1;
 	d->src = src;
 	ksd_metrics_init(&d->metrics);

@@ -91,6 +91,10 @@ struct ksd_daemon {
 	bool lbpool_seeded;		/* from the kernel's, once */
 	uint64_t queued_ms;		/* monotonic, oldest change pending */
 	int64_t last_updated_ns;	/* Unix, of the last good pass */
+	/* Monotonic: the daemon's start, and the last good pass since
+	 * then (Go's monotonic reading of kube-proxy's lastUpdated). */
+	uint64_t start_mono_ns;
+	int64_t last_updated_mono_ns;
 };
 
 /*

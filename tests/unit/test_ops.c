@@ -227,8 +227,13 @@ static void ops_test_health(void **state)
 		{ 1000, 500000, 60000, false },
 		{ 1000, 1100, 100, false },
 	};
+	static const struct ksd_go_time never = { 0, 0 },
+		t1 = { 1700000000123456789LL, 4000001 },
+		t2 = { 1700000000000000000LL, 3000000000LL },
+		t3 = { 1700000000500000000LL, 3500000000LL },
+		far = { INT64_MAX, INT64_MAX };
 	const bool yes = true, no = false;
-	char buf[256];
+	char buf[KSD_HEALTH_BODY_MAX];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
@@ -236,22 +241,24 @@ static void ops_test_health(void **state)
 		    t[i].ok)
 			fail_msg("case %zu: want %d", i, t[i].ok);
 
-	ksd_health_body(buf, sizeof(buf), 0, 1700000000123456789LL, &yes);
+	ksd_health_body(buf, sizeof(buf), &never, &t1, &yes);
 	assert_string_equal(buf, "{\"lastUpdated\": \"0001-01-01 00:00:00 "
 			    "+0000 UTC\",\"currentTime\": \"2023-11-14 "
-			    "22:13:20.123456789 +0000 UTC\", \"nodeEligible\":"
-			    " true}");
-	ksd_health_body(buf, sizeof(buf), 1700000000000000000LL,
-			1700000000500000000LL, &no);
+			    "22:13:20.123456789 +0000 UTC m=+0.004000001\", "
+			    "\"nodeEligible\": true}");
+	ksd_health_body(buf, sizeof(buf), &t2, &t3, &no);
 	assert_string_equal(buf, "{\"lastUpdated\": \"2023-11-14 22:13:20 "
-			    "+0000 UTC\",\"currentTime\": \"2023-11-14 "
-			    "22:13:20.5 +0000 UTC\", \"nodeEligible\": false}");
+			    "+0000 UTC m=+3.000000000\",\"currentTime\": "
+			    "\"2023-11-14 22:13:20.5 +0000 UTC m=+3.500000000\", "
+			    "\"nodeEligible\": false}");
 	/* /livez's: no nodeEligible, as kube-proxy's livezHandler. */
-	ksd_health_body(buf, sizeof(buf), 1700000000000000000LL,
-			1700000000500000000LL, NULL);
+	ksd_health_body(buf, sizeof(buf), &t2, &t3, NULL);
 	assert_string_equal(buf, "{\"lastUpdated\": \"2023-11-14 22:13:20 "
-			    "+0000 UTC\",\"currentTime\": \"2023-11-14 "
-			    "22:13:20.5 +0000 UTC\"}");
+			    "+0000 UTC m=+3.000000000\",\"currentTime\": "
+			    "\"2023-11-14 22:13:20.5 +0000 UTC m=+3.500000000\"}");
+	/* The longest: within KSD_HEALTH_BODY_MAX. */
+	assert_true(ksd_health_body(buf, sizeof(buf), &far, &far, &yes) <
+		    KSD_HEALTH_BODY_MAX);
 }
 
 static void ops_test_bind(void **state)
@@ -495,8 +502,8 @@ static void ops_test_http(void **state)
 	assert_non_null(strstr(r, "Content-Type: application/json\r\n"));
 	assert_true(!strncmp(body_of(r), "{\"lastUpdated\": \"20", 19));
 	assert_non_null(strstr(body_of(r), "\",\"currentTime\": \"20"));
-	assert_non_null(strstr(body_of(r), " +0000 UTC\", \"nodeEligible\":"
-			       " true}"));
+	assert_non_null(strstr(body_of(r), " +0000 UTC m=+"));
+	assert_non_null(strstr(body_of(r), "\", \"nodeEligible\": true}"));
 	assert_health_now(body_of(r));
 	free(r);
 	r = get(f, hport, "/livez");
