@@ -295,8 +295,11 @@ static bool proxy_healthy(void *arg)
 
 bool ksd_daemon_node_eligible(const struct ksd_daemon *d)
 {
-	return !(d->store.node && (d->store.node->deleting ||
-				   d->store.node->to_be_deleted));
+	const struct ksd_node *n = d->store.node;
+
+	if (!n)
+		return !d->store.node_gone_ineligible;
+	return !(n->deleting || n->to_be_deleted);
 }
 
 const char *ksd_daemon_zone(const struct ksd_daemon *d)

@@ -113,8 +113,8 @@ void ksd_daemon_release(struct ksd_daemon *d);
 
 /* kube-proxy's nodeEligible: false while this node's Node is being
  * deleted (it has a deletionTimestamp) or carries the cluster
- * autoscaler's ToBeDeletedByClusterAutoscaler taint; true without a
- * Node. */
+ * autoscaler's ToBeDeletedByClusterAutoscaler taint, and after it is
+ * deleted in that state; true without a Node otherwise. */
 bool ksd_daemon_node_eligible(const struct ksd_daemon *d);
 /* This node's zone (its Node's topology.kubernetes.io/zone), or NULL. */
 const char *ksd_daemon_zone(const struct ksd_daemon *d);

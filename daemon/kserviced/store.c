@@ -52,6 +52,7 @@ bool ksd_store_put_node(struct ksd_store *st, struct ksd_node *node)
 		return false;
 	}
 	changed = !same_use(st->node, node);
+	st->node_gone_ineligible = false;
 	ksd_node_free(st->node);
 	st->node = node;
 	if (changed)
@@ -63,6 +64,8 @@ bool ksd_store_del_node(struct ksd_store *st, const char *name)
 {
 	if (!st->node || strcmp(st->node->meta.name, name))
 		return false;
+	st->node_gone_ineligible = st->node->deleting ||
+				   st->node->to_be_deleted;
 	ksd_node_free(st->node);
 	st->node = NULL;
 	st->changes++;

@@ -23,6 +23,10 @@ struct ksd_store {
 	 * owned), a Node of another name is dropped. */
 	struct ksd_node *node;
 	const char *node_name;
+	/* Whether the last Node deleted was not eligible (being deleted,
+	 * the autoscaler's taint): kube-proxy's SyncNode() of a deleted
+	 * Node keeps what its last state said. */
+	bool node_gone_ineligible;
 	/* Bumped on every change, so a loop can tell whether to sync. */
 	unsigned long changes;
 };

@@ -405,6 +405,36 @@ static void api_test_node_heartbeat(void **state)
 	assert_string_equal(ksd_daemon_zone(&f->d), "zone-c");
 }
 
+/*
+ * kube-proxy's SyncNode() on a deleted Node keeps what its last state
+ * said: tainted by the autoscaler, then deleted, the node stays
+ * ineligible (/healthz 503) rather than going back to "no Node, eligible".
+ */
+static void api_test_node_deleted_tainted(void **state)
+{
+	struct fixture *f = *state;
+	char ca[300];
+
+	snprintf(ca, sizeof(ca), "%s/server.pem", f->dir);
+	start(f, ca);
+	RUN_UNTIL(f, backends("default/web") == 2 && settled(&f->d));
+	assert_true(ksd_daemon_node_eligible(&f->d));
+	apply(f, "[{\"op\": \"put\", \"resource\": \"nodes\", \"object\": "
+	      "{\"apiVersion\": \"v1\", \"kind\": \"Node\", \"metadata\": "
+	      "{\"name\": \"node-a\"}, \"spec\": {\"taints\": [{\"key\": "
+	      "\"ToBeDeletedByClusterAutoscaler\", \"effect\": "
+	      "\"NoSchedule\"}]}}}]");
+	RUN_UNTIL(f, !ksd_daemon_node_eligible(&f->d));
+	apply(f, "[{\"op\": \"delete\", \"resource\": \"nodes\", "
+	      "\"name\": \"node-a\"}]");
+	RUN_UNTIL(f, !f->d.store.node);
+	assert_false(ksd_daemon_node_eligible(&f->d));
+	/* Back, untainted: eligible. */
+	apply(f, "[" NODE_A("zone-a", "2026-12-06T01:00:40Z") "]");
+	RUN_UNTIL(f, f->d.store.node);
+	assert_true(ksd_daemon_node_eligible(&f->d));
+}
+
 #define WEB(port) "{\"apiVersion\": \"v1\", \"kind\": \"Service\", " \
 	"\"metadata\": {\"name\": \"web\", \"namespace\": \"default\", " \
 	"\"uid\": \"uid-web\"}, \"spec\": {\"type\": \"ClusterIP\", " \
@@ -565,6 +595,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(api_test_node_heartbeat, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(api_test_undecodable_modified,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(api_test_node_deleted_tainted,
 						setup, teardown),
 	};
 
