@@ -134,12 +134,20 @@ static int listen_on(struct ksd_hcport *p, const char *bind)
 	return 0;
 }
 
+/* Per family, as the node ports (and kube-proxy's per-family
+ * NodePortAddresses): a family without a CIDR keeps every address. */
 static bool in_cidrs(const struct ksd_hcports *hc, const struct ksvc_addr *a)
 {
-	for (size_t i = 0; i < hc->ncidrs; i++)
+	bool listed = false;
+
+	for (size_t i = 0; i < hc->ncidrs; i++) {
+		if (hc->cidrs[i].addr.family != a->family)
+			continue;
 		if (ksvc_cidr_contains(&hc->cidrs[i], a))
 			return true;
-	return false;
+		listed = true;
+	}
+	return !listed;
 }
 
 /* The address of i into a: false when it has none to listen on (not

@@ -12,7 +12,8 @@
  * Servers are opened and closed as such services come and go, after each
  * model build. With --nodeport-addresses (or the configuration file's
  * nodePortAddresses) they listen, as kube-proxy's, on each address of this
- * node in those CIDRs (getifaddrs() when the server opens); without, on
+ * node in those CIDRs (getifaddrs() when the server opens; per family, a
+ * family without a CIDR keeps every address, as the node ports); without, on
  * every address ("[::]" dual stack), or on the host of
  * --healthz-bind-address when that is a specific address.
  *

@@ -709,6 +709,34 @@ static bool refused_at(uint32_t addr, uint16_t port)
 	return r;
 }
 
+static bool has_ipv6_loopback(void)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool r = fd >= 0 && !bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* Whether [::1]:port accepts a connection (the server is on the loop, but
+ * the kernel completes the handshake into its backlog). */
+static bool answers_ipv6_loopback(uint16_t port)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(port),
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool r;
+
+	assert_true(fd >= 0);
+	r = !connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return r;
+}
+
 static bool refused(uint16_t port)
 {
 	return refused_at(INADDR_LOOPBACK, port);
@@ -793,6 +821,10 @@ static void ops_test_hcport_nodeport_addresses(void **state)
 	assert_non_null(strstr(body_of(r), "\"localEndpoints\": 2,"));
 	free(r);
 	assert_true(refused_at(INADDR_LOOPBACK + 1, port));
+	/* No IPv6 CIDR: every IPv6 address keeps it, ::1 too (where this
+	 * host has IPv6). */
+	if (has_ipv6_loopback())
+		assert_true(answers_ipv6_loopback(port));
 }
 
 /* --- deploy/ --- */
