@@ -313,36 +313,56 @@ static void start_or_retry(struct res *r)
 
 /* --- the store --- */
 
-static void put_obj(struct res *r, struct ksd_store *st, const cJSON *obj,
+/* Deletes obj's namespace/name from st; true when it was there. */
+static bool del_obj(struct res *r, struct ksd_store *st, const cJSON *obj)
+{
+	const char *ns = meta_str(obj, "namespace");
+	const char *name = meta_str(obj, "name");
+
+	if (!ns || !*ns)
+		ns = "default";
+	if (!name)
+		return false;
+	return r->type == RES_NODE ? ksd_store_del_node(st, name) :
+	       r->type == RES_SLICE ? ksd_store_del_slice(st, ns, name) :
+	       ksd_store_del_service(st, ns, name);
+}
+
+/*
+ * Puts obj into st; true when st changed in what kserviced uses (a Node
+ * whose status alone changed, a heartbeat, does not). An object that does
+ * not decode is dropped, as it would be from a list: a MODIFIED one takes
+ * its older version out of the store.
+ */
+static bool put_obj(struct res *r, struct ksd_store *st, const cJSON *obj,
 		    const char *how)
 {
 	char why[KSD_WHY_MAX];
+	int ret;
 
 	if (r->type == RES_NODE) {
 		struct ksd_node *node;
 
-		if (ksd_decode_node(obj, &node, why)) {
-			ksd_warn("api: %s: skipped: %s", how, why);
-			return;
-		}
-		ksd_store_put_node(st, node);
+		ret = ksd_decode_node(obj, &node, why);
+		if (!ret)
+			return ksd_store_put_node(st, node);
 	} else if (r->type == RES_SLICE) {
 		struct ksd_slice *sl;
 
-		if (ksd_decode_slice(obj, &sl, why)) {
-			ksd_warn("api: %s: skipped: %s", how, why);
-			return;
-		}
-		ksd_store_put_slice(st, sl);
+		ret = ksd_decode_slice(obj, &sl, why);
+		if (!ret)
+			ksd_store_put_slice(st, sl);
 	} else {
 		struct ksd_service *svc;
 
-		if (ksd_decode_service(obj, &svc, why)) {
-			ksd_warn("api: %s: skipped: %s", how, why);
-			return;
-		}
-		ksd_store_put_service(st, svc);
+		ret = ksd_decode_service(obj, &svc, why);
+		if (!ret)
+			ksd_store_put_service(st, svc);
 	}
+	if (!ret)
+		return true;
+	ksd_warn("api: %s: skipped: %s", how, why);
+	return del_obj(r, st, obj);
 }
 
 /* The listed objects replace the store's of that kind. */
@@ -410,21 +430,11 @@ static int on_line(const char *line, size_t len, void *arg)
 	if (rv && *rv)
 		set_str(&r->rv, rv);
 	if (type == KSD_EV_ADDED || type == KSD_EV_MODIFIED) {
-		put_obj(r, st, obj, type == KSD_EV_ADDED ? "ADDED" :
-			"MODIFIED");
-		r->changed = true;
+		if (put_obj(r, st, obj, type == KSD_EV_ADDED ? "ADDED" :
+			    "MODIFIED"))
+			r->changed = true;
 	} else if (type == KSD_EV_DELETED) {
-		const char *ns = meta_str(obj, "namespace");
-		const char *name = meta_str(obj, "name");
-
-		if (!ns || !*ns)
-			ns = "default";
-		if (!name)
-			;
-		else if (r->type == RES_NODE ? ksd_store_del_node(st, name) :
-			 r->type == RES_SLICE ?
-			 ksd_store_del_slice(st, ns, name) :
-			 ksd_store_del_service(st, ns, name))
+		if (del_obj(r, st, obj))
 			r->changed = true;
 	}
 	cJSON_Delete(ev);

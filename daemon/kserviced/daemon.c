@@ -24,6 +24,14 @@ static int64_t real_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
 static double mono_s(void)
 {
 	struct timespec ts;
@@ -172,6 +180,8 @@ static void run_sync(struct ksd_daemon *d)
 	if (!ret && d->cfg_done) {
 		/* The kernel holds everything observed so far. */
 		d->last_updated_ns = real_ns();
+		d->last_updated_mono_ns = (int64_t)(mono_ns() -
+						    d->start_mono_ns);
 		d->metrics.last_sync_s = (double)d->last_updated_ns / 1e9;
 		if (d->queued_ms)
 			ksd_histogram_observe(&d->metrics.netprog,
@@ -296,7 +306,11 @@ static bool proxy_healthy(void *arg)
 
 bool ksd_daemon_node_eligible(const struct ksd_daemon *d)
 {
-	return !(d->store.node && d->store.node->deleting);
+	const struct ksd_node *n = d->store.node;
+
+	if (!n)
+		return !d->store.node_gone_ineligible;
+	return !(n->deleting || n->to_be_deleted);
 }
 
 const char *ksd_daemon_zone(const struct ksd_daemon *d)
@@ -310,22 +324,31 @@ static int serve_healthz(void *arg, const char *path, unsigned int *status,
 {
 	struct ksd_daemon *d = arg;
 	bool eligible = ksd_daemon_node_eligible(d);
+	bool livez = !strcmp(path, "/livez"), healthy;
+	struct ksd_go_time now = {
+		real_ns(), (int64_t)(mono_ns() - d->start_mono_ns)
+	}, last = { d->last_updated_ns, d->last_updated_mono_ns };
 	int n;
 
-	if (strcmp(path, "/healthz") && strcmp(path, "/livez")) {
+	if (strcmp(path, "/healthz") && !livez) {
 		*status = 404;
 		*body = strdup("404 page not found\n");
 		return *body ? 0 : -ENOMEM;
 	}
-	/* As kube-proxy's: /healthz fails on a node being deleted (so that
-	 * load balancers drain it), /livez does not. */
-	*status = proxy_healthy(d) && (eligible || !strcmp(path, "/livez")) ?
-		  200 : 503;
-	*body = malloc(256);
+	/* As kube-proxy's: /healthz fails on a node being deleted or
+	 * tainted for deletion by the autoscaler (so that load balancers
+	 * drain it first), /livez does not and leaves nodeEligible out.
+	 * Healthy, lastUpdated is now (kube-proxy keeps the meaning of
+	 * older releases: the last sync loop); unhealthy, the last pass
+	 * that programmed everything. */
+	healthy = ksd_daemon_healthy(d) && (eligible || livez);
+	*status = healthy ? 200 : 503;
+	*body = malloc(KSD_HEALTH_BODY_MAX);
 	if (!*body)
 		return -ENOMEM;
-	n = ksd_health_body(*body, 256, d->last_updated_ns, real_ns(),
-			    eligible);
+	n = ksd_health_body(*body, KSD_HEALTH_BODY_MAX,
+			    healthy ? &now : &last, &now,
+			    livez ? NULL : &eligible);
 	*len = (size_t)n;
 	*ctype = "application/json";
 	return 0;
@@ -413,6 +436,7 @@ int ksd_daemon_init(struct ksd_daemon *d, const struct ksd_opts *o,
 
 	memset(d, 0, sizeof(*d));
 	d->o = *o;
+	d->start_mono_ns = mono_ns();
 	d->sfd = d->sync_tfd = d->full_tfd = -1;
 	d->src = src;
 	ksd_metrics_init(&d->metrics);
@@ -429,6 +453,7 @@ int ksd_daemon_init(struct ksd_daemon *d, const struct ksd_opts *o,
 	if (ret)
 		return ret;
 	ksd_hcports_init(&d->hcports, &d->loop, o->healthz_bind,
+			 o->cfg.nodeport_cidrs, o->cfg.nnodeport_cidrs,
 			 proxy_healthy, d);
 	d->sync_tfd = ksd_timer_new();
 	if (d->sync_tfd < 0)

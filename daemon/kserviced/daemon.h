@@ -91,6 +91,10 @@ struct ksd_daemon {
 	bool lbpool_seeded;		/* from the kernel's, once */
 	uint64_t queued_ms;		/* monotonic, oldest change pending */
 	int64_t last_updated_ns;	/* Unix, of the last good pass */
+	/* Monotonic: the daemon's start, and the last good pass since
+	 * then (Go's monotonic reading of kube-proxy's lastUpdated). */
+	uint64_t start_mono_ns;
+	int64_t last_updated_mono_ns;
 };
 
 /*
@@ -112,7 +116,9 @@ void ksd_daemon_release(struct ksd_daemon *d);
  * refusing our credentials (401) for as long. */
 bool ksd_daemon_healthy(const struct ksd_daemon *d);
 /* kube-proxy's nodeEligible: false while this node's Node is being
- * deleted (it has a deletionTimestamp); true without a Node. */
+ * deleted (it has a deletionTimestamp) or carries the cluster
+ * autoscaler's ToBeDeletedByClusterAutoscaler taint, and after it is
+ * deleted in that state; true without a Node otherwise. */
 bool ksd_daemon_node_eligible(const struct ksd_daemon *d);
 /* This node's zone (its Node's topology.kubernetes.io/zone), or NULL. */
 const char *ksd_daemon_zone(const struct ksd_daemon *d);

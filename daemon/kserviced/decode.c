@@ -173,12 +173,84 @@ static int get_enum(struct ctx *c, const cJSON *obj, const char *path,
 	return bad(c, p, "unknown value \"%s\"", s);
 }
 
+static bool is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+/* Drops the leading zeros of a dotted quad that ends s, alone or after
+ * its last ':', into out (as long as s): false when s has none. */
+static bool strip_quad_zeros(const char *s, char *out)
+{
+	const char *colon = strrchr(s, ':');
+	const char *p = colon ? colon + 1 : s;
+	size_t o = (size_t)(p - s);
+
+	memcpy(out, s, o);
+	for (int part = 0; part < 4; part++) {
+		if (part) {
+			if (*p++ != '.')
+				return false;
+			out[o++] = '.';
+		}
+		if (!is_digit(*p))
+			return false;
+		while (*p == '0' && is_digit(p[1]))
+			p++;
+		while (is_digit(*p))
+			out[o++] = *p++;
+	}
+	out[o] = 0;
+	return !*p;
+}
+
+int ksd_parse_ip_sloppy(const char *s, struct ksvc_addr *addr)
+{
+	char *stripped;
+	int ret;
+
+	if (!ksvc_parse_addr(s, addr, NULL))
+		return 0;
+	stripped = malloc(strlen(s) + 1);
+	if (!stripped)
+		abort();
+	ret = strip_quad_zeros(s, stripped) ?
+	      ksvc_parse_addr(stripped, addr, NULL) : -EINVAL;
+	free(stripped);
+	return ret ? -EINVAL : 0;
+}
+
+int ksd_parse_cidr_sloppy(const char *s, struct ksvc_cidr *cidr,
+			  const char **why)
+{
+	const char *slash = strchr(s, '/');
+	char *host, *joined, buf[KSVC_ADDR_STRLEN];
+	struct ksvc_addr a;
+	int ret = ksvc_parse_cidr(s, cidr, why), sloppy;
+
+	if (!ret || !slash)
+		return ret;
+	host = strndup(s, (size_t)(slash - s));
+	if (!host)
+		abort();
+	sloppy = ksd_parse_ip_sloppy(host, &a);
+	free(host);
+	if (sloppy)
+		return ret;	/* the address is not the trouble */
+	if (asprintf(&joined, "%s%s", ksvc_format_addr(&a, buf, sizeof(buf)),
+		     slash) < 0)
+		abort();
+	ret = ksvc_parse_cidr(joined, cidr, why);
+	free(joined);
+	return ret;
+}
+
 static int want_addr(struct ctx *c, const cJSON *j, const char *path,
 		     struct ksvc_addr *addr)
 {
 	if (want_type(c, j, path, is_string, "a string"))
 		return -EINVAL;
-	if (ksvc_parse_addr(j->valuestring, addr, NULL))
+	if (ksd_parse_ip_sloppy(j->valuestring, addr))
 		return bad(c, path, "\"%s\" is not an IP address",
 			   j->valuestring);
 	return 0;
@@ -509,7 +581,7 @@ static int decode_cluster_ips(struct ctx *c, const cJSON *spec,
 		return -EINVAL;
 	if (ip && !strcmp(ip, "None"))
 		s->headless = true;
-	else if (ip && *ip && ksvc_parse_addr(ip, &a, NULL))
+	else if (ip && *ip && ksd_parse_ip_sloppy(ip, &a))
 		return bad(c, "spec.clusterIP", "\"%s\" is not an IP address",
 			   ip);
 	if (n > 2)
@@ -593,7 +665,7 @@ static int parse_range(const char *in, struct ksvc_cidr *cidr)
 	if (!slash)
 		return -EINVAL;
 	*slash = 0;
-	if (ksvc_parse_addr(buf, &cidr->addr, NULL))
+	if (ksd_parse_ip_sloppy(buf, &cidr->addr))
 		return -EINVAL;
 	if (ksvc_parse_u32(slash + 1, cidr->addr.family == AF_INET ? 32 : 128,
 			   &plen, NULL))
@@ -753,7 +825,7 @@ int ksd_decode_service(const cJSON *obj, struct ksd_service **svcp,
 	s->health_check_node_port = (uint16_t)v;
 	if (get_string(&c, spec, "spec", "loadBalancerIP", &str))
 		goto fail;
-	if (str && *str && ksvc_parse_addr(str, &s->lb_ip, NULL)) {
+	if (str && *str && ksd_parse_ip_sloppy(str, &s->lb_ip)) {
 		bad(&c, "spec.loadBalancerIP", "\"%s\" is not an IP address",
 		    str);
 		goto fail;
@@ -1004,7 +1076,7 @@ int ksd_decode_node(const cJSON *obj, struct ksd_node **nodep, char *why)
 {
 	struct ctx c = { .why = why, .kind = "Node" };
 	struct ksd_node *n = zalloc(1, sizeof(*n));
-	const cJSON *meta, *status, *list, *j, *dts;
+	const cJSON *meta, *spec, *status, *list, *j, *dts;
 	const char *type;
 	char p[64];
 	size_t cnt, i = 0;
@@ -1020,6 +1092,20 @@ int ksd_decode_node(const cJSON *obj, struct ksd_node **nodep, char *why)
 		n->deleting = true;
 	}
 	n->zone = ksd_meta_label(&n->meta, KSD_LABEL_ZONE);
+	if (get_object(&c, obj, "", "spec", &spec) ||
+	    get_list(&c, spec, "spec", "taints", &list, &cnt))
+		goto fail;
+	cJSON_ArrayForEach(j, list) {
+		const char *key;
+
+		snprintf(p, sizeof(p), "spec.taints[%zu]", i++);
+		if (want_type(&c, j, p, is_object, "an object") ||
+		    get_string(&c, j, p, "key", &key))
+			goto fail;
+		if (key && !strcmp(key, KSD_TAINT_TO_BE_DELETED))
+			n->to_be_deleted = true;
+	}
+	i = 0;
 	if (get_object(&c, obj, "", "status", &status) ||
 	    get_list(&c, status, "status", "addresses", &list, &cnt))
 		goto fail;
@@ -1034,7 +1120,7 @@ int ksd_decode_node(const cJSON *obj, struct ksd_node **nodep, char *why)
 		    get_string(&c, j, p, "address", &addr))
 			goto fail;
 		/* Hostnames and DNS names are not addresses to program. */
-		if (!addr || ksvc_parse_addr(addr, &a->addr, NULL))
+		if (!addr || ksd_parse_ip_sloppy(addr, &a->addr))
 			continue;
 		a->type = dup(type ? type : "");
 		n->naddrs++;

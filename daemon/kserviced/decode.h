@@ -171,8 +171,13 @@ struct ksd_slice {
 	size_t nports;
 };
 
+/* The taint the cluster autoscaler puts on a node it is about to delete
+ * (kube-proxy's ToBeDeletedTaint). */
+#define KSD_TAINT_TO_BE_DELETED		"ToBeDeletedByClusterAutoscaler"
+
 /* A v1 Node: this node's addresses (those that parse as IPs; hostnames
- * are left out) and zone, and whether it is being deleted. */
+ * are left out) and zone, and whether it is being deleted or about to be
+ * (the autoscaler's taint). */
 struct ksd_node_addr {
 	char *type;			/* InternalIP, ExternalIP, ... */
 	struct ksvc_addr addr;
@@ -182,6 +187,8 @@ struct ksd_node {
 	struct ksd_meta meta;
 	const char *zone;		/* the zone label's value, or NULL */
 	bool deleting;			/* metadata.deletionTimestamp set */
+	bool to_be_deleted;		/* KSD_TAINT_TO_BE_DELETED in
+					 * spec.taints */
 	struct ksd_node_addr *addrs;
 	size_t naddrs;
 };
@@ -193,6 +200,20 @@ int ksd_decode_node(const cJSON *obj, struct ksd_node **nodep, char *why);
 void ksd_node_free(struct ksd_node *node);
 void ksd_service_free(struct ksd_service *svc);
 void ksd_slice_free(struct ksd_slice *slice);
+
+/*
+ * An IP address as kube-proxy reads every address of these objects
+ * (k8s.io/utils/net ParseIPSloppy): as inet_pton, or else with the leading
+ * zeros of a dotted quad (alone, or ending an IPv6 address) dropped, each
+ * number decimal: "010.096.000.010" is 10.96.0.10, which the API may have
+ * stored before Go refused such addresses. Returns 0 or -EINVAL.
+ */
+int ksd_parse_ip_sloppy(const char *s, struct ksvc_addr *addr);
+/* ksvc_parse_cidr() with the address read as ksd_parse_ip_sloppy()
+ * (ParseCIDRSloppy, which kube-proxy reads --cluster-cidr and
+ * --nodeport-addresses with). */
+int ksd_parse_cidr_sloppy(const char *s, struct ksvc_cidr *cidr,
+			  const char **why);
 
 /* The value of label key, or NULL. */
 const char *ksd_meta_label(const struct ksd_meta *meta, const char *key);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "decode.h"
 #include "flags.h"
 #include "http.h"
 #include "kpconfig.h"
@@ -87,7 +88,7 @@ static int parse_cidrs(const char *flag, const char *arg,
 			fprintf(stderr, "kserviced: %s: \"primary\" is not "
 				"supported; give the node's CIDRs\n", flag);
 			ret = -EINVAL;
-		} else if (ksvc_parse_cidr(tok, &cidrs[(*n)++], &why)) {
+		} else if (ksd_parse_cidr_sloppy(tok, &cidrs[(*n)++], &why)) {
 			fprintf(stderr, "kserviced: %s: \"%s\": "
 				"%s\n", flag, tok, why);
 			ret = -EINVAL;
@@ -157,9 +158,10 @@ static void usage(FILE *f)
 "  --sync-period D          time between full passes (30s)\n"
 "  --cluster-cidr LIST      the pods' CIDRs, comma-separated: traffic from\n"
 "                           elsewhere to a cluster IP is masqueraded\n"
-"  --nodeport-addresses LIST  node ports only on the node's addresses in\n"
-"                           these CIDRs, comma-separated (all: every\n"
-"                           local address; \"primary\" is not supported)\n"
+"  --nodeport-addresses LIST  node ports and healthCheckNodePort servers\n"
+"                           only on the node's addresses in these CIDRs,\n"
+"                           comma-separated (all: every local address;\n"
+"                           \"primary\" is not supported)\n"
 "  --masquerade-all[=BOOL]  masquerade all traffic to services\n"
 "  --lb-ip-pool LIST        standalone: load-balancer IPs for LoadBalancer\n"
 "                           services without a status, from these CIDRs\n"

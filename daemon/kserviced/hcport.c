@@ -4,20 +4,27 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 
 #include "hcport.h"
+#include "ksvc_text.h"
 #include "log.h"
 
 struct ksd_hcport {
 	struct ksd_hcports *hc;
 	uint16_t port;
 	char *ns, *name;
-	unsigned int local;
-	struct ksd_http *http;		/* NULL: it could not listen */
+	/* The addresses of its ready endpoints on this node, over its
+	 * ports: localEndpoints is how many. */
+	struct ksvc_addr *local;
+	size_t nlocal;
+	struct ksd_http **http;		/* one per address; none: it could
+					 * not listen */
+	size_t nhttp;
 	bool seen;			/* in this update */
 };
 
@@ -31,8 +38,8 @@ static char *xstrndup(const char *s, size_t n)
 }
 
 void ksd_hcports_init(struct ksd_hcports *hc, struct ksd_loop *loop,
-		      const char *healthz_bind, bool (*healthy)(void *arg),
-		      void *arg)
+		      const char *healthz_bind, const struct ksvc_cidr *cidrs,
+		      size_t ncidrs, bool (*healthy)(void *arg), void *arg)
 {
 	struct sockaddr_storage ss;
 
@@ -40,6 +47,10 @@ void ksd_hcports_init(struct ksd_hcports *hc, struct ksd_loop *loop,
 	hc->loop = loop;
 	hc->healthy = healthy;
 	hc->arg = arg;
+	if (ncidrs > KSVC_CIDRS_MAX)
+		ncidrs = KSVC_CIDRS_MAX;
+	memcpy(hc->cidrs, cidrs, ncidrs * sizeof(*cidrs));
+	hc->ncidrs = ncidrs;
 	strcpy(hc->host, "[::]");
 	if (!healthz_bind || !*healthz_bind ||
 	    ksd_parse_bind(healthz_bind, 0, &ss))
@@ -69,15 +80,15 @@ static int serve(void *arg, const char *path, unsigned int *status,
 
 	(void)path;	/* kube-proxy answers every path */
 	n = asprintf(body, "{\n\t\"service\": {\n\t\t\"namespace\": \"%s\",\n"
-		     "\t\t\"name\": \"%s\"\n\t},\n\t\"localEndpoints\": %u,\n"
+		     "\t\t\"name\": \"%s\"\n\t},\n\t\"localEndpoints\": %zu,\n"
 		     "\t\"serviceProxyHealthy\": %s\n}", p->ns, p->name,
-		     p->local, healthy ? "true" : "false");
+		     p->nlocal, healthy ? "true" : "false");
 	if (n < 0) {
 		*body = NULL;
 		return -ENOMEM;
 	}
 	*len = (size_t)n;
-	*status = p->local && healthy ? 200 : 503;
+	*status = p->nlocal && healthy ? 200 : 503;
 	*ctype = "application/json";
 	return 0;
 }
@@ -90,12 +101,156 @@ static struct ksd_hcport *find(struct ksd_hcports *hc, uint16_t port)
 	return NULL;
 }
 
+static void stop_all(struct ksd_hcport *p)
+{
+	for (size_t i = 0; i < p->nhttp; i++)
+		ksd_http_stop(p->http[i]);
+	free(p->http);
+	p->http = NULL;
+	p->nhttp = 0;
+}
+
 static void drop(struct ksd_hcport *p)
 {
-	ksd_http_stop(p->http);
+	stop_all(p);
+	free(p->local);
 	free(p->ns);
 	free(p->name);
 	free(p);
+}
+
+/* One more server of p, on bind ("IP:PORT", "[IPv6]:PORT"). */
+static int listen_on(struct ksd_hcport *p, const char *bind)
+{
+	struct ksd_http *h;
+	int ret = ksd_http_start(&h, p->hc->loop, bind, p->port, serve, p);
+
+	if (ret)
+		return ret;
+	p->http = realloc(p->http, (p->nhttp + 1) * sizeof(*p->http));
+	if (!p->http)
+		abort();
+	p->http[p->nhttp++] = h;
+	return 0;
+}
+
+/* Per family, as the node ports (and kube-proxy's per-family
+ * NodePortAddresses): a family without a CIDR keeps every address. */
+static bool in_cidrs(const struct ksd_hcports *hc, const struct ksvc_addr *a)
+{
+	bool listed = false;
+
+	for (size_t i = 0; i < hc->ncidrs; i++) {
+		if (hc->cidrs[i].addr.family != a->family)
+			continue;
+		if (ksvc_cidr_contains(&hc->cidrs[i], a))
+			return true;
+		listed = true;
+	}
+	return !listed;
+}
+
+/* The address of i into a: false when it has none to listen on (not
+ * IP, or IPv6 link-local: those cannot be bound without their
+ * interface). */
+static bool if_addr(const struct ifaddrs *i, struct ksvc_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (!i->ifa_addr)
+		return false;
+	if (i->ifa_addr->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)i->ifa_addr;
+
+		memcpy(a->raw, &s4->sin_addr, 4);
+	} else if (i->ifa_addr->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)i->ifa_addr;
+
+		if (IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr))
+			return false;
+		memcpy(a->raw, &s6->sin6_addr, 16);
+	} else {
+		return false;
+	}
+	a->family = i->ifa_addr->sa_family;
+	return true;
+}
+
+/* Whether an entry of ifs before i has the address a already. */
+static bool listed_before(const struct ifaddrs *ifs, const struct ifaddrs *i,
+			  const struct ksvc_addr *a)
+{
+	struct ksvc_addr b;
+
+	for (; ifs != i; ifs = ifs->ifa_next)
+		if (if_addr(ifs, &b) && ksvc_addr_equal(a, &b))
+			return true;
+	return false;
+}
+
+/*
+ * kube-proxy's with --nodeport-addresses: a server on each address of
+ * this node in one of its CIDRs. Any that fails closes the others, as
+ * kube-proxy's closeAll(). Returns 0 or -errno, with bind the address
+ * that failed.
+ */
+static int listen_nodeport_addresses(struct ksd_hcport *p, char *bind,
+				     size_t size)
+{
+	struct ifaddrs *ifs, *i;
+	char buf[KSVC_ADDR_STRLEN];
+	struct ksvc_addr a;
+	int ret = 0;
+
+	snprintf(bind, size, "the --nodeport-addresses of this node");
+	if (getifaddrs(&ifs))
+		return -errno;
+	for (i = ifs; i && !ret; i = i->ifa_next) {
+		if (!if_addr(i, &a) || !in_cidrs(p->hc, &a) ||
+		    listed_before(ifs, i, &a))
+			continue;
+		ksvc_format_addr(&a, buf, sizeof(buf));
+		snprintf(bind, size, a.family == AF_INET6 ? "[%s]:%u" :
+			 "%s:%u", buf, p->port);
+		ret = listen_on(p, bind);
+	}
+	freeifaddrs(ifs);
+	if (!ret && !p->nhttp) {
+		snprintf(bind, size, "the --nodeport-addresses of this node "
+			 "(none matches)");
+		ret = -EADDRNOTAVAIL;
+	}
+	if (ret)
+		stop_all(p);
+	return ret;
+}
+
+/* Opens p's servers: on --nodeport-addresses when set, else on every
+ * address (or --healthz-bind-address's). */
+static void open_servers(struct ksd_hcport *p)
+{
+	struct ksd_hcports *hc = p->hc;
+	char bind[96];
+	int ret;
+
+	if (hc->ncidrs) {
+		ret = listen_nodeport_addresses(p, bind, sizeof(bind));
+	} else {
+		snprintf(bind, sizeof(bind), "%s:%u", hc->host, p->port);
+		ret = listen_on(p, bind);
+		if (ret && !strcmp(hc->host, "[::]")) {
+			/* No IPv6 on this host: IPv4 alone. */
+			snprintf(bind, sizeof(bind), "0.0.0.0:%u", p->port);
+			ret = listen_on(p, bind);
+		}
+	}
+	if (ret)
+		ksd_err("healthCheckNodePort %u of %s/%s: cannot listen on %s: "
+			"%s", p->port, p->ns, p->name, bind, strerror(-ret));
+	else
+		ksd_info("healthCheckNodePort %u of %s/%s: listening on %s%s",
+			 p->port, p->ns, p->name, p->nhttp > 1 ?
+			 "every --nodeport-addresses address, the last " : "",
+			 bind);
 }
 
 /* "ns/name:port" or "ns/name" */
@@ -114,18 +269,32 @@ static void split(const char *kname, char **ns, char **name)
 			 strlen(slash + 1));
 }
 
-static unsigned int local_ready(const struct ksd_model_svc *ms,
-				const char *node)
+/*
+ * kube-proxy's LocalReadyEndpoints(): the service's ready endpoints on
+ * this node, by address, so that one serving two ports counts once.
+ */
+static void add_local_ready(struct ksd_hcport *p,
+			    const struct ksd_model_svc *ms, const char *node)
 {
-	unsigned int n = 0;
-
 	if (!node || !*node)
-		return 0;
-	for (size_t i = 0; i < ms->neps; i++)
-		if (ms->eps[i].ready && ms->eps[i].node_name &&
-		    !strcmp(ms->eps[i].node_name, node))
-			n++;
-	return n;
+		return;
+	for (size_t i = 0; i < ms->neps; i++) {
+		const struct ksd_model_ep *e = &ms->eps[i];
+		size_t j;
+
+		if (!e->ready || !e->node_name || strcmp(e->node_name, node))
+			continue;
+		for (j = 0; j < p->nlocal; j++)
+			if (ksvc_addr_equal(&p->local[j], &e->addr))
+				break;
+		if (j < p->nlocal)
+			continue;
+		p->local = realloc(p->local, (p->nlocal + 1) *
+				   sizeof(*p->local));
+		if (!p->local)
+			abort();
+		p->local[p->nlocal++] = e->addr;
+	}
 }
 
 void ksd_hcports_update(struct ksd_hcports *hc, const struct ksd_model *m)
@@ -134,7 +303,7 @@ void ksd_hcports_update(struct ksd_hcports *hc, const struct ksd_model *m)
 
 	for (i = 0; i < hc->n; i++) {
 		hc->ports[i]->seen = false;
-		hc->ports[i]->local = 0;
+		hc->ports[i]->nlocal = 0;
 	}
 	for (i = 0; i < m->n; i++) {
 		const struct ksd_model_svc *ms = &m->svcs[i];
@@ -158,8 +327,6 @@ void ksd_hcports_update(struct ksd_hcports *hc, const struct ksd_model *m)
 		}
 		if (!p) {
 			struct ksd_hcport **arr;
-			char bind[96];
-			int ret;
 
 			p = calloc(1, sizeof(*p));
 			arr = realloc(hc->ports,
@@ -170,27 +337,10 @@ void ksd_hcports_update(struct ksd_hcports *hc, const struct ksd_model *m)
 			hc->ports[hc->n++] = p;
 			p->hc = hc;
 			p->port = ms->health_check_node_port;
-			snprintf(bind, sizeof(bind), "%s:%u", hc->host,
-				 p->port);
-			ret = ksd_http_start(&p->http, hc->loop, bind,
-					     p->port, serve, p);
-			if (ret && !strcmp(hc->host, "[::]")) {
-				/* No IPv6 on this host: IPv4 alone. */
-				snprintf(bind, sizeof(bind), "0.0.0.0:%u",
-					 p->port);
-				ret = ksd_http_start(&p->http, hc->loop, bind,
-						     p->port, serve, p);
-			}
-			if (ret)
-				ksd_err("healthCheckNodePort %u of %s/%s: "
-					"cannot listen on %s: %s", p->port,
-					ns, name, bind, strerror(-ret));
-			else
-				ksd_info("healthCheckNodePort %u of %s/%s: "
-					 "listening on %s", p->port, ns, name,
-					 bind);
-		}
-		if (!p->ns || strcmp(p->ns, ns) || strcmp(p->name, name)) {
+			p->ns = ns;
+			p->name = name;
+			open_servers(p);
+		} else if (strcmp(p->ns, ns) || strcmp(p->name, name)) {
 			free(p->ns);
 			free(p->name);
 			p->ns = ns;
@@ -200,7 +350,7 @@ void ksd_hcports_update(struct ksd_hcports *hc, const struct ksd_model *m)
 			free(name);
 		}
 		p->seen = true;
-		p->local += local_ready(ms, m->node_name);
+		add_local_ready(p, ms, m->node_name);
 	}
 	for (i = j = 0; i < hc->n; i++) {
 		struct ksd_hcport *p = hc->ports[i];
@@ -220,8 +370,8 @@ int ksd_hcports_local(const struct ksd_hcports *hc, uint16_t port)
 {
 	for (size_t i = 0; i < hc->n; i++)
 		if (hc->ports[i]->port == port)
-			return hc->ports[i]->http ?
-			       (int)hc->ports[i]->local : -1;
+			return hc->ports[i]->nhttp ?
+			       (int)hc->ports[i]->nlocal : -1;
 	return -1;
 }
 

@@ -194,12 +194,14 @@ bool ksd_health_ok(uint64_t queued_ms, uint64_t now_ms, uint64_t timeout_ms)
 	return now_ms < queued_ms + timeout_ms;
 }
 
-/* Go's time.Time.String() in UTC, without the monotonic reading:
- * "2006-01-02 15:04:05.123456789 +0000 UTC" (trailing zeros of the
- * fraction dropped, none when it is 0); 0 is Go's zero time. */
-static void go_time(char *buf, size_t size, int64_t ns)
+/* Go's time.Time.String() in UTC: "2006-01-02 15:04:05.123456789 +0000
+ * UTC" (trailing zeros of the fraction dropped, none when it is 0), then
+ * the monotonic reading as " m=+S.NNNNNNNNN"; the zero time (unix_ns 0)
+ * has none. */
+static void go_time(char *buf, size_t size, const struct ksd_go_time *gt)
 {
 	char frac[16] = "";
+	int64_t ns = gt->unix_ns, m = gt->mono_ns;
 	struct tm tm;
 	time_t t;
 	long rem;
@@ -217,19 +219,24 @@ static void go_time(char *buf, size_t size, int64_t ns)
 		for (i = (int)strlen(frac) - 1; frac[i] == '0'; i--)
 			frac[i] = '\0';
 	}
-	snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d%s +0000 UTC",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, frac);
+	snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d%s +0000 UTC "
+		 "m=%c%lld.%09lld", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac,
+		 m < 0 ? '-' : '+', (long long)(m < 0 ? -m : m) / 1000000000,
+		 (long long)(m < 0 ? -m : m) % 1000000000);
 }
 
-int ksd_health_body(char *buf, size_t size, int64_t last_updated_ns,
-		    int64_t now_ns, bool node_eligible)
+int ksd_health_body(char *buf, size_t size, const struct ksd_go_time *last,
+		    const struct ksd_go_time *now, const bool *node_eligible)
 {
-	char last[64], now[64];
+	char l[96], n[96];
 
-	go_time(last, sizeof(last), last_updated_ns);
-	go_time(now, sizeof(now), now_ns);
+	go_time(l, sizeof(l), last);
+	go_time(n, sizeof(n), now);
+	if (!node_eligible)
+		return snprintf(buf, size, "{\"lastUpdated\": \"%s\","
+				"\"currentTime\": \"%s\"}", l, n);
 	return snprintf(buf, size, "{\"lastUpdated\": \"%s\",\"currentTime\": "
-			"\"%s\", \"nodeEligible\": %s}", last, now,
-			node_eligible ? "true" : "false");
+			"\"%s\", \"nodeEligible\": %s}", l, n,
+			*node_eligible ? "true" : "false");
 }

@@ -58,10 +58,21 @@ void ksd_format_float(double v, char *buf, size_t size);
  */
 bool ksd_health_ok(uint64_t queued_ms, uint64_t now_ms, uint64_t timeout_ms);
 
-/* The JSON body of /healthz and /livez: {"lastUpdated": "...",
- * "currentTime": "...", "nodeEligible": true}, times (Unix nanoseconds, 0
- * for never) as Go prints a time.Time in UTC. Returns the length. */
-int ksd_health_body(char *buf, size_t size, int64_t last_updated_ns,
-		    int64_t now_ns, bool node_eligible);
+/* A time as kube-proxy's clock gives it (time.Now()): Unix nanoseconds
+ * (0: Go's zero time, which has no monotonic reading) and the monotonic
+ * reading, nanoseconds since the process started. */
+struct ksd_go_time {
+	int64_t unix_ns;
+	int64_t mono_ns;
+};
+
+/* The JSON body of /healthz: {"lastUpdated": "...", "currentTime":
+ * "...", "nodeEligible": true}; of /livez (node_eligible NULL) the same
+ * without nodeEligible, as kube-proxy's. Times as Go's time.Time.String()
+ * prints time.Now() in UTC: "2006-01-02 15:04:05.5 +0000 UTC m=+3.000000001".
+ * Returns the length. */
+#define KSD_HEALTH_BODY_MAX	384	/* what it can take, and more */
+int ksd_health_body(char *buf, size_t size, const struct ksd_go_time *last,
+		    const struct ksd_go_time *now, const bool *node_eligible);
 
 #endif /* KSD_METRICS_H */

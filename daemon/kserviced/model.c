@@ -266,13 +266,39 @@ static bool topo_available(const struct ksd_model_ep *e, enum topo mode,
 	}
 }
 
-static void backends(struct ksd_model_svc *ms, const struct ksd_svc_port *sp,
+/* kube-proxy's ExternallyAccessible(): eTP only applies to these. */
+static bool externally_accessible(const struct ksd_service *svc)
+{
+	return svc->type == KSD_SVC_NODE_PORT ||
+	       svc->type == KSD_SVC_LOAD_BALANCER ||
+	       (svc->type == KSD_SVC_CLUSTER_IP && svc->nexternal_ips);
+}
+
+/* kube-proxy's ServicePort.UsesClusterEndpoints() and
+ * UsesLocalEndpoints(): which of the two sets some traffic goes to. */
+static bool uses_cluster(const struct ksd_service *svc)
+{
+	return svc->internal_policy != KSD_POLICY_LOCAL ||
+	       (externally_accessible(svc) &&
+		svc->external_policy != KSD_POLICY_LOCAL);
+}
+
+static bool uses_local(const struct ksd_service *svc)
+{
+	return svc->internal_policy == KSD_POLICY_LOCAL ||
+	       (externally_accessible(svc) &&
+		svc->external_policy == KSD_POLICY_LOCAL);
+}
+
+static void backends(struct ksd_model_svc *ms, const struct ksd_service *svc,
+		     const struct ksd_svc_port *sp,
 		     const struct ksd_slice *const *slices, size_t nslices,
 		     const char *node, const char *zone)
 {
 	const struct ksd_slice_port *port;
 	struct ksvc_backend be;
-	enum topo mode4, mode6;
+	enum topo mode4 = TOPO_NONE, mode6 = TOPO_NONE;
+	bool cluster = uses_cluster(svc), local = uses_local(svc);
 	size_t i, j;
 
 	for (i = 0; i < nslices; i++) {
@@ -294,8 +320,11 @@ static void backends(struct ksd_model_svc *ms, const struct ksd_svc_port *sp,
 	 * conditions. Those kube-proxy never uses (not ready, and not both
 	 * serving and terminating) are left out.
 	 */
-	mode4 = topo_mode(ms, AF_INET, node, zone);
-	mode6 = topo_mode(ms, AF_INET6, node, zone);
+	/* As kube-proxy's, topology only shapes a cluster set in use. */
+	if (cluster) {
+		mode4 = topo_mode(ms, AF_INET, node, zone);
+		mode6 = topo_mode(ms, AF_INET6, node, zone);
+	}
 	for (i = 0; i < ms->neps; i++) {
 		const struct ksd_model_ep *e = &ms->eps[i];
 		enum topo mode = e->addr.family == AF_INET ? mode4 : mode6;
@@ -307,11 +336,12 @@ static void backends(struct ksd_model_svc *ms, const struct ksd_svc_port *sp,
 		 * for this node (zone); with a mode there is a ready one,
 		 * so the serving+terminating fallback never applies to the
 		 * cluster set. The local set ignores topology: a local
-		 * endpoint hinted elsewhere stays (in both sets, as the
-		 * kernel has no "local set only" flag).
+		 * endpoint hinted elsewhere stays when the service uses
+		 * its local set (then in both sets, as the kernel has no
+		 * "local set only" flag), and goes when it does not.
 		 */
 		if (!topo_available(e, mode, node, zone) &&
-		    !(be_flags(e, node) & KSVC_BE_F_LOCAL))
+		    !(local && (be_flags(e, node) & KSVC_BE_F_LOCAL)))
 			continue;
 		ksvc_backend_init(&be);
 		be.addr = e->addr;
@@ -324,14 +354,6 @@ static void backends(struct ksd_model_svc *ms, const struct ksd_svc_port *sp,
 		qsort(ms->ksvc.backends, ms->ksvc.nbackends,
 		      sizeof(*ms->ksvc.backends), ksvc_backend_cmp);
 	ms->ksvc.has |= KSVC_SVC_HAS_BACKENDS;
-}
-
-/* kube-proxy's ExternallyAccessible(): eTP only applies to these. */
-static bool externally_accessible(const struct ksd_service *svc)
-{
-	return svc->type == KSD_SVC_NODE_PORT ||
-	       svc->type == KSD_SVC_LOAD_BALANCER ||
-	       (svc->type == KSD_SVC_CLUSTER_IP && svc->nexternal_ips);
 }
 
 /* Session affinity, the traffic policies and the source ranges. */
@@ -429,7 +451,7 @@ int ksd_model_add_service(struct ksd_model *m, const struct ksd_service *svc,
 		    svc->type == KSD_SVC_LOAD_BALANCER)
 			ms->ksvc.node_port = sp->node_port;
 		frontends(ms, svc, m->lbpool);
-		backends(ms, sp, mine, n, m->node_name, m->zone);
+		backends(ms, svc, sp, mine, n, m->node_name, m->zone);
 		policies(ms, svc);
 		ms->affinity = svc->affinity;
 		ms->affinity_timeout = svc->affinity_timeout;

@@ -37,8 +37,13 @@
  * node's zone, those hinted for the zone; else every endpoint. As
  * kube-proxy's today, the hints alone decide (the EndpointSlice controller
  * sets them only for services asking with trafficDistribution or the
- * topology-mode annotation). Local endpoints stay whatever their hints,
- * for the local set.
+ * topology-mode annotation). Topology applies only to a service that
+ * uses its cluster set (kube-proxy's UsesClusterEndpoints()). A local
+ * endpoint hinted elsewhere is in no cluster set: it is left out, unless
+ * the service uses its local set (a Local traffic policy), whose
+ * endpoints topology never narrows; then the kernel, which keeps one
+ * backend set, has it in the cluster set too (a difference from
+ * kube-proxy, README.md).
  *
  * The health-check node port is kept beside each kernel service, with
  * every endpoint's conditions, node and zone.

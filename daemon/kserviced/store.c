@@ -26,23 +26,46 @@ void ksd_store_release(struct ksd_store *st)
 	ksd_store_init(st);
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Whether a and b agree on all that kserviced reads of a Node: the zone
+ * (topology), the deletion and the autoscaler's taint (nodeEligible). Its
+ * addresses are not used yet; its status conditions and heartbeats never
+ * are. */
+static bool same_use(const struct ksd_node *a, const struct ksd_node *b)
+{
+	return a && b && !strcmp(a->meta.name, b->meta.name) &&
+	       same_str(a->zone, b->zone) && a->deleting == b->deleting &&
+	       a->to_be_deleted == b->to_be_deleted;
+}
+
 bool ksd_store_put_node(struct ksd_store *st, struct ksd_node *node)
 {
+	bool changed;
+
 	if (st->node_name && *st->node_name &&
 	    strcmp(node->meta.name, st->node_name)) {
 		ksd_node_free(node);
 		return false;
 	}
+	changed = !same_use(st->node, node);
+	st->node_gone_ineligible = false;
 	ksd_node_free(st->node);
 	st->node = node;
-	st->changes++;
-	return true;
+	if (changed)
+		st->changes++;
+	return changed;
 }
 
 bool ksd_store_del_node(struct ksd_store *st, const char *name)
 {
 	if (!st->node || strcmp(st->node->meta.name, name))
 		return false;
+	st->node_gone_ineligible = st->node->deleting ||
+				   st->node->to_be_deleted;
 	ksd_node_free(st->node);
 	st->node = NULL;
 	st->changes++;

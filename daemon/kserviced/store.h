@@ -23,6 +23,10 @@ struct ksd_store {
 	 * owned), a Node of another name is dropped. */
 	struct ksd_node *node;
 	const char *node_name;
+	/* Whether the last Node deleted was not eligible (being deleted,
+	 * the autoscaler's taint): kube-proxy's SyncNode() of a deleted
+	 * Node keeps what its last state said. */
+	bool node_gone_ineligible;
 	/* Bumped on every change, so a loop can tell whether to sync. */
 	unsigned long changes;
 };
@@ -35,7 +39,9 @@ void ksd_store_release(struct ksd_store *st);
 bool ksd_store_put_service(struct ksd_store *st, struct ksd_service *svc);
 bool ksd_store_put_slice(struct ksd_store *st, struct ksd_slice *slice);
 /* Takes node: this node's (replaced), or freed when its name is not
- * node_name. Returns true when it was kept. */
+ * node_name. Returns true when this node's Node changed in what kserviced
+ * uses (none before, the zone, deletion, the autoscaler's taint), and only
+ * then counts a change: a status heartbeat is none. */
 bool ksd_store_put_node(struct ksd_store *st, struct ksd_node *node);
 /* Returns false when there was none. */
 bool ksd_store_del_node(struct ksd_store *st, const char *name);

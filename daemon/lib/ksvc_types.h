@@ -152,6 +152,8 @@ void ksvc_service_use(const struct ksvc_service *svc, uint8_t *use);
 bool ksvc_backend_ready(const struct ksvc_backend *be);
 
 bool ksvc_addr_equal(const struct ksvc_addr *a, const struct ksvc_addr *b);
+/* Whether a is in c (of its family, its first prefixlen bits c's). */
+bool ksvc_cidr_contains(const struct ksvc_cidr *c, const struct ksvc_addr *a);
 size_t ksvc_addr_len(uint16_t family);
 void ksvc_backend_init(struct ksvc_backend *be);
 int ksvc_backend_cmp(const void *a, const void *b);

@@ -177,6 +177,19 @@ bool ksvc_addr_equal(const struct ksvc_addr *a, const struct ksvc_addr *b)
 	       !memcmp(a->raw, b->raw, ksvc_addr_len(a->family));
 }
 
+bool ksvc_cidr_contains(const struct ksvc_cidr *c, const struct ksvc_addr *a)
+{
+	unsigned int i, plen = c->prefixlen;
+
+	if (a->family != c->addr.family)
+		return false;
+	for (i = 0; i < plen / 8; i++)
+		if (a->raw[i] != c->addr.raw[i])
+			return false;
+	return !(plen % 8) ||
+	       !((a->raw[i] ^ c->addr.raw[i]) & (uint8_t)(0xff << (8 - plen % 8)));
+}
+
 /*
  * A total order on backends (family, address, port, weight, flags), for
  * qsort(): sorted sets compare member by member, and the same (address,

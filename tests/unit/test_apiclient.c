@@ -44,6 +44,7 @@ struct fixture {
 	bool started;
 	bool token_logged;
 	unsigned int skipped;	/* "skipped" log lines */
+	unsigned int applied;	/* "apply" lines sent to the server */
 	/* The waits logged before each retry, kind by kind (-v 2). */
 	struct {
 		char kind[32];
@@ -366,15 +367,16 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Runs "apply ACTIONS" on the fake (one JSON line). */
+/* Runs actions (a JSON list, fake_apiserver.py's) on the server now. */
 static void apply(struct fixture *f, const char *actions)
 {
-	char line[128];
+	char line[128], want[32];
 
 	fprintf(f->to, "apply %s\n", actions);
 	fflush(f->to);
 	assert_non_null(fgets(line, sizeof(line), f->from));
-	assert_int_equal(strncmp(line, "applied ", 8), 0);
+	snprintf(want, sizeof(want), "applied %u\n", ++f->applied);
+	assert_string_equal(line, want);
 }
 
 #define SYNC_MS 1000
@@ -440,6 +442,146 @@ static void api_test_token_rotates(void **state)
 	RUN_UNTIL(f, f->d.src->unauthorized_ms == 0);
 	RUN_UNTIL(f, ksd_daemon_healthy(&f->d));
 	assert_false(f->token_logged);
+}
+
+/* Every request the fake kernel got, dumps included. */
+static unsigned int kernel_requests(void)
+{
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < sizeof(ftab.cmds) / sizeof(ftab.cmds[0]); i++)
+		n += ftab.cmds[i];
+	return n;
+}
+
+/* Synced, and no change waits for a pass. */
+static bool settled(const struct ksd_daemon *d)
+{
+	return d->src->synced && d->synced_once && !d->want_changes &&
+	       !d->want_full && !d->queued_ms;
+}
+
+#define NODE_A(zone, heartbeat) "{\"op\": \"put\", \"resource\": \"nodes\", " \
+	"\"object\": {\"apiVersion\": \"v1\", \"kind\": \"Node\", \"metadata\": " \
+	"{\"name\": \"node-a\", \"uid\": \"uid-node-a\", \"labels\": " \
+	"{\"kubernetes.io/hostname\": \"node-a\", " \
+	"\"topology.kubernetes.io/zone\": \"" zone "\"}}, \"status\": " \
+	"{\"conditions\": [{\"type\": \"Ready\", \"status\": \"True\", " \
+	"\"lastHeartbeatTime\": \"" heartbeat "\"}], \"addresses\": " \
+	"[{\"type\": \"InternalIP\", \"address\": \"192.0.2.1\"}]}}}"
+/* A line that is not an event, after the others on the stream: once its
+ * "skipped" is logged, the daemon has been told of what came before. */
+#define NODES_MARK "{\"op\": \"garbage_line\", \"resource\": \"nodes\"}"
+
+/*
+ * A Node's status heartbeat (a MODIFIED event where only the status
+ * conditions and resourceVersion change) is no change of what kserviced
+ * uses: no pass, no kernel request, not even one queued (kube-proxy
+ * only syncs on a Node's topology labels). A zone change is one.
+ */
+static void api_test_node_heartbeat(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int passes, requests, skipped;
+	char ca[300];
+
+	snprintf(ca, sizeof(ca), "%s/server.pem", f->dir);
+	start(f, ca);
+	RUN_UNTIL(f, backends("default/web") == 2 && settled(&f->d));
+	assert_string_equal(ksd_daemon_zone(&f->d), "zone-a");
+	passes = f->d.passes;
+	requests = kernel_requests();
+	skipped = f->skipped;
+
+	apply(f, "[" NODE_A("zone-a", "2026-12-06T01:00:10Z") ", "
+	      NODE_A("zone-a", "2026-12-06T01:00:20Z") ", " NODES_MARK "]");
+	RUN_UNTIL(f, f->skipped > skipped);
+	assert_int_equal(f->d.passes, passes);
+	assert_int_equal(kernel_requests(), requests);
+	assert_true(settled(&f->d));
+	assert_string_equal(ksd_daemon_zone(&f->d), "zone-a");
+
+	/* What kserviced uses: a pass. */
+	apply(f, "[" NODE_A("zone-c", "2026-12-06T01:00:30Z") "]");
+	RUN_UNTIL(f, f->d.passes > passes && settled(&f->d));
+	assert_string_equal(ksd_daemon_zone(&f->d), "zone-c");
+}
+
+/*
+ * kube-proxy's SyncNode() on a deleted Node keeps what its last state
+ * said: tainted by the autoscaler, then deleted, the node stays
+ * ineligible (/healthz 503) rather than going back to "no Node, eligible".
+ */
+static void api_test_node_deleted_tainted(void **state)
+{
+	struct fixture *f = *state;
+	char ca[300];
+
+	snprintf(ca, sizeof(ca), "%s/server.pem", f->dir);
+	start(f, ca);
+	RUN_UNTIL(f, backends("default/web") == 2 && settled(&f->d));
+	assert_true(ksd_daemon_node_eligible(&f->d));
+	apply(f, "[{\"op\": \"put\", \"resource\": \"nodes\", \"object\": "
+	      "{\"apiVersion\": \"v1\", \"kind\": \"Node\", \"metadata\": "
+	      "{\"name\": \"node-a\"}, \"spec\": {\"taints\": [{\"key\": "
+	      "\"ToBeDeletedByClusterAutoscaler\", \"effect\": "
+	      "\"NoSchedule\"}]}}}]");
+	RUN_UNTIL(f, !ksd_daemon_node_eligible(&f->d));
+	apply(f, "[{\"op\": \"delete\", \"resource\": \"nodes\", "
+	      "\"name\": \"node-a\"}]");
+	RUN_UNTIL(f, !f->d.store.node);
+	assert_false(ksd_daemon_node_eligible(&f->d));
+	/* Back, untainted: eligible. */
+	apply(f, "[" NODE_A("zone-a", "2026-12-06T01:00:40Z") "]");
+	RUN_UNTIL(f, f->d.store.node);
+	assert_true(ksd_daemon_node_eligible(&f->d));
+}
+
+#define WEB(port) "{\"apiVersion\": \"v1\", \"kind\": \"Service\", " \
+	"\"metadata\": {\"name\": \"web\", \"namespace\": \"default\", " \
+	"\"uid\": \"uid-web\"}, \"spec\": {\"type\": \"ClusterIP\", " \
+	"\"clusterIP\": \"10.96.0.10\", \"clusterIPs\": [\"10.96.0.10\"], " \
+	"\"ports\": [{\"protocol\": \"TCP\", \"port\": " port ", " \
+	"\"targetPort\": 8080}]}}"
+
+/*
+ * An object that no longer decodes is dropped, logged, the same whether
+ * it comes as a MODIFIED event or in a list: the older version does not
+ * linger in the kernel because it came by watch.
+ */
+static void api_test_undecodable_modified(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int skipped;
+	char ca[300];
+
+	snprintf(ca, sizeof(ca), "%s/server.pem", f->dir);
+	start(f, ca);
+	RUN_UNTIL(f, backends("default/web") == 2 && settled(&f->d));
+
+	/* By watch: MODIFIED, port 70000. */
+	skipped = f->skipped;
+	apply(f, "[{\"op\": \"put\", \"resource\": \"services\", "
+	      "\"object\": " WEB("70000") "}]");
+	RUN_UNTIL(f, f->skipped > skipped && settled(&f->d));
+	assert_null(ksd_store_service(&f->d.store, "default", "web"));
+	assert_null(fake_table_find("default/web"));
+
+	/* Valid again: back. */
+	apply(f, "[{\"op\": \"put\", \"resource\": \"services\", "
+	      "\"object\": " WEB("80") "}]");
+	RUN_UNTIL(f, backends("default/web") == 2 && settled(&f->d));
+
+	/* By list: the same object, unseen by the watch, relisted. */
+	skipped = f->skipped;
+	apply(f, "[{\"op\": \"put\", \"resource\": \"services\", "
+	      "\"silent\": true, \"object\": " WEB("70000") "}, "
+	      "{\"op\": \"gone\", \"resource\": \"services\", "
+	      "\"how\": \"event\"}]");
+	RUN_UNTIL(f, f->skipped > skipped && settled(&f->d) &&
+		  !fake_table_find("default/web"));
+	assert_null(ksd_store_service(&f->d.store, "default", "web"));
+	assert_non_null(fake_table_find("default/db"));
 }
 
 /* The backoff of the n-th failure in a row (from 1): min * 2^(n-1),
@@ -554,6 +696,12 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(api_test_token_rotates, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(api_test_node_heartbeat, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(api_test_undecodable_modified,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(api_test_node_deleted_tainted,
+						setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -135,6 +135,16 @@ static void flags_test_parse(void **state)
 	assert_int_equal(o.cfg.nodeport_cidrs[0].prefixlen, 24);
 	assert_int_equal(o.cfg.nodeport_cidrs[1].addr.family, AF_INET6);
 	assert_int_equal(o.cfg.ncluster_cidrs, 0);
+	/* kube-proxy's ParseCIDRSloppy: leading zeros, decimal. */
+	assert_int_equal(parse("--manifests d --nodeport-addresses "
+			       "010.000.000.000/008 --cluster-cidr "
+			       "010.244.000.000/16", &o), 0);
+	assert_int_equal(o.cfg.nnodeport_cidrs, 1);
+	assert_int_equal(o.cfg.nodeport_cidrs[0].prefixlen, 8);
+	assert_int_equal(o.cfg.nodeport_cidrs[0].addr.raw[0], 10);
+	assert_int_equal(o.cfg.cluster_cidrs[0].addr.raw[1], 244);
+	assert_int_equal(parse("--manifests d --nodeport-addresses "
+			       "010.000.000.001/8", &o), -EINVAL); /* host bits */
 	assert_int_equal(parse("--manifests d --nodeport-addresses primary",
 			       &o), -EINVAL);	/* not supported */
 	assert_int_equal(parse("--manifests d --nodeport-addresses "

@@ -572,7 +572,8 @@ static void decode_test_bad_slices(void **state)
 
 /* Every prefix of a real object, every field's value swapped for every
  * JSON type: refused or accepted, never a crash or a leak. */
-/* A real-shaped Node: addresses (hostnames left out), zone, deletion. */
+/* A real-shaped Node: addresses (hostnames left out), zone, deletion,
+ * the autoscaler's taint. */
 static void decode_test_node(void **state)
 {
 	static const char *const good =
@@ -586,12 +587,21 @@ static void decode_test_node(void **state)
 "  {\"type\":\"Hostname\",\"address\":\"node-a\"}]}}";
 	static const char *const deleting =
 "{\"metadata\":{\"name\":\"node-b\",\"deletionTimestamp\":\"2026-01-01T00:00:00Z\"}}";
+	/* The cluster autoscaler's taint, among others. */
+	static const char *const tainted =
+"{\"metadata\":{\"name\":\"node-c\"},\"spec\":{\"taints\":["
+" {\"key\":\"node.kubernetes.io/unschedulable\",\"effect\":\"NoSchedule\"},"
+" {\"key\":\"ToBeDeletedByClusterAutoscaler\",\"value\":\"1700000000\","
+"  \"effect\":\"NoSchedule\"}]}}";
 	static const char *const bad[] = {
 		"{\"metadata\":{\"name\":\"n\",\"deletionTimestamp\":1}}",
 		"{\"metadata\":{\"name\":\"n\"},\"status\":{\"addresses\":{}}}",
 		"{\"metadata\":{\"name\":\"n\"},\"status\":{\"addresses\":[1]}}",
 		"{\"apiVersion\":\"v2\",\"metadata\":{\"name\":\"n\"}}",
 		"{\"metadata\":{}}",
+		"{\"metadata\":{\"name\":\"n\"},\"spec\":{\"taints\":{}}}",
+		"{\"metadata\":{\"name\":\"n\"},\"spec\":{\"taints\":[1]}}",
+		"{\"metadata\":{\"name\":\"n\"},\"spec\":{\"taints\":[{\"key\":1}]}}",
 	};
 	char why[KSD_WHY_MAX];
 	struct ksd_node *n;
@@ -604,6 +614,7 @@ static void decode_test_node(void **state)
 	assert_string_equal(n->meta.name, "node-a");
 	assert_string_equal(n->zone, "eu-1a");
 	assert_false(n->deleting);
+	assert_false(n->to_be_deleted);
 	assert_int_equal(n->naddrs, 2);
 	assert_string_equal(n->addrs[0].type, "InternalIP");
 	assert_string_equal(addr(&n->addrs[0].addr), "192.0.2.1");
@@ -614,8 +625,16 @@ static void decode_test_node(void **state)
 	assert_int_equal(ksd_decode_node(j, &n, why), 0);
 	cJSON_Delete(j);
 	assert_true(n->deleting);
+	assert_false(n->to_be_deleted);
 	assert_null(n->zone);
 	assert_int_equal(n->naddrs, 0);
+	ksd_node_free(n);
+
+	j = parse(tainted);
+	assert_int_equal(ksd_decode_node(j, &n, why), 0);
+	cJSON_Delete(j);
+	assert_false(n->deleting);
+	assert_true(n->to_be_deleted);
 	ksd_node_free(n);
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -626,6 +645,99 @@ static void decode_test_node(void **state)
 		assert_non_null(strstr(why, "Node "));
 		cJSON_Delete(j);
 	}
+}
+
+/* k8s.io/utils/net's ParseIPSloppy: leading zeros of a dotted quad are
+ * dropped and each number read as decimal (not octal: 010 is 10). */
+static void decode_test_sloppy_ip(void **state)
+{
+	static const struct { const char *in, *want; } t[] = {
+		{ "10.96.0.10", "10.96.0.10" },
+		{ "010.096.000.010", "10.96.0.10" },
+		{ "0010.0.00.0255", "10.0.0.255" },
+		{ "2001:db8::1", "2001:db8::1" },
+		{ "::ffff:010.001.002.003", "::ffff:10.1.2.3" },
+		{ "0:0:0:0:0:ffff:192.000.002.001", "::ffff:192.0.2.1" },
+		{ "010.096.000.256", NULL },	/* still out of range */
+		{ "010.096.000", NULL },
+		{ "010.096.000.010.1", NULL },
+		{ "010.096.000.0x1", NULL },
+		{ "010.096.000.010/24", NULL },	/* not an address */
+		{ " 10.96.0.10", NULL },
+		{ "", NULL },
+		{ "node-a", NULL },
+	};
+	struct ksvc_addr a;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int ret = ksd_parse_ip_sloppy(t[i].in, &a);
+
+		if (!t[i].want) {
+			if (ret != -EINVAL)
+				fail_msg("\"%s\": accepted", t[i].in);
+			continue;
+		}
+		if (ret)
+			fail_msg("\"%s\": refused", t[i].in);
+		assert_string_equal(addr(&a), t[i].want);
+	}
+}
+
+/* Every address kube-proxy reads with ParseIPSloppy (ParseCIDRSloppy for
+ * loadBalancerSourceRanges): the Service's, the slice's, the Node's. */
+static void decode_test_sloppy_objects(void **state)
+{
+	static const char *const svc_json =
+"{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},"
+" \"spec\":{\"type\":\"LoadBalancer\",\"clusterIP\":\"010.096.000.010\","
+"  \"clusterIPs\":[\"010.096.000.010\"],\"externalIPs\":[\"192.000.002.007\"],"
+"  \"loadBalancerIP\":\"203.000.113.001\","
+"  \"loadBalancerSourceRanges\":[\"198.051.100.000/24\"],"
+"  \"ports\":[{\"port\":80,\"nodePort\":30080}]},"
+" \"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"203.000.113.009\"}]}}}";
+	static const char *const slice_json =
+"{\"apiVersion\":\"discovery.k8s.io/v1\",\"kind\":\"EndpointSlice\","
+" \"metadata\":{\"name\":\"e\"},\"addressType\":\"IPv4\","
+" \"endpoints\":[{\"addresses\":[\"010.244.001.005\"]}]}";
+	static const char *const node_json =
+"{\"metadata\":{\"name\":\"n\"},\"status\":{\"addresses\":["
+" {\"type\":\"InternalIP\",\"address\":\"192.000.002.001\"}]}}";
+	char why[KSD_WHY_MAX];
+	struct ksd_service *svc;
+	struct ksd_slice *sl;
+	struct ksd_node *n;
+	cJSON *j;
+
+	(void)state;
+	j = parse(svc_json);
+	if (ksd_decode_service(j, &svc, why))
+		fail_msg("%s", why);
+	cJSON_Delete(j);
+	assert_int_equal(svc->ncluster_ips, 1);
+	assert_string_equal(addr(&svc->cluster_ips[0]), "10.96.0.10");
+	assert_string_equal(addr(&svc->external_ips[0]), "192.0.2.7");
+	assert_string_equal(addr(&svc->lb_ip), "203.0.113.1");
+	assert_string_equal(addr(&svc->lb_source_ranges[0].addr),
+			    "198.51.100.0");
+	assert_int_equal(svc->lb_source_ranges[0].prefixlen, 24);
+	assert_string_equal(addr(&svc->ingress[0].ip), "203.0.113.9");
+	ksd_service_free(svc);
+
+	j = parse(slice_json);
+	if (ksd_decode_slice(j, &sl, why))
+		fail_msg("%s", why);
+	cJSON_Delete(j);
+	assert_string_equal(addr(&sl->endpoints[0].addrs[0]), "10.244.1.5");
+	ksd_slice_free(sl);
+
+	j = parse(node_json);
+	if (ksd_decode_node(j, &n, why))
+		fail_msg("%s", why);
+	cJSON_Delete(j);
+	assert_int_equal(n->naddrs, 1);
+	assert_string_equal(addr(&n->addrs[0].addr), "192.0.2.1");
+	ksd_node_free(n);
 }
 
 static void decode_test_mutations(void **state)
@@ -722,6 +834,8 @@ int main(void)
 		cmocka_unit_test(decode_test_full_service),
 		cmocka_unit_test(decode_test_created),
 		cmocka_unit_test(decode_test_node),
+		cmocka_unit_test(decode_test_sloppy_ip),
+		cmocka_unit_test(decode_test_sloppy_objects),
 		cmocka_unit_test(decode_test_defaults),
 		cmocka_unit_test(decode_test_kinds),
 		cmocka_unit_test(decode_test_full_slice),

@@ -140,6 +140,16 @@ struct model_case {
 	"kind: EndpointSlice\nmetadata:\n  name: " name "\n" \
 	"  namespace: shop\n  labels: {kubernetes.io/service-name: web}\n"
 
+/* node-a's endpoint is hinted for zone-b, node-b's for zone-a. */
+#define TOPO_LOCAL_ELSEWHERE SLICE_HEAD("web-1") \
+	"addressType: IPv4\nports: [{port: 8080}]\nendpoints:\n" \
+	"- {addresses: [10.244.1.5], conditions: {ready: true}, " \
+	"nodeName: node-a, hints: {forZones: [{name: zone-b}]}}\n" \
+	"- {addresses: [10.244.2.5], conditions: {ready: true}, " \
+	"nodeName: node-b, hints: {forZones: [{name: zone-a}]}}\n" \
+	"- {addresses: [10.244.3.5], conditions: {ready: true}, " \
+	"nodeName: node-c, hints: {forZones: [{name: zone-b}]}}\n"
+
 static const struct model_case cases[] = {
 	{ "the tutorial's ClusterIP service, two ready pods",
 	  SVC_HEAD "spec:\n  type: ClusterIP\n  clusterIP: 10.96.0.80\n"
@@ -484,14 +494,29 @@ static const struct model_case cases[] = {
 	  "- {addresses: [10.244.2.5], conditions: {ready: true}, nodeName: node-b, hints: {forZones: [{name: zone-b}]}}\n",
 	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.1.5:8080/lrs\n", "node-a", "zone-a" },
 
-	{ "topology: a local endpoint hinted elsewhere stays, for the local set",
+	/* kube-proxy's CategorizeEndpoints: a local endpoint hinted
+	 * elsewhere is in no cluster set; a local set in use (a Local
+	 * policy) keeps it, which the kernel's one backend set holds for
+	 * both (README: differences). */
+	{ "topology: a local endpoint hinted elsewhere, no Local policy: in no set",
 	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], trafficDistribution: PreferClose}\n"
-	  SLICE_HEAD("web-1") "addressType: IPv4\nports: [{port: 8080}]\n"
-	  "endpoints:\n"
-	  "- {addresses: [10.244.1.5], conditions: {ready: true}, nodeName: node-a, hints: {forZones: [{name: zone-b}]}}\n"
-	  "- {addresses: [10.244.2.5], conditions: {ready: true}, nodeName: node-b, hints: {forZones: [{name: zone-a}]}}\n"
-	  "- {addresses: [10.244.3.5], conditions: {ready: true}, nodeName: node-c, hints: {forZones: [{name: zone-b}]}}\n",
-	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.1.5:8080/lrs,10.244.2.5:8080\n", "node-a", "zone-a" },
+	  TOPO_LOCAL_ELSEWHERE,
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.2.5:8080\n", "node-a", "zone-a" },
+
+	{ "topology: a local endpoint hinted elsewhere, eTP Local: kept for the local set",
+	  SVC_HEAD "spec: {type: NodePort, clusterIP: 10.96.0.1, ports: [{port: 80, nodePort: 30080}], externalTrafficPolicy: Local}\n"
+	  TOPO_LOCAL_ELSEWHERE,
+	  "shop/web TCP 80 np=30080 fe=c:10.96.0.1 be=10.244.1.5:8080/lrs,10.244.2.5:8080 pol=ext\n", "node-a", "zone-a" },
+
+	{ "topology: iTP Local alone uses no cluster set: no topology",
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], internalTrafficPolicy: Local}\n"
+	  TOPO_LOCAL_ELSEWHERE,
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.1.5:8080/lrs,10.244.2.5:8080,10.244.3.5:8080 pol=int\n", "node-a", "zone-a" },
+
+	{ "topology: eTP Local on a ClusterIP service without external IPs is Cluster",
+	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}], externalTrafficPolicy: Local}\n"
+	  TOPO_LOCAL_ELSEWHERE,
+	  "shop/web TCP 80 np=0 fe=c:10.96.0.1 be=10.244.2.5:8080\n", "node-a", "zone-a" },
 
 	{ "topology: hints decide, even without trafficDistribution (as kube-proxy)",
 	  SVC_HEAD "spec: {clusterIP: 10.96.0.1, ports: [{port: 80}]}\n"

@@ -27,6 +27,7 @@
 #include "loop_util.h"
 #include "flags.h"
 #include "http.h"
+#include "ksvc_text.h"
 #include "log.h"
 #include "manifests.h"
 #include "metrics.h"
@@ -226,7 +227,13 @@ static void ops_test_health(void **state)
 		{ 1000, 500000, 60000, false },
 		{ 1000, 1100, 100, false },
 	};
-	char buf[256];
+	static const struct ksd_go_time never = { 0, 0 },
+		t1 = { 1700000000123456789LL, 4000001 },
+		t2 = { 1700000000000000000LL, 3000000000LL },
+		t3 = { 1700000000500000000LL, 3500000000LL },
+		far = { INT64_MAX, INT64_MAX };
+	const bool yes = true, no = false;
+	char buf[KSD_HEALTH_BODY_MAX];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
@@ -234,16 +241,24 @@ static void ops_test_health(void **state)
 		    t[i].ok)
 			fail_msg("case %zu: want %d", i, t[i].ok);
 
-	ksd_health_body(buf, sizeof(buf), 0, 1700000000123456789LL, true);
+	ksd_health_body(buf, sizeof(buf), &never, &t1, &yes);
 	assert_string_equal(buf, "{\"lastUpdated\": \"0001-01-01 00:00:00 "
 			    "+0000 UTC\",\"currentTime\": \"2023-11-14 "
-			    "22:13:20.123456789 +0000 UTC\", \"nodeEligible\":"
-			    " true}");
-	ksd_health_body(buf, sizeof(buf), 1700000000000000000LL,
-			1700000000500000000LL, false);
+			    "22:13:20.123456789 +0000 UTC m=+0.004000001\", "
+			    "\"nodeEligible\": true}");
+	ksd_health_body(buf, sizeof(buf), &t2, &t3, &no);
 	assert_string_equal(buf, "{\"lastUpdated\": \"2023-11-14 22:13:20 "
-			    "+0000 UTC\",\"currentTime\": \"2023-11-14 "
-			    "22:13:20.5 +0000 UTC\", \"nodeEligible\": false}");
+			    "+0000 UTC m=+3.000000000\",\"currentTime\": "
+			    "\"2023-11-14 22:13:20.5 +0000 UTC m=+3.500000000\", "
+			    "\"nodeEligible\": false}");
+	/* /livez's: no nodeEligible, as kube-proxy's livezHandler. */
+	ksd_health_body(buf, sizeof(buf), &t2, &t3, NULL);
+	assert_string_equal(buf, "{\"lastUpdated\": \"2023-11-14 22:13:20 "
+			    "+0000 UTC m=+3.000000000\",\"currentTime\": "
+			    "\"2023-11-14 22:13:20.5 +0000 UTC m=+3.500000000\"}");
+	/* The longest: within KSD_HEALTH_BODY_MAX. */
+	assert_true(ksd_health_body(buf, sizeof(buf), &far, &far, &yes) <
+		    KSD_HEALTH_BODY_MAX);
 }
 
 static void ops_test_bind(void **state)
@@ -458,6 +473,18 @@ static const char *body_of(const char *resp)
 	return p + 4;
 }
 
+/* Healthy, kube-proxy answers lastUpdated = currentTime, the two read
+ * at once: the same text. */
+static void assert_health_now(const char *body)
+{
+	char last[64], now[64];
+
+	if (sscanf(body, "{\"lastUpdated\": \"%63[^\"]\",\"currentTime\": "
+		   "\"%63[^\"]\"", last, now) != 2)
+		fail_msg("not a health body: %s", body);
+	assert_string_equal(last, now);
+}
+
 static void ops_test_http(void **state)
 {
 	struct fixture *f = *state;
@@ -475,11 +502,14 @@ static void ops_test_http(void **state)
 	assert_non_null(strstr(r, "Content-Type: application/json\r\n"));
 	assert_true(!strncmp(body_of(r), "{\"lastUpdated\": \"20", 19));
 	assert_non_null(strstr(body_of(r), "\",\"currentTime\": \"20"));
-	assert_non_null(strstr(body_of(r), " +0000 UTC\", \"nodeEligible\":"
-			       " true}"));
+	assert_non_null(strstr(body_of(r), " +0000 UTC m=+"));
+	assert_non_null(strstr(body_of(r), "\", \"nodeEligible\": true}"));
+	assert_health_now(body_of(r));
 	free(r);
 	r = get(f, hport, "/livez");
 	assert_true(!strncmp(r, "HTTP/1.1 200 OK\r\n", 17));
+	assert_null(strstr(body_of(r), "nodeEligible"));
+	assert_health_now(body_of(r));
 	free(r);
 	r = get(f, hport, "/metrics");	/* not on this server */
 	assert_true(!strncmp(r, "HTTP/1.1 404 ", 13));
@@ -542,6 +572,49 @@ static void ops_test_http_unhealthy(void **state)
 	free(r);
 }
 
+/* kube-proxy's SyncNode: the cluster autoscaler's taint on this node's
+ * Node makes /healthz 503, nodeEligible false (load balancers drain the
+ * node before it goes); /livez stays 200. Without it, 200 again. */
+static void ops_test_http_autoscaler_taint(void **state)
+{
+	struct fixture *f = *state;
+	char path[300];
+	uint16_t port;
+	FILE *fp;
+	char *r;
+
+	snprintf(path, sizeof(path), "%s/node.yaml", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("apiVersion: v1\nkind: Node\nmetadata: {name: node-a}\n"
+	      "spec: {taints: [{key: ToBeDeletedByClusterAutoscaler, "
+	      "value: '1700000000', effect: NoSchedule}]}\n", fp);
+	fclose(fp);
+	start_node(f, "node-a");
+	port = ksd_http_port(f->d.healthz);
+	RUN_UNTIL(f, fake_table_find("default/web") && f->d.store.node);
+	r = get(f, port, "/healthz");
+	assert_true(!strncmp(r, "HTTP/1.1 503 ", 13));
+	assert_non_null(strstr(body_of(r), "\"nodeEligible\": false}"));
+	free(r);
+	r = get(f, port, "/livez");
+	assert_true(!strncmp(r, "HTTP/1.1 200 OK\r\n", 17));
+	assert_null(strstr(body_of(r), "nodeEligible"));
+	free(r);
+
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("apiVersion: v1\nkind: Node\nmetadata: {name: node-a}\n"
+	      "spec: {taints: [{key: node.kubernetes.io/unschedulable, "
+	      "effect: NoSchedule}]}\n", fp);
+	fclose(fp);
+	RUN_UNTIL(f, ksd_daemon_node_eligible(&f->d));
+	r = get(f, port, "/healthz");
+	assert_true(!strncmp(r, "HTTP/1.1 200 OK\r\n", 17));
+	assert_non_null(strstr(body_of(r), "\"nodeEligible\": true}"));
+	free(r);
+}
+
 /* An address taken already: the daemon does not start. */
 static void ops_test_http_busy(void **state)
 {
@@ -577,7 +650,11 @@ static uint16_t free_port(void)
 	return ntohs(sa.sin_port);
 }
 
-static void write_lb(struct fixture *f, uint16_t hcport, const char *node)
+/* The LoadBalancer service lb (eTP Local, healthCheckNodePort hcport, ports
+ * http and https) with its slice's ports and endpoints; hcport 0 removes
+ * it. */
+static void write_lb_slice(struct fixture *f, uint16_t hcport,
+			   const char *slice)
 {
 	char path[300];
 	FILE *fp;
@@ -597,17 +674,27 @@ static void write_lb(struct fixture *f, uint16_t hcport, const char *node)
 		"{name: https, port: 443, nodePort: 30443}]}\n"
 		"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
 		"metadata: {name: lb-1, namespace: shop, labels: "
-		"{kubernetes.io/service-name: lb}}\naddressType: IPv4\n"
-		"ports: [{name: http, port: 8080}]\nendpoints:\n"
-		"- {addresses: [10.244.1.5], nodeName: %s}\n"
-		"- {addresses: [10.244.1.6], nodeName: %s, "
-		"conditions: {ready: false}}\n"
-		"- {addresses: [10.244.2.5], nodeName: node-b}\n",
-		hcport, node, node);
+		"{kubernetes.io/service-name: lb}}\naddressType: IPv4\n%s",
+		hcport, slice);
 	fclose(fp);
 }
 
-static bool refused(uint16_t port)
+static void write_lb(struct fixture *f, uint16_t hcport, const char *node)
+{
+	char slice[512];
+
+	snprintf(slice, sizeof(slice), "ports: [{name: http, port: 8080}]\n"
+		 "endpoints:\n"
+		 "- {addresses: [10.244.1.5], nodeName: %s}\n"
+		 "- {addresses: [10.244.1.6], nodeName: %s, "
+		 "conditions: {ready: false}}\n"
+		 "- {addresses: [10.244.2.5], nodeName: node-b}\n",
+		 node, node);
+	write_lb_slice(f, hcport, slice);
+}
+
+/* Whether a connection to addr (IPv4, host order) at port is refused. */
+static bool refused_at(uint32_t addr, uint16_t port)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_port = htons(port) };
@@ -615,11 +702,44 @@ static bool refused(uint16_t port)
 	bool r;
 
 	assert_true(fd >= 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_addr.s_addr = htonl(addr);
 	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
 	    errno == ECONNREFUSED;
 	close(fd);
 	return r;
+}
+
+static bool has_ipv6_loopback(void)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool r = fd >= 0 && !bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* Whether [::1]:port accepts a connection (the server is on the loop, but
+ * the kernel completes the handshake into its backlog). */
+static bool answers_ipv6_loopback(uint16_t port)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(port),
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool r;
+
+	assert_true(fd >= 0);
+	r = !connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return r;
+}
+
+static bool refused(uint16_t port)
+{
+	return refused_at(INADDR_LOOPBACK, port);
 }
 
 /* kube-proxy's answer on the healthCheckNodePort of an
@@ -657,6 +777,54 @@ static void ops_test_hcport(void **state)
 	RUN_UNTIL(f, ksd_hcports_local(&f->d.hcports, port) == -1);
 	assert_true(refused(port));
 	assert_int_equal(f->d.hcports.n, 0);
+}
+
+/*
+ * With --nodeport-addresses, kube-proxy's healthCheckNodePort servers
+ * listen on this node's addresses in it only: 127.0.0.1/32 here, so
+ * 127.0.0.2 (loopback too) is refused, where a server on every address
+ * would answer. localEndpoints counts the ready local endpoints by
+ * address: one serving both ports is one; a terminating one, or another
+ * node's, none.
+ */
+static void ops_test_hcport_nodeport_addresses(void **state)
+{
+	struct fixture *f = *state;
+	uint16_t port = free_port();
+	struct ksd_opts o = {
+		.manifests = f->dir,
+		.sync_ms = 30000,
+		.healthz_bind = "",	/* else the hc servers take its host */
+		.hostname = "node-a",
+	};
+	char *r;
+
+	assert_int_equal(ksvc_parse_cidr("127.0.0.1/32",
+					 &o.cfg.nodeport_cidrs[0], NULL), 0);
+	o.cfg.nnodeport_cidrs = 1;
+	o.cfg.has = KSVC_CFG_HAS_NODEPORT_CIDRS;
+	write_lb_slice(f, port, "ports: [{name: http, port: 8080}, "
+		       "{name: https, port: 8443}]\nendpoints:\n"
+		       "- {addresses: [10.244.1.5], nodeName: node-a}\n"
+		       "- {addresses: [10.244.1.6], nodeName: node-a}\n"
+		       "- {addresses: [10.244.1.7], nodeName: node-a, "
+		       "conditions: {ready: false, serving: true, "
+		       "terminating: true}}\n"
+		       "- {addresses: [10.244.2.5], nodeName: node-b}\n");
+	f->started = true;
+	assert_int_equal(ksd_daemon_init(&f->d, &o, fake_open,
+					 ksd_manifests_source(f->dir, 20)), 0);
+	RUN_UNTIL(f, ksd_hcports_local(&f->d.hcports, port) >= 0);
+	assert_int_equal(ksd_hcports_local(&f->d.hcports, port), 2);
+	r = get(f, port, "/");
+	assert_true(!strncmp(r, "HTTP/1.1 200 OK\r\n", 17));
+	assert_non_null(strstr(body_of(r), "\"localEndpoints\": 2,"));
+	free(r);
+	assert_true(refused_at(INADDR_LOOPBACK + 1, port));
+	/* No IPv6 CIDR: every IPv6 address keeps it, ::1 too (where this
+	 * host has IPv6). */
+	if (has_ipv6_loopback())
+		assert_true(answers_ipv6_loopback(port));
 }
 
 /* --- deploy/ --- */
@@ -764,8 +932,10 @@ int main(void)
 		cmocka_unit_test(ops_test_flags),
 		T(ops_test_http),
 		T(ops_test_http_unhealthy),
+		T(ops_test_http_autoscaler_taint),
 		T(ops_test_http_busy),
 		T(ops_test_hcport),
+		T(ops_test_hcport_nodeport_addresses),
 		cmocka_unit_test(ops_test_deploy_yaml),
 		cmocka_unit_test(ops_test_deploy_unit),
 	};
