@@ -653,8 +653,9 @@ static int answer_srv(struct query *qr, const struct ksd_service *svc,
 			ldns_rdf_deep_free(target);
 		}
 	}
+	/* Truncated (-E2BIG) too: those that go have their weights. */
 	n = ldns_rr_list_rr_count(qr->an);
-	for (k = 0; !ret && k < n; k++) {
+	for (k = 0; (!ret || ret == -E2BIG) && k < n; k++) {
 		ldns_rdf *w = ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16,
 						    (uint16_t)(100 / n));
 
@@ -1026,32 +1027,58 @@ static int clear(ldns_pkt *r, ldns_pkt_section s)
 	return 0;
 }
 
+/* Drops the last n answers of r. */
+static void drop_answers(ldns_pkt *r, size_t n)
+{
+	ldns_rr_list *an = ldns_pkt_answer(r);
+
+	while (n-- && ldns_rr_list_rr_count(an))
+		ldns_rr_free(ldns_rr_list_pop_rr(an));
+	ldns_pkt_set_ancount(r, (uint16_t)ldns_rr_list_rr_count(an));
+}
+
 /* Writes r within max bytes: whole; else without the additional section
- * (which a client can do without: RFC 2181 9); else truncated, TC set and
- * only the question left, for the client to ask again over TCP. */
+ * (which a client can do without: RFC 2181 9); else truncated, TC set,
+ * without authority and additional records, with as many whole answers
+ * as fit, as CoreDNS's: a client that does not ask again over TCP (musl
+ * before 1.2.4) still has those. A reply already known to be truncated
+ * (TC set by the caller) goes straight to the last step. */
 static int wire(ldns_pkt *r, size_t max, uint8_t **out, size_t *len)
 {
 	int step;
 
-	for (step = 0; step < 3; step++) {
+	for (step = ldns_pkt_tc(r) ? 2 : 0; step < 3; step++) {
 		*out = NULL;
 		if (step == 1 && !ldns_pkt_arcount(r))
 			continue;
 		if (step == 1 && clear(r, LDNS_SECTION_ADDITIONAL))
 			return -ENOMEM;
 		if (step == 2) {
-			if (clear(r, LDNS_SECTION_ANSWER) ||
+			if (clear(r, LDNS_SECTION_ADDITIONAL) ||
 			    clear(r, LDNS_SECTION_AUTHORITY))
 				return -ENOMEM;
 			ldns_pkt_set_tc(r, true);
 		}
 		if (ldns_pkt2wire(out, r, len) != LDNS_STATUS_OK)
 			return -ENOMEM;
-		if (*len <= max || step == 2)
+		if (*len <= max)
 			return 0;
 		free(*out);
 	}
-	return 0;
+	/* Answers off the end until it fits. The bytes a record takes on
+	 * average, header and question included, are no fewer than its
+	 * own: the estimate never drops more than needs be. */
+	for (;;) {
+		size_t n = ldns_pkt_ancount(r);
+
+		drop_answers(r, n ? (*len - max) / (*len / n) + 1 : 0);
+		*out = NULL;
+		if (ldns_pkt2wire(out, r, len) != LDNS_STATUS_OK)
+			return -ENOMEM;
+		if (*len <= max || !n)
+			return 0;
+		free(*out);
+	}
 }
 
 static void malformed(struct ksd_dns *dns, const char *why)
@@ -1162,13 +1189,9 @@ int ksd_dns_answer(struct ksd_dns *dns, const uint8_t *q, size_t qlen,
 	for (i = 0; i < 3; i++)
 		free(qr.seen[i].slot);
 	if (ret == -E2BIG) {
-		/* Only the question goes, with TC: ask again over TCP. */
-		ldns_rr_list_deep_free(qr.an);
-		ldns_rr_list_deep_free(qr.ns);
-		ldns_rr_list_deep_free(qr.ar);
-		ldns_pkt_set_aa(r, qr.aa);
+		/* More answers than can fit: what fits goes, with TC. */
 		ldns_pkt_set_tc(r, true);
-		goto send;
+		ret = 0;
 	}
 	if (ret) {
 		ldns_rr_list_deep_free(qr.an);

@@ -80,7 +80,8 @@ void ksd_dns_release(struct ksd_dns *dns);
 /*
  * Answers the message q[0..qlen): *reply (malloc'ed, the caller frees)
  * and its length, at most 65535 over TCP, over UDP 512 or the client's
- * EDNS size (capped at KSD_DNS_UDP_MAX), else truncated (TC). Returns 0,
+ * EDNS size (capped at KSD_DNS_UDP_MAX), else truncated (TC, with the
+ * whole answers that fit). Returns 0,
  * -EINVAL when nothing is to be sent back (shorter than a header, or a
  * response), -ENOMEM.
  */
