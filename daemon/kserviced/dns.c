@@ -834,11 +834,14 @@ static bool addr_eq(const struct ksvc_addr *a, const struct ksvc_addr *b)
 	       !memcmp(a->raw, b->raw, ksvc_addr_len(a->family));
 }
 
-/* A PTR for every service with that cluster IP, and every headless
- * endpoint with a hostname at that address. Returns -ENOENT when none
- * is: not ours to answer. */
+/* A PTR for every service with that cluster IP, and every ready
+ * endpoint of a headless service at that address: its name under the
+ * service, the hostname or else the name its A and SRV records use (the
+ * spec's 2.4.3, with 2.1's "hostname": the endpoint's, or a system-
+ * assigned one). Returns -ENOENT when none is: not ours to answer. */
 static int answer_reverse(struct query *qr, const struct ksvc_addr *a)
 {
+	char buf[KSVC_ADDR_STRLEN + 256];
 	const struct ksd_store *st = qr->dns->store;
 	size_t i, j, k;
 	int ret = 0;
@@ -873,7 +876,7 @@ static int answer_reverse(struct query *qr, const struct ksvc_addr *a)
 		for (j = 0; j < sl->nendpoints && !ret; j++) {
 			const struct ksd_endpoint *ep = &sl->endpoints[j];
 
-			if (!ep_usable(ep) || !ep->hostname || !*ep->hostname)
+			if (!ep_usable(ep))
 				continue;
 			for (k = 0; k < ep->naddrs; k++)
 				if (addr_eq(&ep->addrs[k], a))
@@ -881,12 +884,13 @@ static int answer_reverse(struct query *qr, const struct ksvc_addr *a)
 			if (k == ep->naddrs)
 				continue;
 			qr->exists = true;
-			if (qr->qtype == LDNS_RR_TYPE_PTR ||
-			    qr->qtype == LDNS_RR_TYPE_ANY)
-				ret = add_name_rr(qr, qr->an, qr->qname,
-						  LDNS_RR_TYPE_PTR,
-						  svc_name(qr, ep->hostname,
-							   svc));
+			if (qr->qtype != LDNS_RR_TYPE_PTR &&
+			    qr->qtype != LDNS_RR_TYPE_ANY)
+				continue;
+			ep_label(ep, buf, sizeof(buf));
+			ret = add_name_rr(qr, qr->an, qr->qname,
+					  LDNS_RR_TYPE_PTR,
+					  svc_name(qr, buf, svc));
 		}
 	}
 	if (!ret && !qr->exists)

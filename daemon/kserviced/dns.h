@@ -12,8 +12,8 @@
  *                                endpoint: its hostname, else its address
  *                                with '-' for '.' or ':' (10-244-1-11)
  *   _PORT._PROTO.SVC.NS.svc.ZONE SRV of a named port
- *   reverse names of cluster IPs PTR SVC.NS.svc.ZONE (headless endpoints
- *                                with a hostname: EP.SVC.NS.svc.ZONE)
+ *   reverse names of cluster IPs PTR SVC.NS.svc.ZONE; of ready headless
+ *                                endpoints EP.SVC.NS.svc.ZONE, EP as above
  *   A-B-C-D.NS.pod.ZONE          A (AAAA: '-' for ':') of the address the
  *                                name spells: the spec's deprecated pod
  *                                records, as CoreDNS's "pods insecure"

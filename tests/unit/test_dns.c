@@ -434,8 +434,9 @@ static void dns_test_cname_chase(void **state)
 	ldns_pkt_free(r);
 }
 
-/* PTR of cluster IPs (both families) and of a headless endpoint with a
- * hostname; another address's reverse name is not ours. */
+/* PTR of cluster IPs (both families) and of every ready headless
+ * endpoint, by hostname or else its address-made name; another
+ * address's reverse name is not ours. */
 static void dns_test_ptr(void **state)
 {
 	struct fx *fx = *state;
@@ -453,6 +454,26 @@ static void dns_test_ptr(void **state)
 	r = ask(fx, "5.2.244.10.IN-ADDR.ARPA", LDNS_RR_TYPE_PTR);
 	expect_section(r, LDNS_SECTION_ANSWER,
 		       "PTR web-0.web.shop.svc.cluster.local.");
+	ldns_pkt_free(r);
+	/* Without a hostname: the name its A and SRV records use. */
+	r = ask(fx, "6.2.244.10.in-addr.arpa", LDNS_RR_TYPE_PTR);
+	assert_true(ldns_pkt_aa(r));
+	expect_section(r, LDNS_SECTION_ANSWER,
+		       "PTR 10-244-2-6.web.shop.svc.cluster.local.");
+	ldns_pkt_free(r);
+	/* An endpoint's second address, and the IPv6 slice's. */
+	r = ask(fx, "9.2.244.10.in-addr.arpa", LDNS_RR_TYPE_PTR);
+	expect_section(r, LDNS_SECTION_ANSWER,
+		       "PTR web-2.web.shop.svc.cluster.local.");
+	ldns_pkt_free(r);
+	r = ask(fx, "5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.4.4.2.0."
+		"0.0.d.f.ip6.arpa", LDNS_RR_TYPE_PTR);
+	expect_section(r, LDNS_SECTION_ANSWER,
+		       "PTR web-0.web.shop.svc.cluster.local.");
+	ldns_pkt_free(r);
+	/* A not-ready endpoint has none. */
+	r = ask(fx, "7.2.244.10.in-addr.arpa", LDNS_RR_TYPE_PTR);
+	assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_REFUSED);
 	ldns_pkt_free(r);
 	r = ask(fx, "80.0.96.10.in-addr.arpa", LDNS_RR_TYPE_A);
 	assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_NOERROR);
