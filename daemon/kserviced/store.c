@@ -2,10 +2,27 @@
 /*
  * The object store; see store.h.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store.h"
+
+/* The lookups by service and by address; see ksd_store. */
+struct ksd_store_index {
+	/* The slices with a service-name label, in (namespace, service
+	 * name, name) order. */
+	struct ksd_slice **by_svc;
+	size_t n, cap;
+	/* The address references, chained in nbuckets (a power of 2). */
+	struct ksd_addr_ref **bucket;
+	size_t nbuckets, nrefs;
+	/* The store's counts as last kept: others mean the arrays were
+	 * changed behind the store's back. */
+	size_t nsvcs, nslices;
+};
+
+static void idx_free(struct ksd_store_index *x);
 
 void ksd_store_init(struct ksd_store *st)
 {
@@ -15,6 +32,8 @@ void ksd_store_init(struct ksd_store *st)
 void ksd_store_release(struct ksd_store *st)
 {
 	size_t i;
+
+	idx_free(st->idx);
 
 	for (i = 0; i < st->nsvcs; i++)
 		ksd_service_free(st->svcs[i]);
@@ -102,6 +121,256 @@ static void erase(void **arr, size_t *n, size_t at)
 	(*n)--;
 }
 
+/* --- the index --- */
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+static uint64_t addr_hash(const struct ksvc_addr *a)
+{
+	uint64_t h = 14695981039346656037ULL ^ a->family;
+	size_t i, len = ksvc_addr_len(a->family);
+
+	for (i = 0; i < len; i++)
+		h = (h ^ a->raw[i]) * 1099511628211ULL;
+	return h;
+}
+
+static bool addr_eq(const struct ksvc_addr *a, const struct ksvc_addr *b)
+{
+	return a->family == b->family &&
+	       !memcmp(a->raw, b->raw, ksvc_addr_len(a->family));
+}
+
+static struct ksd_addr_ref **chain(const struct ksd_store_index *x,
+				   const struct ksvc_addr *a)
+{
+	return &x->bucket[addr_hash(a) & (x->nbuckets - 1)];
+}
+
+static void idx_grow(struct ksd_store_index *x)
+{
+	struct ksd_store_index bigger = *x;
+	struct ksd_addr_ref *r, *next, **h;
+	size_t i;
+
+	bigger.nbuckets = x->nbuckets ? 2 * x->nbuckets : 1024;
+	bigger.bucket = xcalloc(bigger.nbuckets, sizeof(*bigger.bucket));
+	for (i = 0; i < x->nbuckets; i++)
+		for (r = x->bucket[i]; r; r = next) {
+			next = r->next;
+			h = chain(&bigger, &r->addr);
+			r->next = *h;
+			*h = r;
+		}
+	free(x->bucket);
+	*x = bigger;
+}
+
+/* owner: the service of a cluster IP, else the slice of endpoint ep. */
+static void ref_add(struct ksd_store_index *x, const struct ksvc_addr *a,
+		    const struct ksd_service *svc,
+		    const struct ksd_slice *slice, size_t ep)
+{
+	struct ksd_addr_ref *r, **h;
+
+	if (x->nrefs >= x->nbuckets)
+		idx_grow(x);
+	r = xcalloc(1, sizeof(*r));
+	r->addr = *a;
+	r->svc = svc;
+	r->slice = slice;
+	r->ep = ep;
+	h = chain(x, a);
+	r->next = *h;
+	*h = r;
+	x->nrefs++;
+}
+
+/* Takes out owner's references to a. */
+static void ref_del(struct ksd_store_index *x, const struct ksvc_addr *a,
+		    const void *owner)
+{
+	struct ksd_addr_ref **pr = chain(x, a), *r;
+
+	while ((r = *pr)) {
+		if (r->svc == owner || r->slice == owner) {
+			*pr = r->next;
+			free(r);
+			x->nrefs--;
+		} else {
+			pr = &r->next;
+		}
+	}
+}
+
+static void idx_service(struct ksd_store_index *x,
+			const struct ksd_service *svc, bool add)
+{
+	size_t i;
+
+	for (i = 0; i < svc->ncluster_ips; i++) {
+		if (add)
+			ref_add(x, &svc->cluster_ips[i], svc, NULL, 0);
+		else
+			ref_del(x, &svc->cluster_ips[i], svc);
+	}
+}
+
+/* Where (ns, service, name) is or would go in by_svc; name NULL: the
+ * service's first slice. */
+static size_t by_svc_find(const struct ksd_store_index *x, const char *ns,
+			  const char *svc, const char *name)
+{
+	size_t lo = 0, hi = x->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct ksd_slice *sl = x->by_svc[mid];
+		int c = strcmp(sl->meta.namespace, ns);
+
+		if (!c)
+			c = strcmp(sl->service_name, svc);
+		if (!c && name)
+			c = strcmp(sl->meta.name, name);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The slice's addresses; into by_svc too unless building (sorted then). */
+static void idx_slice(struct ksd_store_index *x, struct ksd_slice *sl,
+		      bool add, bool building)
+{
+	size_t i, j;
+
+	for (i = 0; i < sl->nendpoints; i++)
+		for (j = 0; j < sl->endpoints[i].naddrs; j++) {
+			if (add)
+				ref_add(x, &sl->endpoints[i].addrs[j], NULL,
+					sl, i);
+			else
+				ref_del(x, &sl->endpoints[i].addrs[j], sl);
+		}
+	if (!sl->service_name || building)
+		return;
+	i = by_svc_find(x, sl->meta.namespace, sl->service_name,
+			sl->meta.name);
+	if (add)
+		insert((void ***)&x->by_svc, &x->n, &x->cap, i, sl);
+	else if (i < x->n && x->by_svc[i] == sl)
+		erase((void **)x->by_svc, &x->n, i);
+}
+
+static void idx_free(struct ksd_store_index *x)
+{
+	struct ksd_addr_ref *r, *next;
+	size_t i;
+
+	if (!x)
+		return;
+	for (i = 0; i < x->nbuckets; i++)
+		for (r = x->bucket[i]; r; r = next) {
+			next = r->next;
+			free(r);
+		}
+	free(x->bucket);
+	free(x->by_svc);
+	free(x);
+}
+
+/* st's index if it still matches the arrays; else it is dropped. */
+static struct ksd_store_index *idx_get(struct ksd_store *st)
+{
+	struct ksd_store_index *x = st->idx;
+
+	if (x && (x->nsvcs != st->nsvcs || x->nslices != st->nslices)) {
+		idx_free(x);
+		st->idx = x = NULL;
+	}
+	return x;
+}
+
+/* After a put or del: the counts it now matches. */
+static void idx_kept(struct ksd_store *st, struct ksd_store_index *x)
+{
+	if (x) {
+		x->nsvcs = st->nsvcs;
+		x->nslices = st->nslices;
+	}
+}
+
+static int cmp_by_svc(const void *a, const void *b)
+{
+	const struct ksd_slice *x = *(struct ksd_slice *const *)a;
+	const struct ksd_slice *y = *(struct ksd_slice *const *)b;
+	int c = strcmp(x->meta.namespace, y->meta.namespace);
+
+	if (!c)
+		c = strcmp(x->service_name, y->service_name);
+	return c ? c : strcmp(x->meta.name, y->meta.name);
+}
+
+/* The index, made when there is none (a cache: hence the cast). */
+static struct ksd_store_index *idx(const struct ksd_store *cst)
+{
+	struct ksd_store *st = (struct ksd_store *)cst;
+	struct ksd_store_index *x = idx_get(st);
+	size_t i;
+
+	if (x)
+		return x;
+	x = xcalloc(1, sizeof(*x));
+	for (i = 0; i < st->nsvcs; i++)
+		idx_service(x, st->svcs[i], true);
+	x->by_svc = xcalloc(st->nslices + 1, sizeof(*x->by_svc));
+	x->cap = st->nslices + 1;
+	for (i = 0; i < st->nslices; i++) {
+		idx_slice(x, st->slices[i], true, true);
+		if (st->slices[i]->service_name)
+			x->by_svc[x->n++] = st->slices[i];
+	}
+	qsort(x->by_svc, x->n, sizeof(*x->by_svc), cmp_by_svc);
+	idx_kept(st, x);
+	st->idx = x;
+	return x;
+}
+
+struct ksd_slice *const *ksd_store_service_slices(const struct ksd_store *st,
+						  const char *ns,
+						  const char *name, size_t *n)
+{
+	struct ksd_store_index *x = idx(st);
+	size_t i = by_svc_find(x, ns, name, NULL), j = i;
+
+	while (j < x->n && !strcmp(x->by_svc[j]->meta.namespace, ns) &&
+	       !strcmp(x->by_svc[j]->service_name, name))
+		j++;
+	*n = j - i;
+	return x->by_svc + i;
+}
+
+const struct ksd_addr_ref *ksd_store_addr_next(const struct ksd_store *st,
+					       const struct ksvc_addr *a,
+					       const struct ksd_addr_ref *prev)
+{
+	struct ksd_store_index *x = idx(st);
+	const struct ksd_addr_ref *r = prev ? prev->next : *chain(x, a);
+
+	while (r && !addr_eq(&r->addr, a))
+		r = r->next;
+	return r;
+}
+
 /* ksd_meta is the first member of both objects, which find() relies on. */
 _Static_assert(offsetof(struct ksd_service, meta) == 0, "meta first");
 _Static_assert(offsetof(struct ksd_slice, meta) == 0, "meta first");
@@ -112,13 +381,20 @@ bool ksd_store_put_service(struct ksd_store *st, struct ksd_service *svc)
 	size_t i = find((void *const *)st->svcs, st->nsvcs,
 			svc->meta.namespace, svc->meta.name, &found);
 
+	struct ksd_store_index *x = idx_get(st);
+
 	st->changes++;
+	if (x)
+		idx_service(x, svc, true);
 	if (found) {
+		if (x)
+			idx_service(x, st->svcs[i], false);
 		ksd_service_free(st->svcs[i]);
 		st->svcs[i] = svc;
 		return true;
 	}
 	insert((void ***)&st->svcs, &st->nsvcs, &st->svcs_cap, i, svc);
+	idx_kept(st, x);
 	return false;
 }
 
@@ -128,14 +404,22 @@ bool ksd_store_put_slice(struct ksd_store *st, struct ksd_slice *slice)
 	size_t i = find((void *const *)st->slices, st->nslices,
 			slice->meta.namespace, slice->meta.name, &found);
 
+	struct ksd_store_index *x = idx_get(st);
+
 	st->changes++;
 	if (found) {
+		if (x)
+			idx_slice(x, st->slices[i], false, false);
 		ksd_slice_free(st->slices[i]);
 		st->slices[i] = slice;
-		return true;
+	} else {
+		insert((void ***)&st->slices, &st->nslices, &st->slices_cap, i,
+		       slice);
 	}
-	insert((void ***)&st->slices, &st->nslices, &st->slices_cap, i, slice);
-	return false;
+	if (x)
+		idx_slice(x, slice, true, false);
+	idx_kept(st, x);
+	return found;
 }
 
 bool ksd_store_del_service(struct ksd_store *st, const char *ns,
@@ -144,10 +428,15 @@ bool ksd_store_del_service(struct ksd_store *st, const char *ns,
 	bool found;
 	size_t i = find((void *const *)st->svcs, st->nsvcs, ns, name, &found);
 
+	struct ksd_store_index *x = idx_get(st);
+
 	if (!found)
 		return false;
+	if (x)
+		idx_service(x, st->svcs[i], false);
 	ksd_service_free(st->svcs[i]);
 	erase((void **)st->svcs, &st->nsvcs, i);
+	idx_kept(st, x);
 	st->changes++;
 	return true;
 }
@@ -159,10 +448,15 @@ bool ksd_store_del_slice(struct ksd_store *st, const char *ns,
 	size_t i = find((void *const *)st->slices, st->nslices, ns, name,
 			&found);
 
+	struct ksd_store_index *x = idx_get(st);
+
 	if (!found)
 		return false;
+	if (x)
+		idx_slice(x, st->slices[i], false, false);
 	ksd_slice_free(st->slices[i]);
 	erase((void **)st->slices, &st->nslices, i);
+	idx_kept(st, x);
 	st->changes++;
 	return true;
 }
@@ -174,6 +468,14 @@ const struct ksd_service *ksd_store_service(const struct ksd_store *st,
 	size_t i = find((void *const *)st->svcs, st->nsvcs, ns, name, &found);
 
 	return found ? st->svcs[i] : NULL;
+}
+
+bool ksd_store_has_namespace(const struct ksd_store *st, const char *ns)
+{
+	bool found;
+	size_t i = find((void *const *)st->svcs, st->nsvcs, ns, "", &found);
+
+	return i < st->nsvcs && !strcmp(st->svcs[i]->meta.namespace, ns);
 }
 
 void ksd_store_swap(struct ksd_store *st, struct ksd_store *src)

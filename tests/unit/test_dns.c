@@ -724,6 +724,126 @@ static void dns_test_edns_errors(void **state)
 	free(w);
 }
 
+/* The Services and EndpointSlices of a YAML stream into st. */
+static void put_yaml(struct ksd_store *st, const char *yaml, size_t len)
+{
+	char why[KSD_YAML_WHY_MAX];
+	cJSON *docs, *d;
+
+	assert_int_equal(ksd_yaml_parse(yaml, len, &docs, why), 0);
+	cJSON_ArrayForEach(d, docs) {
+		char dwhy[KSD_WHY_MAX];
+		struct ksd_service *svc;
+		struct ksd_slice *sl;
+
+		if (!ksd_decode_service(d, &svc, dwhy))
+			ksd_store_put_service(st, svc);
+		else if (!ksd_decode_slice(d, &sl, dwhy))
+			ksd_store_put_slice(st, sl);
+	}
+	cJSON_Delete(docs);
+}
+
+/* The answer section of a query, as text (freed by the caller). */
+static char *answers(struct fx *fx, const char *name, ldns_rr_type type)
+{
+	ldns_pkt *r = ask(fx, name, type);
+	char *got = section(r, LDNS_SECTION_ANSWER);
+
+	ldns_pkt_free(r);
+	return got;
+}
+
+#define expect_answers(fx, name, type, want) do {			\
+	char *got_ = answers(fx, name, type);				\
+	assert_string_equal(got_, want);				\
+	free(got_);							\
+} while (0)
+
+/* The store's lookups by service and address (kept by every put and
+ * del, made again when the arrays were changed around the store, as
+ * the API source's relist does) follow each change: a slice replaced
+ * with another address, a slice moved to another service, one deleted,
+ * a service's cluster IP changed, the whole slice array replaced. */
+static void dns_test_index_follows(void **state)
+{
+	static const char svc[] =
+		"apiVersion: v1\nkind: Service\n"
+		"metadata: {name: idx, namespace: ix}\n"
+		"spec: {clusterIP: None, ports: [{name: http, port: 80}]}\n"
+		"---\napiVersion: v1\nkind: Service\n"
+		"metadata: {name: cip, namespace: ix}\n"
+		"spec: {clusterIP: 10.96.7.1}\n";
+	static const char slice[] =
+		"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		"metadata:\n  name: %s\n  namespace: ix\n"
+		"  labels: {kubernetes.io/service-name: %s}\n"
+		"addressType: IPv4\nports: [{name: http, port: 8080}]\n"
+		"endpoints:\n- {addresses: [%s]}\n";
+	struct fx *fx = *state;
+	char y[1024];
+	ldns_pkt *r;
+	size_t i;
+
+	put_yaml(&fx->st, svc, sizeof(svc) - 1);
+	snprintf(y, sizeof(y), slice, "idx-a", "idx", "10.250.0.1");
+	put_yaml(&fx->st, y, strlen(y));
+	/* The first lookups make the index. */
+	expect_answers(fx, "idx.ix.svc.cluster.local", LDNS_RR_TYPE_A,
+		       "A 10.250.0.1");
+	expect_answers(fx, "1.0.250.10.in-addr.arpa", LDNS_RR_TYPE_PTR,
+		       "PTR 10-250-0-1.idx.ix.svc.cluster.local.");
+	expect_answers(fx, "1.7.96.10.in-addr.arpa", LDNS_RR_TYPE_PTR,
+		       "PTR cip.ix.svc.cluster.local.");
+	/* Replaced with another address; a second slice. */
+	snprintf(y, sizeof(y), slice, "idx-a", "idx", "10.250.0.2");
+	put_yaml(&fx->st, y, strlen(y));
+	snprintf(y, sizeof(y), slice, "idx-b", "idx", "10.250.0.3");
+	put_yaml(&fx->st, y, strlen(y));
+	expect_answers(fx, "idx.ix.svc.cluster.local", LDNS_RR_TYPE_A,
+		       "A 10.250.0.2\nA 10.250.0.3");
+	expect_answers(fx, "_http._tcp.idx.ix.svc.cluster.local",
+		       LDNS_RR_TYPE_SRV,
+		       "SRV 0 50 8080 10-250-0-2.idx.ix.svc.cluster.local.\n"
+		       "SRV 0 50 8080 10-250-0-3.idx.ix.svc.cluster.local.");
+	r = ask(fx, "1.0.250.10.in-addr.arpa", LDNS_RR_TYPE_PTR);
+	assert_int_equal(ldns_pkt_get_rcode(r), LDNS_RCODE_REFUSED);
+	ldns_pkt_free(r);
+	expect_answers(fx, "2.0.250.10.in-addr.arpa", LDNS_RR_TYPE_PTR,
+		       "PTR 10-250-0-2.idx.ix.svc.cluster.local.");
+	/* Moved to another service (no such one); deleted. */
+	snprintf(y, sizeof(y), slice, "idx-a", "other", "10.250.0.2");
+	put_yaml(&fx->st, y, strlen(y));
+	expect_answers(fx, "idx.ix.svc.cluster.local", LDNS_RR_TYPE_A,
+		       "A 10.250.0.3");
+	assert_true(ksd_store_del_slice(&fx->st, "ix", "idx-b"));
+	expect_answers(fx, "idx.ix.svc.cluster.local", LDNS_RR_TYPE_A, "");
+	/* A cluster IP changed; the service deleted. */
+	snprintf(y, sizeof(y), "apiVersion: v1\nkind: Service\n"
+		 "metadata: {name: cip, namespace: ix}\n"
+		 "spec: {clusterIP: 10.96.7.2}\n");
+	put_yaml(&fx->st, y, strlen(y));
+	expect_answers(fx, "2.7.96.10.in-addr.arpa", LDNS_RR_TYPE_PTR,
+		       "PTR cip.ix.svc.cluster.local.");
+	assert_true(ksd_store_del_service(&fx->st, "ix", "cip"));
+	expect_answers(fx, "1.7.96.10.in-addr.arpa", LDNS_RR_TYPE_PTR, "");
+	expect_answers(fx, "2.7.96.10.in-addr.arpa", LDNS_RR_TYPE_PTR, "");
+	/* Every slice freed behind the store's back (apiclient.c's
+	 * install()), then one put: no stale reference is followed (ASan
+	 * would tell), the new one answers. */
+	for (i = 0; i < fx->st.nslices; i++)
+		ksd_slice_free(fx->st.slices[i]);
+	fx->st.nslices = 0;
+	snprintf(y, sizeof(y), slice, "idx-c", "idx", "10.250.0.9");
+	put_yaml(&fx->st, y, strlen(y));
+	fx->st.changes++;
+	expect_answers(fx, "idx.ix.svc.cluster.local", LDNS_RR_TYPE_A,
+		       "A 10.250.0.9");
+	expect_answers(fx, "web.shop.svc.cluster.local", LDNS_RR_TYPE_A, "");
+	expect_answers(fx, "9.0.250.10.in-addr.arpa", LDNS_RR_TYPE_PTR,
+		       "PTR 10-250-0-9.idx.ix.svc.cluster.local.");
+}
+
 /* A headless service of 3000 endpoints: over UDP truncated at once (the
  * answers that fit, not 3000 made first); over TCP its 3000 addresses
  * (48 KB), and its SRV records (too many for 64 KB) truncated. Each a
@@ -731,9 +851,8 @@ static void dns_test_edns_errors(void **state)
 static void dns_test_huge(void **state)
 {
 	struct fx *fx = *state;
-	char *yaml = malloc(1 << 17), why[KSD_YAML_WHY_MAX];
+	char *yaml = malloc(1 << 17);
 	size_t len, n, i;
-	cJSON *docs, *d;
 	ldns_pkt *r;
 
 	len = (size_t)sprintf(yaml,
@@ -749,18 +868,7 @@ static void dns_test_huge(void **state)
 		len += (size_t)sprintf(yaml + len,
 				       "- {addresses: [10.245.%zu.%zu]}\n",
 				       i / 256, i % 256);
-	assert_int_equal(ksd_yaml_parse(yaml, len, &docs, why), 0);
-	cJSON_ArrayForEach(d, docs) {
-		char dwhy[KSD_WHY_MAX];
-		struct ksd_service *svc;
-		struct ksd_slice *sl;
-
-		if (!ksd_decode_service(d, &svc, dwhy))
-			ksd_store_put_service(&fx->st, svc);
-		else if (!ksd_decode_slice(d, &sl, dwhy))
-			ksd_store_put_slice(&fx->st, sl);
-	}
-	cJSON_Delete(docs);
+	put_yaml(&fx->st, yaml, len);
 	free(yaml);
 
 	r = ask_full(fx, "huge.shop.svc.cluster.local", LDNS_RR_TYPE_A, 1232,
@@ -1211,7 +1319,8 @@ int main(void)
 		T(a), T(aaaa), T(case), T(nodata), T(nxdomain),
 		T(search_path), T(headless), T(srv), T(pod), T(cname), T(cname_chase), T(ptr),
 		T(refused), T(apex), T(formerr), T(truncated), T(additional_dropped), T(edns),
-		T(badvers), T(edns_errors), T(huge), T(not_ready), T(domain),
+		T(badvers), T(edns_errors), T(huge), T(index_follows),
+		T(not_ready), T(domain),
 #undef T
 #define S(n) cmocka_unit_test_setup_teardown(dns_test_##n, srv_setup, \
 					     srv_teardown)
