@@ -8,7 +8,6 @@
  * and TTL checked apart), e.g. "A 10.96.0.80".
  */
 #include <errno.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -988,25 +987,12 @@ static int srv_teardown(void **state)
 }
 
 /* Runs the loop until cond holds (LOOP_PATIENCE_MS at most). */
-#define RUN_UNTIL(v, cond) do {						\
-	uint64_t end_ = now_ms() + LOOP_PATIENCE_MS;			\
-	while (!(cond) && now_ms() < end_)				\
-		assert_int_equal(ksd_loop_run_once(&(v)->loop, 1), 0);	\
-	if (!(cond))							\
-		fail_msg("timed out waiting for %s", #cond);		\
-} while (0)
-
-static bool readable(int fd)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
-	return poll(&p, 1, 0) == 1;
-}
+#define RUN_UNTIL(v, cond) RUN_LOOP_UNTIL(&(v)->loop, cond)
 
 /* Runs the loop until fd is readable. */
 static void run_until_readable(struct srv *v, int fd)
 {
-	RUN_UNTIL(v, readable(fd));
+	RUN_UNTIL(v, fd_readable(fd));
 }
 
 /* Runs the loop ms times (a millisecond or more each). */
@@ -1062,13 +1048,22 @@ static void dns_test_udp(void **state)
 	close(fd);
 }
 
-static int tcp_connect(struct srv *v)
+/* A TCP connection from 127.0.0.src. */
+static int tcp_connect_from(struct srv *v, unsigned int src)
 {
+	struct sockaddr_in a = { .sin_family = AF_INET };
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK - 1 + src);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&v->addr,
 				 sizeof(v->addr)), 0);
 	return fd;
+}
+
+static int tcp_connect(struct srv *v)
+{
+	return tcp_connect_from(v, 1);
 }
 
 /* Reads one framed reply (running the loop meanwhile). */
@@ -1177,43 +1172,93 @@ static void dns_test_tcp_backpressure(void **state)
 	close(fd);
 }
 
-/*
- * Past the limit, new connections are closed at once; an idle one is
- * closed after the idle time, even with a partial frame in. The limit is
- * checked with an idle time no machine reaches (so that nothing is closed
- * for idleness meanwhile), the idle closing with 100 ms, against the time
- * of the connection's last answer: never sooner.
- */
-static void dns_test_tcp_limits(void **state)
+/* A query over fd, answered. */
+static void tcp_query(struct srv *v, int fd)
 {
-	struct srv *v = *state;
-	int fds[KSD_DNS_TCP_CONNS_MAX + 1], i;
 	uint8_t buf[1024], *w;
-	uint64_t t0;
 	size_t len;
-	uint8_t b;
 
-	ksd_dns_server_set_idle_ms(v->s, 3600 * 1000);
-	for (i = 0; i <= KSD_DNS_TCP_CONNS_MAX; i++)
-		fds[i] = tcp_connect(v);
-	/* The last one is closed: EOF; the others stay. */
-	run_until_readable(v, fds[KSD_DNS_TCP_CONNS_MAX]);
-	assert_int_equal(recv(fds[KSD_DNS_TCP_CONNS_MAX], &b, 1, 0), 0);
-	assert_int_equal(ksd_dns_server_conns(v->s), KSD_DNS_TCP_CONNS_MAX);
-	for (i = 0; i < KSD_DNS_TCP_CONNS_MAX; i++)
-		assert_false(readable(fds[i]));
-	/* A partial frame does not keep a connection alive forever: a
-	 * query answered, then one byte of the next. */
-	t0 = now_ms();
 	w = query_wire("my-app-service.default.svc.cluster.local",
 		       LDNS_RR_TYPE_A, 0, 0, &len);
 	buf[0] = (uint8_t)(len >> 8);
 	buf[1] = (uint8_t)len;
 	memcpy(buf + 2, w, len);
 	free(w);
-	assert_int_equal(send(fds[0], buf, len + 2, 0), (ssize_t)(len + 2));
-	len = tcp_read(v, fds[0], buf, sizeof(buf));
+	assert_int_equal(send(fd, buf, len + 2, MSG_NOSIGNAL),
+			 (ssize_t)(len + 2));
+	len = tcp_read(v, fd, buf, sizeof(buf));
 	expect_reply(buf + 2, len, 0x1234, "A 10.96.0.80");
+}
+
+static bool closed(int fd)
+{
+	uint8_t b;
+
+	return fd_readable(fd) &&
+	       recv(fd, &b, 1, MSG_DONTWAIT | MSG_PEEK) == 0;
+}
+
+/*
+ * One client (127.0.0.1) with as many idle connections as the server
+ * takes in all: it keeps KSD_DNS_TCP_CONNS_PER_CLIENT, the others are
+ * closed at once, and another client (127.0.0.2) is answered. The idle
+ * time is one no machine reaches.
+ */
+static void dns_test_tcp_per_client(void **state)
+{
+	struct srv *v = *state;
+	int fds[KSD_DNS_TCP_CONNS_MAX], other, i, n;
+
+	ksd_dns_server_set_idle_ms(v->s, 3600 * 1000);
+	for (i = 0; i < KSD_DNS_TCP_CONNS_MAX; i++)
+		fds[i] = tcp_connect_from(v, 1);
+	other = tcp_connect_from(v, 2);
+	tcp_query(v, other);
+	RUN_UNTIL(v, ksd_dns_server_conns(v->s) ==
+		  KSD_DNS_TCP_CONNS_PER_CLIENT + 1);
+	for (i = n = 0; i < KSD_DNS_TCP_CONNS_MAX; i++) {
+		RUN_UNTIL(v, i < KSD_DNS_TCP_CONNS_PER_CLIENT ||
+			  closed(fds[i]));
+		n += closed(fds[i]);
+	}
+	assert_int_equal(n, KSD_DNS_TCP_CONNS_MAX -
+			 KSD_DNS_TCP_CONNS_PER_CLIENT);
+	/* The first client's kept connections are served. */
+	tcp_query(v, fds[0]);
+	for (i = 0; i < KSD_DNS_TCP_CONNS_MAX; i++)
+		close(fds[i]);
+	close(other);
+}
+
+/*
+ * Past the limit, new connections are closed at once; an idle one is
+ * closed after the idle time, even with a partial frame in. The limit is
+ * checked with an idle time no machine reaches (so that nothing is closed
+ * for idleness meanwhile), from as many clients as it takes, the idle
+ * closing with 100 ms, against the time of the connection's last answer:
+ * never sooner.
+ */
+static void dns_test_tcp_limits(void **state)
+{
+	struct srv *v = *state;
+	int fds[KSD_DNS_TCP_CONNS_MAX + 1], i;
+	uint64_t t0;
+	uint8_t b;
+
+	ksd_dns_server_set_idle_ms(v->s, 3600 * 1000);
+	for (i = 0; i <= KSD_DNS_TCP_CONNS_MAX; i++)
+		fds[i] = tcp_connect_from(v, 1 + (unsigned int)i /
+					  KSD_DNS_TCP_CONNS_PER_CLIENT);
+	/* The last one is closed: EOF; the others stay. */
+	run_until_readable(v, fds[KSD_DNS_TCP_CONNS_MAX]);
+	assert_int_equal(recv(fds[KSD_DNS_TCP_CONNS_MAX], &b, 1, 0), 0);
+	assert_int_equal(ksd_dns_server_conns(v->s), KSD_DNS_TCP_CONNS_MAX);
+	for (i = 0; i < KSD_DNS_TCP_CONNS_MAX; i++)
+		assert_false(fd_readable(fds[i]));
+	/* A partial frame does not keep a connection alive forever: a
+	 * query answered, then one byte of the next. */
+	t0 = now_ms();
+	tcp_query(v, fds[0]);
 	assert_int_equal(send(fds[0], "\x00", 1, 0), 1);
 	ksd_dns_server_set_idle_ms(v->s, 100);
 	RUN_UNTIL(v, ksd_dns_server_conns(v->s) == 0);
@@ -1325,7 +1370,7 @@ int main(void)
 #define S(n) cmocka_unit_test_setup_teardown(dns_test_##n, srv_setup, \
 					     srv_teardown)
 		S(udp), S(udp_wildcard), S(udp6), S(tcp), S(tcp_backpressure), S(tcp_limits),
-		S(bind_busy),
+		S(tcp_per_client), S(bind_busy),
 #undef S
 	};
 
