@@ -8,18 +8,33 @@
 
 #include "store.h"
 
-/* The lookups by service and by address; see ksd_store. */
+/* The lookups by service and by address; see ksd_store. Each part is
+ * made at its first lookup (a headless query after a full pass does not
+ * pay for the addresses). */
 struct ksd_store_index {
+	bool has_by_svc, has_addrs;
 	/* The slices with a service-name label, in (namespace, service
 	 * name, name) order. */
 	struct ksd_slice **by_svc;
 	size_t n, cap;
-	/* The address references, chained in nbuckets (a power of 2). */
+	/* The address references, chained in nbuckets (a power of 2),
+	 * taken from chunks (those let go kept on a free list): a full
+	 * store's 100,000 are not as many mallocs. */
 	struct ksd_addr_ref **bucket;
 	size_t nbuckets, nrefs;
+	struct ref_chunk *chunks;
+	struct ksd_addr_ref *free_refs;
 	/* The store's counts as last kept: others mean the arrays were
 	 * changed behind the store's back. */
 	size_t nsvcs, nslices;
+};
+
+#define REFS_PER_CHUNK	1024
+
+struct ref_chunk {
+	struct ref_chunk *next;
+	size_t used;
+	struct ksd_addr_ref refs[REFS_PER_CHUNK];
 };
 
 static void idx_free(struct ksd_store_index *x);
@@ -154,13 +169,16 @@ static struct ksd_addr_ref **chain(const struct ksd_store_index *x,
 	return &x->bucket[addr_hash(a) & (x->nbuckets - 1)];
 }
 
-static void idx_grow(struct ksd_store_index *x)
+/* Rehashes into at least want buckets (a power of 2, 1024 or more). */
+static void idx_grow(struct ksd_store_index *x, size_t want)
 {
 	struct ksd_store_index bigger = *x;
 	struct ksd_addr_ref *r, *next, **h;
 	size_t i;
 
 	bigger.nbuckets = x->nbuckets ? 2 * x->nbuckets : 1024;
+	while (bigger.nbuckets < want)
+		bigger.nbuckets *= 2;
 	bigger.bucket = xcalloc(bigger.nbuckets, sizeof(*bigger.bucket));
 	for (i = 0; i < x->nbuckets; i++)
 		for (r = x->bucket[i]; r; r = next) {
@@ -181,8 +199,19 @@ static void ref_add(struct ksd_store_index *x, const struct ksvc_addr *a,
 	struct ksd_addr_ref *r, **h;
 
 	if (x->nrefs >= x->nbuckets)
-		idx_grow(x);
-	r = xcalloc(1, sizeof(*r));
+		idx_grow(x, 0);
+	if (x->free_refs) {
+		r = x->free_refs;
+		x->free_refs = r->next;
+	} else {
+		if (!x->chunks || x->chunks->used == REFS_PER_CHUNK) {
+			struct ref_chunk *c = xcalloc(1, sizeof(*c));
+
+			c->next = x->chunks;
+			x->chunks = c;
+		}
+		r = &x->chunks->refs[x->chunks->used++];
+	}
 	r->addr = *a;
 	r->svc = svc;
 	r->slice = slice;
@@ -202,7 +231,8 @@ static void ref_del(struct ksd_store_index *x, const struct ksvc_addr *a,
 	while ((r = *pr)) {
 		if (r->svc == owner || r->slice == owner) {
 			*pr = r->next;
-			free(r);
+			r->next = x->free_refs;
+			x->free_refs = r;
 			x->nrefs--;
 		} else {
 			pr = &r->next;
@@ -215,7 +245,7 @@ static void idx_service(struct ksd_store_index *x,
 {
 	size_t i;
 
-	for (i = 0; i < svc->ncluster_ips; i++) {
+	for (i = 0; x->has_addrs && i < svc->ncluster_ips; i++) {
 		if (add)
 			ref_add(x, &svc->cluster_ips[i], svc, NULL, 0);
 		else
@@ -247,9 +277,8 @@ static size_t by_svc_find(const struct ksd_store_index *x, const char *ns,
 	return lo;
 }
 
-/* The slice's addresses; into by_svc too unless building (sorted then). */
-static void idx_slice(struct ksd_store_index *x, struct ksd_slice *sl,
-		      bool add, bool building)
+static void slice_addrs(struct ksd_store_index *x,
+			const struct ksd_slice *sl, bool add)
 {
 	size_t i, j;
 
@@ -261,7 +290,17 @@ static void idx_slice(struct ksd_store_index *x, struct ksd_slice *sl,
 			else
 				ref_del(x, &sl->endpoints[i].addrs[j], sl);
 		}
-	if (!sl->service_name || building)
+}
+
+/* The slice's addresses, and its place in by_svc, as far as made. */
+static void idx_slice(struct ksd_store_index *x, struct ksd_slice *sl,
+		      bool add)
+{
+	size_t i;
+
+	if (x->has_addrs)
+		slice_addrs(x, sl, add);
+	if (!sl->service_name || !x->has_by_svc)
 		return;
 	i = by_svc_find(x, sl->meta.namespace, sl->service_name,
 			sl->meta.name);
@@ -273,16 +312,14 @@ static void idx_slice(struct ksd_store_index *x, struct ksd_slice *sl,
 
 static void idx_free(struct ksd_store_index *x)
 {
-	struct ksd_addr_ref *r, *next;
-	size_t i;
+	struct ref_chunk *c, *next;
 
 	if (!x)
 		return;
-	for (i = 0; i < x->nbuckets; i++)
-		for (r = x->bucket[i]; r; r = next) {
-			next = r->next;
-			free(r);
-		}
+	for (c = x->chunks; c; c = next) {
+		next = c->next;
+		free(c);
+	}
 	free(x->bucket);
 	free(x->by_svc);
 	free(x);
@@ -320,28 +357,54 @@ static int cmp_by_svc(const void *a, const void *b)
 	return c ? c : strcmp(x->meta.name, y->meta.name);
 }
 
-/* The index, made when there is none (a cache: hence the cast). */
-static struct ksd_store_index *idx(const struct ksd_store *cst)
+static void idx_make_addrs(struct ksd_store_index *x,
+			   const struct ksd_store *st)
+{
+	size_t i, j, nrefs = 0;
+
+	/* Buckets for every reference at once: no rehash while made. */
+	for (i = 0; i < st->nsvcs; i++)
+		nrefs += st->svcs[i]->ncluster_ips;
+	for (i = 0; i < st->nslices; i++)
+		for (j = 0; j < st->slices[i]->nendpoints; j++)
+			nrefs += st->slices[i]->endpoints[j].naddrs;
+	idx_grow(x, nrefs);
+	x->has_addrs = true;
+	for (i = 0; i < st->nsvcs; i++)
+		idx_service(x, st->svcs[i], true);
+	for (i = 0; i < st->nslices; i++)
+		slice_addrs(x, st->slices[i], true);
+}
+
+static void idx_make_by_svc(struct ksd_store_index *x,
+			    const struct ksd_store *st)
+{
+	size_t i;
+
+	x->by_svc = xcalloc(st->nslices + 1, sizeof(*x->by_svc));
+	x->cap = st->nslices + 1;
+	for (i = 0; i < st->nslices; i++)
+		if (st->slices[i]->service_name)
+			x->by_svc[x->n++] = st->slices[i];
+	qsort(x->by_svc, x->n, sizeof(*x->by_svc), cmp_by_svc);
+	x->has_by_svc = true;
+}
+
+/* The index with the part asked for made (a cache: hence the cast). */
+static struct ksd_store_index *idx(const struct ksd_store *cst, bool addrs)
 {
 	struct ksd_store *st = (struct ksd_store *)cst;
 	struct ksd_store_index *x = idx_get(st);
-	size_t i;
 
-	if (x)
-		return x;
-	x = xcalloc(1, sizeof(*x));
-	for (i = 0; i < st->nsvcs; i++)
-		idx_service(x, st->svcs[i], true);
-	x->by_svc = xcalloc(st->nslices + 1, sizeof(*x->by_svc));
-	x->cap = st->nslices + 1;
-	for (i = 0; i < st->nslices; i++) {
-		idx_slice(x, st->slices[i], true, true);
-		if (st->slices[i]->service_name)
-			x->by_svc[x->n++] = st->slices[i];
+	if (!x) {
+		x = xcalloc(1, sizeof(*x));
+		idx_kept(st, x);
+		st->idx = x;
 	}
-	qsort(x->by_svc, x->n, sizeof(*x->by_svc), cmp_by_svc);
-	idx_kept(st, x);
-	st->idx = x;
+	if (addrs && !x->has_addrs)
+		idx_make_addrs(x, st);
+	if (!addrs && !x->has_by_svc)
+		idx_make_by_svc(x, st);
 	return x;
 }
 
@@ -349,7 +412,7 @@ struct ksd_slice *const *ksd_store_service_slices(const struct ksd_store *st,
 						  const char *ns,
 						  const char *name, size_t *n)
 {
-	struct ksd_store_index *x = idx(st);
+	struct ksd_store_index *x = idx(st, false);
 	size_t i = by_svc_find(x, ns, name, NULL), j = i;
 
 	while (j < x->n && !strcmp(x->by_svc[j]->meta.namespace, ns) &&
@@ -363,7 +426,7 @@ const struct ksd_addr_ref *ksd_store_addr_next(const struct ksd_store *st,
 					       const struct ksvc_addr *a,
 					       const struct ksd_addr_ref *prev)
 {
-	struct ksd_store_index *x = idx(st);
+	struct ksd_store_index *x = idx(st, true);
 	const struct ksd_addr_ref *r = prev ? prev->next : *chain(x, a);
 
 	while (r && !addr_eq(&r->addr, a))
@@ -409,7 +472,7 @@ bool ksd_store_put_slice(struct ksd_store *st, struct ksd_slice *slice)
 	st->changes++;
 	if (found) {
 		if (x)
-			idx_slice(x, st->slices[i], false, false);
+			idx_slice(x, st->slices[i], false);
 		ksd_slice_free(st->slices[i]);
 		st->slices[i] = slice;
 	} else {
@@ -417,7 +480,7 @@ bool ksd_store_put_slice(struct ksd_store *st, struct ksd_slice *slice)
 		       slice);
 	}
 	if (x)
-		idx_slice(x, slice, true, false);
+		idx_slice(x, slice, true);
 	idx_kept(st, x);
 	return found;
 }
@@ -453,7 +516,7 @@ bool ksd_store_del_slice(struct ksd_store *st, const char *ns,
 	if (!found)
 		return false;
 	if (x)
-		idx_slice(x, st->slices[i], false, false);
+		idx_slice(x, st->slices[i], false);
 	ksd_slice_free(st->slices[i]);
 	erase((void **)st->slices, &st->nslices, i);
 	idx_kept(st, x);

@@ -31,8 +31,8 @@ struct ksd_store {
 	size_t nsvcs, svcs_cap;
 	struct ksd_slice **slices;
 	size_t nslices, slices_cap;
-	/* The lookups by service and by address (the cluster DNS's): made
-	 * at the first one, then kept by every put and del; dropped and
+	/* The lookups by service and by address (the cluster DNS's): each
+	 * made at its first use, then kept by every put and del; dropped and
 	 * made again when the arrays were changed around these functions
 	 * (their counts tell). NULL until then. */
 	struct ksd_store_index *idx;
