@@ -1053,9 +1053,9 @@ static int wire(ldns_pkt *r, size_t max, uint8_t **out, size_t *len)
 			return 0;
 		free(*out);
 	}
-	/* Answers off the end until it fits. The bytes a record takes on
-	 * average, header and question included, are no fewer than its
-	 * own: the estimate never drops more than needs be. */
+	/* Answers off the end until it fits, so many a round as the
+	 * excess over the average record (header and question counted in,
+	 * so it errs towards too few): for records of one size, exact. */
 	for (;;) {
 		size_t n = ldns_pkt_ancount(r);
 

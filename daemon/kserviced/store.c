@@ -49,7 +49,6 @@ void ksd_store_release(struct ksd_store *st)
 	size_t i;
 
 	idx_free(st->idx);
-
 	for (i = 0; i < st->nsvcs; i++)
 		ksd_service_free(st->svcs[i]);
 	for (i = 0; i < st->nslices; i++)
