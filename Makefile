@@ -8,7 +8,9 @@
 #                     the bench harness, DKMS)
 #   make bench        kservice against kube-proxy's iptables, nftables and IPVS
 #                     in the VM: docs/bench/ and README.md's Benchmarks section
-#                     (BENCH_N="100 1000" for a quicker run)
+#                     (BENCH_N="100 1000" for a quicker run), then bench-dns
+#   make bench-dns    the cluster DNS at 20,000 EndpointSlices, in-process (no VM):
+#                     queries per second, latency between full passes
 #   make install      install the module (then depmod) and the tools
 #   make dkms-install install the module through DKMS
 #   make style        checkpatch over the kernel code
@@ -199,10 +201,17 @@ bench: deps module tools
 	$(MAKE) -C tests/bench
 	tests/bench/run.sh --n "$(BENCH_N)" --docs docs/bench --readme README.md \
 		-- $(BENCH_ARGS)
+	$(MAKE) bench-dns
+
+# The cluster DNS's own benchmark (tests/bench/dnsbench.c), on the host.
+bench-dns:
+	$(MAKE) -C daemon bench
 
 # The harness works: every way programs, every connection reaches one of
-# its service's endpoints. No timing is judged.
+# its service's endpoints; the DNS benchmark's answers are right. No
+# timing is judged.
 check-bench: module tools
+	$(MAKE) -C daemon check-bench
 	$(MAKE) -C tests/bench
 	tests/bench/run.sh --n 100 --mem 2048 --timeout 900 --check -- \
 		--secs 1 --lat-secs 1 --warmup 0.5 --reps 1 --change-reps 1
@@ -212,4 +221,4 @@ demo: deps module tools
 
 .PHONY: all module module-debug check-e2e-plain tools headers-check module-install install dkms-install \
 	dkms-uninstall clean-module clean style sparse deps check check-unit check-fuzz \
-	check-kunit check-e2e check-harness check-demo check-dkms demo bench check-bench
+	check-kunit check-e2e check-harness check-demo check-dkms demo bench bench-dns check-bench

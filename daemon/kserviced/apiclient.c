@@ -378,16 +378,12 @@ static void install(struct res *r)
 			ksd_store_del_node(st, st->node->meta.name);
 		}
 	} else if (r->type == RES_SLICE) {
-		for (size_t i = 0; i < st->nslices; i++)
-			ksd_slice_free(st->slices[i]);
-		st->nslices = 0;
+		ksd_store_clear_slices(st);
 		for (size_t i = 0; i < r->list.nslices; i++)
 			ksd_store_put_slice(st, r->list.slices[i]);
 		r->list.nslices = 0;
 	} else {
-		for (size_t i = 0; i < st->nsvcs; i++)
-			ksd_service_free(st->svcs[i]);
-		st->nsvcs = 0;
+		ksd_store_clear_services(st);
 		for (size_t i = 0; i < r->list.nsvcs; i++)
 			ksd_store_put_service(st, r->list.svcs[i]);
 		r->list.nsvcs = 0;

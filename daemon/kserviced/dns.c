@@ -410,21 +410,20 @@ static const struct ksd_service *find_svc(const struct query *qr,
 
 static bool ns_exists(const struct query *qr, const struct label *ns)
 {
-	const struct ksd_store *st = qr->dns->store;
-	size_t i;
+	char s[254];
 
-	for (i = 0; i < st->nsvcs; i++)
-		if (is(ns, st->svcs[i]->meta.namespace))
-			return true;
-	return false;
+	return cstr(ns, s, sizeof(s)) &&
+	       ksd_store_has_namespace(qr->dns->store, s);
 }
 
-static bool is_slice_of(const struct ksd_slice *sl,
-			const struct ksd_service *svc)
+/* The service's slices, from the store's index: those of an address
+ * family (an FQDN slice names hosts, not addresses) are the caller's. */
+static struct ksd_slice *const *slices_of(const struct query *qr,
+					  const struct ksd_service *svc,
+					  size_t *n)
 {
-	return sl->family && sl->service_name &&
-	       !strcmp(sl->service_name, svc->meta.name) &&
-	       !strcmp(sl->meta.namespace, svc->meta.namespace);
+	return ksd_store_service_slices(qr->dns->store, svc->meta.namespace,
+					svc->meta.name, n);
 }
 
 /* The name of a headless endpoint under its service: its hostname, else
@@ -450,17 +449,23 @@ static bool ep_usable(const struct ksd_endpoint *ep)
 
 /* A cursor over the usable endpoints of a service's slices. */
 struct ep_iter {
-	size_t slice, ep;
+	struct ksd_slice *const *sl;
+	size_t n, slice, ep;
 };
 
-static const struct ksd_endpoint *next_ep(const struct ksd_store *st,
-					  const struct ksd_service *svc,
-					  struct ep_iter *it)
+static void ep_iter_init(struct ep_iter *it, const struct query *qr,
+			 const struct ksd_service *svc)
 {
-	for (; it->slice < st->nslices; it->slice++, it->ep = 0) {
-		const struct ksd_slice *sl = st->slices[it->slice];
+	memset(it, 0, sizeof(*it));
+	it->sl = slices_of(qr, svc, &it->n);
+}
 
-		if (!is_slice_of(sl, svc))
+static const struct ksd_endpoint *next_ep(struct ep_iter *it)
+{
+	for (; it->slice < it->n; it->slice++, it->ep = 0) {
+		const struct ksd_slice *sl = it->sl[it->slice];
+
+		if (!sl->family)
 			continue;
 		while (it->ep < sl->nendpoints) {
 			const struct ksd_endpoint *ep = &sl->endpoints[it->ep++];
@@ -512,7 +517,7 @@ static int answer_external(struct query *qr, const struct ksd_service *svc)
 static int answer_service(struct query *qr, const struct ksd_service *svc)
 {
 	const struct ksd_endpoint *ep;
-	struct ep_iter it = { 0 };
+	struct ep_iter it;
 	size_t i;
 	int ret = 0;
 
@@ -527,7 +532,8 @@ static int answer_service(struct query *qr, const struct ksd_service *svc)
 	/* Headless: every address of every ready endpoint. Without one
 	 * the name does not exist (the spec's NXDOMAIN). */
 	qr->exists = false;
-	while (!ret && (ep = next_ep(qr->dns->store, svc, &it))) {
+	ep_iter_init(&it, qr, svc);
+	while (!ret && (ep = next_ep(&it))) {
 		qr->exists = true;
 		ret = add_addrs(qr, qr->qname, ep);
 	}
@@ -540,12 +546,13 @@ static int answer_endpoint(struct query *qr, const struct ksd_service *svc,
 {
 	char buf[KSVC_ADDR_STRLEN + 256];
 	const struct ksd_endpoint *ep;
-	struct ep_iter it = { 0 };
+	struct ep_iter it;
 	int ret = 0;
 
 	if (!svc->headless || svc->type == KSD_SVC_EXTERNAL_NAME)
 		return 0;
-	while (!ret && (ep = next_ep(qr->dns->store, svc, &it))) {
+	ep_iter_init(&it, qr, svc);
+	while (!ret && (ep = next_ep(&it))) {
 		ep_label(ep, buf, sizeof(buf));
 		if (!is(ep_name, buf))
 			continue;
@@ -603,9 +610,9 @@ static int glue(struct query *qr, const ldns_rdf *target,
 static int answer_srv(struct query *qr, const struct ksd_service *svc,
 		      const struct ksd_svc_port *sp)
 {
-	const struct ksd_store *st = qr->dns->store;
 	char buf[KSVC_ADDR_STRLEN + 256];
-	size_t i, j, k, n;
+	struct ksd_slice *const *slices;
+	size_t i, j, k, n, nslices;
 	ldns_rdf *target;
 	int ret = 0;
 
@@ -626,11 +633,12 @@ static int answer_srv(struct query *qr, const struct ksd_service *svc,
 	/* Headless: one record per ready endpoint (a dual-stack one's two
 	 * addresses are one target), at the slice's port of that name and
 	 * protocol; CoreDNS's weights, 100 shared out, set once counted. */
-	for (i = 0; i < st->nslices && !ret; i++) {
-		const struct ksd_slice *sl = st->slices[i];
+	slices = slices_of(qr, svc, &nslices);
+	for (i = 0; i < nslices && !ret; i++) {
+		const struct ksd_slice *sl = slices[i];
 		const struct ksd_slice_port *port = NULL;
 
-		if (!is_slice_of(sl, svc))
+		if (!sl->family)
 			continue;
 		for (j = 0; j < sl->nports; j++)
 			if (sl->ports[j].port &&
@@ -653,8 +661,9 @@ static int answer_srv(struct query *qr, const struct ksd_service *svc,
 			ldns_rdf_deep_free(target);
 		}
 	}
+	/* Truncated (-E2BIG) too: those that go have their weights. */
 	n = ldns_rr_list_rr_count(qr->an);
-	for (k = 0; !ret && k < n; k++) {
+	for (k = 0; (!ret || ret == -E2BIG) && k < n; k++) {
 		ldns_rdf *w = ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16,
 						    (uint16_t)(100 / n));
 
@@ -827,66 +836,46 @@ static bool reverse_addr(const ldns_rdf *name, struct ksvc_addr *a)
 	return false;
 }
 
-static bool addr_eq(const struct ksvc_addr *a, const struct ksvc_addr *b)
-{
-	return a->family == b->family &&
-	       !memcmp(a->raw, b->raw, ksvc_addr_len(a->family));
-}
-
-/* A PTR for every service with that cluster IP, and every headless
- * endpoint with a hostname at that address. Returns -ENOENT when none
- * is: not ours to answer. */
+/* A PTR for every service with that cluster IP, and every ready
+ * endpoint of a headless service at that address: its name under the
+ * service, the hostname or else the name its A and SRV records use (the
+ * spec's 2.4.3, with 2.1's "hostname": the endpoint's, or a system-
+ * assigned one). Returns -ENOENT when none is: not ours to answer. */
 static int answer_reverse(struct query *qr, const struct ksvc_addr *a)
 {
+	char buf[KSVC_ADDR_STRLEN + 256];
 	const struct ksd_store *st = qr->dns->store;
-	size_t i, j, k;
+	const struct ksd_addr_ref *ref = NULL;
+	bool ptr = qr->qtype == LDNS_RR_TYPE_PTR ||
+		   qr->qtype == LDNS_RR_TYPE_ANY;
 	int ret = 0;
 
-	for (i = 0; i < st->nsvcs && !ret; i++) {
-		const struct ksd_service *svc = st->svcs[i];
+	while (!ret && (ref = ksd_store_addr_next(st, a, ref))) {
+		const struct ksd_service *svc = ref->svc;
+		const char *prefix = "";
 
-		if (!has_cluster_ips(svc))
-			continue;
-		for (j = 0; j < svc->ncluster_ips && !ret; j++) {
-			if (!addr_eq(&svc->cluster_ips[j], a))
+		if (svc) {
+			if (!has_cluster_ips(svc))
 				continue;
-			qr->exists = true;
-			if (qr->qtype == LDNS_RR_TYPE_PTR ||
-			    qr->qtype == LDNS_RR_TYPE_ANY)
-				ret = add_name_rr(qr, qr->an, qr->qname,
-						  LDNS_RR_TYPE_PTR,
-						  svc_name(qr, "", svc));
+		} else {
+			const struct ksd_endpoint *ep =
+				&ref->slice->endpoints[ref->ep];
+
+			svc = ksd_store_service(st, ref->slice->meta.namespace,
+						ref->slice->service_name ?
+						ref->slice->service_name : "");
+			if (!ref->slice->family || !svc || !svc->headless ||
+			    svc->type == KSD_SVC_EXTERNAL_NAME ||
+			    !ep_usable(ep))
+				continue;
+			ep_label(ep, buf, sizeof(buf));
+			prefix = buf;
 		}
-	}
-	for (i = 0; i < st->nslices && !ret; i++) {
-		const struct ksd_slice *sl = st->slices[i];
-		const struct ksd_service *svc;
-
-		if (!sl->family || !sl->service_name)
-			continue;
-		svc = ksd_store_service(st, sl->meta.namespace,
-					sl->service_name);
-		if (!svc || !svc->headless ||
-		    svc->type == KSD_SVC_EXTERNAL_NAME)
-			continue;
-		for (j = 0; j < sl->nendpoints && !ret; j++) {
-			const struct ksd_endpoint *ep = &sl->endpoints[j];
-
-			if (!ep_usable(ep) || !ep->hostname || !*ep->hostname)
-				continue;
-			for (k = 0; k < ep->naddrs; k++)
-				if (addr_eq(&ep->addrs[k], a))
-					break;
-			if (k == ep->naddrs)
-				continue;
-			qr->exists = true;
-			if (qr->qtype == LDNS_RR_TYPE_PTR ||
-			    qr->qtype == LDNS_RR_TYPE_ANY)
-				ret = add_name_rr(qr, qr->an, qr->qname,
-						  LDNS_RR_TYPE_PTR,
-						  svc_name(qr, ep->hostname,
-							   svc));
-		}
+		qr->exists = true;
+		if (ptr)
+			ret = add_name_rr(qr, qr->an, qr->qname,
+					  LDNS_RR_TYPE_PTR,
+					  svc_name(qr, prefix, svc));
 	}
 	if (!ret && !qr->exists)
 		return -ENOENT;
@@ -1026,32 +1015,58 @@ static int clear(ldns_pkt *r, ldns_pkt_section s)
 	return 0;
 }
 
+/* Drops the last n answers of r. */
+static void drop_answers(ldns_pkt *r, size_t n)
+{
+	ldns_rr_list *an = ldns_pkt_answer(r);
+
+	while (n-- && ldns_rr_list_rr_count(an))
+		ldns_rr_free(ldns_rr_list_pop_rr(an));
+	ldns_pkt_set_ancount(r, (uint16_t)ldns_rr_list_rr_count(an));
+}
+
 /* Writes r within max bytes: whole; else without the additional section
- * (which a client can do without: RFC 2181 9); else truncated, TC set and
- * only the question left, for the client to ask again over TCP. */
+ * (which a client can do without: RFC 2181 9); else truncated, TC set,
+ * without authority and additional records, with as many whole answers
+ * as fit, as CoreDNS's: a client that does not ask again over TCP (musl
+ * before 1.2.4) still has those. A reply already known to be truncated
+ * (TC set by the caller) goes straight to the last step. */
 static int wire(ldns_pkt *r, size_t max, uint8_t **out, size_t *len)
 {
 	int step;
 
-	for (step = 0; step < 3; step++) {
+	for (step = ldns_pkt_tc(r) ? 2 : 0; step < 3; step++) {
 		*out = NULL;
 		if (step == 1 && !ldns_pkt_arcount(r))
 			continue;
 		if (step == 1 && clear(r, LDNS_SECTION_ADDITIONAL))
 			return -ENOMEM;
 		if (step == 2) {
-			if (clear(r, LDNS_SECTION_ANSWER) ||
+			if (clear(r, LDNS_SECTION_ADDITIONAL) ||
 			    clear(r, LDNS_SECTION_AUTHORITY))
 				return -ENOMEM;
 			ldns_pkt_set_tc(r, true);
 		}
 		if (ldns_pkt2wire(out, r, len) != LDNS_STATUS_OK)
 			return -ENOMEM;
-		if (*len <= max || step == 2)
+		if (*len <= max)
 			return 0;
 		free(*out);
 	}
-	return 0;
+	/* Answers off the end until it fits, so many a round as the
+	 * excess over the average record (header and question counted in,
+	 * so it errs towards too few): for records of one size, exact. */
+	for (;;) {
+		size_t n = ldns_pkt_ancount(r);
+
+		drop_answers(r, n ? (*len - max) / (*len / n) + 1 : 0);
+		*out = NULL;
+		if (ldns_pkt2wire(out, r, len) != LDNS_STATUS_OK)
+			return -ENOMEM;
+		if (*len <= max || !n)
+			return 0;
+		free(*out);
+	}
 }
 
 static void malformed(struct ksd_dns *dns, const char *why)
@@ -1162,13 +1177,9 @@ int ksd_dns_answer(struct ksd_dns *dns, const uint8_t *q, size_t qlen,
 	for (i = 0; i < 3; i++)
 		free(qr.seen[i].slot);
 	if (ret == -E2BIG) {
-		/* Only the question goes, with TC: ask again over TCP. */
-		ldns_rr_list_deep_free(qr.an);
-		ldns_rr_list_deep_free(qr.ns);
-		ldns_rr_list_deep_free(qr.ar);
-		ldns_pkt_set_aa(r, qr.aa);
+		/* More answers than can fit: what fits goes, with TC. */
 		ldns_pkt_set_tc(r, true);
-		goto send;
+		ret = 0;
 	}
 	if (ret) {
 		ldns_rr_list_deep_free(qr.an);

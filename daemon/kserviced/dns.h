@@ -12,8 +12,8 @@
  *                                endpoint: its hostname, else its address
  *                                with '-' for '.' or ':' (10-244-1-11)
  *   _PORT._PROTO.SVC.NS.svc.ZONE SRV of a named port
- *   reverse names of cluster IPs PTR SVC.NS.svc.ZONE (headless endpoints
- *                                with a hostname: EP.SVC.NS.svc.ZONE)
+ *   reverse names of cluster IPs PTR SVC.NS.svc.ZONE; of ready headless
+ *                                endpoints EP.SVC.NS.svc.ZONE, EP as above
  *   A-B-C-D.NS.pod.ZONE          A (AAAA: '-' for ':') of the address the
  *                                name spells: the spec's deprecated pod
  *                                records, as CoreDNS's "pods insecure"
@@ -80,7 +80,8 @@ void ksd_dns_release(struct ksd_dns *dns);
 /*
  * Answers the message q[0..qlen): *reply (malloc'ed, the caller frees)
  * and its length, at most 65535 over TCP, over UDP 512 or the client's
- * EDNS size (capped at KSD_DNS_UDP_MAX), else truncated (TC). Returns 0,
+ * EDNS size (capped at KSD_DNS_UDP_MAX), else truncated (TC, with the
+ * whole answers that fit). Returns 0,
  * -EINVAL when nothing is to be sent back (shorter than a header, or a
  * response), -ENOMEM.
  */

@@ -20,9 +20,17 @@
 #define UDP_BATCH	64
 #define FRAME_MAX	(2 + 65535)
 
+/* A client's address, as accept() gave it (an IPv4 client of "[::]"
+ * is ::ffff:a.b.c.d each time). */
+struct peer {
+	sa_family_t family;
+	uint8_t addr[16];
+};
+
 struct conn {
 	struct ksd_dns_server *srv;
 	int fd;
+	struct peer peer;
 	uint8_t in[FRAME_MAX];
 	size_t inlen;
 	uint8_t *out;
@@ -40,7 +48,7 @@ struct ksd_dns_server {
 	uint64_t idle_ms;
 	struct conn *conns;
 	unsigned int nconns;
-	bool timer_armed, warned_full;
+	bool timer_armed, warned_full, warned_client;
 	bool paused;			/* accept failed (EMFILE): retry later */
 	uint8_t buf[65536];
 };
@@ -305,21 +313,66 @@ static void on_timer(int fd, uint32_t events, void *arg)
 	arm(s);
 }
 
+static void peer_of(const struct sockaddr_storage *ss, struct peer *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = ss->ss_family;
+	if (ss->ss_family == AF_INET6)
+		memcpy(p->addr, &((const struct sockaddr_in6 *)ss)->sin6_addr,
+		       16);
+	else if (ss->ss_family == AF_INET)
+		memcpy(p->addr, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+}
+
+/* The connections open from p's address. */
+static unsigned int conns_of(const struct ksd_dns_server *s,
+			     const struct peer *p)
+{
+	const struct conn *c;
+	unsigned int n = 0;
+
+	for (c = s->conns; c; c = c->next)
+		n += !memcmp(&c->peer, p, sizeof(*p));
+	return n;
+}
+
+/* Whether a new connection from p must be closed at once; warns once of
+ * each limit. */
+static bool over_limit(struct ksd_dns_server *s, const struct peer *p)
+{
+	if (s->nconns >= KSD_DNS_TCP_CONNS_MAX) {
+		if (!s->warned_full)
+			ksd_warn("dns: %d TCP connections open: new ones are "
+				 "closed at once", KSD_DNS_TCP_CONNS_MAX);
+		s->warned_full = true;
+		return true;
+	}
+	if (conns_of(s, p) >= KSD_DNS_TCP_CONNS_PER_CLIENT) {
+		if (!s->warned_client)
+			ksd_warn("dns: a client has %d TCP connections open: "
+				 "its new ones are closed at once",
+				 KSD_DNS_TCP_CONNS_PER_CLIENT);
+		s->warned_client = true;
+		return true;
+	}
+	return false;
+}
+
 static void on_accept(int fd, uint32_t events, void *arg)
 {
 	struct ksd_dns_server *s = arg;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	struct peer p;
 	struct conn *c;
 	int cfd;
 
 	(void)events;
-	while ((cfd = accept4(fd, NULL, NULL,
+	while ((cfd = accept4(fd, (struct sockaddr *)&ss, &sslen,
 			      SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		if (s->nconns >= KSD_DNS_TCP_CONNS_MAX) {
-			if (!s->warned_full)
-				ksd_warn("dns: %d TCP connections open: new "
-					 "ones are closed at once",
-					 KSD_DNS_TCP_CONNS_MAX);
-			s->warned_full = true;
+		sslen = sizeof(ss);
+		peer_of(&ss, &p);
+		if (over_limit(s, &p)) {
 			close(cfd);
 			continue;
 		}
@@ -331,6 +384,7 @@ static void on_accept(int fd, uint32_t events, void *arg)
 		}
 		c->srv = s;
 		c->fd = cfd;
+		c->peer = p;
 		c->last_ms = now_ms();
 		c->next = s->conns;
 		s->conns = c;

@@ -9,7 +9,9 @@
  * read and written as the socket allows (a frame may come in pieces, a
  * reply may go out in pieces; while replies wait, no more is read). A
  * connection idle for KSD_DNS_TCP_IDLE_MS is closed, and so is one over
- * KSD_DNS_TCP_CONNS_MAX at once.
+ * KSD_DNS_TCP_CONNS_MAX at once, or over KSD_DNS_TCP_CONNS_PER_CLIENT
+ * from one address: a client with many idle or slow connections cannot
+ * keep the others out.
  */
 #ifndef KSD_DNSSERVER_H
 #define KSD_DNSSERVER_H
@@ -21,6 +23,7 @@
 
 #define KSD_DNS_PORT		53
 #define KSD_DNS_TCP_CONNS_MAX	128
+#define KSD_DNS_TCP_CONNS_PER_CLIENT 16
 #define KSD_DNS_TCP_IDLE_MS	10000
 
 struct ksd_dns_server;

@@ -165,6 +165,19 @@ int ksd_http_start(struct ksd_http **hp, struct ksd_loop *loop,
 		   const char *bind, uint16_t default_port, ksd_http_fn fn,
 		   void *arg)
 {
+	static const struct ksd_http_limits lim = {
+		KSD_HTTP_CONNS, KSD_HTTP_CONNS_PER_CLIENT, KSD_HTTP_IDLE_S,
+	};
+
+	return ksd_http_start_limits(hp, loop, bind, default_port, fn, arg,
+				     &lim);
+}
+
+int ksd_http_start_limits(struct ksd_http **hp, struct ksd_loop *loop,
+			  const char *bind, uint16_t default_port,
+			  ksd_http_fn fn, void *arg,
+			  const struct ksd_http_limits *lim)
+{
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
 	struct ksd_http *h;
@@ -189,8 +202,10 @@ int ksd_http_start(struct ksd_http **hp, struct ksd_loop *loop,
 	h->epfd = h->tfd = -1;
 	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, answer, h,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				  MHD_OPTION_CONNECTION_TIMEOUT, 10U,
-				  MHD_OPTION_CONNECTION_LIMIT, 64U,
+				  MHD_OPTION_CONNECTION_TIMEOUT, lim->idle_s,
+				  MHD_OPTION_CONNECTION_LIMIT, lim->conns,
+				  MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				  lim->per_client,
 				  MHD_OPTION_END);
 	if (!h->mhd) {
 		ret = errno ? -errno : -EADDRNOTAVAIL;

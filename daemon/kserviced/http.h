@@ -29,10 +29,30 @@ struct ksd_http;
 int ksd_parse_bind(const char *s, uint16_t default_port,
 		   struct sockaddr_storage *ss);
 
-/* Listens on bind, serving through fn. Returns 0 or -errno. */
+/*
+ * What slow or idle clients may hold: connections at once, those from one
+ * address (so that one client, 64 idle connections or a slow reader,
+ * cannot keep a probe of /livez out), and the seconds a connection may
+ * stay idle before it is closed.
+ */
+struct ksd_http_limits {
+	unsigned int conns, per_client, idle_s;
+};
+
+#define KSD_HTTP_CONNS		64
+#define KSD_HTTP_CONNS_PER_CLIENT 8
+#define KSD_HTTP_IDLE_S		10
+
+/* Listens on bind, serving through fn, with the limits above. Returns 0
+ * or -errno. */
 int ksd_http_start(struct ksd_http **hp, struct ksd_loop *loop,
 		   const char *bind, uint16_t default_port, ksd_http_fn fn,
 		   void *arg);
+/* The same with other limits (the tests' short idle time). */
+int ksd_http_start_limits(struct ksd_http **hp, struct ksd_loop *loop,
+			  const char *bind, uint16_t default_port,
+			  ksd_http_fn fn, void *arg,
+			  const struct ksd_http_limits *lim);
 /* The port it listens on (what port 0 became). */
 uint16_t ksd_http_port(const struct ksd_http *h);
 /* Closes every connection and the listening socket; NULL is fine. */

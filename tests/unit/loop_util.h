@@ -6,6 +6,8 @@
 #ifndef LOOP_UTIL_H
 #define LOOP_UTIL_H
 
+#include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -43,6 +45,24 @@ static inline uint64_t now_ms(void)
 	if (!(cond))							\
 		fail_msg("timed out waiting for %s", #cond);		\
 } while (0)
+
+/* Runs @loop (a struct ksd_loop *) until @cond holds, LOOP_PATIENCE_MS
+ * at most. */
+#define RUN_LOOP_UNTIL(loop, cond) do {					\
+	uint64_t end_ = now_ms() + LOOP_PATIENCE_MS;			\
+	while (!(cond) && now_ms() < end_)				\
+		assert_int_equal(ksd_loop_run_once(loop, 1), 0);	\
+	if (!(cond))							\
+		fail_msg("timed out waiting for %s", #cond);		\
+} while (0)
+
+/* Whether @fd has something to read (or its end). */
+static inline bool fd_readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
+}
 
 /* Backends of the fake kernel's service @name; (size_t)-1 when absent. */
 static inline size_t backends(const char *name)
