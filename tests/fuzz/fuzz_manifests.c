@@ -6,8 +6,8 @@
  * into files at each line that starts with "#@": the rest of that line
  * names the next file (what comes before the first goes to 00.yaml; an
  * empty name, one with a '/', or one already taken becomes fNN.yaml).
- * The files are written to a fresh folder under $TMPDIR (else /tmp) and
- * removed after each run.
+ * The files are written to a fresh folder under $TMPDIR (else /dev/shm,
+ * else /tmp) and removed after each run.
  *
  * Besides the sanitizers: a refused folder leaves the store empty; a read
  * one has the counts of its stats (services, slices, this node's Node 0
@@ -44,8 +44,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fuzz_quiet_log();
-	snprintf(dir, sizeof(dir), "%s/fuzz_manifests.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
+	/* Memory is twice as fast as a disk for a folder per run. */
+	if (!tmp || !*tmp)
+		tmp = access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm";
+	snprintf(dir, sizeof(dir), "%s/fuzz_manifests.XXXXXX", tmp);
 	if (!mkdtemp(dir)) {
 		perror("fuzz_manifests: mkdtemp");
 		abort();
