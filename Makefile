@@ -129,7 +129,9 @@ check-unit:
 	$(MAKE) -C daemon check
 	$(MAKE) -C daemon check-stalled
 
-# The cluster DNS's query path under libFuzzer (ASan, UBSan), bounded.
+# kserviced's inputs under libFuzzer (ASan, UBSan): the cluster DNS's
+# queries, and watch streams, API objects, kubeconfig, --config and
+# manifests; bounded (tests/fuzz/README.md).
 check-fuzz:
 	$(MAKE) -C daemon check-fuzz
 

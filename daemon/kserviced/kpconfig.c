@@ -3,6 +3,7 @@
  * kube-proxy's configuration file; see kpconfig.h.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -242,6 +243,13 @@ static void note_ignored(struct walk *w, const char *path, const cJSON *v)
 		 len ? ", " : "", path, val);
 }
 
+/* 0 <= d < end: a number that converts to the integer of that end (NaN
+ * and infinities excluded) before it is compared with the conversion. */
+static bool in_range(double d, double end)
+{
+	return d >= 0 && d < end;
+}
+
 /*
  * A conntrack field: kube-proxy's pointer fields, where null is the
  * default and a zero "leave the kernel's value" (so 0 is passed on).
@@ -254,7 +262,7 @@ static int conntrack_field(struct walk *w, ksd_kpconfig_set set, void *arg,
 	if (cJSON_IsBool(v))
 		snprintf(buf, sizeof(buf), "%s", cJSON_IsTrue(v) ? "true" :
 								     "false");
-	else if (cJSON_IsNumber(v) && v->valuedouble >= 0 &&
+	else if (cJSON_IsNumber(v) && in_range(v->valuedouble, 0x1p63) &&
 		 v->valuedouble == (double)(int64_t)v->valuedouble)
 		snprintf(buf, sizeof(buf), "%lld",
 			 (long long)v->valuedouble);
@@ -333,7 +341,8 @@ static int apply(struct walk *w, ksd_kpconfig_set set, void *arg)
 				return ret;
 			break;
 		case U_NUMBER:
-			if (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+			if (!cJSON_IsNumber(v) ||
+			    !in_range(v->valuedouble, (double)INT_MAX + 1) ||
 			    v->valuedouble != (int)v->valuedouble)
 				return fail(w->why, -EINVAL, "%s: %s must be "
 					    "a number, 0 or more", w->path,

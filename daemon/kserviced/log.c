@@ -48,6 +48,11 @@ void ksd_log(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* One line per event whatever the names in it hold: a control
+	 * character (a newline in a manifest's name) is written as '?'. */
+	for (char *p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	if (sink)
 		sink(level, line, sink_arg);
 	else

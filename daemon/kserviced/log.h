@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * kserviced's log: one line per event to stderr, prefixed with the level.
+ * kserviced's log: one line per event to stderr, prefixed with the level;
+ * control characters in it (from the objects' names) are written as '?'.
  * -v LEVEL sets how much is said, as kube-proxy's klog: 0 errors, warnings
  * and what changes in the kernel; 2 each object skipped and why; 4 every
  * sync step; higher, everything.

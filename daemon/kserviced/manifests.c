@@ -298,19 +298,25 @@ static void decode_all(struct load *ld, struct ksd_store *st,
 {
 	char why[KSD_WHY_MAX];
 
-	/* Nodes: the store keeps this node's only (its node_name). */
+	/* Nodes: the store keeps this node's only (its node_name), the
+	 * later of two. */
 	for (size_t i = 0; i < ld->nnodes; i++) {
 		const struct raw *r = &ld->nodes[i];
 		struct ksd_node *node;
+		bool again;
 
 		if (ksd_decode_node(r->obj, &node, why)) {
 			ksd_warn("manifests: %s: %s", r->file, why);
 			stats->skipped++;
 			continue;
 		}
-		if (ksd_store_put_node(st, node))
-			stats->nodes++;
+		again = st->node && !strcmp(st->node->meta.name,
+					    node->meta.name);
+		if (ksd_store_put_node(st, node) && again)
+			ksd_warn("manifests: %s: Node %s defined again, this "
+				 "one wins", r->file, st->node->meta.name);
 	}
+	stats->nodes = st->node ? 1 : 0;
 	for (size_t i = 0; i < ld->n; i++) {
 		const struct raw *r = &ld->objs[i];
 

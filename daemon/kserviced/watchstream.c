@@ -46,14 +46,17 @@ static int append(struct ksd_ndjson *p, const char *data, size_t n)
 	return 0;
 }
 
-static int emit(const char *line, size_t len, ksd_ndjson_fn fn, void *arg)
+/* The line of len bytes in p->buf, which append() NUL-terminated. */
+static int emit(struct ksd_ndjson *p, size_t len, ksd_ndjson_fn fn,
+		void *arg)
 {
-	/* A line may end in \r\n; blank lines are keep-alives. */
-	if (len && line[len - 1] == '\r')
-		len--;
+	/* A line may end in \r\n: the \r goes, so that the line stays
+	 * NUL-terminated after len; blank lines are keep-alives. */
+	if (len && p->buf[len - 1] == '\r')
+		p->buf[--len] = 0;
 	if (!len)
 		return 0;
-	return fn(line, len, arg);
+	return fn(p->buf, len, arg);
 }
 
 int ksd_ndjson_feed(struct ksd_ndjson *p, const char *data, size_t n,
@@ -74,7 +77,7 @@ int ksd_ndjson_feed(struct ksd_ndjson *p, const char *data, size_t n,
 		n -= take + 1;
 		take = p->len;
 		p->len = 0;	/* before fn, which may feed no more */
-		ret = emit(p->buf ? p->buf : "", take, fn, arg);
+		ret = emit(p, take, fn, arg);
 		if (ret)
 			return ret;
 	}

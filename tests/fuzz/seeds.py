@@ -1,11 +1,28 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Writes the DNS fuzz target's seed corpus (corpus/dns/): a query for
-each kind of name the cluster DNS answers, with and without EDNS, and a
-few malformed ones. Python's standard library only; run it again after
-changing the list (the files are committed)."""
+"""Writes the fuzz targets' seed corpora (corpus/<target>/), Python's
+standard library only; run it again after changing them (the files are
+committed; files it does not write, such as the inputs of bugs found,
+are left alone).
+
+  dns         a query for each kind of name the cluster DNS answers, with
+              and without EDNS, and a few malformed ones
+  decode      Service, EndpointSlice and Node objects as the API server
+              writes them (JSON), one per file, and a list of them all
+  watch       watch responses: ADDED, MODIFIED, DELETED, BOOKMARK and
+              ERROR (410 Gone, 500) events, CRLF and keep-alive lines, a
+              partial last line
+  kubeconfig  kubeadm's kube-proxy kubeconfig (examples/kubeadm) and the
+              shapes kubectl's have (inline data, tokens, client
+              certificates, several contexts)
+  kpconfig    kubeadm's config.conf (examples/kubeadm) and variants that
+              set what kserviced reads
+  manifests   the files of deploy/ and examples/tutorial/ as folders
+              (fuzz_manifests.c: "#@ NAME" lines start files)
+"""
 import os
 import struct
+import sys
 
 A, NS, CNAME, SOA, PTR, MX, TXT, AAAA, SRV, OPT, AXFR, ANY = \
     1, 2, 5, 6, 12, 15, 16, 28, 33, 41, 252, 255
@@ -83,9 +100,33 @@ SEEDS = {
     "header-only": struct.pack(">HHHHHH", 7, 0x0100, 0, 0, 0, 0),
 }
 
-here = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                    "corpus", "dns")
-os.makedirs(here, exist_ok=True)
-for seed, msg in SEEDS.items():
-    with open(os.path.join(here, seed), "wb") as f:
-        f.write(msg)
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.join(HERE, "..", "..")
+
+
+def write(target, seeds):
+    out = os.path.join(HERE, "corpus", target)
+    os.makedirs(out, exist_ok=True)
+    for seed, data in seeds.items():
+        if isinstance(data, str):
+            data = data.encode()
+        with open(os.path.join(out, seed), "wb") as f:
+            f.write(data)
+
+
+def read(path):
+    with open(os.path.join(TOP, path), "rb") as f:
+        return f.read()
+
+
+write("dns", SEEDS)
+
+sys.dont_write_bytecode = True
+from seeds_k8s import decode_seeds, watch_seeds, kubeconfig_seeds, \
+    kpconfig_seeds, manifests_seeds  # noqa: E402
+
+write("decode", decode_seeds())
+write("watch", watch_seeds())
+write("kubeconfig", kubeconfig_seeds(read))
+write("kpconfig", kpconfig_seeds(read))
+write("manifests", manifests_seeds(read))

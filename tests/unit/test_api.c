@@ -159,6 +159,34 @@ static void stream_test_bad(void **state)
 	ksd_ndjson_release(&p);
 }
 
+/* watchstream.h: each line is given without its line end, CRLF's \r
+ * included, and NUL-terminated right after it (fuzz_watch found the \r
+ * left where the NUL should be). */
+static int crlf_line(const char *line, size_t len, void *arg)
+{
+	int *n = arg;
+
+	assert_int_equal(len, 1);
+	assert_int_equal(line[0], *n ? 'b' : 'a');
+	assert_int_equal(line[len], '\0');
+	++*n;
+	return 0;
+}
+
+static void stream_test_crlf(void **state)
+{
+	struct ksd_ndjson p;
+	int n = 0;
+
+	(void)state;
+	ksd_ndjson_init(&p);
+	assert_int_equal(ksd_ndjson_feed(&p, "a\r\n\r\nb\r", 7, crlf_line,
+					 &n), 0);
+	assert_int_equal(ksd_ndjson_feed(&p, "\n", 1, crlf_line, &n), 0);
+	assert_int_equal(n, 2);
+	ksd_ndjson_release(&p);
+}
+
 /* --- kubeconfig --- */
 
 #define KC_HEAD "apiVersion: v1\nkind: Config\ncurrent-context: c\n" \
@@ -348,6 +376,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(stream_test_every_split),
 		cmocka_unit_test(stream_test_bad),
+		cmocka_unit_test(stream_test_crlf),
 		cmocka_unit_test(kubeconfig_test_table),
 		cmocka_unit_test(kubeconfig_test_token_file),
 		cmocka_unit_test(kubeconfig_test_in_cluster),

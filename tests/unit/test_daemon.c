@@ -209,6 +209,37 @@ static int parse_conf(const char *text, const char *flags, struct ksd_opts *o)
 }
 
 /*
+ * --config numbers too large for the integer they become are refused, as
+ * other bad values, without converting them first (undefined behaviour,
+ * which fuzz_kpconfig's UBSan caught: -fsanitize=float-cast-overflow).
+ */
+static void flags_test_config_huge_numbers(void **state)
+{
+	static const char *const huge[] = {
+		"logging: {verbosity: 1.0e+20}\n",
+		"logging: {verbosity: 2147483648}\n",
+		"conntrack: {min: 1.0e+30}\n",
+		"linux: {conntrack: {maxPerCore: 9223372036854775808}}\n",
+	};
+	struct ksd_opts o;
+	char text[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+		snprintf(text, sizeof(text), "apiVersion: "
+			 "kubeproxy.config.k8s.io/v1alpha1\n"
+			 "kind: KubeProxyConfiguration\n%s", huge[i]);
+		assert_int_equal(parse_conf(text, "", &o), -EINVAL);
+	}
+	/* The largest that fit are still numbers. */
+	assert_int_equal(parse_conf("apiVersion: "
+				    "kubeproxy.config.k8s.io/v1alpha1\n"
+				    "kind: KubeProxyConfiguration\n"
+				    "conntrack: {min: 2147483647}\n", "", &o), 0);
+	assert_int_equal(o.ct.min, 2147483647);
+}
+
+/*
  * --config: kube-proxy's KubeProxyConfiguration, kubeadm's as it is; the
  * fields that apply become their flags (the mode's sync periods, a bind
  * address without a port, lists), the flags override the file; an unknown
@@ -1023,6 +1054,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(flags_test_parse),
 		cmocka_unit_test(flags_test_config),
+		cmocka_unit_test(flags_test_config_huge_numbers),
 		cmocka_unit_test(conntrack_test_tuning),
 		cmocka_unit_test(flags_test_hostname),
 		cmocka_unit_test(flags_test_durations),

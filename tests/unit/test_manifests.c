@@ -255,6 +255,55 @@ static void manifests_test_forms(void **state)
 	ksd_store_release(&st);
 }
 
+/* This node's Node given twice (a List, then a file): kept once, from the
+ * later, with the same warning as other objects; stats.nodes stays 0 or
+ * 1 as manifests.h says (fuzz_manifests found it counting 2). */
+static void manifests_test_node_twice(void **state)
+{
+	struct dir *d = *state;
+	struct ksd_manifests_stats stats;
+	struct ksd_store st;
+
+	put(d, "a.json",
+	    "{\"kind\":\"List\",\"items\":[{\"kind\":\"Node\",\"metadata\":"
+	    "{\"name\":\"node-1\"}},{\"kind\":\"Node\",\"metadata\":"
+	    "{\"name\":\"node-2\"}}]}");
+	put(d, "b.yaml",
+	    "apiVersion: v1\nkind: Node\nmetadata:\n  name: node-1\n"
+	    "  labels: {topology.kubernetes.io/zone: zone-b}\n");
+	ksd_store_init(&st);
+	st.node_name = "node-1";
+	assert_int_equal(ksd_manifests_load(d->path, &st, &stats), 0);
+	assert_int_equal(stats.nodes, 1);
+	assert_non_null(st.node);
+	assert_string_equal(st.node->zone, "zone-b");
+	assert_string_equal(logbuf,
+		"warning: manifests: b.yaml: Node node-1 defined again, this "
+		"one wins\n");
+	ksd_store_release(&st);
+}
+
+/* A name that holds a newline (JSON allows it; only the API server would
+ * refuse it) cannot forge a second log line: log.c writes control
+ * characters as '?' (fuzz_manifests found the line cut in two). */
+static void manifests_test_log_one_line(void **state)
+{
+	struct dir *d = *state;
+	struct ksd_manifests_stats stats;
+	struct ksd_store st;
+
+	put(d, "t.json", "{\"kind\":\"Service\",\"metadata\":{\"name\":"
+	    "\"x\\nerror: forged\\t\\u007f\"}}");
+	ksd_store_init(&st);
+	assert_int_equal(ksd_manifests_load(d->path, &st, &stats), 0);
+	assert_int_equal(stats.skipped, 1);
+	assert_string_equal(logbuf,
+		"warning: manifests: t.json: Service default/x?error: forged??: "
+		"skipped: spec.clusterIP is required in standalone mode (add "
+		"it, or an Overlay)\n");
+	ksd_store_release(&st);
+}
+
 /* Overlays: merge patches in file order, null removes, a missing target
  * is said. */
 static void manifests_test_overlays(void **state)
@@ -414,6 +463,8 @@ int main(void)
 		T(manifests_test_tutorial),
 		T(manifests_test_no_cluster_ip),
 		T(manifests_test_forms),
+		T(manifests_test_node_twice),
+		T(manifests_test_log_one_line),
 		T(manifests_test_overlays),
 		T(manifests_test_syntax_error),
 		T(manifests_test_source),
