@@ -26,6 +26,10 @@ requests answered 401 so far. --address picks the address to listen on (127.0.0.
   {"op": "bookmark"}                    a BOOKMARK to the open watches
   {"op": "garbage", "object": {...}}    an event whose object is kept
                                         as is (it need not validate)
+  {"op": "garbage", "object": {...}, "keep_rv": true}
+                                        the same, its resourceVersion too
+                                        (garbage of the client's to keep
+                                        or not)
   {"op": "garbage_line"}                a line that is not JSON
   {"op": "drop"}                        open watches cut mid-stream
   {"op": "gone", "how": "event"|"http"} history compacted: open watches
@@ -36,6 +40,14 @@ requests answered 401 so far. --address picks the address to listen on (127.0.0.
                                         chunk, with pauses (a slow link)
   {"op": "token", "token": "..."}       the token accepted from now on (a
                                         rotation; open watches go on)
+  {"op": "reject", "code": N}           watches from a resourceVersion up
+                                        to the current one are answered
+                                        HTTP N from now on (a list gives a
+                                        newer one: the op moves it on)
+
+A watch from a resourceVersion that is not a number is answered 400, one
+newer than the server's 504 "Too large resource version", as the real
+API server answers them.
 
 Requests must carry "Authorization: Bearer TOKEN" when --token is given.
 Counters of what was served are printed to stderr at exit.
@@ -78,6 +90,7 @@ class State:
         self.compacted = {r: 0 for r in self.objs}
         self.drop_gen = {r: 0 for r in self.objs}
         self.slow = False
+        self.reject = {r: (0, 0) for r in self.objs}
         self.stats = {"lists": 0, "watches": 0, "gone": 0,
                       "unauthorized": 0}
 
@@ -90,10 +103,11 @@ class State:
         line = json.dumps({"type": typ, "object": obj}).encode() + b"\n"
         self.log[res].append((self.rv, line, closes))
 
-    def put(self, res, obj, silent=False, typ=None):
+    def put(self, res, obj, silent=False, typ=None, keep_rv=False):
         self.rv += 1
         obj = json.loads(json.dumps(obj))
-        obj.setdefault("metadata", {})["resourceVersion"] = str(self.rv)
+        if not keep_rv:
+            obj.setdefault("metadata", {})["resourceVersion"] = str(self.rv)
         k = self.key(obj)
         if typ is None:
             typ = "MODIFIED" if k in self.objs[res] else "ADDED"
@@ -107,7 +121,8 @@ class State:
         if op == "put":
             self.put(res, a["object"], a.get("silent", False))
         elif op == "garbage":
-            self.put(res, a["object"], typ="ADDED")
+            self.put(res, a["object"], typ="ADDED",
+                     keep_rv=a.get("keep_rv", False))
         elif op == "garbage_line":
             self.log[res].append((self.rv, b"{this is not json\n", False))
         elif op == "delete":
@@ -136,6 +151,9 @@ class State:
                         "code": 410}}).encode() + b"\n", True))
             else:
                 self.drop_gen[res] += 1
+        elif op == "reject":
+            self.reject[res] = (self.rv, a["code"])
+            self.rv += 1
         elif op == "slow":
             self.slow = a.get("on", True)
         elif op == "token":
@@ -203,9 +221,19 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def watch(self, res, q):
-        rv = int(q.get("resourceVersion") or 0)
+        try:
+            rv = int(q.get("resourceVersion") or 0)
+        except ValueError:
+            return self.status(400, "BadRequest", "invalid resource version")
         with STATE.cond:
             STATE.stats["watches"] += 1
+            upto, code = STATE.reject[res]
+            newer = rv > STATE.rv
+        if newer:
+            return self.status(504, "Timeout", "Too large resource version")
+        if rv <= upto:
+            return self.status(code, "Rejected", "rejected by the test")
+        with STATE.cond:
             if rv < STATE.compacted[res]:
                 STATE.stats["gone"] += 1
                 gone = True

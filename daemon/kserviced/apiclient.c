@@ -67,6 +67,39 @@ static const char *meta_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(j) ? j->valuestring : NULL;
 }
 
+/*
+ * A resourceVersion to resume from. The API calls it opaque, but what it
+ * gives is a decimal unsigned 64-bit number (etcd's revision); whatever it
+ * is, the daemon sends it back in a URL, so: 1 to KSD_API_RV_MAX
+ * characters that need no escaping, and digits alone only if they fit in
+ * 64 bits. Anything else is garbage, never a point to resume from.
+ */
+static bool rv_ok(const char *rv)
+{
+	size_t n = rv ? strlen(rv) : 0;
+	bool digits = true;
+
+	if (!n || n > KSD_API_RV_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = rv[i];
+
+		if (c >= '0' && c <= '9')
+			continue;
+		digits = false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      c == '-' || c == '.' || c == '_' || c == '~'))
+			return false;
+	}
+	if (digits) {
+		errno = 0;
+		(void)strtoull(rv, NULL, 10);
+		if (errno == ERANGE)
+			return false;
+	}
+	return true;
+}
+
 static void set_str(char **dst, const char *s)
 {
 	char *c = s ? strdup(s) : NULL;
@@ -259,6 +292,9 @@ static int start_request(struct res *r)
 	} else if (kc->key.file) {
 		curl_easy_setopt(e, CURLOPT_SSLKEY, kc->key.file);
 	}
+	/* The last answer's body (a list page may be huge) is not kept. */
+	free(r->body);
+	r->body = NULL;
 	r->blen = 0;
 	r->relist = r->error_event = r->got_data = false;
 	ksd_ndjson_reset(&r->nd);
@@ -313,36 +349,35 @@ static void start_or_retry(struct res *r)
 
 /* --- the store --- */
 
-static void put_obj(struct res *r, struct ksd_store *st, const cJSON *obj,
+/* Returns whether obj decoded (and was put). */
+static bool put_obj(struct res *r, struct ksd_store *st, const cJSON *obj,
 		    const char *how)
 {
 	char why[KSD_WHY_MAX];
+	int ret;
 
 	if (r->type == RES_NODE) {
 		struct ksd_node *node;
 
-		if (ksd_decode_node(obj, &node, why)) {
-			ksd_warn("api: %s: skipped: %s", how, why);
-			return;
-		}
-		ksd_store_put_node(st, node);
+		ret = ksd_decode_node(obj, &node, why);
+		if (!ret)
+			ksd_store_put_node(st, node);
 	} else if (r->type == RES_SLICE) {
 		struct ksd_slice *sl;
 
-		if (ksd_decode_slice(obj, &sl, why)) {
-			ksd_warn("api: %s: skipped: %s", how, why);
-			return;
-		}
-		ksd_store_put_slice(st, sl);
+		ret = ksd_decode_slice(obj, &sl, why);
+		if (!ret)
+			ksd_store_put_slice(st, sl);
 	} else {
 		struct ksd_service *svc;
 
-		if (ksd_decode_service(obj, &svc, why)) {
-			ksd_warn("api: %s: skipped: %s", how, why);
-			return;
-		}
-		ksd_store_put_service(st, svc);
+		ret = ksd_decode_service(obj, &svc, why);
+		if (!ret)
+			ksd_store_put_service(st, svc);
 	}
+	if (ret)
+		ksd_warn("api: %s: skipped: %s", how, why);
+	return !ret;
 }
 
 /* The listed objects replace the store's of that kind. */
@@ -400,18 +435,20 @@ static int on_line(const char *line, size_t len, void *arg)
 			ksd_info("api: %s: 410 Gone: listing again", r->kind);
 			r->relist = true;
 		} else {
-			ksd_warn("api: %s: watch error %d", r->kind, code);
+			ksd_warn("api: %s: watch error %d: listing again",
+				 r->kind, code);
 			r->error_event = true;
 		}
 		cJSON_Delete(ev);
 		return -ECANCELED;
 	}
-	rv = meta_str(obj, "resourceVersion");
-	if (rv && *rv)
-		set_str(&r->rv, rv);
+	/* The resume point comes only from an event that was understood:
+	 * a bookmark, an object that decoded, a deletion that names one. */
+	bool took = type == KSD_EV_BOOKMARK;
+
 	if (type == KSD_EV_ADDED || type == KSD_EV_MODIFIED) {
-		put_obj(r, st, obj, type == KSD_EV_ADDED ? "ADDED" :
-			"MODIFIED");
+		took = put_obj(r, st, obj, type == KSD_EV_ADDED ? "ADDED" :
+			       "MODIFIED");
 		r->changed = true;
 	} else if (type == KSD_EV_DELETED) {
 		const char *ns = meta_str(obj, "namespace");
@@ -419,14 +456,22 @@ static int on_line(const char *line, size_t len, void *arg)
 
 		if (!ns || !*ns)
 			ns = "default";
-		if (!name)
-			;
+		took = name && *name;
+		if (!took)
+			ksd_warn("api: %s: DELETED: skipped: no name", r->kind);
 		else if (r->type == RES_NODE ? ksd_store_del_node(st, name) :
 			 r->type == RES_SLICE ?
 			 ksd_store_del_slice(st, ns, name) :
 			 ksd_store_del_service(st, ns, name))
 			r->changed = true;
 	}
+	rv = meta_str(obj, "resourceVersion");
+	if (took && rv_ok(rv))
+		set_str(&r->rv, rv);
+	else if (took && rv)
+		ksd_warn("api: %s: an event's resourceVersion is not one to "
+			 "resume from (%.40s), kept %s", r->kind, rv,
+			 r->rv ? r->rv : "none");
 	cJSON_Delete(ev);
 	return 0;
 }
@@ -451,6 +496,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct res *r = arg;
 	size_t n = size * nmemb;
+	unsigned long skipped;
 	long code = 0;
 	int ret;
 
@@ -458,12 +504,15 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
 	if (r->phase != WATCHING || code != 200)
 		return append_body(r, data, n) ? 0 : n;
 	r->changed = false;
+	skipped = r->nd.skipped;
 	ret = ksd_ndjson_feed(&r->nd, data, n, on_line, r);
 	if (r->changed && r->ac->src.synced)
 		r->ac->src.changed(&r->ac->src, KSD_CHANGED_SOME);
-	if (ret == -E2BIG)
-		ksd_err("api: %s: a watch event larger than %u bytes",
-			r->kind, KSD_NDJSON_LINE_MAX);
+	if (r->nd.skipped != skipped) {
+		r->got_data = true;
+		ksd_warn("api: %s: a watch event larger than %zu bytes, "
+			 "skipped", r->kind, r->nd.max);
+	}
 	return ret ? 0 : n;	/* 0 ends the transfer */
 }
 
@@ -483,11 +532,11 @@ static bool list_page(struct res *r)
 	items = cJSON_GetObjectItemCaseSensitive(doc, "items");
 	meta = cJSON_GetObjectItemCaseSensitive(doc, "metadata");
 	rv = meta_str(doc, "resourceVersion");
-	if (!rv || !*rv || (items && !cJSON_IsArray(items) &&
+	if (!rv_ok(rv) || (items && !cJSON_IsArray(items) &&
 			    !cJSON_IsNull(items))) {
 		cJSON_Delete(doc);
-		ksd_err("api: %s: the list has no resourceVersion or items",
-			r->kind);
+		ksd_err("api: %s: the list has no valid resourceVersion or "
+			"items", r->kind);
 		return false;
 	}
 	if (cJSON_IsArray(items))
@@ -530,6 +579,13 @@ static void restart_list(struct res *r)
 	ksd_store_release(&r->list);
 	set_str(&r->cont, NULL);
 	r->phase = LISTING;
+}
+
+/* An answer that says "not now" rather than "not this": the same request
+ * is asked again after the backoff. */
+static bool transient(long code)
+{
+	return code == 429 || code == 500 || code == 502 || code == 503;
 }
 
 static void done(struct res *r, CURLcode result)
@@ -588,15 +644,23 @@ static void done(struct res *r, CURLcode result)
 	}
 	if (r->got_data)
 		ksd_backoff_reset(&r->backoff);
-	if (r->error_event)
-		;	/* logged with its code */
-	else if (code && code != 200)
+	if (r->error_event || (code && code != 200 && !transient(code))) {
+		/* The server refuses to go on from there (a resourceVersion
+		 * too large, not understood, ...): asking the same again
+		 * would be refused forever. As client-go's reflector: list
+		 * again, after the backoff. */
+		if (!r->error_event)
+			ksd_warn("api: %s: watch: HTTP %ld: listing again",
+				 r->kind, code);
+		restart_list(r);
+	} else if (code && code != 200) {
 		ksd_warn("api: %s: watch: HTTP %ld", r->kind, code);
-	else
+	} else {
 		ksd_warn("api: %s: watch dropped: %s; resuming from "
 			 "resourceVersion %s", r->kind,
 			 result == CURLE_OK ? "ended" :
 			 curl_easy_strerror(result), r->rv);
+	}
 	retry_later(r);
 }
 
@@ -856,6 +920,8 @@ struct ksd_source *ksd_api_source(struct ksd_kubeconfig *kc,
 		ksd_backoff_init(&r->backoff, ac->o.backoff_min_ms,
 				 ac->o.backoff_max_ms);
 		ksd_ndjson_init(&r->nd);
+		if (ac->o.event_max)
+			r->nd.max = ac->o.event_max;
 		ksd_store_init(&r->list);
 	}
 	srand((unsigned int)time(NULL) ^ (unsigned int)getpid());

@@ -25,6 +25,7 @@
 #ifndef KSD_APICLIENT_H
 #define KSD_APICLIENT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kubeconfig.h"
@@ -33,6 +34,8 @@
 #define KSD_API_PAGE_LIMIT	500
 #define KSD_API_BACKOFF_MIN_MS	800
 #define KSD_API_BACKOFF_MAX_MS	30000
+/* Longest resourceVersion resumed from (one is 20 digits at most). */
+#define KSD_API_RV_MAX		64
 /* A token from a file is read again this often (client-go: a minute). */
 #define KSD_API_TOKEN_MS	60000
 
@@ -44,6 +47,9 @@ struct ksd_api_opts {
 	 * metadata.name=node_name) for its addresses and zone. NULL or "":
 	 * no Node. Read at once. */
 	const char *node_name;
+	/* Longest watch event kept; a longer one is skipped with a log
+	 * line. 0: KSD_NDJSON_LINE_MAX. */
+	size_t event_max;
 };
 
 /*

@@ -43,6 +43,7 @@ struct fixture {
 	struct ksd_daemon d;
 	bool started;
 	bool token_logged;
+	size_t event_max;	/* ksd_api_opts's, 0 by default */
 	unsigned int skipped;	/* "skipped" log lines */
 	/* The waits logged before each retry, kind by kind (-v 2). */
 	struct {
@@ -208,6 +209,7 @@ static void start_with(struct fixture *f, const char *ca, bool token_file,
 		.backoff_min_ms = BACKOFF_MIN,
 		.backoff_max_ms = BACKOFF_MAX,
 		.node_name = "node-a",
+		.event_max = f->event_max,
 	};
 	struct ksd_opts o = {
 		.min_sync_ms = 0,
@@ -442,6 +444,157 @@ static void api_test_token_rotates(void **state)
 	assert_false(f->token_logged);
 }
 
+/*
+ * An "apply" action putting Service default/NAME at 10.96.1.IP (one port),
+ * with META more of its metadata (JSON members after a comma, or ""),
+ * EXTRA more of the action's members (the same), into buf.
+ */
+static const char *svc_action(char *buf, size_t size, const char *op,
+			      const char *name, int ip, const char *meta,
+			      const char *extra)
+{
+	int n = snprintf(buf, size, "{\"op\": \"%s\", \"resource\": "
+			 "\"services\"%s%s, \"object\": {\"metadata\": "
+			 "{\"namespace\": \"default\", \"name\": \"%s\", "
+			 "\"uid\": \"u-%s\", \"creationTimestamp\": "
+			 "\"2026-01-01T00:00:00Z\"%s%s}, \"spec\": {\"type\": "
+			 "\"ClusterIP\", \"clusterIP\": \"10.96.1.%d\", "
+			 "\"clusterIPs\": [\"10.96.1.%d\"], \"ports\": "
+			 "[{\"protocol\": \"TCP\", \"port\": 80, "
+			 "\"targetPort\": 8080}]}}}", op, *extra ? ", " : "",
+			 extra, name, name, *meta ? ", " : "", meta, ip, ip);
+
+	assert_true(n > 0 && (size_t)n < size);
+	return buf;
+}
+
+/* Applies the actions a, b, ... (NULL-ended) on the fake in one line. */
+static void apply_all(struct fixture *f, const char *a, ...)
+{
+	size_t size = 1 << 20, len = 0;
+	char *line = malloc(size);
+	const char *s;
+	va_list ap;
+
+	assert_non_null(line);
+	line[len++] = '[';
+	va_start(ap, a);
+	for (s = a; s; s = va_arg(ap, const char *)) {
+		size_t n = strlen(s);
+
+		assert_true(len + n + 3 < size);
+		if (s != a)
+			line[len++] = ',';
+		memcpy(line + len, s, n);
+		len += n;
+	}
+	va_end(ap);
+	line[len++] = ']';
+	line[len] = 0;
+	apply(f, line);
+	free(line);
+}
+
+/* Started against the fake (its own CA) and synced: the server's
+ * stats then. */
+static struct stats start_synced(struct fixture *f)
+{
+	char ca[300];
+
+	snprintf(ca, sizeof(ca), "%s/server.pem", f->dir);
+	start(f, ca);
+	RUN_UNTIL(f, backends("default/web") == 2 && backends("default/db") == 1);
+	return server_stats(f);
+}
+
+#define DROP_SERVICES "{\"op\": \"drop\", \"resource\": \"services\"}"
+
+/*
+ * A resourceVersion is taken only from an object that decodes, and only
+ * if it is one: garbage in a stream (an object that does not decode, or
+ * a resourceVersion of 20 nines, past 64 bits) is never the point a
+ * dropped stream resumes from. Resumed from there, the daemon would be
+ * refused (504, too large) and miss every change.
+ */
+static void api_test_resume_point(void **state)
+{
+	struct fixture *f = *state;
+	char a[2048], b[2048], c[2048];
+	struct stats s0;
+
+	s0 = start_synced(f);
+	apply(f, "[{\"op\": \"garbage\", \"resource\": \"services\", "
+		 "\"keep_rv\": true, \"object\": {\"metadata\": "
+		 "{\"namespace\": \"default\", \"name\": \"bad\", "
+		 "\"resourceVersion\": \"99999999999999999999\"}}}]");
+	apply_all(f, svc_action(a, sizeof(a), "garbage", "odd", 1,
+				"\"resourceVersion\": \"99999999999999999999\"",
+				"\"keep_rv\": true"), NULL);
+	RUN_UNTIL(f, fake_table_find("default/odd") != NULL);
+	apply_all(f, svc_action(b, sizeof(b), "garbage", "odd2", 2,
+				"\"resourceVersion\": \"12 34\"",
+				"\"keep_rv\": true"), NULL);
+	RUN_UNTIL(f, fake_table_find("default/odd2") != NULL);
+	apply_all(f, DROP_SERVICES, svc_action(c, sizeof(c), "put", "later", 3,
+					       "", ""), NULL);
+	RUN_UNTIL(f, fake_table_find("default/later") != NULL);
+	/* Resumed, not listed again. */
+	assert_int_equal(server_stats(f).lists, s0.lists);
+	assert_null(fake_table_find("default/bad"));
+}
+
+/*
+ * A resume the server refuses (not "not now": 400 here) is not asked
+ * again: that kind is listed again, and goes on from the new list.
+ */
+static void api_test_refused_resume(void **state)
+{
+	struct fixture *f = *state;
+	char a[2048];
+	struct stats s0;
+
+	s0 = start_synced(f);
+	apply_all(f, "{\"op\": \"reject\", \"resource\": \"services\", "
+		     "\"code\": 400}", DROP_SERVICES,
+		  svc_action(a, sizeof(a), "put", "later", 3, "", ""), NULL);
+	RUN_UNTIL(f, fake_table_find("default/later") != NULL);
+	assert_true(server_stats(f).lists > s0.lists);
+	assert_int_equal(backends("default/web"), 2);
+}
+
+/*
+ * A watch event over the limit (64 KiB here: a Service with a 100 KiB
+ * annotation) is skipped with a log line; the stream goes on, and the
+ * events after it are seen on the same connection.
+ */
+static void api_test_huge_event(void **state)
+{
+	struct fixture *f = *state;
+	size_t pad = 100 << 10;
+	char *meta = malloc(pad + 64), *big = malloc(pad + 2048), c[2048];
+	unsigned int skipped;
+	struct stats s0;
+	int k;
+
+	assert_non_null(meta);
+	assert_non_null(big);
+	f->event_max = 64 << 10;
+	s0 = start_synced(f);
+	skipped = f->skipped;
+	k = snprintf(meta, 64, "\"annotations\": {\"pad\": \"");
+	memset(meta + k, 'x', pad);
+	strcpy(meta + k + pad, "\"}");
+	apply_all(f, svc_action(big, pad + 2048, "put", "huge", 4, meta, ""),
+		  svc_action(c, sizeof(c), "put", "after", 5, "", ""), NULL);
+	RUN_UNTIL(f, fake_table_find("default/after") != NULL);
+	assert_null(fake_table_find("default/huge"));
+	assert_true(f->skipped > skipped);
+	/* The same stream: no new watch. */
+	assert_int_equal(server_stats(f).watches, s0.watches);
+	free(meta);
+	free(big);
+}
+
 /* The backoff of the n-th failure in a row (from 1): min * 2^(n-1),
  * capped. */
 static uint64_t backoff_of(unsigned int n, uint64_t min, uint64_t max)
@@ -553,6 +706,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(api_test_tls_verified, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(api_test_token_rotates, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(api_test_resume_point, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(api_test_refused_resume, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(api_test_huge_event, setup,
 						teardown),
 	};
 
