@@ -40,6 +40,9 @@ requests answered 401 so far. --address picks the address to listen on (127.0.0.
                                         chunk, with pauses (a slow link)
   {"op": "token", "token": "..."}       the token accepted from now on (a
                                         rotation; open watches go on)
+  {"op": "freeze"}                      open watches say nothing more and
+                                        stay open (a frozen server, or a
+                                        black-holed path); new ones serve
   {"op": "reject", "code": N}           watches from a resourceVersion up
                                         to the current one are answered
                                         HTTP N from now on (a list gives a
@@ -91,6 +94,7 @@ class State:
         self.drop_gen = {r: 0 for r in self.objs}
         self.slow = False
         self.reject = {r: (0, 0) for r in self.objs}
+        self.freeze_gen = {r: 0 for r in self.objs}
         self.stats = {"lists": 0, "watches": 0, "gone": 0,
                       "unauthorized": 0}
 
@@ -151,6 +155,8 @@ class State:
                         "code": 410}}).encode() + b"\n", True))
             else:
                 self.drop_gen[res] += 1
+        elif op == "freeze":
+            self.freeze_gen[res] += 1
         elif op == "reject":
             self.reject[res] = (self.rv, a["code"])
             self.rv += 1
@@ -240,6 +246,7 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 gone = False
                 gen = STATE.drop_gen[res]
+                fgen = STATE.freeze_gen[res]
                 pos = len([e for e in STATE.log[res] if e[0] <= rv])
         if gone:
             return self.status(410, "Expired", "too old resource version")
@@ -252,7 +259,12 @@ class Handler(BaseHTTPRequestHandler):
             with STATE.cond:
                 STATE.cond.wait_for(
                     lambda: len(STATE.log[res]) > pos or
-                    STATE.drop_gen[res] != gen, timeout=30)
+                    STATE.drop_gen[res] != gen or
+                    STATE.freeze_gen[res] != fgen, timeout=30)
+                if STATE.freeze_gen[res] != fgen:
+                    # Frozen: open, silent, until dropped.
+                    STATE.cond.wait_for(
+                        lambda: STATE.drop_gen[res] != gen)
                 if STATE.drop_gen[res] != gen:
                     break
                 todo = STATE.log[res][pos:]

@@ -8,7 +8,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <curl/curl.h>
 
 #include "apiclient.h"
@@ -42,7 +45,9 @@ struct res {
 	bool got_data;			/* this watch gave something */
 	bool changed;			/* the store changed in this chunk */
 	bool listed;			/* listed at least once */
-	int tfd;			/* backoff */
+	bool fresh;			/* the next request on a new connection */
+	uint64_t rx_ms;			/* when the watch last gave a byte */
+	int tfd;			/* backoff; a watch's idle bound */
 	struct ksd_backoff backoff;
 };
 
@@ -189,6 +194,22 @@ static void free_headers(struct res *r)
 
 static size_t on_write(char *data, size_t size, size_t nmemb, void *arg);
 
+/* The keepalive count and the user timeout, which curl has no option
+ * for (see KSD_API_TCP_USER_TIMEOUT_MS). */
+static int on_sockopt(void *arg, curl_socket_t s, curlsocktype purpose)
+{
+	int cnt = KSD_API_TCP_KEEPCNT;
+	unsigned int ut = KSD_API_TCP_USER_TIMEOUT_MS;
+
+	(void)arg;
+	if (purpose != CURLSOCKTYPE_IPCXN)
+		return CURL_SOCKOPT_OK;
+	if (setsockopt(s, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) ||
+	    setsockopt(s, IPPROTO_TCP, TCP_USER_TIMEOUT, &ut, sizeof(ut)))
+		ksd_warn("api: cannot bound a silent connection: %m");
+	return CURL_SOCKOPT_OK;
+}
+
 /*
  * The end of a response's headers: an answer other than 401 means the
  * credentials are taken again (a watch that is answered 200 may then say
@@ -200,6 +221,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb;
 	long code = 0;
 
+	r->rx_ms = mono_ms();
 	if ((n == 2 && data[0] == '\r' && data[1] == '\n') ||
 	    (n == 1 && data[0] == '\n')) {
 		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -265,9 +287,15 @@ static int start_request(struct res *r)
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, (long)KSD_API_TCP_KEEPIDLE_S);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL,
+			 (long)KSD_API_TCP_KEEPINTVL_S);
+	curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
+	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, r->fresh ? 1L : 0L);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	if (r->phase == LISTING)
-		curl_easy_setopt(e, CURLOPT_TIMEOUT, 60L);
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+				 (long)ac->o.list_timeout_ms);
 	if (kc->ca.data) {
 		struct curl_blob b = { kc->ca.data, kc->ca.len,
 				       CURL_BLOB_NOCOPY };
@@ -303,6 +331,13 @@ static int start_request(struct res *r)
 		return -ENOMEM;
 	}
 	r->easy = e;
+	r->fresh = false;
+	if (r->phase == WATCHING) {
+		/* The idle bound, on the backoff's timer (unused while a
+		 * request is out). */
+		r->rx_ms = mono_ms();
+		ksd_timer_arm(r->tfd, ac->o.watch_idle_ms);
+	}
 	ksd_log(KSD_LOG_V4, "api: %s: %s", r->kind,
 		r->phase == LISTING ? "listing" : "watching");
 	return 0;
@@ -500,6 +535,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
 	long code = 0;
 	int ret;
 
+	r->rx_ms = mono_ms();
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
 	if (r->phase != WATCHING || code != 200)
 		return append_body(r, data, n) ? 0 : n;
@@ -597,6 +633,11 @@ static void done(struct res *r, CURLcode result)
 	curl_easy_cleanup(r->easy);
 	r->easy = NULL;
 	free_headers(r);
+	ksd_timer_arm(r->tfd, 0);	/* no idle bound while none is out */
+	/* A transfer that failed (timed out, reset) may have left its
+	 * peer's address on a dead path: the next one connects anew. */
+	if (result != CURLE_OK)
+		r->fresh = true;
 	if (code == 401) {
 		/* Refused credentials: the token may have rotated. */
 		if (!r->ac->src.unauthorized_ms)
@@ -744,6 +785,31 @@ static void on_timeout(int fd, uint32_t events, void *arg)
 	check_done(ac);
 }
 
+/*
+ * A watch that has said nothing for the idle bound: the server froze, or
+ * the path to it is gone. Ended, and resumed at once on a new
+ * connection (its own may be the dead one).
+ */
+static void check_idle(struct res *r)
+{
+	struct apiclient *ac = r->ac;
+	uint64_t idle = mono_ms() - r->rx_ms;
+
+	if (idle < ac->o.watch_idle_ms) {
+		ksd_timer_arm(r->tfd, ac->o.watch_idle_ms - idle);
+		return;
+	}
+	ksd_warn("api: %s: the watch said nothing for %llu ms: resuming "
+		 "from resourceVersion %s on a new connection", r->kind,
+		 (unsigned long long)idle, r->rv);
+	curl_multi_remove_handle(ac->multi, r->easy);
+	curl_easy_cleanup(r->easy);
+	r->easy = NULL;
+	free_headers(r);
+	r->fresh = true;
+	start_or_retry(r);
+}
+
 static void on_backoff(int fd, uint32_t events, void *arg)
 {
 	struct res *r = arg;
@@ -752,6 +818,8 @@ static void on_backoff(int fd, uint32_t events, void *arg)
 	ksd_timer_ack(fd);
 	if (!r->easy)
 		start_or_retry(r);
+	else if (r->phase == WATCHING)
+		check_idle(r);
 }
 
 /* --- the source --- */
@@ -885,6 +953,10 @@ struct ksd_source *ksd_api_source(struct ksd_kubeconfig *kc,
 		ac->o.backoff_min_ms = KSD_API_BACKOFF_MIN_MS;
 	if (!ac->o.backoff_max_ms)
 		ac->o.backoff_max_ms = KSD_API_BACKOFF_MAX_MS;
+	if (!ac->o.watch_idle_ms)
+		ac->o.watch_idle_ms = KSD_API_WATCH_IDLE_MS;
+	if (!ac->o.list_timeout_ms)
+		ac->o.list_timeout_ms = KSD_API_LIST_TIMEOUT_MS;
 	ac->tfd = -1;
 	ac->token_read_ms = mono_ms();
 	ac->nres = ac->o.node_name && *ac->o.node_name ? 3 : 2;

@@ -12,7 +12,8 @@
  *    through the decoders into the store; an object that does not decode
  *    is skipped with one log line.
  *  - A dropped stream (or one the server ended) is resumed from the last
- *    resourceVersion seen (an event's or a bookmark's).
+ *    resourceVersion seen (an event's or a bookmark's); a silent one too
+ *    (see KSD_API_WATCH_IDLE_MS), on a fresh connection.
  *  - 410 Gone (the HTTP status, or an ERROR event with code 410): that
  *    kind is listed again and replaces the store's objects of that kind
  *    whole; the daemon is told KSD_CHANGED_ALL and its full pass (mark and
@@ -34,6 +35,25 @@
 #define KSD_API_PAGE_LIMIT	500
 #define KSD_API_BACKOFF_MIN_MS	800
 #define KSD_API_BACKOFF_MAX_MS	30000
+/*
+ * A silent API server is noticed. A black-holed path (a load balancer's
+ * failover, a peer gone without a reset): TCP keepalive after 15 s idle,
+ * every 10 s, and TCP_USER_TIMEOUT 45 s: the kernel ends the connection
+ * 45 s after the peer last answered, idle or with data unacknowledged.
+ * A frozen peer (TCP alive, nothing sent): a watch that gives not one
+ * byte for KSD_API_WATCH_IDLE_MS is ended and resumed on a fresh
+ * connection. The API server sends a watcher that allows bookmarks one
+ * at least every minute (the watch cache's bookmark frequency), so a
+ * healthy quiet watch is never idle that long: 60 s and the 15 s the
+ * server itself keeps as a margin. A list is bounded by
+ * KSD_API_LIST_TIMEOUT_MS as a whole.
+ */
+#define KSD_API_WATCH_IDLE_MS	75000
+#define KSD_API_LIST_TIMEOUT_MS	60000
+#define KSD_API_TCP_KEEPIDLE_S	15
+#define KSD_API_TCP_KEEPINTVL_S	10
+#define KSD_API_TCP_KEEPCNT	3
+#define KSD_API_TCP_USER_TIMEOUT_MS 45000
 /* Longest resourceVersion resumed from (one is 20 digits at most). */
 #define KSD_API_RV_MAX		64
 /* A token from a file is read again this often (client-go: a minute). */
@@ -50,6 +70,8 @@ struct ksd_api_opts {
 	/* Longest watch event kept; a longer one is skipped with a log
 	 * line. 0: KSD_NDJSON_LINE_MAX. */
 	size_t event_max;
+	uint64_t watch_idle_ms;		/* 0: KSD_API_WATCH_IDLE_MS */
+	uint64_t list_timeout_ms;	/* 0: KSD_API_LIST_TIMEOUT_MS */
 };
 
 /*

@@ -44,6 +44,8 @@ struct fixture {
 	bool started;
 	bool token_logged;
 	size_t event_max;	/* ksd_api_opts's, 0 by default */
+	uint64_t watch_idle_ms;	/* the same */
+	unsigned int idle;	/* "said nothing" log lines */
 	unsigned int skipped;	/* "skipped" log lines */
 	/* The waits logged before each retry, kind by kind (-v 2). */
 	struct {
@@ -94,6 +96,8 @@ static void sink(int level, const char *line, void *arg)
 		f->token_logged = true;
 	if (strstr(line, "skipped"))
 		f->skipped++;
+	if (strstr(line, "the watch said nothing for"))
+		f->idle++;
 	note_wait(f, line);
 	if (getenv("KSD_TEST_VERBOSE"))
 		fprintf(stderr, "[%d] %s\n", level, line);
@@ -210,6 +214,7 @@ static void start_with(struct fixture *f, const char *ca, bool token_file,
 		.backoff_max_ms = BACKOFF_MAX,
 		.node_name = "node-a",
 		.event_max = f->event_max,
+		.watch_idle_ms = f->watch_idle_ms,
 	};
 	struct ksd_opts o = {
 		.min_sync_ms = 0,
@@ -495,16 +500,18 @@ static void apply_all(struct fixture *f, const char *a, ...)
 	free(line);
 }
 
-/* Started against the fake (its own CA) and synced: the server's
- * stats then. */
+/* Started against the fake (its own CA), synced and its three watches
+ * open: the server's stats then. */
 static struct stats start_synced(struct fixture *f)
 {
+	struct stats s;
 	char ca[300];
 
 	snprintf(ca, sizeof(ca), "%s/server.pem", f->dir);
 	start(f, ca);
 	RUN_UNTIL(f, backends("default/web") == 2 && backends("default/db") == 1);
-	return server_stats(f);
+	RUN_UNTIL(f, (s = server_stats(f)).watches >= 3);
+	return s;
 }
 
 #define DROP_SERVICES "{\"op\": \"drop\", \"resource\": \"services\"}"
@@ -593,6 +600,29 @@ static void api_test_huge_event(void **state)
 	assert_int_equal(server_stats(f).watches, s0.watches);
 	free(meta);
 	free(big);
+}
+
+/*
+ * A frozen API server (the connection open, nothing sent): the watch is
+ * given up after the idle bound (1 s here, 75 s by default), resumed on a
+ * new connection from where it was, and the change made meanwhile is
+ * seen; nothing is listed again.
+ */
+static void api_test_frozen_watch(void **state)
+{
+	struct fixture *f = *state;
+	struct stats s0, s1;
+	char a[2048];
+
+	f->watch_idle_ms = 1000;
+	s0 = start_synced(f);
+	apply_all(f, "{\"op\": \"freeze\", \"resource\": \"services\"}",
+		  svc_action(a, sizeof(a), "put", "later", 3, "", ""), NULL);
+	RUN_UNTIL(f, fake_table_find("default/later") != NULL);
+	assert_true(f->idle >= 1);
+	s1 = server_stats(f);
+	assert_true(s1.watches > s0.watches);
+	assert_int_equal(s1.lists, s0.lists);
 }
 
 /* The backoff of the n-th failure in a row (from 1): min * 2^(n-1),
@@ -712,6 +742,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(api_test_refused_resume, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(api_test_huge_event, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(api_test_frozen_watch, setup,
 						teardown),
 	};
 
