@@ -16,7 +16,8 @@ A line "next" on stdin runs the next step's actions, then "done N" is
 printed; "apply [ACTION, ...]" (JSON on one line) runs those actions,
 then "applied N" is printed (N counts the apply lines); "stats" prints
 "stats {JSON}", the counts of lists, watches, watches answered 410 and
-requests answered 401 so far. --address picks the address to listen on (127.0.0.1 by default). Actions, each with "resource": "services" or "endpointslices":
+requests answered 401, lists with resourceVersion=0 and requests answered
+"busy" so far. --address picks the address to listen on (127.0.0.1 by default). Actions, each with "resource": "services" or "endpointslices":
 
   {"op": "put", "object": {...}}        ADDED or MODIFIED
   {"op": "put", "object": {...}, "silent": true}
@@ -43,10 +44,17 @@ requests answered 401 so far. --address picks the address to listen on (127.0.0.
   {"op": "freeze"}                      open watches say nothing more and
                                         stay open (a frozen server, or a
                                         black-holed path); new ones serve
+  {"op": "busy", "code": N, "retry_after": S, "count": C}
+                                        the next C requests (lists or
+                                        watches) answered HTTP N with
+                                        Retry-After: S
   {"op": "reject", "code": N}           watches from a resourceVersion up
                                         to the current one are answered
                                         HTTP N from now on (a list gives a
                                         newer one: the op moves it on)
+
+A list with resourceVersion=0 is served whole from "the watch cache", as
+the real API server does: limit ignored, no continue.
 
 A watch from a resourceVersion that is not a number is answered 400, one
 newer than the server's 504 "Too large resource version", as the real
@@ -96,7 +104,8 @@ class State:
         self.reject = {r: (0, 0) for r in self.objs}
         self.freeze_gen = {r: 0 for r in self.objs}
         self.stats = {"lists": 0, "watches": 0, "gone": 0,
-                      "unauthorized": 0}
+                      "unauthorized": 0, "cached": 0, "busy": 0}
+        self.busy = {r: (0, 0, 0) for r in self.objs}
 
     @staticmethod
     def key(obj):
@@ -155,6 +164,8 @@ class State:
                         "code": 410}}).encode() + b"\n", True))
             else:
                 self.drop_gen[res] += 1
+        elif op == "busy":
+            self.busy[res] = (a["count"], a["code"], a["retry_after"])
         elif op == "freeze":
             self.freeze_gen[res] += 1
         elif op == "reject":
@@ -179,18 +190,20 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
 
-    def send_json(self, code, body):
+    def send_json(self, code, body, headers=()):
         data = json.dumps(body).encode()
         self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
 
-    def status(self, code, reason, message):
+    def status(self, code, reason, message, headers=()):
         self.send_json(code, {"kind": "Status", "apiVersion": "v1",
                               "status": "Failure", "reason": reason,
-                              "message": message, "code": code})
+                              "message": message, "code": code}, headers)
 
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
@@ -202,6 +215,14 @@ class Handler(BaseHTTPRequestHandler):
         if url.path not in RESOURCES:
             return self.status(404, "NotFound", "no " + url.path)
         res, kind, api = RESOURCES[url.path]
+        with STATE.cond:
+            count, code, after = STATE.busy[res]
+            if count:
+                STATE.busy[res] = (count - 1, code, after)
+                STATE.stats["busy"] += 1
+        if count:
+            return self.status(code, "TooManyRequests", "busy",
+                               [("Retry-After", str(after))])
         if q.get("watch") in ("1", "true"):
             return self.watch(res, q)
         return self.list(res, kind, api, q)
@@ -214,6 +235,11 @@ class Handler(BaseHTTPRequestHandler):
             rv = STATE.rv
         start = int(q.get("continue") or 0)
         limit = int(q.get("limit") or 0) or len(items) or 1
+        if q.get("resourceVersion") == "0":
+            assert not start, "resourceVersion with continue"
+            with STATE.cond:
+                STATE.stats["cached"] += 1
+            limit = len(items) or 1
         page = items[start:start + limit]
         cont = str(start + limit) if start + limit < len(items) else ""
         meta = {"resourceVersion": str(rv)}

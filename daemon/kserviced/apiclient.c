@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -46,6 +47,8 @@ struct res {
 	bool changed;			/* the store changed in this chunk */
 	bool listed;			/* listed at least once */
 	bool fresh;			/* the next request on a new connection */
+	bool from_cache;		/* the next list: resourceVersion=0 */
+	uint64_t retry_after_ms;	/* the answer's Retry-After */
 	uint64_t rx_ms;			/* when the watch last gave a byte */
 	int tfd;			/* backoff; a watch's idle bound */
 	struct ksd_backoff backoff;
@@ -222,6 +225,17 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	long code = 0;
 
 	r->rx_ms = mono_ms();
+	if (n > 12 && !strncasecmp(data, "Retry-After:", 12)) {
+		/* Seconds (the API server's form; an HTTP date is not
+		 * taken). */
+		char *end;
+		unsigned long sec = strtoul(data + 12, &end, 10);
+
+		if (end != data + 12 && (*end == '\r' || *end == '\n'))
+			r->retry_after_ms = sec > KSD_API_RETRY_AFTER_MAX_MS /
+					    1000 ? KSD_API_RETRY_AFTER_MAX_MS :
+					    sec * 1000;
+	}
 	if ((n == 2 && data[0] == '\r' && data[1] == '\n') ||
 	    (n == 1 && data[0] == '\n')) {
 		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -253,9 +267,14 @@ static int start_request(struct res *r)
 	if (r->phase == LISTING) {
 		if (r->cont)
 			esc = curl_easy_escape(e, r->cont, 0);
-		n = asprintf(&url, "%s%s?limit=%u%s%s%s", kc->server, r->path,
-			     ac->o.page_limit, r->sel, esc ? "&continue=" : "",
-			     esc ? esc : "");
+		/* The first list of a kind comes from the API server's
+		 * watch cache, as client-go's reflector asks (it may ignore
+		 * limit, and must be given no continue). */
+		n = asprintf(&url, "%s%s?limit=%u%s%s%s%s", kc->server,
+			     r->path, ac->o.page_limit, r->sel,
+			     esc ? "&continue=" : "", esc ? esc : "",
+			     r->from_cache && !esc ? "&resourceVersion=0" :
+			     "");
 	} else {
 		esc = curl_easy_escape(e, r->rv ? r->rv : "", 0);
 		/* The server ends a watch after timeoutSeconds, as
@@ -325,6 +344,7 @@ static int start_request(struct res *r)
 	r->body = NULL;
 	r->blen = 0;
 	r->relist = r->error_event = r->got_data = false;
+	r->retry_after_ms = 0;
 	ksd_ndjson_reset(&r->nd);
 	if (curl_multi_add_handle(ac->multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
@@ -369,6 +389,10 @@ static void retry_later(struct res *r)
 {
 	uint64_t wait = ksd_backoff_next(&r->backoff, (uint64_t)rand());
 
+	/* The server said how long at least (429, 5xx), bounded. */
+	if (wait < r->retry_after_ms)
+		wait = r->retry_after_ms;
+	r->retry_after_ms = 0;
 	ksd_log(KSD_LOG_V2, "api: %s: trying again in %llu ms", r->kind,
 		(unsigned long long)wait);
 	ksd_timer_arm(r->tfd, wait ? wait : 1);
@@ -593,6 +617,9 @@ static void listed(struct res *r)
 
 	install(r);
 	r->listed = true;
+	/* Lists after the first (410, refused resumes, SIGHUP) are read
+	 * from etcd: the cache may be what was behind. */
+	r->from_cache = false;
 	ksd_info("api: %s: listed at resourceVersion %s (%zu services, %zu "
 		 "endpoint slices in the store)", r->kind, r->rv,
 		 ac->src.store->nsvcs, ac->src.store->nslices);
@@ -638,6 +665,8 @@ static void done(struct res *r, CURLcode result)
 	 * peer's address on a dead path: the next one connects anew. */
 	if (result != CURLE_OK)
 		r->fresh = true;
+	if (code != 429 && code < 500)
+		r->retry_after_ms = 0;
 	if (code == 401) {
 		/* Refused credentials: the token may have rotated. */
 		if (!r->ac->src.unauthorized_ms)
@@ -989,6 +1018,7 @@ struct ksd_source *ksd_api_source(struct ksd_kubeconfig *kc,
 		if (!r->sel)
 			abort();
 		r->phase = LISTING;
+		r->from_cache = true;
 		ksd_backoff_init(&r->backoff, ac->o.backoff_min_ms,
 				 ac->o.backoff_max_ms);
 		ksd_ndjson_init(&r->nd);

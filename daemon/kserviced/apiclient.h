@@ -2,7 +2,8 @@
 /*
  * The Kubernetes API source: v1 Services, discovery.k8s.io/v1
  * EndpointSlices and this node's v1 Node (fieldSelector
- * metadata.name=NODE), each listed (in pages of `limit`, following `continue`)
+ * metadata.name=NODE), each listed (the first time from the watch cache,
+ * resourceVersion=0; in pages of `limit`, following `continue`)
  * then watched from the list's resourceVersion (watch=1,
  * allowWatchBookmarks=true), over libcurl's multi socket API on the
  * daemon's epoll loop: curl's sockets are loop watches, its timeout a
@@ -20,7 +21,8 @@
  *    sweep) corrects the kernel: nothing is flushed, a service still there
  *    is neither deleted nor re-created.
  *  - Failures are retried after a capped exponential backoff with jitter
- *    (struct ksd_backoff, below), kind by kind.
+ *    (struct ksd_backoff, below), kind by kind; an answer 429 or 5xx with
+ *    Retry-After waits at least that long (up to a minute).
  *  - The source is synced once every kind has been listed.
  */
 #ifndef KSD_APICLIENT_H
@@ -54,6 +56,8 @@
 #define KSD_API_TCP_KEEPINTVL_S	10
 #define KSD_API_TCP_KEEPCNT	3
 #define KSD_API_TCP_USER_TIMEOUT_MS 45000
+/* The longest Retry-After waited for (an answer 429 or 5xx). */
+#define KSD_API_RETRY_AFTER_MAX_MS 60000
 /* Longest resourceVersion resumed from (one is 20 digits at most). */
 #define KSD_API_RV_MAX		64
 /* A token from a file is read again this often (client-go: a minute). */

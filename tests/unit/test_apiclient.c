@@ -268,7 +268,7 @@ static void step(struct fixture *f, int n)
 }
 
 struct stats {
-	int lists, watches, gone, unauthorized;
+	int lists, watches, gone, unauthorized, cached, busy;
 };
 
 static struct stats server_stats(struct fixture *f)
@@ -280,9 +280,10 @@ static struct stats server_stats(struct fixture *f)
 	fflush(f->to);
 	assert_non_null(fgets(line, sizeof(line), f->from));
 	assert_int_equal(sscanf(line, "stats {\"lists\": %d, \"watches\": %d, "
-				"\"gone\": %d, \"unauthorized\": %d}",
+				"\"gone\": %d, \"unauthorized\": %d, "
+				"\"cached\": %d, \"busy\": %d}",
 				&s.lists, &s.watches, &s.gone,
-				&s.unauthorized), 4);
+				&s.unauthorized, &s.cached, &s.busy), 6);
 	return s;
 }
 
@@ -295,14 +296,15 @@ static void api_test_steps(void **state)
 
 	snprintf(ca, sizeof(ca), "%s/server.pem", f->dir);
 	start(f, ca);
-	/* The initial lists, two pages each. */
+	/* The initial lists, from the watch cache (resourceVersion=0),
+	 * which serves them whole whatever the limit. */
 	RUN_UNTIL(f, backends("default/web") == 2 && backends("default/db") == 1);
 	assert_true(f->d.src->synced);
 	assert_int_equal(fake_table_writes() > 0, 1);
 	s0 = server_stats(f);
-	/* 2 objects each, a page each; and this node's Node alone (the
-	 * fieldSelector), one page. */
-	assert_int_equal(s0.lists, 5);
+	/* One each; this node's Node alone (the fieldSelector). */
+	assert_int_equal(s0.lists, 3);
+	assert_int_equal(s0.cached, 3);
 	assert_non_null(f->d.store.node);
 	assert_string_equal(f->d.store.node->meta.name, "node-a");
 	assert_string_equal(ksd_daemon_zone(&f->d), "zone-a");
@@ -339,7 +341,10 @@ static void api_test_steps(void **state)
 	RUN_UNTIL(f, backends("default/late") == 1);
 	s0 = server_stats(f);
 	assert_true(s0.gone >= 1);
-	assert_true(s0.lists > s1.lists);
+	/* Relisted from etcd, not the cache: in pages of one (3 services
+	 * and 3 slices by now, and the end of each). */
+	assert_true(s0.lists >= s1.lists + 6);
+	assert_int_equal(s0.cached, s1.cached);
 	/* The relist deleted nothing and re-created nothing. */
 	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_NEW], news + 1);
 	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_DEL], dels);
@@ -625,6 +630,39 @@ static void api_test_frozen_watch(void **state)
 	assert_int_equal(s1.lists, s0.lists);
 }
 
+/*
+ * A 429 and a 503 with Retry-After: 1 (the backoff here is 20 to 200
+ * ms): the next try waits at least the second the server asked for.
+ */
+static void api_test_retry_after(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int i, n = 0;
+	char a[2048];
+
+	ksd_log_set_verbosity(KSD_LOG_V2);
+	start_synced(f);
+	apply_all(f, "{\"op\": \"busy\", \"resource\": \"services\", "
+		     "\"code\": 429, \"retry_after\": 1, \"count\": 1}",
+		  DROP_SERVICES, NULL);
+	apply_all(f, svc_action(a, sizeof(a), "put", "later", 3, "", ""),
+		  NULL);
+	RUN_UNTIL(f, fake_table_find("default/later") != NULL);
+	apply_all(f, "{\"op\": \"busy\", \"resource\": \"services\", "
+		     "\"code\": 503, \"retry_after\": 1, \"count\": 1}",
+		  DROP_SERVICES, svc_action(a, sizeof(a), "put", "later2", 4,
+					    "", ""), NULL);
+	RUN_UNTIL(f, fake_table_find("default/later2") != NULL);
+	assert_int_equal(server_stats(f).busy, 2);
+	/* The first kind to retry: services. A dropped stream is one
+	 * retry (its backoff), a busy answer another: a second at least. */
+	assert_string_equal(f->waits[0].kind, "services");
+	for (i = 0; i < f->waits[0].n; i++)
+		if (f->waits[0].ms[i] >= 1000)
+			n++;
+	assert_int_equal(n, 2);
+}
+
 /* The backoff of the n-th failure in a row (from 1): min * 2^(n-1),
  * capped. */
 static uint64_t backoff_of(unsigned int n, uint64_t min, uint64_t max)
@@ -744,6 +782,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(api_test_huge_event, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(api_test_frozen_watch, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(api_test_retry_after, setup,
 						teardown),
 	};
 
