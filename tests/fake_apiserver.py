@@ -17,7 +17,7 @@ printed; "apply [ACTION, ...]" (JSON on one line) runs those actions,
 then "applied N" is printed (N counts the apply lines); "stats" prints
 "stats {JSON}", the counts of lists, watches, watches answered 410 and
 requests answered 401, lists with resourceVersion=0 and requests answered
-"busy" so far. --address picks the address to listen on (127.0.0.1 by default). Actions, each with "resource": "services" or "endpointslices":
+"busy" so far, and the time from the first request to the last (ms). --address picks the address to listen on (127.0.0.1 by default). Actions, each with "resource": "services" or "endpointslices":
 
   {"op": "put", "object": {...}}        ADDED or MODIFIED
   {"op": "put", "object": {...}, "silent": true}
@@ -104,7 +104,9 @@ class State:
         self.reject = {r: (0, 0) for r in self.objs}
         self.freeze_gen = {r: 0 for r in self.objs}
         self.stats = {"lists": 0, "watches": 0, "gone": 0,
-                      "unauthorized": 0, "cached": 0, "busy": 0}
+                      "unauthorized": 0, "cached": 0, "busy": 0,
+                      "span_ms": 0}
+        self.first = None
         self.busy = {r: (0, 0, 0) for r in self.objs}
 
     @staticmethod
@@ -216,6 +218,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.status(404, "NotFound", "no " + url.path)
         res, kind, api = RESOURCES[url.path]
         with STATE.cond:
+            now = time.monotonic()
+            if STATE.first is None:
+                STATE.first = now
+            STATE.stats["span_ms"] = int((now - STATE.first) * 1000)
             count, code, after = STATE.busy[res]
             if count:
                 STATE.busy[res] = (count - 1, code, after)

@@ -3,6 +3,7 @@
  * The Kubernetes API source; see apiclient.h.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,7 @@ struct apiclient {
 	bool token_stale;		/* a 401: read it before the next */
 	struct res res[3];
 	int nres;			/* 3 with this node's Node */
+	struct ksd_bucket bucket;	/* the requests' rate */
 };
 
 static const char *meta_str(const cJSON *obj, const char *key)
@@ -385,6 +387,35 @@ void ksd_backoff_reset(struct ksd_backoff *b)
 	b->cur_ms = b->min_ms;
 }
 
+void ksd_bucket_init(struct ksd_bucket *b, double qps, unsigned int burst,
+		     uint64_t now_ms)
+{
+	b->qps = qps;
+	b->burst = burst ? burst : 1;
+	b->tokens = b->burst;
+	b->last_ms = now_ms;
+}
+
+uint64_t ksd_bucket_take(struct ksd_bucket *b, uint64_t now_ms)
+{
+	double wait;
+
+	if (b->qps <= 0)
+		return 0;
+	if (now_ms > b->last_ms) {
+		b->tokens += (double)(now_ms - b->last_ms) * b->qps / 1000;
+		if (b->tokens > b->burst)
+			b->tokens = b->burst;
+		b->last_ms = now_ms;
+	}
+	if (b->tokens >= 1) {
+		b->tokens -= 1;
+		return 0;
+	}
+	wait = ceil((1 - b->tokens) * 1000 / b->qps);
+	return wait < 1 ? 1 : (uint64_t)wait;
+}
+
 static void retry_later(struct res *r)
 {
 	uint64_t wait = ksd_backoff_next(&r->backoff, (uint64_t)rand());
@@ -400,6 +431,15 @@ static void retry_later(struct res *r)
 
 static void start_or_retry(struct res *r)
 {
+	uint64_t wait = ksd_bucket_take(&r->ac->bucket, mono_ms());
+
+	if (wait) {
+		/* --kube-api-qps: asked again when a token is there. */
+		ksd_log(KSD_LOG_V4, "api: %s: waiting %llu ms for the request "
+			"rate", r->kind, (unsigned long long)wait);
+		ksd_timer_arm(r->tfd, wait);
+		return;
+	}
 	if (start_request(r)) {
 		ksd_err("api: %s: cannot start a request", r->kind);
 		retry_later(r);
@@ -986,6 +1026,8 @@ struct ksd_source *ksd_api_source(struct ksd_kubeconfig *kc,
 		ac->o.watch_idle_ms = KSD_API_WATCH_IDLE_MS;
 	if (!ac->o.list_timeout_ms)
 		ac->o.list_timeout_ms = KSD_API_LIST_TIMEOUT_MS;
+	ksd_bucket_init(&ac->bucket, ac->o.qps ? ac->o.qps : KSD_API_QPS,
+			ac->o.burst ? ac->o.burst : KSD_API_BURST, mono_ms());
 	ac->tfd = -1;
 	ac->token_read_ms = mono_ms();
 	ac->nres = ac->o.node_name && *ac->o.node_name ? 3 : 2;

@@ -56,6 +56,8 @@
 #define KSD_API_TCP_KEEPINTVL_S	10
 #define KSD_API_TCP_KEEPCNT	3
 #define KSD_API_TCP_USER_TIMEOUT_MS 45000
+#define KSD_API_QPS		5
+#define KSD_API_BURST		10
 /* The longest Retry-After waited for (an answer 429 or 5xx). */
 #define KSD_API_RETRY_AFTER_MAX_MS 60000
 /* Longest resourceVersion resumed from (one is 20 digits at most). */
@@ -76,6 +78,11 @@ struct ksd_api_opts {
 	size_t event_max;
 	uint64_t watch_idle_ms;		/* 0: KSD_API_WATCH_IDLE_MS */
 	uint64_t list_timeout_ms;	/* 0: KSD_API_LIST_TIMEOUT_MS */
+	/* The requests' rate (every list page, every watch), as
+	 * kube-proxy's --kube-api-qps and --kube-api-burst: 0 for
+	 * KSD_API_QPS, KSD_API_BURST; a negative qps: no bound. */
+	double qps;
+	unsigned int burst;
 };
 
 /*
@@ -97,6 +104,22 @@ void ksd_backoff_init(struct ksd_backoff *b, uint64_t min_ms,
 uint64_t ksd_backoff_next(struct ksd_backoff *b, uint64_t rnd);
 /* A success. */
 void ksd_backoff_reset(struct ksd_backoff *b);
+
+/*
+ * A token bucket, as client-go's: it holds up to burst tokens, filled at
+ * qps a second; each request takes one, and waits for it when there is
+ * none. Full at first.
+ */
+struct ksd_bucket {
+	double qps, burst, tokens;
+	uint64_t last_ms;
+};
+
+/* qps <= 0: no bound; burst 0 is 1. */
+void ksd_bucket_init(struct ksd_bucket *b, double qps, unsigned int burst,
+		     uint64_t now_ms);
+/* 0: a token was taken; else the ms until there is one (nothing taken). */
+uint64_t ksd_bucket_take(struct ksd_bucket *b, uint64_t now_ms);
 
 /* The source over kc (taken, released by stop or on failure); o may be
  * NULL. NULL if out of memory. */

@@ -45,6 +45,8 @@ struct fixture {
 	bool token_logged;
 	size_t event_max;	/* ksd_api_opts's, 0 by default */
 	uint64_t watch_idle_ms;	/* the same */
+	double qps;		/* the same */
+	unsigned int burst;	/* the same */
 	unsigned int idle;	/* "said nothing" log lines */
 	unsigned int skipped;	/* "skipped" log lines */
 	/* The waits logged before each retry, kind by kind (-v 2). */
@@ -215,6 +217,8 @@ static void start_with(struct fixture *f, const char *ca, bool token_file,
 		.node_name = "node-a",
 		.event_max = f->event_max,
 		.watch_idle_ms = f->watch_idle_ms,
+		.qps = f->qps,
+		.burst = f->burst,
 	};
 	struct ksd_opts o = {
 		.min_sync_ms = 0,
@@ -268,7 +272,7 @@ static void step(struct fixture *f, int n)
 }
 
 struct stats {
-	int lists, watches, gone, unauthorized, cached, busy;
+	int lists, watches, gone, unauthorized, cached, busy, span_ms;
 };
 
 static struct stats server_stats(struct fixture *f)
@@ -281,9 +285,11 @@ static struct stats server_stats(struct fixture *f)
 	assert_non_null(fgets(line, sizeof(line), f->from));
 	assert_int_equal(sscanf(line, "stats {\"lists\": %d, \"watches\": %d, "
 				"\"gone\": %d, \"unauthorized\": %d, "
-				"\"cached\": %d, \"busy\": %d}",
+				"\"cached\": %d, \"busy\": %d, "
+				"\"span_ms\": %d}",
 				&s.lists, &s.watches, &s.gone,
-				&s.unauthorized, &s.cached, &s.busy), 6);
+				&s.unauthorized, &s.cached, &s.busy,
+				&s.span_ms), 7);
 	return s;
 }
 
@@ -663,6 +669,57 @@ static void api_test_retry_after(void **state)
 	assert_int_equal(n, 2);
 }
 
+/*
+ * The token bucket: full (burst) at first, then one token each 1/qps s;
+ * a request without one is told how long until there is one.
+ */
+static void api_test_bucket(void **state)
+{
+	struct ksd_bucket b;
+	unsigned int i;
+
+	(void)state;
+	ksd_bucket_init(&b, 5, 10, 1000);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(ksd_bucket_take(&b, 1000), 0);
+	assert_int_equal(ksd_bucket_take(&b, 1000), 200);
+	assert_int_equal(ksd_bucket_take(&b, 1100), 100);
+	assert_int_equal(ksd_bucket_take(&b, 1200), 0);
+	assert_int_equal(ksd_bucket_take(&b, 1200), 200);
+	/* Idle for long: no more than burst saved up. */
+	for (i = 0; i < 10; i++)
+		assert_int_equal(ksd_bucket_take(&b, 100000), 0);
+	assert_int_equal(ksd_bucket_take(&b, 100000), 200);
+	/* Below one a second; burst 0 is 1. */
+	ksd_bucket_init(&b, 0.5, 0, 0);
+	assert_int_equal(ksd_bucket_take(&b, 0), 0);
+	assert_int_equal(ksd_bucket_take(&b, 0), 2000);
+	assert_int_equal(ksd_bucket_take(&b, 1500), 500);
+	assert_int_equal(ksd_bucket_take(&b, 2000), 0);
+	/* No bound. */
+	ksd_bucket_init(&b, -1, 1, 0);
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(ksd_bucket_take(&b, 0), 0);
+}
+
+/*
+ * --kube-api-qps 2, --kube-api-burst 1: the six requests of the start
+ * (a list and a watch of each kind) are sent 500 ms apart at least: the
+ * server sees them over 2.5 s, 2 s at least whatever a handshake adds
+ * to one and not to another.
+ */
+static void api_test_qps(void **state)
+{
+	struct fixture *f = *state;
+	struct stats s;
+
+	f->qps = 2;
+	f->burst = 1;
+	s = start_synced(f);
+	assert_int_equal(s.lists + s.watches, 6);
+	assert_true(s.span_ms >= 2000);
+}
+
 /* The backoff of the n-th failure in a row (from 1): min * 2^(n-1),
  * capped. */
 static uint64_t backoff_of(unsigned int n, uint64_t min, uint64_t max)
@@ -769,6 +826,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(api_test_backoff),
+		cmocka_unit_test(api_test_bucket),
+		cmocka_unit_test_setup_teardown(api_test_qps, setup, teardown),
 		cmocka_unit_test_setup_teardown(api_test_steps, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(api_test_tls_verified, setup,
