@@ -41,6 +41,8 @@ requests answered 401, lists with resourceVersion=0 and requests answered
                                         chunk, with pauses (a slow link)
   {"op": "token", "token": "..."}       the token accepted from now on (a
                                         rotation; open watches go on)
+  {"op": "error", "code": N}            open watches get an ERROR event
+                                        with code N and are ended
   {"op": "freeze"}                      open watches say nothing more and
                                         stay open (a frozen server, or a
                                         black-holed path); new ones serve
@@ -168,6 +170,13 @@ class State:
                 self.drop_gen[res] += 1
         elif op == "busy":
             self.busy[res] = (a["count"], a["code"], a["retry_after"])
+        elif op == "error":
+            self.log[res].append((self.rv, json.dumps({
+                "type": "ERROR", "object": {
+                    "kind": "Status", "apiVersion": "v1",
+                    "status": "Failure", "reason": "InternalError",
+                    "message": "test", "code": a["code"]}}).encode() + b"\n",
+                True))
         elif op == "freeze":
             self.freeze_gen[res] += 1
         elif op == "reject":

@@ -581,6 +581,26 @@ static void api_test_refused_resume(void **state)
 }
 
 /*
+ * An ERROR event other than 410 (500 here) in a watch: that kind is
+ * listed again (client-go's reflector does the same), not resumed.
+ */
+static void api_test_error_event(void **state)
+{
+	struct fixture *f = *state;
+	struct stats s0;
+	char a[2048];
+
+	s0 = start_synced(f);
+	apply_all(f, "{\"op\": \"error\", \"resource\": \"services\", "
+		     "\"code\": 500}", NULL);
+	apply_all(f, svc_action(a, sizeof(a), "put", "later", 3, "", ""),
+		  NULL);
+	RUN_UNTIL(f, fake_table_find("default/later") != NULL);
+	RUN_UNTIL(f, server_stats(f).lists > s0.lists);
+	assert_int_equal(backends("default/web"), 2);
+}
+
+/*
  * A watch event over the limit (64 KiB here: a Service with a 100 KiB
  * annotation) is skipped with a log line; the stream goes on, and the
  * events after it are seen on the same connection.
@@ -839,6 +859,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(api_test_refused_resume, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(api_test_huge_event, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(api_test_error_event, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(api_test_frozen_watch, setup,
 						teardown),
