@@ -17,7 +17,8 @@ printed; "apply [ACTION, ...]" (JSON on one line) runs those actions,
 then "applied N" is printed (N counts the apply lines); "stats" prints
 "stats {JSON}", the counts of lists, watches, watches answered 410 and
 requests answered 401, lists with resourceVersion=0 and requests answered
-"busy" so far, and the time from the first request to the last (ms). --address picks the address to listen on (127.0.0.1 by default). Actions, each with "resource": "services" or "endpointslices":
+"busy" so far, and the time from the first request to the last (ms). --address picks the address to listen on (127.0.0.1 by default),
+--bookmark-seconds how long a quiet watch waits for its bookmark (60). Actions, each with "resource": "services" or "endpointslices":
 
   {"op": "put", "object": {...}}        ADDED or MODIFIED
   {"op": "put", "object": {...}, "silent": true}
@@ -57,6 +58,9 @@ requests answered 401, lists with resourceVersion=0 and requests answered
 
 A list with resourceVersion=0 is served whole from "the watch cache", as
 the real API server does: limit ignored, no continue.
+
+A watch that allows bookmarks gets one after a minute without events, as
+from the real API server's watch cache.
 
 A watch from a resourceVersion that is not a number is answered 400, one
 newer than the server's 504 "Too large resource version", as the real
@@ -193,6 +197,9 @@ class State:
 
 STATE = State()
 TOKEN = None
+# A watch that allows bookmarks and has had nothing for this long gets one
+# (the API server's watch cache: every minute).
+BOOKMARK_S = 60
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -278,7 +285,7 @@ class Handler(BaseHTTPRequestHandler):
             newer = rv > STATE.rv
         if newer:
             return self.status(504, "Timeout", "Too large resource version")
-        if rv <= upto:
+        if code and rv <= upto:
             return self.status(code, "Rejected", "rejected by the test")
         with STATE.cond:
             if rv < STATE.compacted[res]:
@@ -296,12 +303,13 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         self.wfile.flush()
+        bookmarks = q.get("allowWatchBookmarks") in ("1", "true")
         while True:
             with STATE.cond:
-                STATE.cond.wait_for(
+                news = STATE.cond.wait_for(
                     lambda: len(STATE.log[res]) > pos or
                     STATE.drop_gen[res] != gen or
-                    STATE.freeze_gen[res] != fgen, timeout=30)
+                    STATE.freeze_gen[res] != fgen, timeout=BOOKMARK_S)
                 if STATE.freeze_gen[res] != fgen:
                     # Frozen: open, silent, until dropped.
                     STATE.cond.wait_for(
@@ -311,6 +319,17 @@ class Handler(BaseHTTPRequestHandler):
                 todo = STATE.log[res][pos:]
                 pos += len(todo)
                 slow = STATE.slow
+                if not news and bookmarks:
+                    # Quiet for a while: a bookmark, as the watch
+                    # cache sends one at least every minute.
+                    _, kind, api = [v for v in RESOURCES.values()
+                                    if v[0] == res][0]
+                    todo = [(STATE.rv, json.dumps({
+                        "type": "BOOKMARK", "object": {
+                            "kind": kind, "apiVersion": api,
+                            "metadata": {"resourceVersion":
+                                         str(STATE.rv)}}}).encode() +
+                             b"\n", False)]
             for _, line, closes in todo:
                 ev = json.loads(line) if line.startswith(b"{\"") else {}
                 if ev.get("type") in ("ADDED", "MODIFIED", "DELETED") and \
@@ -336,15 +355,17 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    global TOKEN
+    global TOKEN, BOOKMARK_S
     ap = argparse.ArgumentParser()
     ap.add_argument("--cert", required=True)
     ap.add_argument("--key", required=True)
     ap.add_argument("--steps", required=True)
     ap.add_argument("--token")
     ap.add_argument("--address", default="127.0.0.1")
+    ap.add_argument("--bookmark-seconds", type=float, default=BOOKMARK_S)
     args = ap.parse_args()
     TOKEN = args.token
+    BOOKMARK_S = args.bookmark_seconds
     with open(args.steps) as f:
         script = json.load(f)
     with STATE.cond:
