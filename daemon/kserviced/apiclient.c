@@ -3,12 +3,17 @@
  * The Kubernetes API source; see apiclient.h.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <curl/curl.h>
 
 #include "apiclient.h"
@@ -42,7 +47,11 @@ struct res {
 	bool got_data;			/* this watch gave something */
 	bool changed;			/* the store changed in this chunk */
 	bool listed;			/* listed at least once */
-	int tfd;			/* backoff */
+	bool fresh;			/* the next request on a new connection */
+	bool from_cache;		/* the next list: resourceVersion=0 */
+	uint64_t retry_after_ms;	/* the answer's Retry-After */
+	uint64_t rx_ms;			/* when the watch last gave a byte */
+	int tfd;			/* backoff; a watch's idle bound */
 	struct ksd_backoff backoff;
 };
 
@@ -57,6 +66,7 @@ struct apiclient {
 	bool token_stale;		/* a 401: read it before the next */
 	struct res res[3];
 	int nres;			/* 3 with this node's Node */
+	struct ksd_bucket bucket;	/* the requests' rate */
 };
 
 static const char *meta_str(const cJSON *obj, const char *key)
@@ -65,6 +75,39 @@ static const char *meta_str(const cJSON *obj, const char *key)
 	const cJSON *j = cJSON_GetObjectItemCaseSensitive(m, key);
 
 	return cJSON_IsString(j) ? j->valuestring : NULL;
+}
+
+/*
+ * A resourceVersion to resume from. The API calls it opaque, but what it
+ * gives is a decimal unsigned 64-bit number (etcd's revision); whatever it
+ * is, the daemon sends it back in a URL, so: 1 to KSD_API_RV_MAX
+ * characters that need no escaping, and digits alone only if they fit in
+ * 64 bits. Anything else is garbage, never a point to resume from.
+ */
+static bool rv_ok(const char *rv)
+{
+	size_t n = rv ? strlen(rv) : 0;
+	bool digits = true;
+
+	if (!n || n > KSD_API_RV_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = rv[i];
+
+		if (c >= '0' && c <= '9')
+			continue;
+		digits = false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      c == '-' || c == '.' || c == '_' || c == '~'))
+			return false;
+	}
+	if (digits) {
+		errno = 0;
+		(void)strtoull(rv, NULL, 10);
+		if (errno == ERANGE)
+			return false;
+	}
+	return true;
 }
 
 static void set_str(char **dst, const char *s)
@@ -156,6 +199,22 @@ static void free_headers(struct res *r)
 
 static size_t on_write(char *data, size_t size, size_t nmemb, void *arg);
 
+/* The keepalive count and the user timeout, which curl has no option
+ * for (see KSD_API_TCP_USER_TIMEOUT_MS). */
+static int on_sockopt(void *arg, curl_socket_t s, curlsocktype purpose)
+{
+	int cnt = KSD_API_TCP_KEEPCNT;
+	unsigned int ut = KSD_API_TCP_USER_TIMEOUT_MS;
+
+	(void)arg;
+	if (purpose != CURLSOCKTYPE_IPCXN)
+		return CURL_SOCKOPT_OK;
+	if (setsockopt(s, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) ||
+	    setsockopt(s, IPPROTO_TCP, TCP_USER_TIMEOUT, &ut, sizeof(ut)))
+		ksd_warn("api: cannot bound a silent connection: %m");
+	return CURL_SOCKOPT_OK;
+}
+
 /*
  * The end of a response's headers: an answer other than 401 means the
  * credentials are taken again (a watch that is answered 200 may then say
@@ -167,6 +226,18 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb;
 	long code = 0;
 
+	r->rx_ms = mono_ms();
+	if (n > 12 && !strncasecmp(data, "Retry-After:", 12)) {
+		/* Seconds (the API server's form; an HTTP date is not
+		 * taken). */
+		char *end;
+		unsigned long sec = strtoul(data + 12, &end, 10);
+
+		if (end != data + 12 && (*end == '\r' || *end == '\n'))
+			r->retry_after_ms = sec > KSD_API_RETRY_AFTER_MAX_MS /
+					    1000 ? KSD_API_RETRY_AFTER_MAX_MS :
+					    sec * 1000;
+	}
 	if ((n == 2 && data[0] == '\r' && data[1] == '\n') ||
 	    (n == 1 && data[0] == '\n')) {
 		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -198,9 +269,14 @@ static int start_request(struct res *r)
 	if (r->phase == LISTING) {
 		if (r->cont)
 			esc = curl_easy_escape(e, r->cont, 0);
-		n = asprintf(&url, "%s%s?limit=%u%s%s%s", kc->server, r->path,
-			     ac->o.page_limit, r->sel, esc ? "&continue=" : "",
-			     esc ? esc : "");
+		/* The first list of a kind comes from the API server's
+		 * watch cache, as client-go's reflector asks (it may ignore
+		 * limit, and must be given no continue). */
+		n = asprintf(&url, "%s%s?limit=%u%s%s%s%s", kc->server,
+			     r->path, ac->o.page_limit, r->sel,
+			     esc ? "&continue=" : "", esc ? esc : "",
+			     r->from_cache && !esc ? "&resourceVersion=0" :
+			     "");
 	} else {
 		esc = curl_easy_escape(e, r->rv ? r->rv : "", 0);
 		/* The server ends a watch after timeoutSeconds, as
@@ -232,9 +308,15 @@ static int start_request(struct res *r)
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, (long)KSD_API_TCP_KEEPIDLE_S);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL,
+			 (long)KSD_API_TCP_KEEPINTVL_S);
+	curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
+	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, r->fresh ? 1L : 0L);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	if (r->phase == LISTING)
-		curl_easy_setopt(e, CURLOPT_TIMEOUT, 60L);
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+				 (long)ac->o.list_timeout_ms);
 	if (kc->ca.data) {
 		struct curl_blob b = { kc->ca.data, kc->ca.len,
 				       CURL_BLOB_NOCOPY };
@@ -259,14 +341,25 @@ static int start_request(struct res *r)
 	} else if (kc->key.file) {
 		curl_easy_setopt(e, CURLOPT_SSLKEY, kc->key.file);
 	}
+	/* The last answer's body (a list page may be huge) is not kept. */
+	free(r->body);
+	r->body = NULL;
 	r->blen = 0;
 	r->relist = r->error_event = r->got_data = false;
+	r->retry_after_ms = 0;
 	ksd_ndjson_reset(&r->nd);
 	if (curl_multi_add_handle(ac->multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
 		return -ENOMEM;
 	}
 	r->easy = e;
+	r->fresh = false;
+	if (r->phase == WATCHING) {
+		/* The idle bound, on the backoff's timer (unused while a
+		 * request is out). */
+		r->rx_ms = mono_ms();
+		ksd_timer_arm(r->tfd, ac->o.watch_idle_ms);
+	}
 	ksd_log(KSD_LOG_V4, "api: %s: %s", r->kind,
 		r->phase == LISTING ? "listing" : "watching");
 	return 0;
@@ -294,10 +387,43 @@ void ksd_backoff_reset(struct ksd_backoff *b)
 	b->cur_ms = b->min_ms;
 }
 
+void ksd_bucket_init(struct ksd_bucket *b, double qps, unsigned int burst,
+		     uint64_t now_ms)
+{
+	b->qps = qps;
+	b->burst = burst ? burst : 1;
+	b->tokens = b->burst;
+	b->last_ms = now_ms;
+}
+
+uint64_t ksd_bucket_take(struct ksd_bucket *b, uint64_t now_ms)
+{
+	double wait;
+
+	if (b->qps <= 0)
+		return 0;
+	if (now_ms > b->last_ms) {
+		b->tokens += (double)(now_ms - b->last_ms) * b->qps / 1000;
+		if (b->tokens > b->burst)
+			b->tokens = b->burst;
+		b->last_ms = now_ms;
+	}
+	if (b->tokens >= 1) {
+		b->tokens -= 1;
+		return 0;
+	}
+	wait = ceil((1 - b->tokens) * 1000 / b->qps);
+	return wait < 1 ? 1 : (uint64_t)wait;
+}
+
 static void retry_later(struct res *r)
 {
 	uint64_t wait = ksd_backoff_next(&r->backoff, (uint64_t)rand());
 
+	/* The server said how long at least (429, 5xx), bounded. */
+	if (wait < r->retry_after_ms)
+		wait = r->retry_after_ms;
+	r->retry_after_ms = 0;
 	ksd_log(KSD_LOG_V2, "api: %s: trying again in %llu ms", r->kind,
 		(unsigned long long)wait);
 	ksd_timer_arm(r->tfd, wait ? wait : 1);
@@ -305,6 +431,15 @@ static void retry_later(struct res *r)
 
 static void start_or_retry(struct res *r)
 {
+	uint64_t wait = ksd_bucket_take(&r->ac->bucket, mono_ms());
+
+	if (wait) {
+		/* --kube-api-qps: asked again when a token is there. */
+		ksd_log(KSD_LOG_V4, "api: %s: waiting %llu ms for the request "
+			"rate", r->kind, (unsigned long long)wait);
+		ksd_timer_arm(r->tfd, wait);
+		return;
+	}
 	if (start_request(r)) {
 		ksd_err("api: %s: cannot start a request", r->kind);
 		retry_later(r);
@@ -329,14 +464,16 @@ static bool del_obj(struct res *r, struct ksd_store *st, const cJSON *obj)
 }
 
 /*
- * Puts obj into st; true when st changed in what kserviced uses (a Node
- * whose status alone changed, a heartbeat, does not). An object that does
- * not decode is dropped, as it would be from a list: a MODIFIED one takes
- * its older version out of the store.
+ * Puts obj into st; returns whether it decoded. *changed (when given) says
+ * whether st changed in what kserviced uses (a Node whose status alone
+ * changed, a heartbeat, does not). An object that does not decode is
+ * dropped, as it would be from a list: a MODIFIED one takes its older
+ * version out of the store.
  */
 static bool put_obj(struct res *r, struct ksd_store *st, const cJSON *obj,
-		    const char *how)
+		    const char *how, bool *changed)
 {
+	bool ch = true;
 	char why[KSD_WHY_MAX];
 	int ret;
 
@@ -345,7 +482,7 @@ static bool put_obj(struct res *r, struct ksd_store *st, const cJSON *obj,
 
 		ret = ksd_decode_node(obj, &node, why);
 		if (!ret)
-			return ksd_store_put_node(st, node);
+			ch = ksd_store_put_node(st, node);
 	} else if (r->type == RES_SLICE) {
 		struct ksd_slice *sl;
 
@@ -359,10 +496,13 @@ static bool put_obj(struct res *r, struct ksd_store *st, const cJSON *obj,
 		if (!ret)
 			ksd_store_put_service(st, svc);
 	}
-	if (!ret)
-		return true;
-	ksd_warn("api: %s: skipped: %s", how, why);
-	return del_obj(r, st, obj);
+	if (ret) {
+		ksd_warn("api: %s: skipped: %s", how, why);
+		ch = del_obj(r, st, obj);
+	}
+	if (changed)
+		*changed = ch;
+	return !ret;
 }
 
 /* The listed objects replace the store's of that kind. */
@@ -416,23 +556,40 @@ static int on_line(const char *line, size_t len, void *arg)
 			ksd_info("api: %s: 410 Gone: listing again", r->kind);
 			r->relist = true;
 		} else {
-			ksd_warn("api: %s: watch error %d", r->kind, code);
+			ksd_warn("api: %s: watch error %d: listing again",
+				 r->kind, code);
 			r->error_event = true;
 		}
 		cJSON_Delete(ev);
 		return -ECANCELED;
 	}
-	rv = meta_str(obj, "resourceVersion");
-	if (rv && *rv)
-		set_str(&r->rv, rv);
+	/* The resume point comes only from an event that was understood:
+	 * a bookmark, an object that decoded, a deletion that names one. */
+	bool took = type == KSD_EV_BOOKMARK;
+
 	if (type == KSD_EV_ADDED || type == KSD_EV_MODIFIED) {
-		if (put_obj(r, st, obj, type == KSD_EV_ADDED ? "ADDED" :
-			    "MODIFIED"))
+		bool ch;
+
+		took = put_obj(r, st, obj, type == KSD_EV_ADDED ? "ADDED" :
+			       "MODIFIED", &ch);
+		if (ch)
 			r->changed = true;
 	} else if (type == KSD_EV_DELETED) {
-		if (del_obj(r, st, obj))
+		const char *name = meta_str(obj, "name");
+
+		took = name && *name;
+		if (!took)
+			ksd_warn("api: %s: DELETED: skipped: no name", r->kind);
+		else if (del_obj(r, st, obj))
 			r->changed = true;
 	}
+	rv = meta_str(obj, "resourceVersion");
+	if (took && rv_ok(rv))
+		set_str(&r->rv, rv);
+	else if (took && rv)
+		ksd_warn("api: %s: an event's resourceVersion is not one to "
+			 "resume from (%.40s), kept %s", r->kind, rv,
+			 r->rv ? r->rv : "none");
 	cJSON_Delete(ev);
 	return 0;
 }
@@ -457,19 +614,24 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct res *r = arg;
 	size_t n = size * nmemb;
+	unsigned long skipped;
 	long code = 0;
 	int ret;
 
+	r->rx_ms = mono_ms();
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
 	if (r->phase != WATCHING || code != 200)
 		return append_body(r, data, n) ? 0 : n;
 	r->changed = false;
+	skipped = r->nd.skipped;
 	ret = ksd_ndjson_feed(&r->nd, data, n, on_line, r);
 	if (r->changed && r->ac->src.synced)
 		r->ac->src.changed(&r->ac->src, KSD_CHANGED_SOME);
-	if (ret == -E2BIG)
-		ksd_err("api: %s: a watch event larger than %u bytes",
-			r->kind, KSD_NDJSON_LINE_MAX);
+	if (r->nd.skipped != skipped) {
+		r->got_data = true;
+		ksd_warn("api: %s: a watch event larger than %zu bytes, "
+			 "skipped", r->kind, r->nd.max);
+	}
 	return ret ? 0 : n;	/* 0 ends the transfer */
 }
 
@@ -489,16 +651,16 @@ static bool list_page(struct res *r)
 	items = cJSON_GetObjectItemCaseSensitive(doc, "items");
 	meta = cJSON_GetObjectItemCaseSensitive(doc, "metadata");
 	rv = meta_str(doc, "resourceVersion");
-	if (!rv || !*rv || (items && !cJSON_IsArray(items) &&
+	if (!rv_ok(rv) || (items && !cJSON_IsArray(items) &&
 			    !cJSON_IsNull(items))) {
 		cJSON_Delete(doc);
-		ksd_err("api: %s: the list has no resourceVersion or items",
-			r->kind);
+		ksd_err("api: %s: the list has no valid resourceVersion or "
+			"items", r->kind);
 		return false;
 	}
 	if (cJSON_IsArray(items))
 		cJSON_ArrayForEach(item, items)
-			put_obj(r, &r->list, item, "list");
+			put_obj(r, &r->list, item, "list", NULL);
 	set_str(&r->rv, rv);
 	cont = cJSON_GetObjectItemCaseSensitive(meta, "continue");
 	set_str(&r->cont, cJSON_IsString(cont) && *cont->valuestring ?
@@ -514,6 +676,9 @@ static void listed(struct res *r)
 
 	install(r);
 	r->listed = true;
+	/* Lists after the first (410, refused resumes, SIGHUP) are read
+	 * from etcd: the cache may be what was behind. */
+	r->from_cache = false;
 	ksd_info("api: %s: listed at resourceVersion %s (%zu services, %zu "
 		 "endpoint slices in the store)", r->kind, r->rv,
 		 ac->src.store->nsvcs, ac->src.store->nslices);
@@ -538,6 +703,13 @@ static void restart_list(struct res *r)
 	r->phase = LISTING;
 }
 
+/* An answer that says "not now" rather than "not this": the same request
+ * is asked again after the backoff. */
+static bool transient(long code)
+{
+	return code == 429 || code == 500 || code == 502 || code == 503;
+}
+
 static void done(struct res *r, CURLcode result)
 {
 	long code = 0;
@@ -547,6 +719,13 @@ static void done(struct res *r, CURLcode result)
 	curl_easy_cleanup(r->easy);
 	r->easy = NULL;
 	free_headers(r);
+	ksd_timer_arm(r->tfd, 0);	/* no idle bound while none is out */
+	/* A transfer that failed (timed out, reset) may have left its
+	 * peer's address on a dead path: the next one connects anew. */
+	if (result != CURLE_OK)
+		r->fresh = true;
+	if (code != 429 && code < 500)
+		r->retry_after_ms = 0;
 	if (code == 401) {
 		/* Refused credentials: the token may have rotated. */
 		if (!r->ac->src.unauthorized_ms)
@@ -594,15 +773,23 @@ static void done(struct res *r, CURLcode result)
 	}
 	if (r->got_data)
 		ksd_backoff_reset(&r->backoff);
-	if (r->error_event)
-		;	/* logged with its code */
-	else if (code && code != 200)
+	if (r->error_event || (code && code != 200 && !transient(code))) {
+		/* The server refuses to go on from there (a resourceVersion
+		 * too large, not understood, ...): asking the same again
+		 * would be refused forever. As client-go's reflector: list
+		 * again, after the backoff. */
+		if (!r->error_event)
+			ksd_warn("api: %s: watch: HTTP %ld: listing again",
+				 r->kind, code);
+		restart_list(r);
+	} else if (code && code != 200) {
 		ksd_warn("api: %s: watch: HTTP %ld", r->kind, code);
-	else
+	} else {
 		ksd_warn("api: %s: watch dropped: %s; resuming from "
 			 "resourceVersion %s", r->kind,
 			 result == CURLE_OK ? "ended" :
 			 curl_easy_strerror(result), r->rv);
+	}
 	retry_later(r);
 }
 
@@ -686,6 +873,31 @@ static void on_timeout(int fd, uint32_t events, void *arg)
 	check_done(ac);
 }
 
+/*
+ * A watch that has said nothing for the idle bound: the server froze, or
+ * the path to it is gone. Ended, and resumed at once on a new
+ * connection (its own may be the dead one).
+ */
+static void check_idle(struct res *r)
+{
+	struct apiclient *ac = r->ac;
+	uint64_t idle = mono_ms() - r->rx_ms;
+
+	if (idle < ac->o.watch_idle_ms) {
+		ksd_timer_arm(r->tfd, ac->o.watch_idle_ms - idle);
+		return;
+	}
+	ksd_warn("api: %s: the watch said nothing for %llu ms: resuming "
+		 "from resourceVersion %s on a new connection", r->kind,
+		 (unsigned long long)idle, r->rv);
+	curl_multi_remove_handle(ac->multi, r->easy);
+	curl_easy_cleanup(r->easy);
+	r->easy = NULL;
+	free_headers(r);
+	r->fresh = true;
+	start_or_retry(r);
+}
+
 static void on_backoff(int fd, uint32_t events, void *arg)
 {
 	struct res *r = arg;
@@ -694,6 +906,8 @@ static void on_backoff(int fd, uint32_t events, void *arg)
 	ksd_timer_ack(fd);
 	if (!r->easy)
 		start_or_retry(r);
+	else if (r->phase == WATCHING)
+		check_idle(r);
 }
 
 /* --- the source --- */
@@ -827,6 +1041,12 @@ struct ksd_source *ksd_api_source(struct ksd_kubeconfig *kc,
 		ac->o.backoff_min_ms = KSD_API_BACKOFF_MIN_MS;
 	if (!ac->o.backoff_max_ms)
 		ac->o.backoff_max_ms = KSD_API_BACKOFF_MAX_MS;
+	if (!ac->o.watch_idle_ms)
+		ac->o.watch_idle_ms = KSD_API_WATCH_IDLE_MS;
+	if (!ac->o.list_timeout_ms)
+		ac->o.list_timeout_ms = KSD_API_LIST_TIMEOUT_MS;
+	ksd_bucket_init(&ac->bucket, ac->o.qps ? ac->o.qps : KSD_API_QPS,
+			ac->o.burst ? ac->o.burst : KSD_API_BURST, mono_ms());
 	ac->tfd = -1;
 	ac->token_read_ms = mono_ms();
 	ac->nres = ac->o.node_name && *ac->o.node_name ? 3 : 2;
@@ -859,9 +1079,12 @@ struct ksd_source *ksd_api_source(struct ksd_kubeconfig *kc,
 		if (!r->sel)
 			abort();
 		r->phase = LISTING;
+		r->from_cache = true;
 		ksd_backoff_init(&r->backoff, ac->o.backoff_min_ms,
 				 ac->o.backoff_max_ms);
 		ksd_ndjson_init(&r->nd);
+		if (ac->o.event_max)
+			r->nd.max = ac->o.event_max;
 		ksd_store_init(&r->list);
 	}
 	srand((unsigned int)time(NULL) ^ (unsigned int)getpid());

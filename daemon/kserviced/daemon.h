@@ -36,6 +36,10 @@ struct ksd_opts {
 	 * neither: in-cluster. */
 	const char *kubeconfig;
 	const char *master;
+	/* --kube-api-qps, --kube-api-burst: 0 for the defaults (5, 10); a
+	 * negative QPS: no bound. */
+	double api_qps;
+	unsigned int api_burst;
 	uint64_t min_sync_ms;		/* --min-sync-period, 1 s */
 	uint64_t sync_ms;		/* --sync-period, 30 s */
 	struct ksvc_config cfg;		/* --cluster-cidr, --masquerade-all,

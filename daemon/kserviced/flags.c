@@ -150,6 +150,9 @@ static void usage(FILE *f)
 "                           service account without it)\n"
 "  --master URL             the API server (https://...), over the\n"
 "                           kubeconfig's\n"
+"  --kube-api-qps N, --kube-api-burst N  the API requests' rate, a token\n"
+"                           bucket (5 a second, bursts of 10; a negative\n"
+"                           QPS: no bound)\n"
 "  --config FILE            kube-proxy's KubeProxyConfiguration (kubeadm's\n"
 "                           config.conf); the flags override it\n"
 "  --manifests DIR          standalone: the manifests of DIR, watched\n"
@@ -217,13 +220,16 @@ enum { O_MANIFESTS = 256, O_MIN_SYNC, O_SYNC, O_CIDR, O_MASQ, O_CLEANUP,
        O_VERSION, O_HOSTNAME, O_HEALTHZ, O_METRICS, O_KUBECONFIG, O_MASTER,
        O_NP_ADDRS, O_DNS_BIND, O_DOMAIN, O_DNS_TTL, O_LB_POOL, O_CONFIG,
        O_CT_MAX_PER_CORE, O_CT_MIN, O_CT_ESTABLISHED, O_CT_CLOSE_WAIT,
-       O_CT_LIBERAL, O_CT_UDP, O_CT_UDP_STREAM, O_KUBE_PROXY };
+       O_CT_LIBERAL, O_CT_UDP, O_CT_UDP_STREAM, O_API_QPS, O_API_BURST,
+       O_KUBE_PROXY };
 
 static const struct option longs[] = {
 	{ "manifests", required_argument, NULL, O_MANIFESTS },
 	{ "kubeconfig", required_argument, NULL, O_KUBECONFIG },
 	{ "master", required_argument, NULL, O_MASTER },
 	{ "config", required_argument, NULL, O_CONFIG },
+	{ "kube-api-qps", required_argument, NULL, O_API_QPS },
+	{ "kube-api-burst", required_argument, NULL, O_API_BURST },
 	{ "min-sync-period", required_argument, NULL, O_MIN_SYNC },
 	{ "sync-period", required_argument, NULL, O_SYNC },
 	/* kube-proxy's names for the same in its default (iptables) mode. */
@@ -275,9 +281,7 @@ static const struct option longs[] = {
 	{ "ipvs-tcp-timeout", required_argument, NULL, O_KUBE_PROXY },
 	{ "ipvs-tcpfin-timeout", required_argument, NULL, O_KUBE_PROXY },
 	{ "ipvs-udp-timeout", required_argument, NULL, O_KUBE_PROXY },
-	{ "kube-api-burst", required_argument, NULL, O_KUBE_PROXY },
 	{ "kube-api-content-type", required_argument, NULL, O_KUBE_PROXY },
-	{ "kube-api-qps", required_argument, NULL, O_KUBE_PROXY },
 	{ "logging-format", required_argument, NULL, O_KUBE_PROXY },
 	{ "oom-score-adj", required_argument, NULL, O_KUBE_PROXY },
 	{ "pod-bridge-interface", required_argument, NULL, O_KUBE_PROXY },
@@ -354,6 +358,32 @@ static int set_opt(struct ksd_opts *o, int c, const char *arg,
 	case O_HOSTNAME:
 		*hostname = arg;
 		break;
+	case O_API_QPS: {
+		char *end;
+
+		errno = 0;
+		o->api_qps = strtod(arg, &end);
+		if (!*arg || *end || errno || o->api_qps != o->api_qps) {
+			fprintf(stderr, "kserviced: %s: \"%s\" is not a "
+				"number\n", lbl, arg);
+			return -EINVAL;
+		}
+		break;
+	}
+	case O_API_BURST: {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(arg, &end, 10);
+		if (!*arg || *end || errno || *arg == '-' || v > 1000000) {
+			fprintf(stderr, "kserviced: %s: \"%s\" is not a "
+				"number from 0 to 1000000\n", lbl, arg);
+			return -EINVAL;
+		}
+		o->api_burst = (unsigned int)v;
+		break;
+	}
 	case O_HEALTHZ:
 	case O_METRICS: {
 		struct sockaddr_storage ss;

@@ -25,6 +25,7 @@ enum use {
 	U_IGNORED,	/* means nothing to kservice: named when set */
 	U_FLAG,		/* a string, the flag's value */
 	U_NUMBER,	/* an integer, the flag's value */
+	U_REAL,		/* a number, the flag's value */
 	U_LIST,		/* strings, joined by commas for the flag */
 	U_BIND,		/* IP or IP:PORT: the flag's, port defaulted */
 	U_PERIOD,	/* a sync period, of the top level or of a mode */
@@ -49,10 +50,10 @@ static const struct field fields[] = {
 	{ "bindAddressHardFail", U_IGNORED, NULL, NULL },
 	{ "clientConnection", U_SECTION, NULL, NULL },
 	{ "clientConnection.acceptContentTypes", U_IGNORED, NULL, NULL },
-	{ "clientConnection.burst", U_IGNORED, NULL, NULL },
+	{ "clientConnection.burst", U_NUMBER, "kube-api-burst", NULL },
 	{ "clientConnection.contentType", U_IGNORED, NULL, NULL },
 	{ "clientConnection.kubeconfig", U_FLAG, "kubeconfig", NULL },
-	{ "clientConnection.qps", U_IGNORED, NULL, NULL },
+	{ "clientConnection.qps", U_REAL, "kube-api-qps", NULL },
 	{ "clusterCIDR", U_FLAG, "cluster-cidr", NULL },
 	{ "configSyncPeriod", U_IGNORED, NULL, NULL },
 	{ "conntrack", U_SECTION, NULL, NULL },
@@ -337,6 +338,15 @@ static int apply(struct walk *w, ksd_kpconfig_set set, void *arg)
 				return -EINVAL;
 			ret = call(w, set, arg, f->flag, v->valuestring,
 				   f->path);
+			if (ret)
+				return ret;
+			break;
+		case U_REAL:
+			if (!cJSON_IsNumber(v))
+				return fail(w->why, -EINVAL, "%s: %s must be "
+					    "a number", w->path, f->path);
+			snprintf(buf, sizeof(buf), "%.17g", v->valuedouble);
+			ret = call(w, set, arg, f->flag, buf, f->path);
 			if (ret)
 				return ret;
 			break;

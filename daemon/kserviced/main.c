@@ -60,6 +60,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		ao.node_name = o.hostname;
+		ao.qps = o.api_qps;
+		ao.burst = o.api_burst;
 		src = ksd_api_source(&kc, &ao);
 	}
 	if (!src) {

@@ -11,23 +11,46 @@
 void ksd_ndjson_init(struct ksd_ndjson *p)
 {
 	memset(p, 0, sizeof(*p));
+	p->max = KSD_NDJSON_LINE_MAX;
+}
+
+/* The line is done: a buffer grown for a long one is given back. */
+static void line_done(struct ksd_ndjson *p)
+{
+	p->len = 0;
+	p->skipping = false;
+	if (p->cap > KSD_NDJSON_KEEP) {
+		free(p->buf);
+		p->buf = NULL;
+		p->cap = 0;
+	}
 }
 
 void ksd_ndjson_reset(struct ksd_ndjson *p)
 {
-	p->len = 0;
+	line_done(p);
 }
 
 void ksd_ndjson_release(struct ksd_ndjson *p)
 {
+	size_t max = p->max;
+
 	free(p->buf);
 	ksd_ndjson_init(p);
+	p->max = max;
 }
 
 static int append(struct ksd_ndjson *p, const char *data, size_t n)
 {
-	if (p->len + n > KSD_NDJSON_LINE_MAX)
-		return -E2BIG;
+	if (p->skipping)
+		return 0;
+	if (p->len + n > p->max) {
+		/* Too long: dropped, the rest of it too. */
+		p->skipping = true;
+		p->skipped++;
+		p->len = 0;
+		return 0;
+	}
 	if (p->len + n + 1 > p->cap) {
 		size_t cap = p->cap ? p->cap : 4096;
 		char *b;
@@ -46,7 +69,8 @@ static int append(struct ksd_ndjson *p, const char *data, size_t n)
 	return 0;
 }
 
-/* The line of len bytes in p->buf, which append() NUL-terminated. */
+/* The line of len bytes in p->buf, which append() NUL-terminated (no
+ * buffer at all for an empty line). */
 static int emit(struct ksd_ndjson *p, size_t len, ksd_ndjson_fn fn,
 		void *arg)
 {
@@ -65,10 +89,11 @@ int ksd_ndjson_feed(struct ksd_ndjson *p, const char *data, size_t n,
 	while (n) {
 		const char *nl = memchr(data, '\n', n);
 		size_t take = nl ? (size_t)(nl - data) : n;
+		bool skipped;
 		int ret = append(p, data, take);
 
 		if (ret) {
-			p->len = 0;
+			line_done(p);
 			return ret;
 		}
 		if (!nl)
@@ -76,8 +101,11 @@ int ksd_ndjson_feed(struct ksd_ndjson *p, const char *data, size_t n,
 		data += take + 1;
 		n -= take + 1;
 		take = p->len;
+		skipped = p->skipping;
 		p->len = 0;	/* before fn, which may feed no more */
-		ret = emit(p, take, fn, arg);
+		p->skipping = false;
+		ret = skipped ? 0 : emit(p, take, fn, arg);
+		line_done(p);
 		if (ret)
 			return ret;
 	}

@@ -9,15 +9,22 @@
 #ifndef KSD_WATCHSTREAM_H
 #define KSD_WATCHSTREAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
-/* Longest line (one event) accepted. */
+/* Longest line (one event) accepted by default. */
 #define KSD_NDJSON_LINE_MAX	(64U << 20)
+/* A buffer grown past this for one long line is freed once the line is
+ * done: one huge event does not pin its size for the stream's life. */
+#define KSD_NDJSON_KEEP		(64U << 10)
 
 struct ksd_ndjson {
 	char *buf;
 	size_t len, cap;
+	size_t max;		/* longest line: KSD_NDJSON_LINE_MAX by init */
+	bool skipping;		/* in a line longer than max, up to its \n */
+	unsigned long skipped;	/* lines longer than max, skipped so far */
 };
 
 /* Called with each complete line (no newline, NUL-terminated, maybe
@@ -27,8 +34,9 @@ typedef int (*ksd_ndjson_fn)(const char *line, size_t len, void *arg);
 void ksd_ndjson_init(struct ksd_ndjson *p);
 void ksd_ndjson_reset(struct ksd_ndjson *p);	/* drops a partial line */
 void ksd_ndjson_release(struct ksd_ndjson *p);
-/* Returns 0, what fn returned, -E2BIG for a line longer than the max, or
- * -ENOMEM. */
+/* Returns 0, what fn returned, or -ENOMEM. A line longer than p->max is
+ * not kept: it is skipped up to its newline and counted in p->skipped,
+ * and the lines after it go on. */
 int ksd_ndjson_feed(struct ksd_ndjson *p, const char *data, size_t n,
 		    ksd_ndjson_fn fn, void *arg);
 

@@ -260,7 +260,7 @@ untranslated() {
 wait_for_count() {
 	local file=$1 pattern=$2 n=$3 end=$((SECONDS + 180))
 	while ((SECONDS < end)); do
-		(($(grep -c "$pattern" "$file") >= n)) && return 0
+		(($(grep -c "$pattern" "$file" || true) >= n)) && return 0
 		sleep 0.1
 	done
 	echo "apiserver.sh: fewer than $n lines matching '$pattern' in $file after 180 s; its last lines:" >&2
@@ -753,6 +753,41 @@ test_dual_stack() {
 
 # ---- setup --------------------------------------------------------------------------------
 
+# ---- 5. A silent API server -------------------------------------------------------------------
+
+# The API server's address black-holed while the watches are open (every
+# packet to and from it dropped in its namespace, as a load balancer's
+# failover or a dead peer leaves it: no reset, nothing): kserviced notices
+# (the kernel's keepalive, TCP_USER_TIMEOUT 45 s, or the watch's idle
+# bound, 75 s; the wait is the helper's bound, never a verdict on speed,
+# and the time it took is printed), retries, and once the path is back
+# sees the change made meanwhile.
+test_silent_api_server() {
+	local t0 before pattern='api: endpointslices: \(watch dropped\|the watch said nothing\)'
+	api_apply "$(svc quiet 10.96.0.30 TCP:80:8080)" "$(slice quiet TCP:8080 10.244.1.11@node-a)"
+	wait_backends $na default/quiet 10.244.1.11
+	before=$(grep -c "$pattern" "$tmp/kserviced-a.log" || true)
+	t0=$SECONDS
+	printf '%s\n' 'table inet blackhole {' \
+		'	chain in { type filter hook input priority -300; policy drop; }' \
+		'	chain out { type filter hook output priority -300; policy drop; }' \
+		'}' >"$tmp/blackhole.nft"
+	in_ns $api api nft -f "$tmp/blackhole.nft"
+	# Made while nothing gets through: the server has it, the watch
+	# cannot tell.
+	api_apply "$(slice quiet TCP:8080 10.244.2.11@node-b)"
+	wait_for_count "$tmp/kserviced-a.log" "$pattern" $((before + 1))
+	pretty "" "node-a noticed the silent API server after $((SECONDS - t0)) s"
+	grep "$pattern" "$tmp/kserviced-a.log" | tail -n 1 | sed 's/^/    /' >&3
+	in_ns $api api nft delete table inet blackhole
+	wait_backends $na default/quiet 10.244.2.11
+	wait_backends $nb default/quiet 10.244.2.11
+	reach pa2 tcp 10.96.0.30 80 -n 4 >"$tmp/out"
+	(($(count '^b1 10\.244\.1\.12$' <"$tmp/out") == 4))
+	api_apply "$(del services quiet)" "$(del endpointslices quiet-1)"
+	wait_backends $na default/quiet absent
+}
+
 setup_topology() {
 	local ns
 	for ns in $all_ns; do
@@ -890,6 +925,7 @@ scenario kubeadm_configuration
 scenario conflicting_services
 scenario ipv6_only
 scenario dual_stack
+scenario silent_api_server
 scenarios_done
 
 if ((failed)); then

@@ -187,6 +187,52 @@ static void stream_test_crlf(void **state)
 	ksd_ndjson_release(&p);
 }
 
+static int count_lines(const char *line, size_t len, void *arg)
+{
+	size_t *n = arg;
+
+	(void)line;
+	n[0]++;
+	n[1] = len;
+	return 0;
+}
+
+/* A line over the max is skipped to its newline, counted, and the next
+ * line goes on; a buffer grown for a long line is given back after it. */
+static void stream_test_long_line(void **state)
+{
+	size_t big = 3 * KSD_NDJSON_KEEP, seen[2] = { 0, 0 };
+	char *line = malloc(big + 1);
+	struct ksd_ndjson p;
+
+	(void)state;
+	assert_non_null(line);
+	memset(line, 'x', big);
+	line[big] = '\n';
+	ksd_ndjson_init(&p);
+	assert_int_equal(p.max, KSD_NDJSON_LINE_MAX);
+	/* Under the max: emitted whole, then the buffer is let go. */
+	assert_int_equal(ksd_ndjson_feed(&p, line, big + 1, count_lines,
+					 seen), 0);
+	assert_int_equal(seen[0], 1);
+	assert_int_equal(seen[1], big);
+	assert_true(p.cap <= KSD_NDJSON_KEEP);
+	/* Over it, cut in chunks: skipped; the next line is seen. */
+	p.max = KSD_NDJSON_KEEP;
+	for (size_t i = 0; i < big; i += 1000)
+		assert_int_equal(ksd_ndjson_feed(&p, line + i, big - i < 1000 ?
+						 big - i : 1000, count_lines,
+						 seen), 0);
+	assert_int_equal(ksd_ndjson_feed(&p, "\nok\n", 4, count_lines, seen),
+			 0);
+	assert_int_equal(p.skipped, 1);
+	assert_int_equal(seen[0], 2);
+	assert_int_equal(seen[1], 2);
+	assert_true(p.cap <= KSD_NDJSON_KEEP);
+	ksd_ndjson_release(&p);
+	free(line);
+}
+
 /* --- kubeconfig --- */
 
 #define KC_HEAD "apiVersion: v1\nkind: Config\ncurrent-context: c\n" \
@@ -377,6 +423,7 @@ int main(void)
 		cmocka_unit_test(stream_test_every_split),
 		cmocka_unit_test(stream_test_bad),
 		cmocka_unit_test(stream_test_crlf),
+		cmocka_unit_test(stream_test_long_line),
 		cmocka_unit_test(kubeconfig_test_table),
 		cmocka_unit_test(kubeconfig_test_token_file),
 		cmocka_unit_test(kubeconfig_test_in_cluster),

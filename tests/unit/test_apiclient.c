@@ -43,6 +43,11 @@ struct fixture {
 	struct ksd_daemon d;
 	bool started;
 	bool token_logged;
+	size_t event_max;	/* ksd_api_opts's, 0 by default */
+	uint64_t watch_idle_ms;	/* the same */
+	double qps;		/* the same */
+	unsigned int burst;	/* the same */
+	unsigned int idle;	/* "said nothing" log lines */
 	unsigned int skipped;	/* "skipped" log lines */
 	unsigned int applied;	/* "apply" lines sent to the server */
 	/* The waits logged before each retry, kind by kind (-v 2). */
@@ -94,6 +99,8 @@ static void sink(int level, const char *line, void *arg)
 		f->token_logged = true;
 	if (strstr(line, "skipped"))
 		f->skipped++;
+	if (strstr(line, "the watch said nothing for"))
+		f->idle++;
 	note_wait(f, line);
 	if (getenv("KSD_TEST_VERBOSE"))
 		fprintf(stderr, "[%d] %s\n", level, line);
@@ -209,6 +216,10 @@ static void start_with(struct fixture *f, const char *ca, bool token_file,
 		.backoff_min_ms = BACKOFF_MIN,
 		.backoff_max_ms = BACKOFF_MAX,
 		.node_name = "node-a",
+		.event_max = f->event_max,
+		.watch_idle_ms = f->watch_idle_ms,
+		.qps = f->qps,
+		.burst = f->burst,
 	};
 	struct ksd_opts o = {
 		.min_sync_ms = 0,
@@ -262,7 +273,7 @@ static void step(struct fixture *f, int n)
 }
 
 struct stats {
-	int lists, watches, gone, unauthorized;
+	int lists, watches, gone, unauthorized, cached, busy, span_ms;
 };
 
 static struct stats server_stats(struct fixture *f)
@@ -274,9 +285,12 @@ static struct stats server_stats(struct fixture *f)
 	fflush(f->to);
 	assert_non_null(fgets(line, sizeof(line), f->from));
 	assert_int_equal(sscanf(line, "stats {\"lists\": %d, \"watches\": %d, "
-				"\"gone\": %d, \"unauthorized\": %d}",
+				"\"gone\": %d, \"unauthorized\": %d, "
+				"\"cached\": %d, \"busy\": %d, "
+				"\"span_ms\": %d}",
 				&s.lists, &s.watches, &s.gone,
-				&s.unauthorized), 4);
+				&s.unauthorized, &s.cached, &s.busy,
+				&s.span_ms), 7);
 	return s;
 }
 
@@ -289,14 +303,15 @@ static void api_test_steps(void **state)
 
 	snprintf(ca, sizeof(ca), "%s/server.pem", f->dir);
 	start(f, ca);
-	/* The initial lists, two pages each. */
+	/* The initial lists, from the watch cache (resourceVersion=0),
+	 * which serves them whole whatever the limit. */
 	RUN_UNTIL(f, backends("default/web") == 2 && backends("default/db") == 1);
 	assert_true(f->d.src->synced);
 	assert_int_equal(fake_table_writes() > 0, 1);
 	s0 = server_stats(f);
-	/* 2 objects each, a page each; and this node's Node alone (the
-	 * fieldSelector), one page. */
-	assert_int_equal(s0.lists, 5);
+	/* One each; this node's Node alone (the fieldSelector). */
+	assert_int_equal(s0.lists, 3);
+	assert_int_equal(s0.cached, 3);
 	assert_non_null(f->d.store.node);
 	assert_string_equal(f->d.store.node->meta.name, "node-a");
 	assert_string_equal(ksd_daemon_zone(&f->d), "zone-a");
@@ -333,7 +348,10 @@ static void api_test_steps(void **state)
 	RUN_UNTIL(f, backends("default/late") == 1);
 	s0 = server_stats(f);
 	assert_true(s0.gone >= 1);
-	assert_true(s0.lists > s1.lists);
+	/* Relisted from etcd, not the cache: in pages of one (3 services
+	 * and 3 slices by now, and the end of each). */
+	assert_true(s0.lists >= s1.lists + 6);
+	assert_int_equal(s0.cached, s1.cached);
 	/* The relist deleted nothing and re-created nothing. */
 	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_NEW], news + 1);
 	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_DEL], dels);
@@ -442,6 +460,286 @@ static void api_test_token_rotates(void **state)
 	RUN_UNTIL(f, f->d.src->unauthorized_ms == 0);
 	RUN_UNTIL(f, ksd_daemon_healthy(&f->d));
 	assert_false(f->token_logged);
+}
+
+/*
+ * An "apply" action putting Service default/NAME at 10.96.1.IP (one port),
+ * with META more of its metadata (JSON members after a comma, or ""),
+ * EXTRA more of the action's members (the same), into buf.
+ */
+static const char *svc_action(char *buf, size_t size, const char *op,
+			      const char *name, int ip, const char *meta,
+			      const char *extra)
+{
+	int n = snprintf(buf, size, "{\"op\": \"%s\", \"resource\": "
+			 "\"services\"%s%s, \"object\": {\"metadata\": "
+			 "{\"namespace\": \"default\", \"name\": \"%s\", "
+			 "\"uid\": \"u-%s\", \"creationTimestamp\": "
+			 "\"2026-01-01T00:00:00Z\"%s%s}, \"spec\": {\"type\": "
+			 "\"ClusterIP\", \"clusterIP\": \"10.96.1.%d\", "
+			 "\"clusterIPs\": [\"10.96.1.%d\"], \"ports\": "
+			 "[{\"protocol\": \"TCP\", \"port\": 80, "
+			 "\"targetPort\": 8080}]}}}", op, *extra ? ", " : "",
+			 extra, name, name, *meta ? ", " : "", meta, ip, ip);
+
+	assert_true(n > 0 && (size_t)n < size);
+	return buf;
+}
+
+/* Applies the actions a, b, ... (NULL-ended) on the fake in one line. */
+static void apply_all(struct fixture *f, const char *a, ...)
+{
+	size_t size = 1 << 20, len = 0;
+	char *line = malloc(size);
+	const char *s;
+	va_list ap;
+
+	assert_non_null(line);
+	line[len++] = '[';
+	va_start(ap, a);
+	for (s = a; s; s = va_arg(ap, const char *)) {
+		size_t n = strlen(s);
+
+		assert_true(len + n + 3 < size);
+		if (s != a)
+			line[len++] = ',';
+		memcpy(line + len, s, n);
+		len += n;
+	}
+	va_end(ap);
+	line[len++] = ']';
+	line[len] = 0;
+	apply(f, line);
+	free(line);
+}
+
+/* Started against the fake (its own CA), synced and its three watches
+ * open: the server's stats then. */
+static struct stats start_synced(struct fixture *f)
+{
+	struct stats s;
+	char ca[300];
+
+	snprintf(ca, sizeof(ca), "%s/server.pem", f->dir);
+	start(f, ca);
+	RUN_UNTIL(f, backends("default/web") == 2 && backends("default/db") == 1);
+	RUN_UNTIL(f, (s = server_stats(f)).watches >= 3);
+	return s;
+}
+
+#define DROP_SERVICES "{\"op\": \"drop\", \"resource\": \"services\"}"
+
+/*
+ * A resourceVersion is taken only from an object that decodes, and only
+ * if it is one: garbage in a stream (an object that does not decode, or
+ * a resourceVersion of 20 nines, past 64 bits) is never the point a
+ * dropped stream resumes from. Resumed from there, the daemon would be
+ * refused (504, too large) and miss every change.
+ */
+static void api_test_resume_point(void **state)
+{
+	struct fixture *f = *state;
+	char a[2048], b[2048], c[2048];
+	struct stats s0;
+
+	s0 = start_synced(f);
+	apply(f, "[{\"op\": \"garbage\", \"resource\": \"services\", "
+		 "\"keep_rv\": true, \"object\": {\"metadata\": "
+		 "{\"namespace\": \"default\", \"name\": \"bad\", "
+		 "\"resourceVersion\": \"99999999999999999999\"}}}]");
+	apply_all(f, svc_action(a, sizeof(a), "garbage", "odd", 1,
+				"\"resourceVersion\": \"99999999999999999999\"",
+				"\"keep_rv\": true"), NULL);
+	RUN_UNTIL(f, fake_table_find("default/odd") != NULL);
+	apply_all(f, svc_action(b, sizeof(b), "garbage", "odd2", 2,
+				"\"resourceVersion\": \"12 34\"",
+				"\"keep_rv\": true"), NULL);
+	RUN_UNTIL(f, fake_table_find("default/odd2") != NULL);
+	apply_all(f, DROP_SERVICES, svc_action(c, sizeof(c), "put", "later", 3,
+					       "", ""), NULL);
+	RUN_UNTIL(f, fake_table_find("default/later") != NULL);
+	/* Resumed, not listed again. */
+	assert_int_equal(server_stats(f).lists, s0.lists);
+	assert_null(fake_table_find("default/bad"));
+}
+
+/*
+ * A resume the server refuses (not "not now": 400 here) is not asked
+ * again: that kind is listed again, and goes on from the new list.
+ */
+static void api_test_refused_resume(void **state)
+{
+	struct fixture *f = *state;
+	char a[2048];
+	struct stats s0;
+
+	s0 = start_synced(f);
+	apply_all(f, "{\"op\": \"reject\", \"resource\": \"services\", "
+		     "\"code\": 400}", DROP_SERVICES,
+		  svc_action(a, sizeof(a), "put", "later", 3, "", ""), NULL);
+	RUN_UNTIL(f, fake_table_find("default/later") != NULL);
+	assert_true(server_stats(f).lists > s0.lists);
+	assert_int_equal(backends("default/web"), 2);
+}
+
+/*
+ * An ERROR event other than 410 (500 here) in a watch: that kind is
+ * listed again (client-go's reflector does the same), not resumed.
+ */
+static void api_test_error_event(void **state)
+{
+	struct fixture *f = *state;
+	struct stats s0;
+	char a[2048];
+
+	s0 = start_synced(f);
+	apply_all(f, "{\"op\": \"error\", \"resource\": \"services\", "
+		     "\"code\": 500}", NULL);
+	apply_all(f, svc_action(a, sizeof(a), "put", "later", 3, "", ""),
+		  NULL);
+	RUN_UNTIL(f, fake_table_find("default/later") != NULL);
+	RUN_UNTIL(f, server_stats(f).lists > s0.lists);
+	assert_int_equal(backends("default/web"), 2);
+}
+
+/*
+ * A watch event over the limit (64 KiB here: a Service with a 100 KiB
+ * annotation) is skipped with a log line; the stream goes on, and the
+ * events after it are seen on the same connection.
+ */
+static void api_test_huge_event(void **state)
+{
+	struct fixture *f = *state;
+	size_t pad = 100 << 10;
+	char *meta = malloc(pad + 64), *big = malloc(pad + 2048), c[2048];
+	unsigned int skipped;
+	struct stats s0;
+	int k;
+
+	assert_non_null(meta);
+	assert_non_null(big);
+	f->event_max = 64 << 10;
+	s0 = start_synced(f);
+	skipped = f->skipped;
+	k = snprintf(meta, 64, "\"annotations\": {\"pad\": \"");
+	memset(meta + k, 'x', pad);
+	strcpy(meta + k + pad, "\"}");
+	apply_all(f, svc_action(big, pad + 2048, "put", "huge", 4, meta, ""),
+		  svc_action(c, sizeof(c), "put", "after", 5, "", ""), NULL);
+	RUN_UNTIL(f, fake_table_find("default/after") != NULL);
+	assert_null(fake_table_find("default/huge"));
+	assert_true(f->skipped > skipped);
+	/* The same stream: no new watch. */
+	assert_int_equal(server_stats(f).watches, s0.watches);
+	free(meta);
+	free(big);
+}
+
+/*
+ * A frozen API server (the connection open, nothing sent): the watch is
+ * given up after the idle bound (1 s here, 75 s by default), resumed on a
+ * new connection from where it was, and the change made meanwhile is
+ * seen; nothing is listed again.
+ */
+static void api_test_frozen_watch(void **state)
+{
+	struct fixture *f = *state;
+	struct stats s0, s1;
+	char a[2048];
+
+	f->watch_idle_ms = 1000;
+	s0 = start_synced(f);
+	apply_all(f, "{\"op\": \"freeze\", \"resource\": \"services\"}",
+		  svc_action(a, sizeof(a), "put", "later", 3, "", ""), NULL);
+	RUN_UNTIL(f, fake_table_find("default/later") != NULL);
+	assert_true(f->idle >= 1);
+	s1 = server_stats(f);
+	assert_true(s1.watches > s0.watches);
+	assert_int_equal(s1.lists, s0.lists);
+}
+
+/*
+ * A 429 and a 503 with Retry-After: 1 (the backoff here is 20 to 200
+ * ms): the next try waits at least the second the server asked for.
+ */
+static void api_test_retry_after(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int i, n = 0;
+	char a[2048];
+
+	ksd_log_set_verbosity(KSD_LOG_V2);
+	start_synced(f);
+	apply_all(f, "{\"op\": \"busy\", \"resource\": \"services\", "
+		     "\"code\": 429, \"retry_after\": 1, \"count\": 1}",
+		  DROP_SERVICES, NULL);
+	apply_all(f, svc_action(a, sizeof(a), "put", "later", 3, "", ""),
+		  NULL);
+	RUN_UNTIL(f, fake_table_find("default/later") != NULL);
+	apply_all(f, "{\"op\": \"busy\", \"resource\": \"services\", "
+		     "\"code\": 503, \"retry_after\": 1, \"count\": 1}",
+		  DROP_SERVICES, svc_action(a, sizeof(a), "put", "later2", 4,
+					    "", ""), NULL);
+	RUN_UNTIL(f, fake_table_find("default/later2") != NULL);
+	assert_int_equal(server_stats(f).busy, 2);
+	/* The first kind to retry: services. A dropped stream is one
+	 * retry (its backoff), a busy answer another: a second at least. */
+	assert_string_equal(f->waits[0].kind, "services");
+	for (i = 0; i < f->waits[0].n; i++)
+		if (f->waits[0].ms[i] >= 1000)
+			n++;
+	assert_int_equal(n, 2);
+}
+
+/*
+ * The token bucket: full (burst) at first, then one token each 1/qps s;
+ * a request without one is told how long until there is one.
+ */
+static void api_test_bucket(void **state)
+{
+	struct ksd_bucket b;
+	unsigned int i;
+
+	(void)state;
+	ksd_bucket_init(&b, 5, 10, 1000);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(ksd_bucket_take(&b, 1000), 0);
+	assert_int_equal(ksd_bucket_take(&b, 1000), 200);
+	assert_int_equal(ksd_bucket_take(&b, 1100), 100);
+	assert_int_equal(ksd_bucket_take(&b, 1200), 0);
+	assert_int_equal(ksd_bucket_take(&b, 1200), 200);
+	/* Idle for long: no more than burst saved up. */
+	for (i = 0; i < 10; i++)
+		assert_int_equal(ksd_bucket_take(&b, 100000), 0);
+	assert_int_equal(ksd_bucket_take(&b, 100000), 200);
+	/* Below one a second; burst 0 is 1. */
+	ksd_bucket_init(&b, 0.5, 0, 0);
+	assert_int_equal(ksd_bucket_take(&b, 0), 0);
+	assert_int_equal(ksd_bucket_take(&b, 0), 2000);
+	assert_int_equal(ksd_bucket_take(&b, 1500), 500);
+	assert_int_equal(ksd_bucket_take(&b, 2000), 0);
+	/* No bound. */
+	ksd_bucket_init(&b, -1, 1, 0);
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(ksd_bucket_take(&b, 0), 0);
+}
+
+/*
+ * --kube-api-qps 2, --kube-api-burst 1: the six requests of the start
+ * (a list and a watch of each kind) are sent 500 ms apart at least: the
+ * server sees them over 2.5 s, 2 s at least whatever a handshake adds
+ * to one and not to another.
+ */
+static void api_test_qps(void **state)
+{
+	struct fixture *f = *state;
+	struct stats s;
+
+	f->qps = 2;
+	f->burst = 1;
+	s = start_synced(f);
+	assert_int_equal(s.lists + s.watches, 6);
+	assert_true(s.span_ms >= 2000);
 }
 
 /* Every request the fake kernel got, dumps included. */
@@ -690,11 +988,25 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(api_test_backoff),
+		cmocka_unit_test(api_test_bucket),
+		cmocka_unit_test_setup_teardown(api_test_qps, setup, teardown),
 		cmocka_unit_test_setup_teardown(api_test_steps, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(api_test_tls_verified, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(api_test_token_rotates, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(api_test_resume_point, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(api_test_refused_resume, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(api_test_huge_event, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(api_test_error_event, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(api_test_frozen_watch, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(api_test_retry_after, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(api_test_node_heartbeat, setup,
 						teardown),

@@ -240,6 +240,45 @@ static void flags_test_config_huge_numbers(void **state)
 }
 
 /*
+ * --kube-api-qps and --kube-api-burst, and clientConnection's qps and
+ * burst in --config: the API source's rate (0: its defaults, as kubeadm
+ * writes them); not numbers are refused.
+ */
+static void flags_test_api_rate(void **state)
+{
+	struct ksd_opts o;
+
+	(void)state;
+	assert_int_equal(parse("--manifests d", &o), 0);
+	assert_true(o.api_qps == 0 && o.api_burst == 0);
+	assert_int_equal(parse("--manifests d --kube-api-qps 2.5 "
+			       "--kube-api-burst 3", &o), 0);
+	assert_true(o.api_qps == 2.5 && o.api_burst == 3);
+	assert_int_equal(parse("--manifests d --kube-api-qps -1", &o), 0);
+	assert_true(o.api_qps == -1);
+	assert_int_equal(parse("--manifests d --kube-api-qps x", &o), -EINVAL);
+	assert_int_equal(parse("--manifests d --kube-api-burst -1", &o),
+			 -EINVAL);
+	assert_int_equal(parse("--config=" KUBEADM_CONF, &o), 0);
+	assert_true(o.api_qps == 0 && o.api_burst == 0);
+	assert_int_equal(parse_conf("apiVersion: kubeproxy.config.k8s.io/v1alpha1\n"
+				    "kind: KubeProxyConfiguration\n"
+				    "clientConnection: {qps: 7.5, burst: 20}\n",
+				    "", &o), 0);
+	assert_true(o.api_qps == 7.5 && o.api_burst == 20);
+	/* The flags override the file. */
+	assert_int_equal(parse_conf("apiVersion: kubeproxy.config.k8s.io/v1alpha1\n"
+				    "kind: KubeProxyConfiguration\n"
+				    "clientConnection: {qps: 7.5, burst: 20}\n",
+				    "--kube-api-burst 4", &o), 0);
+	assert_true(o.api_qps == 7.5 && o.api_burst == 4);
+	assert_int_equal(parse_conf("apiVersion: kubeproxy.config.k8s.io/v1alpha1\n"
+				    "kind: KubeProxyConfiguration\n"
+				    "clientConnection: {qps: fast}\n", "", &o),
+			 -EINVAL);
+}
+
+/*
  * --config: kube-proxy's KubeProxyConfiguration, kubeadm's as it is; the
  * fields that apply become their flags (the mode's sync periods, a bind
  * address without a port, lists), the flags override the file; an unknown
@@ -1055,6 +1094,7 @@ int main(void)
 		cmocka_unit_test(flags_test_parse),
 		cmocka_unit_test(flags_test_config),
 		cmocka_unit_test(flags_test_config_huge_numbers),
+		cmocka_unit_test(flags_test_api_rate),
 		cmocka_unit_test(conntrack_test_tuning),
 		cmocka_unit_test(flags_test_hostname),
 		cmocka_unit_test(flags_test_durations),
