@@ -122,14 +122,6 @@ static void set_str(char **dst, const char *s)
 
 /* --- requests --- */
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /*
  * A token from a file rotates (a projected service account token every
  * hour or so): read again as client-go does, every minute and at once
@@ -138,7 +130,7 @@ static uint64_t mono_ms(void)
 static void refresh_token(struct apiclient *ac)
 {
 	char why[KSD_KUBECONFIG_WHY_MAX], *token = NULL;
-	uint64_t now = mono_ms();
+	uint64_t now = ksd_mono_ms();
 
 	if (!ac->kc.token_file ||
 	    (!ac->token_stale && now - ac->token_read_ms < KSD_API_TOKEN_MS))
@@ -197,6 +189,17 @@ static void free_headers(struct res *r)
 	r->hdrs = NULL;
 }
 
+/* The request out, if any, taken off the multi handle and freed. */
+static void end_transfer(struct res *r)
+{
+	if (r->easy) {
+		curl_multi_remove_handle(r->ac->multi, r->easy);
+		curl_easy_cleanup(r->easy);
+		r->easy = NULL;
+	}
+	free_headers(r);
+}
+
 static size_t on_write(char *data, size_t size, size_t nmemb, void *arg);
 
 /* The keepalive count and the user timeout, which curl has no option
@@ -226,7 +229,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb;
 	long code = 0;
 
-	r->rx_ms = mono_ms();
+	r->rx_ms = ksd_mono_ms();
 	if (n > 12 && !strncasecmp(data, "Retry-After:", 12)) {
 		/* Seconds (the API server's form; an HTTP date is not
 		 * taken). */
@@ -357,7 +360,7 @@ static int start_request(struct res *r)
 	if (r->phase == WATCHING) {
 		/* The idle bound, on the backoff's timer (unused while a
 		 * request is out). */
-		r->rx_ms = mono_ms();
+		r->rx_ms = ksd_mono_ms();
 		ksd_timer_arm(r->tfd, ac->o.watch_idle_ms);
 	}
 	ksd_log(KSD_LOG_V4, "api: %s: %s", r->kind,
@@ -431,7 +434,7 @@ static void retry_later(struct res *r)
 
 static void start_or_retry(struct res *r)
 {
-	uint64_t wait = ksd_bucket_take(&r->ac->bucket, mono_ms());
+	uint64_t wait = ksd_bucket_take(&r->ac->bucket, ksd_mono_ms());
 
 	if (wait) {
 		/* --kube-api-qps: asked again when a token is there. */
@@ -618,7 +621,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
 	long code = 0;
 	int ret;
 
-	r->rx_ms = mono_ms();
+	r->rx_ms = ksd_mono_ms();
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
 	if (r->phase != WATCHING || code != 200)
 		return append_body(r, data, n) ? 0 : n;
@@ -715,10 +718,7 @@ static void done(struct res *r, CURLcode result)
 	long code = 0;
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
-	curl_multi_remove_handle(r->ac->multi, r->easy);
-	curl_easy_cleanup(r->easy);
-	r->easy = NULL;
-	free_headers(r);
+	end_transfer(r);
 	ksd_timer_arm(r->tfd, 0);	/* no idle bound while none is out */
 	/* A transfer that failed (timed out, reset) may have left its
 	 * peer's address on a dead path: the next one connects anew. */
@@ -729,7 +729,7 @@ static void done(struct res *r, CURLcode result)
 	if (code == 401) {
 		/* Refused credentials: the token may have rotated. */
 		if (!r->ac->src.unauthorized_ms)
-			r->ac->src.unauthorized_ms = mono_ms() ?: 1;
+			r->ac->src.unauthorized_ms = ksd_mono_ms() ?: 1;
 		r->ac->token_stale = true;
 		ksd_warn("api: %s: HTTP 401 Unauthorized%s", r->kind,
 			 r->ac->kc.token_file ? ": reading the token again" :
@@ -881,7 +881,7 @@ static void on_timeout(int fd, uint32_t events, void *arg)
 static void check_idle(struct res *r)
 {
 	struct apiclient *ac = r->ac;
-	uint64_t idle = mono_ms() - r->rx_ms;
+	uint64_t idle = ksd_mono_ms() - r->rx_ms;
 
 	if (idle < ac->o.watch_idle_ms) {
 		ksd_timer_arm(r->tfd, ac->o.watch_idle_ms - idle);
@@ -890,10 +890,7 @@ static void check_idle(struct res *r)
 	ksd_warn("api: %s: the watch said nothing for %llu ms: resuming "
 		 "from resourceVersion %s on a new connection", r->kind,
 		 (unsigned long long)idle, r->rv);
-	curl_multi_remove_handle(ac->multi, r->easy);
-	curl_easy_cleanup(r->easy);
-	r->easy = NULL;
-	free_headers(r);
+	end_transfer(r);
 	r->fresh = true;
 	start_or_retry(r);
 }
@@ -920,11 +917,7 @@ static void stop(struct ksd_source *src)
 		struct res *r = &ac->res[i];
 
 		free(r->sel);
-		if (r->easy) {
-			curl_multi_remove_handle(ac->multi, r->easy);
-			curl_easy_cleanup(r->easy);
-		}
-		free_headers(r);
+		end_transfer(r);
 		if (r->tfd >= 0) {
 			if (ac->loop)
 				ksd_loop_del(ac->loop, r->tfd);
@@ -997,11 +990,7 @@ static void hup(struct ksd_source *src)
 	for (int i = 0; i < ac->nres; i++) {
 		struct res *r = &ac->res[i];
 
-		if (r->easy) {
-			curl_multi_remove_handle(ac->multi, r->easy);
-			curl_easy_cleanup(r->easy);
-			r->easy = NULL;
-		}
+		end_transfer(r);
 		restart_list(r);
 		ksd_backoff_reset(&r->backoff);
 		start_or_retry(r);
@@ -1046,9 +1035,9 @@ struct ksd_source *ksd_api_source(struct ksd_kubeconfig *kc,
 	if (!ac->o.list_timeout_ms)
 		ac->o.list_timeout_ms = KSD_API_LIST_TIMEOUT_MS;
 	ksd_bucket_init(&ac->bucket, ac->o.qps ? ac->o.qps : KSD_API_QPS,
-			ac->o.burst ? ac->o.burst : KSD_API_BURST, mono_ms());
+			ac->o.burst ? ac->o.burst : KSD_API_BURST, ksd_mono_ms());
 	ac->tfd = -1;
-	ac->token_read_ms = mono_ms();
+	ac->token_read_ms = ksd_mono_ms();
 	ac->nres = ac->o.node_name && *ac->o.node_name ? 3 : 2;
 	for (int i = 0; i < ac->nres; i++) {
 		static const char *const paths[] = {

@@ -24,35 +24,16 @@ static int64_t real_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
 static double mono_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (double)ksd_mono_ns() / 1e9;
 }
 
 /* Arms the sync timer: at once, or when min_sync_ms has passed since the
  * last pass, and not before at_least_ms. */
 static void schedule(struct ksd_daemon *d, uint64_t at_least_ms)
 {
-	uint64_t since = now_ms() - d->last_sync_ms, delay = 0;
+	uint64_t since = ksd_mono_ms() - d->last_sync_ms, delay = 0;
 
 	if (d->synced_once && since < d->o.min_sync_ms)
 		delay = d->o.min_sync_ms - since;
@@ -175,12 +156,12 @@ static void run_sync(struct ksd_daemon *d)
 		d->metrics.endpoint_changes += d->sync.last.replaced;
 	}
 	d->passes++;
-	d->last_sync_ms = now_ms();
+	d->last_sync_ms = ksd_mono_ms();
 	d->synced_once = true;
 	if (!ret && d->cfg_done) {
 		/* The kernel holds everything observed so far. */
 		d->last_updated_ns = real_ns();
-		d->last_updated_mono_ns = (int64_t)(mono_ns() -
+		d->last_updated_mono_ns = (int64_t)(ksd_mono_ns() -
 						    d->start_mono_ns);
 		d->metrics.last_sync_s = (double)d->last_updated_ns / 1e9;
 		if (d->queued_ms)
@@ -237,7 +218,7 @@ static void on_changed(struct ksd_source *src, enum ksd_changed what)
 
 	d->metrics.last_queued_s = (double)real_ns() / 1e9;
 	if (!d->queued_ms)
-		d->queued_ms = now_ms() ? now_ms() : 1;
+		d->queued_ms = ksd_mono_ms() ? ksd_mono_ms() : 1;
 	if (what == KSD_CHANGED_ALL)
 		d->want_full = true;
 	else
@@ -293,7 +274,7 @@ int ksd_daemon_signals(struct ksd_daemon *d)
  */
 bool ksd_daemon_healthy(const struct ksd_daemon *d)
 {
-	uint64_t now = now_ms(), refused = d->src ? d->src->unauthorized_ms : 0;
+	uint64_t now = ksd_mono_ms(), refused = d->src ? d->src->unauthorized_ms : 0;
 
 	return ksd_health_ok(d->queued_ms, now, 2 * d->o.sync_ms) &&
 	       !(refused && now - refused >= 2 * d->o.sync_ms);
@@ -326,7 +307,7 @@ static int serve_healthz(void *arg, const char *path, unsigned int *status,
 	bool eligible = ksd_daemon_node_eligible(d);
 	bool livez = !strcmp(path, "/livez"), healthy;
 	struct ksd_go_time now = {
-		real_ns(), (int64_t)(mono_ns() - d->start_mono_ns)
+		real_ns(), (int64_t)(ksd_mono_ns() - d->start_mono_ns)
 	}, last = { d->last_updated_ns, d->last_updated_mono_ns };
 	int n;
 
@@ -436,7 +417,7 @@ int ksd_daemon_init(struct ksd_daemon *d, const struct ksd_opts *o,
 
 	memset(d, 0, sizeof(*d));
 	d->o = *o;
-	d->start_mono_ns = mono_ns();
+	d->start_mono_ns = ksd_mono_ns();
 	d->sfd = d->sync_tfd = d->full_tfd = -1;
 	d->src = src;
 	ksd_metrics_init(&d->metrics);

@@ -53,14 +53,6 @@ struct ksd_dns_server {
 	uint8_t buf[65536];
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Replies go out from the address the query came to (IP_PKTINFO): on a
  * wildcard socket the kernel would pick the route's source otherwise,
  * which the client (and conntrack, undoing a cluster IP's DNAT) would
@@ -251,7 +243,7 @@ static void on_conn(int fd, uint32_t events, void *arg)
 	struct conn *c = arg;
 	bool eof = false;
 
-	c->last_ms = now_ms();
+	c->last_ms = ksd_mono_ms();
 	if (events & EPOLLERR)
 		goto close;
 	if (c->writing) {
@@ -297,7 +289,7 @@ static void arm(struct ksd_dns_server *s)
 static void on_timer(int fd, uint32_t events, void *arg)
 {
 	struct ksd_dns_server *s = arg;
-	uint64_t now = now_ms();
+	uint64_t now = ksd_mono_ms();
 	struct conn *c, *next;
 
 	(void)events;
@@ -385,7 +377,7 @@ static void on_accept(int fd, uint32_t events, void *arg)
 		c->srv = s;
 		c->fd = cfd;
 		c->peer = p;
-		c->last_ms = now_ms();
+		c->last_ms = ksd_mono_ms();
 		c->next = s->conns;
 		s->conns = c;
 		s->nconns++;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
@@ -122,6 +123,19 @@ int ksd_loop_run_once(struct ksd_loop *l, int timeout_ms)
 	free_list(l->dead);
 	l->dead = NULL;
 	return 0;
+}
+
+uint64_t ksd_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t ksd_mono_ms(void)
+{
+	return ksd_mono_ns() / 1000000;
 }
 
 int ksd_timer_new(void)

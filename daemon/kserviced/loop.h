@@ -45,4 +45,8 @@ int ksd_timer_arm_now(int fd);
 /* Reads the expiry count so the fd stops being readable. */
 void ksd_timer_ack(int fd);
 
+/* The timers' clock (CLOCK_MONOTONIC), in ns and in ms. */
+uint64_t ksd_mono_ns(void);
+uint64_t ksd_mono_ms(void);
+
 #endif /* KSD_LOOP_H */

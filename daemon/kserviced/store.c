@@ -46,13 +46,8 @@ void ksd_store_init(struct ksd_store *st)
 
 void ksd_store_release(struct ksd_store *st)
 {
-	size_t i;
-
-	idx_free(st->idx);
-	for (i = 0; i < st->nsvcs; i++)
-		ksd_service_free(st->svcs[i]);
-	for (i = 0; i < st->nslices; i++)
-		ksd_slice_free(st->slices[i]);
+	ksd_store_clear_services(st);
+	ksd_store_clear_slices(st);
 	ksd_node_free(st->node);
 	free(st->svcs);
 	free(st->slices);

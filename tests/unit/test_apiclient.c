@@ -377,14 +377,6 @@ static void api_test_steps(void **state)
 	assert_false(f->token_logged);
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Runs actions (a JSON list, fake_apiserver.py's) on the server now. */
 static void apply(struct fixture *f, const char *actions)
 {
@@ -453,7 +445,7 @@ static void api_test_token_rotates(void **state)
 	/* Not before its time (the loop may be stopped at any moment, so
 	 * "still healthy just after the first 401" is not a thing to
 	 * assert; this is). */
-	assert_true(mono_ms() - f->d.src->unauthorized_ms >= 2 * SYNC_MS);
+	assert_true(ksd_mono_ms() - f->d.src->unauthorized_ms >= 2 * SYNC_MS);
 	assert_true(server_stats(f).unauthorized > s.unauthorized);
 	/* The file catches up: healthy again without a restart. */
 	write_token(f, "not-in-the-file");
