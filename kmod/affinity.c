@@ -3,13 +3,14 @@
  * Session affinity (Kubernetes' sessionAffinity: ClientIP): a service with
  * an affinity timeout sends every new connection of a client address to
  * the backend its previous one went to, until the timeout passes without
- * traffic from that client or the backend can no longer take new
+ * a new connection from that client (kube-proxy's "recent" match, which
+ * each new connection sets) or the backend can no longer take new
  * connections.
  *
  * One rhashtable per namespace, keyed by (service, family, client). The
- * service is named by its counters' (id, cookie), as connections name it,
- * so an entry never points at a freed service: the entries of a deleted
- * one just stop being found, and the next reap takes them. The packet path
+ * service is named by its counters' (id, cookie), so an entry never
+ * points at a freed service: the entries of a deleted one just stop being
+ * found, and the next reap takes them. The packet path
  * looks entries up and inserts them under RCU. A work item reaps expired
  * entries every KSVC_AFFINITY_GC_PERIOD while there are any.
  *
@@ -22,9 +23,9 @@
  * being remembered: forwarding never depends on room here. Entries come
  * from their own accounted cache and are charged to the memory cgroup of
  * the process that gave the namespace its first service (most are made in
- * softirq, where no task's cgroup applies). A binding is made only for a
- * connection conntrack confirmed (nat.c), which a dropped first packet
- * never is.
+ * softirq, where no task's cgroup applies). A binding is made only once the
+ * first packet of its connection reached POST_ROUTING (nat.c), which a
+ * first packet dropped on its way never does.
  */
 
 #include <linux/jiffies.h>
@@ -152,8 +153,8 @@ static void entry_free_rcu(struct rcu_head *head)
 }
 
 /*
- * Under RCU, once the connection it placed is confirmed: binds @client to
- * the backend at @be_addr, @be_port.
+ * Under RCU, once the first packet of the connection it placed reached
+ * POST_ROUTING: binds @client to the backend at @be_addr, @be_port.
  */
 void ksvc_affinity_remember(struct ksvc_affinity *aff,
 			    const struct ksvc_ref *svc, u8 family,
@@ -199,27 +200,6 @@ void ksvc_affinity_remember(struct ksvc_affinity *aff,
 	gc_kick(aff);
 }
 
-/*
- * Under RCU, for every packet of a connection that affinity placed: the
- * client's traffic keeps its entry alive (rewritten at most once a second).
- */
-void ksvc_affinity_touch(struct ksvc_affinity *aff, const struct ksvc_ref *svc,
-			 u8 family, const union nf_inet_addr *client,
-			 const union nf_inet_addr *be_addr, __be16 be_port)
-{
-	unsigned long now = jiffies;
-	struct aff_entry *e;
-	struct aff_key key;
-
-	make_key(&key, svc, family, client);
-	e = rhashtable_lookup(&aff->ht, &key, aff_params);
-	if (!e || e->be_port != be_port ||
-	    memcmp(&e->be_addr, be_addr, sizeof(e->be_addr)))
-		return;
-	if (time_after(now, READ_ONCE(e->last) + HZ))
-		WRITE_ONCE(e->last, now);
-}
-
 u32 ksvc_affinity_count(struct ksvc_affinity *aff)
 {
 	return atomic_read(&aff->count);
@@ -258,7 +238,7 @@ static void gc_run(struct ksvc_affinity *aff)
 			continue;
 		}
 		/* A deleted service's bindings go with the next reap. */
-		if (!expired(e, now) && ksvc_stats_ref_alive(&e->key.svc))
+		if (!expired(e, now) && ksvc_stats_find(&e->key.svc))
 			continue;
 		/* A concurrent replace took it out already: theirs to free. */
 		if (rhashtable_remove_fast(&aff->ht, &e->node, aff_params))

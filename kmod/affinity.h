@@ -50,9 +50,6 @@ void ksvc_affinity_remember(struct ksvc_affinity *aff,
 			    const union nf_inet_addr *client,
 			    const union nf_inet_addr *be_addr, __be16 be_port,
 			    u32 timeout);
-void ksvc_affinity_touch(struct ksvc_affinity *aff, const struct ksvc_ref *svc,
-			 u8 family, const union nf_inet_addr *client,
-			 const union nf_inet_addr *be_addr, __be16 be_port);
 u32 ksvc_affinity_count(struct ksvc_affinity *aff);
 u32 ksvc_affinity_total(void);
 void ksvc_affinity_charge_current(struct ksvc_affinity *aff);

@@ -133,7 +133,7 @@ static void __exit ksvc_exit(void)
 	ksvc_netlink_uninit();
 	/* Every namespace unhooks and frees its tables. */
 	ksvc_net_uninit();
-	/* No packet reaches the helper any more. */
+	/* No hook of ours is registered anywhere any more. */
 	ksvc_nat_uninit();
 	/* rcu_barrier(): the RCU callbacks are module code. */
 	ksvc_stats_uninit();

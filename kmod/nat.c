@@ -2,20 +2,23 @@
 /*
  * The NAT-core callbacks: which service a new connection is for, which
  * backend takes it, whether it must be masqueraded, or a refusal (reject.c)
- * when the service has no usable backend; and the conntrack helper that
- * follows every translated connection to count its packets.
+ * when the service has no usable backend.
  *
- * The NAT core calls the DNAT callback only for connections whose
- * destination NAT is not set up yet, i.e. on their first packet; conntrack
- * then translates every later packet and un-NATs the replies without us.
+ * The NAT core calls them only for connections whose NAT is not set up
+ * yet, i.e. on their first packet; conntrack then translates every later
+ * packet and un-NATs the replies without us. kservice adds nothing to a
+ * connection but its NAT and conntrack's own accounting: the helper slot
+ * stays free for the FTP, SIP or TFTP helper a rule assigns, and flowtable
+ * offload takes the connection like any other. What a later step needs is
+ * read off conntrack and the tables: the original tuple's destination is
+ * the frontend, the reply tuple's source the backend.
  *
- * What the first packet decided is kept in the connection's helper
- * extension (struct nf_conn_help, data[32] in 6.1), our helper attached to
- * it after nf_nat_setup_info(): nf_conntrack_alter_reply() no longer
- * re-assigns helpers in 6.1, and nf_ct_helper_ext_add() sets IPS_HELPER_BIT,
- * which makes __nf_ct_try_assign_helper() keep it. nf_confirm() then calls
- * the helper for every packet, both ways: that is where packets and bytes
- * are counted. ct->mark stays the user's.
+ * The first packet passes DNAT at PRE_ROUTING or LOCAL_OUT and then, in
+ * the same hook chain run as conntrack's confirmation, the masquerade
+ * callback at POST_ROUTING: there the decision is made again from the
+ * frontend's configuration (kube-proxy's rules), a UDP or SCTP packet whose
+ * backend left the set meanwhile is dropped, and an affinity binding is
+ * made, so a first packet dropped on its way leaves none behind.
  */
 
 #include <linux/inetdevice.h>
@@ -23,12 +26,15 @@
 #include <linux/ipv6.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
+#include <linux/sort.h>
+#include <linux/bsearch.h>
 #include <net/addrconf.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/route.h>
 #include <net/netfilter/nf_conntrack.h>
-#include <net/netfilter/nf_conntrack_helper.h>
+#include <net/netfilter/nf_conntrack_acct.h>
+#include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_nat.h>
 #include <net/netfilter/nf_nat_masquerade.h>
 
@@ -42,171 +48,7 @@
 #include "stats.h"
 #include "table.h"
 
-/*
- * What a translated connection remembers, in the 32 bytes of help->data.
- * The namespace and the counters are found by id, not held by pointer: an
- * unconfirmed conntrack that is dropped gets no destroy callback, so it
- * could never give a reference back.
- */
-struct ksvc_ct {
-	unsigned long bits;		/* KSVC_CT_* bit numbers, atomic */
-	struct ksvc_ref ns;
-	struct ksvc_ref svc;
-	struct ksvc_ref be;
-};
-
-enum {
-	KSVC_CT_MASQUERADE,		/* masquerade at POST_ROUTING */
-	KSVC_CT_AFFINITY,		/* its packets keep a binding alive */
-	KSVC_CT_BIND,			/* bind its client once confirmed */
-};
-
-/*
- * The affinity timeout a binding made for the connection gets, above the
- * flag bits: written before the extension is attached, read-only after.
- */
-#define KSVC_CT_TIMEOUT_SHIFT	8
-static_assert(KSVC_AFFINITY_TIMEOUT_MAX < (1UL << (BITS_PER_LONG - KSVC_CT_TIMEOUT_SHIFT)));
-
-static_assert(sizeof(struct ksvc_ct) <=
-	      sizeof_field(struct nf_conn_help, data));
-
-static int ksvc_help(struct sk_buff *skb, unsigned int protoff,
-		     struct nf_conn *ct, enum ip_conntrack_info ctinfo);
-static void ksvc_destroy(struct nf_conn *ct);
-
-static const struct nf_conntrack_expect_policy ksvc_expect_policy = {
-	.name = "kservice",
-};
-
-/*
- * One global helper, attached by hand. Its protocol number is 0, so rules
- * and ctnetlink, which find helpers by (name, family, protocol), cannot put
- * it on TCP, UDP or SCTP connections of their own; `conntrack -L` shows
- * helper=kservice on ours.
- */
-static struct nf_conntrack_helper ksvc_helper __read_mostly = {
-	.name = "kservice",
-	.me = THIS_MODULE,
-	.help = ksvc_help,
-	.destroy = ksvc_destroy,
-	.expect_policy = &ksvc_expect_policy,
-	.tuple.src.l3num = NFPROTO_UNSPEC,
-};
-
-static struct ksvc_ct *ct_data(const struct nf_conn *ct)
-{
-	struct nf_conn_help *help = nfct_help(ct);
-
-	if (!help || rcu_access_pointer(help->helper) != &ksvc_helper)
-		return NULL;
-	return (struct ksvc_ct *)help->data;
-}
-
-/*
- * nf_confirm() calls this for every packet of the connection, both ways, at
- * POST_ROUTING and LOCAL_IN, before it confirms the connection on its
- * first. A looped-back packet passes both: count it once, on its way out.
- */
-static int ksvc_help(struct sk_buff *skb, unsigned int protoff,
-		     struct nf_conn *ct, enum ip_conntrack_info ctinfo)
-{
-	struct ksvc_ct *data = ct_data(ct);
-	const struct nf_conntrack_tuple *o, *r;
-	struct ksvc_stats *be;
-	struct ksvc_net *ns;
-
-	if (!data)
-		return NF_ACCEPT;
-	be = ksvc_stats_find(&data->be);
-	o = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
-	/*
-	 * A UDP or SCTP flow whose backend left the set: ksvc_nat_ct_flush()
-	 * deleted it before the change's ack, unless its first packet was
-	 * translated before the change and reaches here after the walk
-	 * passed (6.1 lists no unconfirmed entries). Its packets stop here,
-	 * and the entry goes: the next datagram is scheduled afresh.
-	 */
-	if ((o->dst.protonum == IPPROTO_UDP ||
-	     o->dst.protonum == IPPROTO_SCTP) && !be) {
-		if (nf_ct_is_confirmed(ct))
-			nf_ct_kill(ct);
-		return NF_DROP;
-	}
-	ns = ksvc_net_lookup(&data->ns);
-	/*
-	 * The first packet seen after the confirmation makes the binding
-	 * the scheduler's choice asked for: a connection whose first packet
-	 * was dropped on its way (filtering, routing, a full table) is never
-	 * confirmed, and leaves nothing behind.
-	 */
-	if (ns && test_bit(KSVC_CT_BIND, &data->bits) &&
-	    nf_ct_is_confirmed(ct) &&
-	    test_and_clear_bit(KSVC_CT_BIND, &data->bits))
-		ksvc_affinity_remember(&ns->aff, &data->svc, nf_ct_l3num(ct),
-				       &o->src.u3, &r->src.u3, r->src.u.all,
-				       READ_ONCE(data->bits) >>
-				       KSVC_CT_TIMEOUT_SHIFT);
-	if (nf_is_loopback_packet(skb))
-		return NF_ACCEPT;
-	if (ns && test_bit(KSVC_CT_AFFINITY, &data->bits))
-		ksvc_affinity_touch(&ns->aff, &data->svc, nf_ct_l3num(ct),
-				    &o->src.u3, &r->src.u3, r->src.u.all);
-	if (ns)
-		ksvc_stats_packet(ns->stats, skb->len);
-	ksvc_stats_packet_ref(&data->svc, skb->len);
-	ksvc_stats_packet(be, skb->len);
-	return NF_ACCEPT;
-}
-
-/*
- * A confirmed connection is deleted (under RCU, any context): when it was
- * one of the last of a namespace without services, the namespace's hooks
- * may go.
- */
-static void ksvc_destroy(struct nf_conn *ct)
-{
-	struct ksvc_ct *data = ct_data(ct);
-	struct ksvc_net *ns;
-
-	if (!data)
-		return;
-	ns = ksvc_net_lookup(&data->ns);
-	if (ns)
-		ksvc_net_conn_gone(ns);
-}
-
-/* Unconfirmed @ct: add the helper extension unless another helper has it. */
-static int ct_attach(struct nf_conn *ct, const struct ksvc_ct *data)
-{
-	struct nf_conn_help *help = nfct_help(ct);
-
-	if (help && rcu_access_pointer(help->helper))
-		return -EBUSY;
-	if (!help) {
-		help = nf_ct_helper_ext_add(ct, GFP_ATOMIC);
-		if (!help)
-			return -ENOMEM;
-	}
-	memcpy(help->data, data, sizeof(*data));
-	rcu_assign_pointer(help->helper, &ksvc_helper);
-	set_bit(IPS_HELPER_BIT, &ct->status);
-	return 0;
-}
-
-#if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
-int ksvc_nat_ct_flags(const struct nf_conn *ct)
-{
-	const struct ksvc_ct *data = ct_data(ct);
-
-	if (!data)
-		return -ENOENT;
-	return test_bit(KSVC_CT_MASQUERADE, &data->bits) ? KSVC_CT_F_MASQUERADE : 0;
-}
-#endif
-
-/* ---- stale connections -------------------------------------------------- */
+/* ---- the namespace's conntrack entries ---------------------------------- */
 
 static bool dst_is_local(const struct ksvc_net *ns, struct net *net,
 			 u8 family, const union nf_inet_addr *addr);
@@ -225,134 +67,274 @@ static bool frontend_find(struct ksvc_net *ns, struct net *net,
 		dst_is_local(ns, net, key->family, &key->addr));
 }
 
-/*
- * Under RCU. Whether a UDP or SCTP flow that no one translated goes to a
- * frontend of @ns that has backends now: it began before its service (or
- * before the service's first backend), and its entry would keep every
- * later datagram of it untranslated, as long as the client keeps sending
- * from the same port (kube-proxy deletes these too: the "DNS blackhole at
- * node boot").
- */
-static bool ct_untranslated(struct ksvc_net *ns, const struct nf_conn *ct,
-			    const struct ksvc_fe_key *key)
+/* The frontend key of @ct's original destination. */
+static void ct_key(const struct nf_conn *ct, struct ksvc_fe_key *key)
 {
-	struct ksvc_fe_view v;
+	const struct nf_conntrack_tuple *t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 
-	if (ct->status & IPS_DST_NAT)
-		return false;
-	return frontend_find(ns, ns->net, key, &v) && v.conf->set->count;
+	memset(key, 0, sizeof(*key));
+	key->family = nf_ct_l3num(ct);
+	key->proto = t->dst.protonum;
+	key->port = t->dst.u.all;
+	if (key->family == AF_INET)
+		key->addr.ip = t->dst.u3.ip;
+	else
+		key->addr.in6 = t->dst.u3.in6;
 }
 
 /*
- * Whether a UDP or SCTP connection of @ns would no longer be translated as
- * it was: its backend left the set (its counters were retired with it: a
- * backend that stays keeps them), or its original destination no longer
- * leads to the service that translated it; or no one translated it and
- * it goes to one of our frontends (ct_untranslated()). Called with a
- * conntrack bucket lock held and bottom halves off.
+ * Under RCU. The backend of @v's set that @ct's replies come from, or -1:
+ * the reply tuple's source is where the DNAT sent the connection.
+ */
+static int ct_backend(const struct nf_conn *ct, const struct ksvc_fe_view *v)
+{
+	const struct nf_conntrack_tuple *r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+
+	return ksvc_beset_find(v->conf->set, nf_ct_l3num(ct), &r->src.u3,
+			       r->src.u.all);
+}
+
+enum { CT_NEXT, CT_DELETE, CT_STOP };
+
+#if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
+/* KUnit: the walks made, every namespace's (writers serialise their own). */
+unsigned long ksvc_nat_ct_walks;
+#endif
+
+/* Entries one bucket's visit deletes at most before it takes the lock again. */
+#define CT_WALK_BATCH	16
+
+/*
+ * Calls @fn for every entry conntrack holds in @ns's namespace, a bucket
+ * lock held and bottom halves off, and deletes those it answers CT_DELETE
+ * for. Bucket by bucket, as ctnetlink dumps, without the mutex that
+ * nf_ct_iterate_cleanup_net() takes for every namespace: a walk here never
+ * waits for another namespace's, nor makes one wait. Process context.
+ */
+static void ct_walk(struct ksvc_net *ns, int (*fn)(struct nf_conn *ct, void *arg),
+		    void *arg, u32 portid)
+{
+	struct nf_conn *batch[CT_WALK_BATCH];
+	struct nf_conntrack_tuple_hash *h;
+	struct hlist_nulls_node *n;
+	unsigned int bucket, i, count;
+	bool stop = false, full;
+	spinlock_t *lockp;		/* the bucket's, conntrack's own */
+	struct nf_conn *ct;
+
+	might_sleep();
+#if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
+	ksvc_nat_ct_walks++;
+#endif
+	if (!nf_conntrack_count(ns->net))
+		return;
+	for (bucket = 0; !stop; bucket++) {
+		count = 0;
+		full = false;
+		lockp = &nf_conntrack_locks[bucket % CONNTRACK_LOCKS];
+		local_bh_disable();
+		nf_conntrack_lock(lockp);
+		/* A resize swaps the table with every bucket lock held. */
+		if (bucket >= nf_conntrack_htable_size) {
+			stop = true;
+			goto unlock;
+		}
+		hlist_nulls_for_each_entry(h, n, &nf_conntrack_hash[bucket],
+					   hnnode) {
+			/* Each entry once: by its reply tuple, always hashed. */
+			if (NF_CT_DIRECTION(h) != IP_CT_DIR_REPLY)
+				continue;
+			ct = nf_ct_tuplehash_to_ctrack(h);
+			if (!net_eq(ns->net, nf_ct_net(ct)) || nf_ct_is_dying(ct))
+				continue;
+			switch (fn(ct, arg)) {
+			case CT_STOP:
+				stop = true;
+				goto unlock;
+			case CT_DELETE:
+				if (!refcount_inc_not_zero(&ct->ct_general.use))
+					break;
+				batch[count++] = ct;
+				full = count == ARRAY_SIZE(batch);
+				if (full)
+					goto unlock;
+			}
+		}
+unlock:
+		spin_unlock(lockp);
+		local_bh_enable();
+		for (i = 0; i < count; i++) {
+			nf_ct_delete(batch[i], portid, 0);
+			nf_ct_put(batch[i]);
+		}
+		/* The same bucket again: what was deleted has left it. */
+		if (full)
+			bucket--;
+		cond_resched();
+	}
+}
+
+static int fe_key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct ksvc_fe_key));
+}
+
+/* Whether @key is one of the frontends the changes since the last flush removed. */
+static bool key_gone(const struct ksvc_table *tab, const struct ksvc_fe_key *key)
+{
+	return bsearch(key, tab->gone, tab->gone_count, sizeof(*key),
+		       fe_key_cmp);
+}
+
+/*
+ * Whether a UDP or SCTP entry of @ns would no longer be translated as it
+ * was, as kube-proxy's conntrack cleanup sees it:
+ * - translated to a frontend of ours whose set no longer holds the backend
+ *   its replies come from;
+ * - translated to a frontend that a change since the last flush removed
+ *   (its service went, or the address or node port left it; any frontend
+ *   of no service of ours if there was no room to say which);
+ * - not translated, to a frontend of ours that has backends now: it began
+ *   before its service (or before the service's first backend), and its
+ *   entry would keep every later datagram of it untranslated, as long as
+ *   the client keeps sending from the same port (the "DNS blackhole at node
+ *   boot" kube-proxy deletes these for).
+ * Under a bucket lock.
  */
 static int ct_stale(struct nf_conn *ct, void *arg)
 {
 	struct ksvc_net *ns = arg;
-	const struct nf_conntrack_tuple *t;
-	const struct ksvc_ct *data;
-	struct ksvc_fe_key key = {};
+	struct ksvc_fe_key key;
 	struct ksvc_fe_view v;
-	bool stale;
+	bool found, stale;
 
-	t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	if (t->dst.protonum != IPPROTO_UDP && t->dst.protonum != IPPROTO_SCTP)
-		return 0;
-	key.family = nf_ct_l3num(ct);
-	key.proto = t->dst.protonum;
-	key.port = t->dst.u.all;
-	key.addr = t->dst.u3;
-	data = ct_data(ct);
-	if (!data) {
-		rcu_read_lock();
-		stale = ct_untranslated(ns, ct, &key);
-		rcu_read_unlock();
-		return stale;
-	}
-	if (data->ns.id != ns->ref.id || data->ns.cookie != ns->ref.cookie)
-		return 0;
+	if (nf_ct_protonum(ct) != IPPROTO_UDP &&
+	    nf_ct_protonum(ct) != IPPROTO_SCTP)
+		return CT_NEXT;
+	ct_key(ct, &key);
 	rcu_read_lock();
-	stale = !ksvc_stats_ref_alive(&data->be);
-	if (!stale)
-		stale = (!ksvc_fe_find(&ns->tab, &key, &v) &&
-			 !ksvc_np_find(&ns->tab, key.family, key.proto,
-				       key.port, &v)) ||
-			!ksvc_stats_ref_is(v.svc->stats, &data->svc);
+	found = frontend_find(ns, ns->net, &key, &v);
+	if (!(ct->status & IPS_DST_NAT)) {
+		stale = found && v.conf->set->count;
+	} else if (found) {
+		stale = ct_backend(ct, &v) < 0;
+	} else {
+		stale = ns->tab.gone_lost || key_gone(&ns->tab, &key);
+		if (!stale && dst_is_local(ns, ns->net, key.family, &key.addr)) {
+			memset(&key.addr, 0, sizeof(key.addr));
+			stale = key_gone(&ns->tab, &key);
+		}
+	}
 	rcu_read_unlock();
-	return stale;
+	return stale ? CT_DELETE : CT_NEXT;
 }
 
 /*
- * Whether @ct is a connection kservice translated in @ns that conntrack
- * still holds: its helper extension carries our data, whether our helper
- * is still attached or an admin detached it (ctnetlink's CTA_HELP "",
- * after which no destroy callback comes). Under a bucket lock.
+ * The rule for a namespace's hooks, in one place: they are registered
+ * while it has a service, or while conntrack holds a connection in it
+ * whose destination was translated (ours, or for all we can tell ours:
+ * nothing marks them). The NAT core's own hooks, which un-NAT every later
+ * packet of such a connection, live only while the namespace has a NAT
+ * user.
  */
-static int ct_ours(struct nf_conn *ct, void *arg)
+static int ct_translated(struct nf_conn *ct, void *arg)
 {
-	struct ksvc_net *ns = arg;
-	const struct nf_conntrack_helper *helper;
-	const struct nf_conn_help *help;
-	const struct ksvc_ct *data;
-
-	if (nf_ct_is_dying(ct) || !(ct->status & IPS_DST_NAT))
-		return 0;
-	help = nfct_help(ct);
-	if (!help)
-		return 0;
-	helper = rcu_access_pointer(help->helper);
-	if (helper && helper != &ksvc_helper)
-		return 0;
-	data = (const struct ksvc_ct *)help->data;
-	if (data->ns.id == ns->ref.id && data->ns.cookie == ns->ref.cookie)
-		ns->ct_found = true;
-	return 0;
+	if (!(ct->status & IPS_DST_NAT))
+		return CT_NEXT;
+	*(bool *)arg = true;
+	return CT_STOP;
 }
 
-/*
- * Whether conntrack holds a connection kservice translated in @ns: while
- * one does, the namespace's NAT hooks must stay, or its replies would go
- * back untranslated. A connection whose first packet was translated a
- * grace period ago is confirmed by now, or dropped.
- */
 bool ksvc_nat_ct_any(struct ksvc_net *ns)
 {
-	struct nf_ct_iter_data iter = {
-		.net = ns->net,
-		.data = ns,
-	};
+	bool found = false;
 
 	lockdep_assert_held(&ns->lock);
-	ns->ct_found = false;
-	nf_ct_iterate_cleanup_net(ct_ours, &iter);
-	return ns->ct_found;
+	ct_walk(ns, ct_translated, &found, 0);
+	return found;
 }
 
 /*
- * After a change that took a backend or a frontend from a UDP or SCTP
- * service (or the service itself): deletes the conntrack entries it left
- * pointing nowhere, before the request is acknowledged, so the next
- * datagram of a long-lived flow is scheduled afresh. TCP needs none of
- * this: the backend's RST or the client's timeout ends the connection.
+ * After the changes of a request that took backends or frontends from UDP
+ * or SCTP services (or the services themselves), or gave frontends their
+ * first backends: deletes the conntrack entries they left pointing
+ * nowhere, before the request is acknowledged, so the next datagram of a
+ * long-lived flow is scheduled afresh. One walk for all of them. TCP needs
+ * none of this: the backend's RST or the client's timeout ends the
+ * connection.
+ *
+ * A first packet translated before the change meets the new tables at its
+ * POST_ROUTING (ksvc_nat_snat(), which drops it if its backend left), in
+ * the hook run that confirms it: a grace period after the change, every
+ * such packet has been dropped there or confirmed, and the walk finds it.
  */
 void ksvc_nat_ct_flush(struct ksvc_net *ns, u32 portid)
 {
-	struct nf_ct_iter_data iter = {
-		.net = ns->net,
-		.data = ns,
-		.portid = portid,
-	};
+	struct ksvc_table *tab = &ns->tab;
 
 	lockdep_assert_held(&ns->lock);
-	if (!ns->tab.ct_stale)
+	if (!tab->ct_stale)
 		return;
-	ns->tab.ct_stale = false;
-	nf_ct_iterate_cleanup_net(ct_stale, &iter);
+	tab->ct_stale = false;
+	sort(tab->gone, tab->gone_count, sizeof(*tab->gone), fe_key_cmp, NULL);
+	synchronize_net();
+	ct_walk(ns, ct_stale, ns, portid);
+	ksvc_table_gone_clear(tab);
+}
+
+/* Adds @ct's accounting to its service's and backend's live counters. */
+static int ct_count(struct nf_conn *ct, void *arg)
+{
+	struct ksvc_net *ns = arg;
+	const struct nf_conn_acct *acct;
+	struct ksvc_fe_key key;
+	struct ksvc_fe_view v;
+	u64 packets, bytes;
+	int i;
+
+	if (!(ct->status & IPS_DST_NAT))
+		return CT_NEXT;
+	acct = nf_conn_acct_find(ct);
+	if (!acct)
+		return CT_NEXT;
+	packets = atomic64_read(&acct->counter[IP_CT_DIR_ORIGINAL].packets) +
+		  atomic64_read(&acct->counter[IP_CT_DIR_REPLY].packets);
+	bytes = atomic64_read(&acct->counter[IP_CT_DIR_ORIGINAL].bytes) +
+		atomic64_read(&acct->counter[IP_CT_DIR_REPLY].bytes);
+	ct_key(ct, &key);
+	rcu_read_lock();
+	if (frontend_find(ns, ns->net, &key, &v)) {
+		ksvc_stats_live_add(ns->stats, packets, bytes);
+		ksvc_stats_live_add(v.svc->stats, packets, bytes);
+		i = ct_backend(ct, &v);
+		if (i >= 0)
+			ksvc_stats_live_add(v.conf->set->be[i].stats, packets,
+					    bytes);
+	}
+	rcu_read_unlock();
+	return CT_NEXT;
+}
+
+/*
+ * Packets and bytes of the connections conntrack holds now, from its
+ * accounting, into the live counters of the namespace, its services and
+ * their backends: one walk, for a dump or a stats request.
+ */
+void ksvc_nat_ct_count(struct ksvc_net *ns)
+{
+	struct ksvc_service *svc;
+	const struct ksvc_beset *set;
+	u32 i;
+
+	lockdep_assert_held(&ns->lock);
+	ksvc_stats_live_reset(ns->stats);
+	list_for_each_entry(svc, &ns->tab.services, list) {
+		ksvc_stats_live_reset(svc->stats);
+		set = ksvc_service_backends(&ns->tab, svc);
+		for (i = 0; i < set->count; i++)
+			ksvc_stats_live_reset(set->be[i].stats);
+	}
+	ct_walk(ns, ct_count, ns, 0);
 }
 
 /* ---- masquerade decision ------------------------------------------------ */
@@ -495,48 +477,71 @@ static bool dst_is_local(const struct ksvc_net *ns, struct net *net,
 }
 
 /*
+ * Under RCU. Whether @addr, a new connection's source, is one of the
+ * node's own: kube-proxy's "-m addrtype --src-type LOCAL", its test for
+ * traffic the node itself sends, at PRE_ROUTING and at POST_ROUTING alike.
+ */
+static bool src_is_local(struct net *net, u8 family,
+			 const union nf_inet_addr *addr)
+{
+	if (family == AF_INET)
+		return inet_addr_type(net, addr->ip) == RTN_LOCAL;
+	return ipv6_addr_loopback(&addr->in6) ||
+	       ipv6_chk_addr(net, &addr->in6, NULL, 0);
+}
+
+/*
+ * Under RCU. What kube-proxy's rules look at for a connection from @saddr
+ * to the frontend @v: the same at DNAT and at POST_ROUTING, read from the
+ * same configuration.
+ */
+static void masq_in_init(struct ksvc_masq_in *in, struct ksvc_net *ns,
+			 struct net *net, const struct ksvc_fe_view *v,
+			 u8 family, const union nf_inet_addr *saddr)
+{
+	in->family = family;
+	in->kind = v->kind;
+	in->masquerade_all = READ_ONCE(ns->masquerade_all);
+	in->internal_local = v->conf->flags & KSVC_SVC_F_INTERNAL_LOCAL;
+	in->external_local = v->conf->flags & KSVC_SVC_F_EXTERNAL_LOCAL;
+	in->saddr = saddr;
+	in->cidrs = rcu_dereference(ns->cidrs);
+	in->backend = NULL;
+	/* Looked at only for external destinations with policy Local. */
+	in->node = v->kind != KSVC_FE_CLUSTER_IP && in->external_local &&
+		   src_is_local(net, family, saddr);
+}
+
+/*
  * Under RCU. The backend of a new connection from @client: the one its
  * affinity binding names while that may take new connections, else the
- * scheduler's choice. *bound: affinity placed it, or the choice is to be
- * remembered (*timeout non-zero) once the connection is confirmed.
+ * scheduler's choice (which ksvc_nat_snat() binds the client to).
  */
 static const struct ksvc_backend *pick(struct ksvc_net *ns,
 				       const struct ksvc_fe_view *v,
 				       const struct ksvc_pool *pool, u8 family,
-				       const struct nf_conntrack_tuple *t,
-				       bool *bound, u32 *bind_timeout)
+				       const struct nf_conntrack_tuple *t)
 {
 	const union nf_inet_addr *client = &t->src.u3;
 	const struct ksvc_beset *set = v->conf->set;
-	u32 timeout = v->conf->affinity;
 	u8 sched = v->conf->sched;
 	struct ksvc_service *svc = v->svc;
-	const struct ksvc_backend *be;
 	struct ksvc_ref ref;
 	int i;
 
-	*bound = false;
-	*bind_timeout = 0;
-	if (timeout) {
+	if (v->conf->affinity) {
 		ksvc_stats_ref(svc->stats, &ref);
 		i = ksvc_affinity_lookup(&ns->aff, &ref, set, family, client,
-					 timeout);
-		if (i >= 0 && ksvc_sched_in_pool(pool, i)) {
-			*bound = true;
+					 v->conf->affinity);
+		if (i >= 0 && ksvc_sched_in_pool(pool, i))
 			return &set->be[i];
-		}
 	}
-	be = ksvc_sched_pick_pool(sched, set, pool,
-				  &svc->rr[ksvc_fam_idx(family)],
-				  sched == KSVC_SCHED_MAGLEV ?
-				  ksvc_sched_flow_hash(family, client,
-						       t->src.u.all,
-						       t->dst.protonum) : 0);
-	if (be && timeout) {
-		*bind_timeout = timeout;
-		*bound = true;
-	}
-	return be;
+	return ksvc_sched_pick_pool(sched, set, pool,
+				    &svc->rr[ksvc_fam_idx(family)],
+				    sched == KSVC_SCHED_MAGLEV ?
+				    ksvc_sched_flow_hash(family, client,
+							 t->src.u.all,
+							 t->dst.protonum) : 0);
 }
 
 /* Under RCU, as every netfilter hook. */
@@ -550,16 +555,14 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	const struct ksvc_backend *be;
 	const struct ksvc_beset *set;
 	const struct ksvc_pool *pool;
-	struct ksvc_fe_key key = {};
 	enum ip_conntrack_info ctinfo;
 	struct ksvc_masq_in masq;
 	struct ksvc_service *svc;
-	struct ksvc_ct data = {};
+	struct ksvc_fe_key key;
 	struct ksvc_fe_view v;
 	struct nf_conn *ct;
-	bool bound, local;
 	unsigned int ret;
-	u32 bind_timeout;
+	bool local;
 	u8 proto;
 
 	ct = nf_ct_get(skb, &ctinfo);
@@ -572,25 +575,12 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	    proto != IPPROTO_SCTP)
 		return NF_ACCEPT;
 
-	key.port = t->dst.u.all;
-	key.family = family;
-	key.proto = proto;
-	if (family == AF_INET)
-		key.addr.ip = t->dst.u3.ip;
-	else
-		key.addr.in6 = t->dst.u3.in6;
+	ct_key(ct, &key);
 	if (!frontend_find(ns, state->net, &key, &v))
 		return NF_ACCEPT;
 	svc = v.svc;
 	set = v.conf->set;
-	masq.family = family;
-	masq.kind = v.kind;
-	masq.masquerade_all = READ_ONCE(ns->masquerade_all);
-	masq.node = state->hook == NF_INET_LOCAL_OUT;
-	masq.internal_local = v.conf->flags & KSVC_SVC_F_INTERNAL_LOCAL;
-	masq.external_local = v.conf->flags & KSVC_SVC_F_EXTERNAL_LOCAL;
-	masq.saddr = &t->src.u3;
-	masq.cidrs = rcu_dereference(ns->cidrs);
+	masq_in_init(&masq, ns, state->net, &v, family, &t->src.u3);
 
 	/* loadBalancerSourceRanges: a firewall on the LB IPs only. */
 	if (v.kind == KSVC_FE_LOAD_BALANCER_IP &&
@@ -604,7 +594,7 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	local = ksvc_nat_local_pool(&masq);
 	pool = ksvc_sched_pool(set, family, local);
 
-	be = pick(ns, &v, pool, family, t, &bound, &bind_timeout);
+	be = pick(ns, &v, pool, family, t);
 	if (!be && local && ksvc_sched_pool(set, family, false)->count) {
 		/* Backends elsewhere, none here: drop, as kube-proxy. */
 		ksvc_stats_drop(svc->stats);
@@ -631,26 +621,15 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	if (ret != NF_ACCEPT)
 		return ret;
 
-	masq.backend = &be->addr;
-	if (ksvc_nat_masq_wanted(&masq))
-		__set_bit(KSVC_CT_MASQUERADE, &data.bits);
-	if (bound)
-		__set_bit(KSVC_CT_AFFINITY, &data.bits);
-	if (bind_timeout) {
-		__set_bit(KSVC_CT_BIND, &data.bits);
-		data.bits |= (unsigned long)bind_timeout << KSVC_CT_TIMEOUT_SHIFT;
-	}
-	data.ns = ns->ref;
-	ksvc_stats_ref(svc->stats, &data.svc);
-	ksvc_stats_ref(be->stats, &data.be);
 	/*
-	 * Without the extension a masquerade would be lost: drop, the
-	 * client's retransmission gets another chance. A connection another
-	 * helper follows (an explicit "ct helper" rule) goes on uncounted
-	 * and unmasqueraded.
+	 * Packets and bytes are conntrack's to count, as for any connection
+	 * when net.netfilter.nf_conntrack_acct is on, and for ours whatever
+	 * it says (ksvc_nat_ct_count() reads them). Added now, the
+	 * extension missed this first packet: it is counted here. Without
+	 * room the connection goes on, uncounted.
 	 */
-	if (ct_attach(ct, &data) == -ENOMEM)
-		return NF_DROP;
+	if (!nf_conn_acct_find(ct) && nf_ct_ext_add(ct, NF_CT_EXT_ACCT, GFP_ATOMIC))
+		nf_ct_acct_add(ct, CTINFO2DIR(ctinfo), 1, skb->len);
 
 	ksvc_stats_conn(ns->stats);
 	ksvc_stats_conn(svc->stats);
@@ -660,24 +639,78 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 
 /* ---- masquerade --------------------------------------------------------- */
 
-KSVC_TESTABLE unsigned int ksvc_nat_snat(struct sk_buff *skb,
-					 const struct nf_hook_state *state,
-					 u8 family)
+/*
+ * Under RCU: the first packet of @ct, at POST_ROUTING, in the hook run
+ * that confirms it. Nothing was kept from its DNAT: the frontend its
+ * original destination names and the backend its replies come from are
+ * looked up again. A connection to no frontend of ours was not translated
+ * by us (or its service went since: the flush deletes it) and is left
+ * alone. What to do with the packet: KSVC_SNAT_*.
+ */
+KSVC_TESTABLE int ksvc_nat_snat_decide(struct ksvc_net *ns, struct net *net,
+				       struct nf_conn *ct)
+{
+	const struct nf_conntrack_tuple *t, *r;
+	struct ksvc_masq_in masq;
+	struct ksvc_fe_key key;
+	struct ksvc_fe_view v;
+	struct ksvc_ref ref;
+	int i;
+
+	if (!(ct->status & IPS_DST_NAT))
+		return KSVC_SNAT_NONE;
+	ct_key(ct, &key);
+	if (!frontend_find(ns, net, &key, &v))
+		return KSVC_SNAT_NONE;
+	t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	i = ct_backend(ct, &v);
+	/*
+	 * A UDP or SCTP flow whose backend left the set since its DNAT: a
+	 * change's flush deletes the entries of those that got here first;
+	 * this packet stops here, and the next is scheduled afresh.
+	 */
+	if (i < 0 && (key.proto == IPPROTO_UDP || key.proto == IPPROTO_SCTP))
+		return KSVC_SNAT_DROP;
+	/*
+	 * The binding the scheduler's choice asks for, now that the first
+	 * packet made it through filtering and routing.
+	 */
+	if (i >= 0 && v.conf->affinity) {
+		ksvc_stats_ref(v.svc->stats, &ref);
+		if (ksvc_affinity_lookup(&ns->aff, &ref, v.conf->set, key.family,
+					 &t->src.u3, v.conf->affinity) != i)
+			ksvc_affinity_remember(&ns->aff, &ref, key.family,
+					       &t->src.u3, &r->src.u3,
+					       r->src.u.all, v.conf->affinity);
+	}
+	masq_in_init(&masq, ns, net, &v, key.family, &t->src.u3);
+	masq.backend = &r->src.u3;
+	return ksvc_nat_masq_wanted(&masq) ? KSVC_SNAT_MASQUERADE :
+					      KSVC_SNAT_NONE;
+}
+
+static unsigned int snat(struct ksvc_net *ns, struct sk_buff *skb,
+			 const struct nf_hook_state *state, u8 family)
 {
 	/* Random source ports, as kube-proxy's --random-fully. */
 	const struct nf_nat_range2 range = {
 		.flags = NF_NAT_RANGE_PROTO_RANDOM_FULLY,
 	};
 	enum ip_conntrack_info ctinfo;
-	const struct ksvc_ct *data;
 	struct nf_conn *ct;
 
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct || ctinfo != IP_CT_NEW)
 		return NF_ACCEPT;
-	data = ct_data(ct);
-	if (!data || !test_bit(KSVC_CT_MASQUERADE, &data->bits))
+	switch (ksvc_nat_snat_decide(ns, state->net, ct)) {
+	case KSVC_SNAT_DROP:
+		return NF_DROP;
+	case KSVC_SNAT_MASQUERADE:
+		break;
+	default:
 		return NF_ACCEPT;
+	}
 	if (family == AF_INET)
 		return nf_nat_masquerade_ipv4(skb, state->hook, &range,
 					      state->out);
@@ -701,13 +734,13 @@ static unsigned int dnat6(void *priv, struct sk_buff *skb,
 static unsigned int snat4(void *priv, struct sk_buff *skb,
 			  const struct nf_hook_state *state)
 {
-	return ksvc_nat_snat(skb, state, AF_INET);
+	return snat(ksvc_net_get(state->net), skb, state, AF_INET);
 }
 
 static unsigned int snat6(void *priv, struct sk_buff *skb,
 			  const struct nf_hook_state *state)
 {
-	return ksvc_nat_snat(skb, state, AF_INET6);
+	return snat(ksvc_net_get(state->net), skb, state, AF_INET6);
 }
 
 /*
@@ -772,30 +805,16 @@ const unsigned int ksvc_nat_ops_count = ARRAY_SIZE(ksvc_nat_ops);
 
 int ksvc_nat_init(void)
 {
-	int ret;
-
-	ret = nf_conntrack_helper_register(&ksvc_helper);
-	if (ret)
-		return ret;
 	/*
 	 * Masquerading needs the NAT core to drop connections whose device or
 	 * address goes away. Held for the module's life, not per hooked
 	 * namespace: unregistering takes pernet_ops_rwsem for writing, which
 	 * a namespace's exit, running under it, cannot.
 	 */
-	ret = nf_nat_masquerade_inet_register_notifiers();
-	if (ret)
-		nf_conntrack_helper_unregister(&ksvc_helper);
-	return ret;
+	return nf_nat_masquerade_inet_register_notifiers();
 }
 
 void ksvc_nat_uninit(void)
 {
 	nf_nat_masquerade_inet_unregister_notifiers();
-	/*
-	 * Detaches the helper from every connection and waits for RCU
-	 * readers: no packet calls into the module afterwards. Translated
-	 * connections keep working; they are just no longer counted.
-	 */
-	nf_conntrack_helper_unregister(&ksvc_helper);
 }

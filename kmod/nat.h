@@ -17,10 +17,15 @@ extern const unsigned int ksvc_nat_ops_count;
 int ksvc_nat_init(void);
 void ksvc_nat_ct_flush(struct ksvc_net *ns, u32 portid);
 bool ksvc_nat_ct_any(struct ksvc_net *ns);
+void ksvc_nat_ct_count(struct ksvc_net *ns);
 void ksvc_nat_uninit(void);
 
-/* ksvc_nat_ct_flags(): the connection is masqueraded at POST_ROUTING. */
-#define KSVC_CT_F_MASQUERADE	BIT(0)
+/* What POST_ROUTING does with a connection's first packet. */
+enum {
+	KSVC_SNAT_NONE,
+	KSVC_SNAT_MASQUERADE,
+	KSVC_SNAT_DROP,
+};
 
 /* What the masquerade decision looks at. */
 /* What kube-proxy's rules look at for a new connection to a service. */
@@ -28,7 +33,7 @@ struct ksvc_masq_in {
 	u8 family;
 	u8 kind;			/* of the frontend that matched */
 	bool masquerade_all;
-	bool node;			/* sent by the node itself (LOCAL_OUT) */
+	bool node;			/* from one of the node's addresses */
 	bool internal_local;		/* internalTrafficPolicy Local */
 	bool external_local;		/* externalTrafficPolicy Local */
 	const union nf_inet_addr *saddr;
@@ -44,9 +49,9 @@ bool ksvc_nat_in_cluster(const struct ksvc_cidrs *cidrs, u8 family,
 #if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
 unsigned int ksvc_nat_dnat(struct ksvc_net *ns, struct sk_buff *skb,
 			   const struct nf_hook_state *state, u8 family);
-unsigned int ksvc_nat_snat(struct sk_buff *skb,
-			   const struct nf_hook_state *state, u8 family);
-int ksvc_nat_ct_flags(const struct nf_conn *ct);
+int ksvc_nat_snat_decide(struct ksvc_net *ns, struct net *net,
+			 struct nf_conn *ct);
+extern unsigned long ksvc_nat_ct_walks;
 #endif
 
 #endif /* _KSVC_NAT_H */

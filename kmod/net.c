@@ -6,18 +6,15 @@
  * The callbacks are registered on the first service (IPVS does the same):
  * a namespace without services pays nothing, and pods' namespaces never
  * translate their own traffic, as with kube-proxy. They go when the last
- * service has gone and the last connection it translated has ended: the
- * NAT core's own hooks, which un-NAT every later packet, live only while
- * the namespace has a NAT user. Both happen under the namespace's mutex,
- * in process context, never from an RCU reader.
+ * service has gone and conntrack holds no translated connection in the
+ * namespace any more (the rule: ksvc_nat_ct_any()). Both happen under the
+ * namespace's mutex, in process context, never from an RCU reader.
  */
 
 #include <linux/ipv6.h>
-#include <linux/random.h>
 #include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
-#include <linux/xarray.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_nat.h>
 #include <net/netlink.h>
@@ -28,10 +25,6 @@
 #include "sysctl.h"
 
 unsigned int ksvc_net_id __read_mostly;
-
-/* The namespaces connections can find: see ksvc_net_publish(). */
-static DEFINE_XARRAY_ALLOC1(ns_xa);
-static u32 ns_next_id;
 
 static bool op_wanted(const struct nf_hook_ops *ops)
 {
@@ -111,18 +104,18 @@ err:
 }
 
 /*
- * How often a namespace without services looks for the connections it
- * translated while some remain: their destroy callbacks ask sooner, but
- * an admin may have detached our helper from one, which then never asks.
+ * How often a namespace without services looks again while conntrack holds
+ * translated connections in it: nothing tells when the last one goes (no
+ * callback of ours is on them), so a walk every few seconds does, and
+ * only while the namespace has no service and such connections remain.
  */
-#define KSVC_UNHOOK_RECHECK	(60 * HZ)
+#define KSVC_UNHOOK_RECHECK	(5 * HZ)
 
 /*
  * Unregisters the callbacks once nothing needs them any more: no service,
- * and no connection they translated left in conntrack's table. That is
- * the table's own word, not a count kept beside it: a connection whose
- * first packet was translated but not yet answered is in it, and so is one
- * whose helper an admin detached.
+ * and no translated connection left in conntrack's table. That is the
+ * table's own word, not a count kept beside it: a connection whose first
+ * packet was translated but not yet answered is in it too.
  */
 void ksvc_net_hooks_sync(struct ksvc_net *ns)
 {
@@ -147,53 +140,9 @@ static void unhook_work(struct work_struct *work)
 	struct ksvc_net *ns = container_of(to_delayed_work(work),
 					   struct ksvc_net, unhook_work);
 
-	atomic_set(&ns->unhook_soon, 0);
 	mutex_lock(&ns->lock);
 	ksvc_net_hooks_sync(ns);
 	mutex_unlock(&ns->lock);
-}
-
-/*
- * Any context: a connection we translated was deleted. In a namespace
- * without services that may have been the last: look within a second (the
- * unhooking sleeps, so it goes to a work item); many ending at once look
- * once.
- */
-void ksvc_net_conn_gone(struct ksvc_net *ns)
-{
-	if (READ_ONCE(ns->tab.count) || !READ_ONCE(ns->hooked))
-		return;
-	if (!atomic_xchg(&ns->unhook_soon, 1))
-		mod_delayed_work(system_power_efficient_wq, &ns->unhook_work,
-				 HZ);
-}
-
-/*
- * Connections outlive services and may outlive the namespace's state: they
- * find it by (id, cookie), under RCU. Unpublished in .pre_exit, so by .exit
- * a grace period has passed and no reader holds it.
- */
-int ksvc_net_publish(struct ksvc_net *ns)
-{
-	ns->ref.cookie = get_random_u32();
-	return xa_alloc_cyclic(&ns_xa, &ns->ref.id, ns, xa_limit_32b,
-			       &ns_next_id, GFP_KERNEL) < 0 ? -ENOMEM : 0;
-}
-
-void ksvc_net_unpublish(struct ksvc_net *ns)
-{
-	xa_erase(&ns_xa, ns->ref.id);
-}
-
-/* Under RCU. */
-struct ksvc_net *ksvc_net_lookup(const struct ksvc_ref *ref)
-{
-	struct ksvc_net *ns;
-
-	if (!ref->id)
-		return NULL;
-	ns = xa_load(&ns_xa, ref->id);
-	return ns && ns->ref.cookie == ref->cookie ? ns : NULL;
 }
 
 void ksvc_net_cidrs_set(struct ksvc_net *ns, struct ksvc_cidrs *cidrs)
@@ -215,6 +164,16 @@ void ksvc_net_np_cidrs_set(struct ksvc_net *ns, struct ksvc_cidrs *cidrs)
 		kfree_rcu(old, rcu);
 }
 
+static void ct_work(struct work_struct *work)
+{
+	struct ksvc_net *ns = container_of(to_delayed_work(work),
+					   struct ksvc_net, ct_work);
+
+	mutex_lock(&ns->lock);
+	ksvc_nat_ct_flush(ns, 0);
+	mutex_unlock(&ns->lock);
+}
+
 /* Everything but the sysctls and the hooks: KUnit fixtures use it too. */
 int ksvc_net_setup(struct ksvc_net *ns, struct net *net)
 {
@@ -227,9 +186,8 @@ int ksvc_net_setup(struct ksvc_net *ns, struct net *net)
 	ns->nodeport_localhost = 0;
 	RCU_INIT_POINTER(ns->cidrs, NULL);
 	RCU_INIT_POINTER(ns->np_cidrs, NULL);
-	ns->ref.id = 0;
-	atomic_set(&ns->unhook_soon, 0);
 	INIT_DELAYED_WORK(&ns->unhook_work, unhook_work);
+	INIT_DELAYED_WORK(&ns->ct_work, ct_work);
 	ns->stats = ksvc_stats_new();
 	if (!ns->stats)
 		return -ENOMEM;
@@ -254,6 +212,7 @@ err_stats:
 void ksvc_net_teardown(struct ksvc_net *ns)
 {
 	cancel_delayed_work_sync(&ns->unhook_work);
+	cancel_delayed_work_sync(&ns->ct_work);
 	mutex_lock(&ns->lock);
 	WARN_ON(ns->hooked);
 	ksvc_table_destroy(&ns->tab);
@@ -276,29 +235,22 @@ static int __net_init ksvc_net_init_net(struct net *net)
 	ret = ksvc_sysctl_register(ns);
 	if (ret)
 		goto err_setup;
-	ret = ksvc_net_publish(ns);
-	if (ret)
-		goto err_sysctl;
 	return 0;
 
-err_sysctl:
-	ksvc_sysctl_unregister(ns);
 err_setup:
 	ksvc_net_teardown(ns);
 	return ret;
 }
 
 /*
- * Unhook and unpublish before the namespace's RCU grace period: by .exit
- * no packet is in our callbacks, no connection can find the state, and no
- * one can queue its work item any more.
+ * Unhook before the namespace's RCU grace period: by .exit no packet is in
+ * our callbacks.
  */
 static void __net_exit ksvc_net_pre_exit_net(struct net *net)
 {
 	struct ksvc_net *ns = ksvc_net_get(net);
 
 	mutex_lock(&ns->lock);
-	ksvc_net_unpublish(ns);
 	if (ns->hooked)
 		hooks_put(ns);
 	mutex_unlock(&ns->lock);
@@ -307,8 +259,8 @@ static void __net_exit ksvc_net_pre_exit_net(struct net *net)
 /*
  * Connections through the namespace's services are not killed: the
  * conntrack entries die with the namespace (or, on module unload, keep
- * working wherever another NAT user keeps the NAT core hooked), and what
- * they point to is looked up by id, so nothing is left referenced.
+ * working wherever another NAT user keeps the NAT core hooked), and they
+ * hold nothing of ours.
  */
 static void __net_exit ksvc_net_exit_net(struct net *net)
 {
@@ -334,5 +286,4 @@ int ksvc_net_init(void)
 void ksvc_net_uninit(void)
 {
 	unregister_pernet_subsys(&ksvc_net_ops);
-	WARN_ON(!xa_empty(&ns_xa));
 }

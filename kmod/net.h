@@ -43,12 +43,11 @@ struct ksvc_net {
 	struct ksvc_cidrs __rcu *np_cidrs; /* node ports; NULL: every address */
 	struct ksvc_stats *stats;	/* namespace totals */
 	struct ctl_table_header *sysctl;
-	struct ksvc_ref ref;		/* how connections find it */
 	struct ksvc_affinity aff;	/* ClientIP session affinity */
 	/* Without services: whether the hooks may go yet (ksvc_net_hooks_sync). */
 	struct delayed_work unhook_work;
-	atomic_t unhook_soon;		/* unhook_work due within a second */
-	bool ct_found;			/* ksvc_nat_ct_any(), under lock */
+	/* A conntrack cleanup deferred (KSVC_REQ_F_DEFER_CT) and not claimed. */
+	struct delayed_work ct_work;
 };
 
 extern unsigned int ksvc_net_id;
@@ -60,10 +59,6 @@ static inline struct ksvc_net *ksvc_net_get(const struct net *net)
 
 int ksvc_net_setup(struct ksvc_net *ns, struct net *net);
 void ksvc_net_teardown(struct ksvc_net *ns);
-int ksvc_net_publish(struct ksvc_net *ns);
-void ksvc_net_unpublish(struct ksvc_net *ns);
-struct ksvc_net *ksvc_net_lookup(const struct ksvc_ref *ref);
-void ksvc_net_conn_gone(struct ksvc_net *ns);
 int ksvc_net_hooks_get(struct ksvc_net *ns, struct netlink_ext_ack *extack);
 void ksvc_net_hooks_sync(struct ksvc_net *ns);
 void ksvc_net_cidrs_set(struct ksvc_net *ns, struct ksvc_cidrs *cidrs);

@@ -615,15 +615,35 @@ static int put_svc_attrs(struct sk_buff *skb, const struct ksvc_service *svc,
 
 /* ---- KSVC_CMD_SVC_NEW, _SET, _DEL --------------------------------------- */
 
+/*
+ * The conntrack cleanup a change needs (ksvc_nat_ct_flush()): now, before
+ * the ack, or with KSVC_REQ_F_DEFER_CT at the next request without it,
+ * which does it for every change before it; a second after the first
+ * deferred one if none comes. Writers' lock held.
+ */
+static void ct_cleanup(struct ksvc_net *ns, struct genl_info *info, u32 flags)
+{
+	if (flags & KSVC_REQ_F_DEFER_CT) {
+		if (ns->tab.ct_stale)
+			queue_delayed_work(system_power_efficient_wq,
+					   &ns->ct_work, HZ);
+		return;
+	}
+	ksvc_nat_ct_flush(ns, info->snd_portid);
+}
+
 static int svc_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ksvc_net *ns = ksvc_net_get(genl_info_net(info));
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr **attrs = info->attrs;
 	struct svc_req req;
+	u32 flags;
 	int ret;
 
-	ret = only_attrs(attrs, SVC_ATTRS, extack);
+	ret = only_attrs(attrs, SVC_ATTRS | A(REQ_FLAGS), extack);
+	if (!ret)
+		ret = req_flags(attrs, KSVC_REQ_F_DEFER_CT, &flags, extack);
 	if (!ret)
 		ret = need(attrs, KSVC_A_SVC_NAME, extack);
 	if (!ret)
@@ -649,6 +669,7 @@ static int svc_new_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = ksvc_service_add(&ns->tab, &req.spec, extack);
 	if (!ret)
 		req.spec.ranges = NULL;
+	ct_cleanup(ns, info, flags);
 	ksvc_net_hooks_sync(ns);
 	mutex_unlock(&ns->lock);
 
@@ -663,9 +684,12 @@ static int svc_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr **attrs = info->attrs;
 	struct ksvc_service *svc;
 	struct svc_req req;
+	u32 flags;
 	int ret;
 
-	ret = only_attrs(attrs, SVC_ATTRS, extack);
+	ret = only_attrs(attrs, SVC_ATTRS | A(REQ_FLAGS), extack);
+	if (!ret)
+		ret = req_flags(attrs, KSVC_REQ_F_DEFER_CT, &flags, extack);
 	if (!ret)
 		ret = need(attrs, KSVC_A_SVC_NAME, extack);
 	if (!ret)
@@ -678,7 +702,7 @@ static int svc_set_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = svc ? ksvc_service_set(&ns->tab, svc, &req.spec, extack) : -ENOENT;
 	if (!ret)
 		req.spec.ranges = NULL;
-	ksvc_nat_ct_flush(ns, info->snd_portid);
+	ct_cleanup(ns, info, flags);
 	mutex_unlock(&ns->lock);
 
 	svc_req_free(&req);
@@ -691,9 +715,12 @@ static int svc_del_doit(struct sk_buff *skb, struct genl_info *info)
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr **attrs = info->attrs;
 	struct ksvc_service *svc;
+	u32 flags;
 	int ret;
 
-	ret = only_attrs(attrs, A(SVC_NAME), extack);
+	ret = only_attrs(attrs, A(SVC_NAME) | A(REQ_FLAGS), extack);
+	if (!ret)
+		ret = req_flags(attrs, KSVC_REQ_F_DEFER_CT, &flags, extack);
 	if (!ret)
 		ret = need(attrs, KSVC_A_SVC_NAME, extack);
 	if (ret)
@@ -703,7 +730,7 @@ static int svc_del_doit(struct sk_buff *skb, struct genl_info *info)
 	svc = find_svc(ns, attrs, extack);
 	if (svc) {
 		ksvc_service_del(&ns->tab, svc);
-		ksvc_nat_ct_flush(ns, info->snd_portid);
+		ct_cleanup(ns, info, flags);
 		ksvc_net_hooks_sync(ns);
 	}
 	mutex_unlock(&ns->lock);
@@ -775,13 +802,17 @@ static int svc_get_start(struct netlink_callback *cb)
 		ret = req_flags(attrs, KSVC_REQ_F_BACKENDS, &flags, cb->extack);
 	if (ret)
 		return ret;
+	mutex_lock(&ns->lock);
 	if (attrs[KSVC_A_SVC_NAME]) {
-		mutex_lock(&ns->lock);
 		svc = find_svc(ns, attrs, cb->extack);
-		mutex_unlock(&ns->lock);
-		if (!svc)
+		if (!svc) {
+			mutex_unlock(&ns->lock);
 			return -ENOENT;
+		}
 	}
+	/* The live packets and bytes the dump's counters show: one walk. */
+	ksvc_nat_ct_count(ns);
+	mutex_unlock(&ns->lock);
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->backends = flags & KSVC_REQ_F_BACKENDS;
 	/*
@@ -912,8 +943,8 @@ static int be_replace_doit(struct sk_buff *skb, struct genl_info *info)
 	u32 flags, count = 0;
 	int ret;
 
-	ret = req_flags(attrs, KSVC_REQ_F_MORE | KSVC_REQ_F_CONTINUE, &flags,
-			extack);
+	ret = req_flags(attrs, KSVC_REQ_F_MORE | KSVC_REQ_F_CONTINUE |
+			KSVC_REQ_F_DEFER_CT, &flags, extack);
 	if (!ret)
 		ret = need(attrs, KSVC_A_SVC_NAME, extack);
 	if (ret)
@@ -944,21 +975,24 @@ static int be_replace_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = ksvc_backends_part(&ns->tab, svc, bes, count, flags,
 				 info->snd_portid, attrs[KSVC_A_REQ_FLAGS],
 				 extack);
-	ksvc_nat_ct_flush(ns, info->snd_portid);
+	ct_cleanup(ns, info, flags);
 out:
 	mutex_unlock(&ns->lock);
 	kvfree(bes);
 	return ret;
 }
 
-static int one_be(struct genl_info *info, struct ksvc_be_spec **bes)
+static int one_be(struct genl_info *info, struct ksvc_be_spec **bes,
+		  u32 *flags)
 {
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr **attrs = info->attrs;
 	u32 count;
 	int ret;
 
-	ret = only_attrs(attrs, ONE_BE_ATTRS, extack);
+	ret = only_attrs(attrs, ONE_BE_ATTRS | A(REQ_FLAGS), extack);
+	if (!ret)
+		ret = req_flags(attrs, KSVC_REQ_F_DEFER_CT, flags, extack);
 	if (!ret)
 		ret = need(attrs, KSVC_A_SVC_NAME, extack);
 	if (!ret)
@@ -986,15 +1020,16 @@ static int be_one_doit(struct genl_info *info, be_op_t op)
 	struct ksvc_net *ns = ksvc_net_get(genl_info_net(info));
 	struct ksvc_service *svc;
 	struct ksvc_be_spec *be;
+	u32 flags;
 	int ret;
 
-	ret = one_be(info, &be);
+	ret = one_be(info, &be, &flags);
 	if (ret)
 		return ret;
 	mutex_lock(&ns->lock);
 	svc = find_svc(ns, info->attrs, info->extack);
 	ret = svc ? op(&ns->tab, svc, be, info->extack) : -ENOENT;
-	ksvc_nat_ct_flush(ns, info->snd_portid);
+	ct_cleanup(ns, info, flags);
 	mutex_unlock(&ns->lock);
 	kvfree(be);
 	return ret;
@@ -1008,6 +1043,18 @@ static int be_add_doit(struct sk_buff *skb, struct genl_info *info)
 static int be_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return be_one_doit(info, ksvc_backend_del);
+}
+
+/* ---- KSVC_CMD_CT_CLEANUP ------------------------------------------------ */
+
+static int ct_cleanup_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ksvc_net *ns = ksvc_net_get(genl_info_net(info));
+
+	mutex_lock(&ns->lock);
+	ksvc_nat_ct_flush(ns, info->snd_portid);
+	mutex_unlock(&ns->lock);
+	return 0;
 }
 
 /* ---- KSVC_CMD_FLUSH ----------------------------------------------------- */
@@ -1044,6 +1091,7 @@ static int cfg_get_doit(struct sk_buff *skb, struct genl_info *info)
 		goto err;
 	}
 	mutex_lock(&ns->lock);
+	ksvc_nat_ct_count(ns);
 	ret = put_cidrs(msg, KSVC_A_CFG_CLUSTER_CIDRS,
 			rcu_dereference_protected(ns->cidrs,
 						  lockdep_is_held(&ns->lock)));
@@ -1201,6 +1249,12 @@ static const struct genl_ops ksvc_genl_ops[] = {
 		.doit = cfg_set_doit,
 		.policy = cfg_policy,
 		.maxattr = KSVC_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		/* No policy: the core then refuses every attribute. */
+		.cmd = KSVC_CMD_CT_CLEANUP,
+		.doit = ct_cleanup_doit,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

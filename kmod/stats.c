@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-CPU counters of services, backends and namespaces.
+ * Counters of services, backends and namespaces: per-CPU ones for what
+ * the first packet of a connection decides (scheduled, refused, dropped),
+ * and the packets and bytes of the connections conntrack holds, summed
+ * from its accounting by a walk (ksvc_nat_ct_count()) for each dump: no
+ * packet after the first costs kservice anything.
  *
- * A conntrack entry outlives the service that made it, and a conntrack that
- * dies before it is confirmed gets no destroy callback (6.1 calls the
- * helper's destroy only from nf_ct_delete()), so connections cannot hold
- * references on counter sets. Every set gets an id in one xarray instead;
- * a connection keeps (id, cookie) and each packet looks its sets up under
- * RCU. A retired set leaves the xarray at once and is freed after a grace
- * period, so a lookup either finds a live set or nothing.
+ * Every set has an (id, cookie) in one xarray, which session affinity
+ * names a service by: a retired set leaves the xarray at once and is
+ * freed after a grace period, so a lookup either finds a live set or
+ * nothing.
  */
 
 #include <linux/percpu.h>
@@ -21,8 +22,6 @@
 
 struct ksvc_pcpu_stats {
 	u64_stats_t conns;
-	u64_stats_t packets;
-	u64_stats_t bytes;
 	u64_stats_t rejects;
 	u64_stats_t drops;
 	struct u64_stats_sync syncp;
@@ -32,6 +31,9 @@ struct ksvc_stats {
 	struct ksvc_pcpu_stats __percpu *cpu;
 	u32 id;
 	u32 cookie;
+	/* Of the connections conntrack held at the last walk; WRITE_ONCE(). */
+	u64 live_packets;
+	u64 live_bytes;
 	struct rcu_head rcu;
 };
 
@@ -103,8 +105,8 @@ void ksvc_stats_ref(const struct ksvc_stats *stats, struct ksvc_ref *ref)
  * traffic, in process context with bottom halves enabled: pin the CPU and
  * keep the (32-bit only) seqcount safe from interrupting writers.
  */
-static void stats_add(struct ksvc_stats *stats, u64 conns, u64 packets,
-		      u64 bytes, u64 rejects, u64 drops)
+static void stats_add(struct ksvc_stats *stats, u64 conns, u64 rejects,
+		      u64 drops)
 {
 	struct ksvc_pcpu_stats *c;
 	unsigned long flags;
@@ -112,8 +114,6 @@ static void stats_add(struct ksvc_stats *stats, u64 conns, u64 packets,
 	c = get_cpu_ptr(stats->cpu);
 	flags = u64_stats_update_begin_irqsave(&c->syncp);
 	u64_stats_add(&c->conns, conns);
-	u64_stats_add(&c->packets, packets);
-	u64_stats_add(&c->bytes, bytes);
 	u64_stats_add(&c->rejects, rejects);
 	u64_stats_add(&c->drops, drops);
 	u64_stats_update_end_irqrestore(&c->syncp, flags);
@@ -123,25 +123,19 @@ static void stats_add(struct ksvc_stats *stats, u64 conns, u64 packets,
 void ksvc_stats_conn(struct ksvc_stats *stats)
 {
 	if (stats)
-		stats_add(stats, 1, 0, 0, 0, 0);
+		stats_add(stats, 1, 0, 0);
 }
 
 void ksvc_stats_reject(struct ksvc_stats *stats)
 {
 	if (stats)
-		stats_add(stats, 0, 0, 0, 1, 0);
+		stats_add(stats, 0, 1, 0);
 }
 
 void ksvc_stats_drop(struct ksvc_stats *stats)
 {
 	if (stats)
-		stats_add(stats, 0, 0, 0, 0, 1);
-}
-
-void ksvc_stats_packet(struct ksvc_stats *stats, unsigned int len)
-{
-	if (stats)
-		stats_add(stats, 0, 1, len, 0, 0);
+		stats_add(stats, 0, 0, 1);
 }
 
 /* Under RCU: the set @ref names, or NULL once it was retired. */
@@ -155,23 +149,28 @@ struct ksvc_stats *ksvc_stats_find(const struct ksvc_ref *ref)
 	return stats && stats->cookie == ref->cookie ? stats : NULL;
 }
 
-/* Under RCU (netfilter hooks run under rcu_read_lock()). */
-void ksvc_stats_packet_ref(const struct ksvc_ref *ref, unsigned int len)
-{
-	ksvc_stats_packet(ksvc_stats_find(ref), len);
-}
-
-/* Under RCU: whether @ref still names a set that was not retired. */
-bool ksvc_stats_ref_alive(const struct ksvc_ref *ref)
-{
-	return ksvc_stats_find(ref);
-}
-
 /* Whether @ref names @stats. */
 bool ksvc_stats_ref_is(const struct ksvc_stats *stats,
 		       const struct ksvc_ref *ref)
 {
 	return stats && stats->id == ref->id && stats->cookie == ref->cookie;
+}
+
+/* The walk's sums: its writer holds the namespace's lock. */
+void ksvc_stats_live_reset(struct ksvc_stats *stats)
+{
+	if (!stats)
+		return;
+	WRITE_ONCE(stats->live_packets, 0);
+	WRITE_ONCE(stats->live_bytes, 0);
+}
+
+void ksvc_stats_live_add(struct ksvc_stats *stats, u64 packets, u64 bytes)
+{
+	if (!stats)
+		return;
+	WRITE_ONCE(stats->live_packets, stats->live_packets + packets);
+	WRITE_ONCE(stats->live_bytes, stats->live_bytes + bytes);
 }
 
 void ksvc_stats_fold(const struct ksvc_stats *stats, struct ksvc_stats_sum *sum)
@@ -181,22 +180,20 @@ void ksvc_stats_fold(const struct ksvc_stats *stats, struct ksvc_stats_sum *sum)
 	memset(sum, 0, sizeof(*sum));
 	if (!stats)
 		return;
+	sum->packets = READ_ONCE(stats->live_packets);
+	sum->bytes = READ_ONCE(stats->live_bytes);
 	for_each_possible_cpu(cpu) {
 		const struct ksvc_pcpu_stats *c = per_cpu_ptr(stats->cpu, cpu);
-		u64 conns, packets, bytes, rejects, drops;
+		u64 conns, rejects, drops;
 		unsigned int start;
 
 		do {
 			start = u64_stats_fetch_begin(&c->syncp);
 			conns = u64_stats_read(&c->conns);
-			packets = u64_stats_read(&c->packets);
-			bytes = u64_stats_read(&c->bytes);
 			rejects = u64_stats_read(&c->rejects);
 			drops = u64_stats_read(&c->drops);
 		} while (u64_stats_fetch_retry(&c->syncp, start));
 		sum->conns += conns;
-		sum->packets += packets;
-		sum->bytes += bytes;
 		sum->rejects += rejects;
 		sum->drops += drops;
 	}

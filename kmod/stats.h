@@ -24,10 +24,9 @@ void ksvc_stats_ref(const struct ksvc_stats *stats, struct ksvc_ref *ref);
 void ksvc_stats_conn(struct ksvc_stats *stats);
 void ksvc_stats_reject(struct ksvc_stats *stats);
 void ksvc_stats_drop(struct ksvc_stats *stats);
-void ksvc_stats_packet(struct ksvc_stats *stats, unsigned int len);
 struct ksvc_stats *ksvc_stats_find(const struct ksvc_ref *ref);
-void ksvc_stats_packet_ref(const struct ksvc_ref *ref, unsigned int len);
-bool ksvc_stats_ref_alive(const struct ksvc_ref *ref);
+void ksvc_stats_live_reset(struct ksvc_stats *stats);
+void ksvc_stats_live_add(struct ksvc_stats *stats, u64 packets, u64 bytes);
 bool ksvc_stats_ref_is(const struct ksvc_stats *stats,
 		       const struct ksvc_ref *ref);
 void ksvc_stats_fold(const struct ksvc_stats *stats, struct ksvc_stats_sum *sum);

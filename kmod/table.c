@@ -713,11 +713,49 @@ static bool plan_has_key(const struct fe_plan *plan, const struct ksvc_fe *old,
 	return false;
 }
 
+/*
+ * A UDP or SCTP frontend left the tables: ksvc_nat_ct_flush() deletes the
+ * entries translated to it. Without room for the key, every translated
+ * entry to no frontend of ours is deleted instead (a NAT rule's own
+ * translates its next datagram again).
+ */
+static void gone_add(struct ksvc_table *tab, const struct ksvc_fe_key *key)
+{
+	struct ksvc_fe_key *keys;
+	u32 cap;
+
+	tab->ct_stale = true;
+	if (tab->gone_count == tab->gone_cap) {
+		cap = max(16U, tab->gone_cap * 2);
+		keys = krealloc_array(tab->gone, cap, sizeof(*keys),
+				      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		if (!keys) {
+			tab->gone_lost = true;
+			return;
+		}
+		tab->gone = keys;
+		tab->gone_cap = cap;
+	}
+	tab->gone[tab->gone_count++] = *key;
+}
+
+void ksvc_table_gone_clear(struct ksvc_table *tab)
+{
+	kfree(tab->gone);
+	tab->gone = NULL;
+	tab->gone_count = 0;
+	tab->gone_cap = 0;
+	tab->gone_lost = false;
+}
+
 static void fe_retire(struct ksvc_table *tab, struct ksvc_fe *old, bool np,
 		      const struct fe_plan *plan)
 {
-	if (!plan || !plan_has_key(plan, old, np))
+	if (!plan || !plan_has_key(plan, old, np)) {
 		rhashtable_remove_fast(fe_table(tab, np), &old->node, fe_params);
+		if (ct_proto(old->key.proto))
+			gone_add(tab, &old->key);
+	}
 	kfree_rcu(old, rcu);
 }
 
@@ -772,6 +810,10 @@ int ksvc_table_init(struct ksvc_table *tab, struct mutex *lock)
 	tab->mem = 0;
 	tab->gen = 1;
 	tab->ct_stale = false;
+	tab->gone = NULL;
+	tab->gone_count = 0;
+	tab->gone_cap = 0;
+	tab->gone_lost = false;
 	ret = rhashtable_init(&tab->names, &name_params);
 	if (ret)
 		return ret;
@@ -794,6 +836,7 @@ err_names:
 void ksvc_table_destroy(struct ksvc_table *tab)
 {
 	ksvc_table_flush(tab);
+	ksvc_table_gone_clear(tab);
 	rhashtable_destroy(&tab->nps);
 	rhashtable_destroy(&tab->fes);
 	rhashtable_destroy(&tab->names);

@@ -149,6 +149,11 @@ struct ksvc_table {
 	 * set had none): ksvc_nat_ct_flush() has conntrack entries to delete.
 	 */
 	bool ct_stale;
+	/* The UDP and SCTP frontend keys that left since, for the flush. */
+	struct ksvc_fe_key *gone;
+	u32 gone_count;
+	u32 gone_cap;
+	bool gone_lost;			/* some did, without room to say which */
 };
 
 /* What a request asks for; the nlattr pointers only name culprits. */
@@ -207,6 +212,7 @@ struct ksvc_svc_spec {
 int ksvc_table_init(struct ksvc_table *tab, struct mutex *lock);
 void ksvc_table_destroy(struct ksvc_table *tab);
 void ksvc_table_flush(struct ksvc_table *tab);
+void ksvc_table_gone_clear(struct ksvc_table *tab);
 /*
  * Bytes the table holds, as the allocators hold them: its hash tables'
  * buckets, and each service with its frontends, node ports, source ranges,

@@ -169,6 +169,7 @@ static const char *const cmd_names[FUZZ_CMDS] = {
 	[KSVC_CMD_FLUSH] = "FLUSH",
 	[KSVC_CMD_CFG_GET] = "CFG_GET",
 	[KSVC_CMD_CFG_SET] = "CFG_SET",
+	[KSVC_CMD_CT_CLEANUP] = "CT_CLEANUP",
 	[KSVC_CMD_MAX + 1] = "unknown",
 };
 
@@ -1357,6 +1358,11 @@ static int check_accepted(struct fuzz *f, const struct sent *s,
 			return fail(f, "FLUSH accepted: %u services left",
 				    ns->tab.count);
 		return 0;
+	case KSVC_CMD_CT_CLEANUP:
+		/* Nothing deferred is left for the next request. */
+		if (ns->tab.ct_stale || ns->tab.gone_count)
+			return fail(f, "CT_CLEANUP accepted: a cleanup left pending");
+		return 0;
 	case KSVC_CMD_CFG_GET:
 		if (services != ns->tab.count)
 			return fail(f, "CFG_GET: %lld services in the reply, %u in the table",
@@ -2084,7 +2090,7 @@ static int fuzz_step(struct fuzz *f)
 			put_bes(f, many ? rnd(f, FUZZ_MAX_BACKENDS + 50) :
 				rnd(f, 13), many);
 			if (bad(f, 30))
-				put_u32(f, KSVC_A_REQ_FLAGS, rnd(f, 8));
+				put_u32(f, KSVC_A_REQ_FLAGS, rnd(f, 16));
 		}
 		break;
 	}

@@ -11,6 +11,7 @@
 #include <net/netlink.h>
 
 #include "kservice.h"
+#include "nat.h"
 #include "net.h"
 #include "netlink.h"
 #include "table.h"
@@ -314,7 +315,7 @@ static void b_cfg_on_svc(struct sk_buff *skb)
 static void b_req_flags_on_new(struct sk_buff *skb)
 {
 	put_svc(skb, NAME);
-	nla_put_u32(skb, KSVC_A_REQ_FLAGS, 0);
+	nla_put_u32(skb, KSVC_A_REQ_FLAGS, KSVC_REQ_F_BACKENDS);
 }
 
 static void b_replace_unknown_flag(struct sk_buff *skb)
@@ -490,8 +491,8 @@ static const struct bad_case bad_cases[] = {
 	{ "backend without port", KSVC_CMD_SVC_NEW, b_be_no_port, -EINVAL },
 	{ "read-only attribute", KSVC_CMD_SVC_NEW, b_read_only, -EINVAL },
 	{ "configuration attribute", KSVC_CMD_SVC_NEW, b_cfg_on_svc, -EINVAL },
-	{ "request flags on SVC_NEW", KSVC_CMD_SVC_NEW, b_req_flags_on_new,
-	  -EINVAL },
+	{ "dump flag on SVC_NEW", KSVC_CMD_SVC_NEW, b_req_flags_on_new,
+	  -EOPNOTSUPP },
 	{ "unknown request flag", KSVC_CMD_BE_REPLACE, b_replace_unknown_flag,
 	  -EOPNOTSUPP },
 	{ "KSVC_REQ_F_BACKENDS on BE_REPLACE", KSVC_CMD_BE_REPLACE,
@@ -869,11 +870,74 @@ static void netlink_test_refused_part_leaves_nothing(struct kunit *test)
 				   &extack), 0);
 }
 
+/* KSVC_CMD_CT_CLEANUP: no attributes, so no policy to parse them with. */
+static int run_ct_cleanup(struct kunit *test)
+{
+	const struct genl_ops *op = ksvc_netlink_op(KSVC_CMD_CT_CLEANUP);
+	struct genl_info info = {};
+
+	KUNIT_ASSERT_NOT_NULL(test, op);
+	KUNIT_ASSERT_NOT_NULL(test, op->doit);
+	KUNIT_EXPECT_NULL(test, op->policy);
+	KUNIT_EXPECT_TRUE(test, op->flags & GENL_UNS_ADMIN_PERM);
+	genl_info_net_set(&info, &init_net);
+	return op->doit(NULL, &info);
+}
+
+/*
+ * Five backend changes of a UDP service with KSVC_REQ_F_DEFER_CT -> no
+ * conntrack walk, the cleanup pending and its work item armed; then
+ * CT_CLEANUP -> one walk for all five, nothing left pending. Deferred
+ * changes, then one without the flag -> one walk too.
+ */
+static void netlink_test_deferred_ct_cleanup(struct kunit *test)
+{
+	static const struct be_attrs a[] = { { AF_INET, 4, 53, -1, -1, 21 } };
+	static const struct be_attrs b[] = { { AF_INET, 4, 53, -1, -1, 22 } };
+	struct ksvc_net *ns = ksvc_net_get(&init_net);
+	struct netlink_ext_ack extack = {};
+	unsigned long walks;
+	struct sk_buff *skb;
+	int i, round;
+
+	skb = msg_new(test, KSVC_CMD_SVC_NEW);
+	nla_put_string(skb, KSVC_A_SVC_NAME, "test/dns");
+	nla_put_u8(skb, KSVC_A_SVC_PROTO, IPPROTO_UDP);
+	nla_put_u16(skb, KSVC_A_SVC_PORT, 53);
+	put_fe(skb, AF_INET, 4, KSVC_FE_CLUSTER_IP);
+	KUNIT_ASSERT_EQ(test, run(test, KSVC_CMD_SVC_NEW, skb, &extack), 0);
+	kfree_skb(skb);
+
+	for (round = 0; round < 2; round++) {
+		walks = ksvc_nat_ct_walks;
+		for (i = 0; i < 5; i++)
+			KUNIT_EXPECT_EQ(test,
+					send(test, KSVC_CMD_BE_REPLACE, "test/dns",
+					     i % 2 ? a : b, 1,
+					     KSVC_REQ_F_DEFER_CT, &extack), 0);
+		KUNIT_EXPECT_EQ(test, ksvc_nat_ct_walks, walks);
+		KUNIT_EXPECT_TRUE(test, ns->tab.ct_stale);
+		KUNIT_EXPECT_TRUE(test, delayed_work_pending(&ns->ct_work));
+		if (round)
+			KUNIT_EXPECT_EQ(test,
+					send(test, KSVC_CMD_BE_REPLACE, "test/dns",
+					     a, 1, 0, &extack), 0);
+		else
+			KUNIT_EXPECT_EQ(test, run_ct_cleanup(test), 0);
+		KUNIT_EXPECT_EQ(test, ksvc_nat_ct_walks, walks + 1);
+		KUNIT_EXPECT_FALSE(test, ns->tab.ct_stale);
+		KUNIT_EXPECT_EQ(test, ns->tab.gone_count, 0U);
+	}
+	KUNIT_EXPECT_EQ(test, send(test, KSVC_CMD_SVC_DEL, "test/dns", NULL, 0,
+				   -1, &extack), 0);
+}
+
 static struct kunit_case netlink_test_cases[] = {
 	KUNIT_CASE_PARAM(netlink_test_rejects, bad_gen_params),
 	KUNIT_CASE(netlink_test_staged_replace),
 	KUNIT_CASE(netlink_test_refused_part_leaves_nothing),
 	KUNIT_CASE(netlink_test_nodeport_cidrs),
+	KUNIT_CASE(netlink_test_deferred_ct_cleanup),
 	{}
 };
 

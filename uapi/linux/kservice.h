@@ -78,13 +78,15 @@
  * timeout in seconds): every new connection from a client address then
  * goes to the backend that address's previous connection went to, as long
  * as that backend is still in the set and may take new connections, and
- * less than the timeout has passed since the client's last packet to the
- * service. The bindings are per namespace, at most affinity_max of them
+ * less than the timeout has passed since the client's last new connection
+ * to the service (kube-proxy's "recent" match, which each new connection
+ * sets). The bindings are per namespace, at most affinity_max of them
  * (sysctl net.kservice.affinity_max, KSVC_A_CFG_AFFINITY_MAX), and at most
  * the module parameter affinity_max_total in all namespaces together;
  * expired ones are reaped within seconds. When either bound is reached, a
  * new client is scheduled as without affinity, and not remembered. A
- * binding is made once conntrack has confirmed the client's connection.
+ * binding is made once the first packet of the client's connection has
+ * reached POST_ROUTING (a packet dropped before makes none).
  *
  * Connections to a backend that leaves the set, or to a service that goes,
  * carry on through conntrack (TCP: until the backend or the client ends
@@ -92,14 +94,20 @@
  * of a UDP or SCTP service's set (BE_REPLACE, BE_DEL, SVC_SET with
  * backends), deletes the service (SVC_DEL, FLUSH) or moves its frontends
  * (SVC_SET of the protocol, port, node port or frontends) also deletes, in
- * the kernel and before its ack, the conntrack entries it translated that
- * no longer lead to a backend of the set through the same frontend. The
- * next datagram of such a flow is then scheduled afresh, to a live backend.
- * A packet of such a flow that was translated while the command ran (its
- * entry not yet in conntrack's table when the walk passed) is dropped
- * when it would be confirmed, and its entry with it: after the ack no
- * packet goes to the backend that left. A backend that stays (its weight
- * set to 0 included) keeps its flows.
+ * the kernel and before its ack, the conntrack entries translated to its
+ * frontends that no longer lead to a backend of the set, and those
+ * translated to frontends it removed. The next datagram of such a flow is
+ * then scheduled afresh, to a live backend. A first packet of such a flow
+ * that was translated while the command ran (its entry not yet in
+ * conntrack's table when the walk passed) is dropped at POST_ROUTING, and
+ * its entry with it: after the ack no packet goes to the backend that
+ * left. A backend that stays (its weight set to 0 included) keeps its
+ * flows. This cleanup is one walk of conntrack's table, per command, or
+ * per batch: a command with KSVC_REQ_F_DEFER_CT leaves it to the next one
+ * without that flag (KSVC_CMD_CT_CLEANUP does nothing else), which does
+ * it for all the commands before it; if none comes, the kernel does it a
+ * second after the first deferred command. The walk holds the namespace's
+ * lock only, never one other namespaces' commands wait for.
  *
  * UDP and SCTP flows that began before a frontend could translate them
  * (before the service, or while it had no backend) are deleted too, as
@@ -192,6 +200,11 @@
  *
  * KSVC_CMD_FLUSH: delete every service of the namespace. No attributes.
  *
+ * KSVC_CMD_CT_CLEANUP: do the conntrack cleanup that the commands sent with
+ *   KSVC_REQ_F_DEFER_CT left (see above), now, before the ack. No
+ *   attributes. SVC_NEW, SVC_SET, SVC_DEL, BE_REPLACE, BE_ADD and BE_DEL
+ *   take KSVC_A_REQ_FLAGS with KSVC_REQ_F_DEFER_CT.
+ *
  * KSVC_CMD_CFG_GET: get the namespace's configuration (doit).
  *   Reply: KSVC_A_CFG_CLUSTER_CIDRS, KSVC_A_CFG_MASQUERADE_ALL,
  *   KSVC_A_CFG_NODEPORT_LOCALHOST, KSVC_A_CFG_NODEPORT_CIDRS,
@@ -244,9 +257,12 @@
  *   KSVC_BE_A_STATS   nest of KSVC_STATS_A_* (dumps only)
  *
  * KSVC_A_SVC_STATS, KSVC_BE_A_STATS, KSVC_A_STATS: nests of
- *   KSVC_STATS_A_CONNS    u64 connections scheduled
- *   KSVC_STATS_A_PACKETS  u64 packets, both directions
- *   KSVC_STATS_A_BYTES    u64 bytes (IP length), both directions
+ *   KSVC_STATS_A_CONNS    u64 connections scheduled (only grows)
+ *   KSVC_STATS_A_PACKETS  u64 packets, both directions, of the connections
+ *                         conntrack holds when the dump or request starts
+ *                         (its accounting, summed by one walk; falls as
+ *                         connections end)
+ *   KSVC_STATS_A_BYTES    u64 bytes (IP length), likewise
  *   KSVC_STATS_A_REJECTS  u64 new connections refused: no usable backend
  *                         (services and namespace totals only)
  *   KSVC_STATS_A_DROPS    u64 first packets of new connections dropped by
@@ -292,6 +308,7 @@ enum ksvc_cmd {
 	KSVC_CMD_FLUSH,
 	KSVC_CMD_CFG_GET,
 	KSVC_CMD_CFG_SET,
+	KSVC_CMD_CT_CLEANUP,
 	__KSVC_CMD_MAX
 };
 
@@ -424,8 +441,9 @@ enum ksvc_req_flags {
 	KSVC_REQ_F_BACKENDS = 1U << 0,	/* SVC_GET: include backends */
 	KSVC_REQ_F_MORE = 1U << 1,	/* BE_REPLACE: more parts follow */
 	KSVC_REQ_F_CONTINUE = 1U << 2,	/* BE_REPLACE: continues staged parts */
+	KSVC_REQ_F_DEFER_CT = 1U << 3,	/* changes: conntrack cleanup later */
 	__KSVC_REQ_F_ALL = KSVC_REQ_F_BACKENDS | KSVC_REQ_F_MORE |
-			   KSVC_REQ_F_CONTINUE
+			   KSVC_REQ_F_CONTINUE | KSVC_REQ_F_DEFER_CT
 };
 
 #endif /* _UAPI_LINUX_KSERVICE_H */
