@@ -662,39 +662,39 @@ test_external_destinations_masqueraded() {
 # connection never opens.
 test_nodeport_via_third_node() {
 	local lan=ks-lan-$run n i
-	local -A node=([a]=ks-na-$run [b]=ks-nb-$run [c]=ks-nc-$run) ip=([a]=1 [b]=2 [c]=3)
+	local -A nodes=([a]=ks-na-$run [b]=ks-nb-$run [c]=ks-nc-$run) ip=([a]=1 [b]=2 [c]=3)
 	local pa=ks-pa-$run pc=ks-pc-$run
 	pp ip netns add $lan
 	ip -n $lan link add br0 type bridge
 	ip -n $lan link set br0 up
 	for n in a b c; do
-		pp ip netns add ${node[$n]}
-		ip link add eth0 netns ${node[$n]} type veth peer name n$n netns $lan
+		pp ip netns add ${nodes[$n]}
+		ip link add eth0 netns ${nodes[$n]} type veth peer name n$n netns $lan
 		ip -n $lan link set n$n master br0 up
-		ip -n ${node[$n]} addr add 172.30.0.${ip[$n]}/24 dev eth0
-		ip -n ${node[$n]} link set eth0 up
-		ip -n ${node[$n]} link set lo up
-		ip netns exec ${node[$n]} sysctl -qw net.ipv4.ip_forward=1
+		ip -n ${nodes[$n]} addr add 172.30.0.${ip[$n]}/24 dev eth0
+		ip -n ${nodes[$n]} link set eth0 up
+		ip -n ${nodes[$n]} link set lo up
+		ip netns exec ${nodes[$n]} sysctl -qw net.ipv4.ip_forward=1
 	done
 	# A pod on A (10.244.21.2) and one on C (10.244.23.2), each on a veth
 	# to its node, which holds the gateway .1 (/32) and routes the pod.
 	for n in a c; do
 		local pod=ks-p$n-$run net=$([[ $n == a ]] && echo 21 || echo 23)
 		pp ip netns add $pod
-		ip link add eth0 netns $pod type veth peer name pod netns ${node[$n]}
-		ip -n ${node[$n]} addr add 10.244.$net.1/32 dev pod
-		ip -n ${node[$n]} link set pod up
-		ip -n ${node[$n]} route add 10.244.$net.2/32 dev pod
+		ip link add eth0 netns $pod type veth peer name pod netns ${nodes[$n]}
+		ip -n ${nodes[$n]} addr add 10.244.$net.1/32 dev pod
+		ip -n ${nodes[$n]} link set pod up
+		ip -n ${nodes[$n]} route add 10.244.$net.2/32 dev pod
 		ip -n $pod addr add 10.244.$net.2/32 dev eth0
 		ip -n $pod link set eth0 up
 		ip -n $pod link set lo up
 		ip -n $pod route add 10.244.$net.1/32 dev eth0
 		ip -n $pod route add default via 10.244.$net.1 dev eth0
 	done
-	ip -n ${node[a]} route add 10.244.23.0/24 via 172.30.0.3
-	ip -n ${node[b]} route add 10.244.21.0/24 via 172.30.0.1
-	ip -n ${node[b]} route add 10.244.23.0/24 via 172.30.0.3
-	ip -n ${node[c]} route add 10.244.21.0/24 via 172.30.0.1
+	ip -n ${nodes[a]} route add 10.244.23.0/24 via 172.30.0.3
+	ip -n ${nodes[b]} route add 10.244.21.0/24 via 172.30.0.1
+	ip -n ${nodes[b]} route add 10.244.23.0/24 via 172.30.0.3
+	ip -n ${nodes[c]} route add 10.244.21.0/24 via 172.30.0.1
 	bg_in $pc pc "$tmp/serve-pc" "$ksprobe" serve tcp 8080 pc
 	wait_for_line "$tmp/serve-pc" '^listening'
 	pa() { in_ns ks-pa-$run pa "$@"; }
@@ -709,7 +709,7 @@ test_nodeport_via_third_node() {
 	probe pa connect tcp 172.30.0.2 30090 -n 3 >"$tmp/far"
 	(($(count '^pc 172\.30\.0\.2$' <"$tmp/far") == 3))
 	kill $bgpid
-	for i in $pa $pc ${node[a]} ${node[b]} ${node[c]} $lan; do
+	for i in $pa $pc ${nodes[a]} ${nodes[b]} ${nodes[c]} $lan; do
 		ip netns del $i
 	done
 }
