@@ -157,7 +157,7 @@ check-e2e: module module-debug tools
 	$(MAKE) check-harness
 	tests/e2e/vm.sh --kernel debug --ko $(CURDIR)/build/debug/kservice.ko \
 		--script tests/e2e/netns.sh --timeout 3600 \
-		-- -$(E2E_PLAIN_ONLY)
+		-- $(addprefix -,$(E2E_PLAIN_ONLY))
 	tests/e2e/vm.sh --ko $(CURDIR)/kservice.ko --script tests/e2e/netns.sh \
 		-- $(E2E_PLAIN_ONLY)
 	tests/e2e/vm.sh --kernel debug --ko $(CURDIR)/build/debug/kservice.ko \
