@@ -1745,6 +1745,108 @@ test_flush_one_namespace() {
 	pp ip netns del $b
 }
 
+# ---- 17f. Other users of conntrack ------------------------------------------------------
+
+# kservice translates through the NAT core; whatever else the node does with
+# conntrack must work on the connections it translated as on any NATed one,
+# here a NAT helper a rule attaches (FTP). A connection has one helper, so
+# this fails while kservice attaches a helper of its own to every
+# connection it translates: nft's `ct helper set` skips a connection that
+# has one. These run on the plain kernel only (the Makefile's
+# E2E_PLAIN_ONLY): the debug kernel has no nf_tables nor FTP helper.
+
+# Loads modules of the VM's kernel, from its own tree.
+kmods() { pp modprobe -d "$KSVC_KROOT" -S "$KSVC_KVER" -a "$@"; }
+
+# Loads the nftables file $1 into the node, shown in the log.
+n0_nft() {
+	sed 's/^/    /' "$1" >&3
+	n0 nft -f "$1"
+}
+
+# Writes $2 random bytes to file $1; prints their SHA-256.
+random_file() {
+	local sum
+	head -c "$2" /dev/urandom >"$1"
+	sum=$(sha256sum <"$1")
+	echo "${sum%% *}"
+}
+
+# Packets counted so far by the named counter $2 of the node's inet table $1.
+nft_counter() {
+	local out
+	out=$(ip netns exec $node nft list counter inet "$1" "$2") || return 1
+	awk '$1 == "packets" { print $2; found = 1 } END { exit !found }' <<<"$out"
+}
+
+test_ftp_through_clusterip() {
+	# An FTP server in pod1 behind a cluster IP, the node masquerading
+	# (masquerade_all), and the node's own nftables laid out as the
+	# nftables wiki does: a `ct helper` object of type ftp, attached at the
+	# forward hook, filter priority, to connections to port 21 (the
+	# backend's: the forward hook sees the translated destination). pod4
+	# may reach pod1 only through the service: the node drops its packets
+	# to pod1 unless their connection was destination NATed. A passive-mode
+	# download through the cluster IP then works only if nf_nat_ftp
+	# rewrites the 227 reply (pod1's address becomes the cluster IP) and
+	# the helper's expectation maps the data connection to pod1's passive
+	# port, masqueraded like its control connection.
+	local size=1234567 sum
+	kmods nf_conntrack_ftp nf_nat_ftp nf_tables nft_ct
+	trap 'set +e; trap - ERR
+		kill $ftpd 2>/dev/null; wait $ftpd 2>/dev/null
+		ip netns exec $node nft delete table inet ks_ftp
+		ip netns exec $node sysctl -qw net.kservice.masquerade_all=0
+		ip netns exec $node "$ksctl" service del default/ftp
+		ip netns exec $node conntrack -D -p tcp --orig-dst 10.96.0.131 >/dev/null 2>&1
+		ip netns exec $node conntrack -D -p tcp --orig-src 10.244.1.14 --orig-dst 10.244.1.11 >/dev/null 2>&1' EXIT
+	mkdir -p "$tmp/ftp"
+	sum=$(random_file "$tmp/ftp/blob" $size)
+	bg_in "${pods[1]}" pod1 "$tmp/ftpd" python3 -m pyftpdlib -i 10.244.1.11 -p 21 -d "$tmp/ftp" -r 30000-30009
+	ftpd=$bgpid
+	wait_for_line "$tmp/ftpd" 'starting FTP server'
+	ks service add default/ftp proto tcp port 21 cluster-ip 10.96.0.131
+	ks backend replace default/ftp 10.244.1.11:21
+	ks config set masquerade-all 1
+	cat >"$tmp/ftp.nft" <<-'EOF'
+	table inet ks_ftp {
+	  ct helper ftp-21 {
+	    type "ftp" protocol tcp
+	  }
+	  counter direct {
+	  }
+	  chain forward {
+	    type filter hook forward priority filter; policy accept;
+	    tcp dport 21 ct helper set "ftp-21"
+	    ip saddr 10.244.1.14 ip daddr 10.244.1.11 ct status dnat accept
+	    ip saddr 10.244.1.14 ip daddr 10.244.1.11 counter name "direct" drop
+	  }
+	}
+	EOF
+	n0_nft "$tmp/ftp.nft"
+	# pod4 straight to pod1: dropped, and counted.
+	[[ $(probe pod4 connect tcp 10.244.1.11 8080 -t 2000 || true) == timeout ]]
+	(($(nft_counter ks_ftp direct) > 0))
+
+	pod4 python3 "$here/ftpget.py" 10.96.0.131 21 blob >"$tmp/ftpget" || true
+	sed 's/^/    /' "$tmp/ftpget" >&3
+	ct $node -L -p tcp --orig-dst 10.96.0.131 >"$tmp/ct"
+	cat "$tmp/ct" >&3
+	# The 227 reply as pod4 got it names the cluster IP, and the file
+	# came whole.
+	[[ $(head -n1 "$tmp/ftpget") =~ ^pasv\ 10\.96\.0\.131\ 3000[0-9]$ ]]
+	[[ $(sed -n 2p "$tmp/ftpget") == "received $size sha256 $sum" ]]
+	# The control connection: translated by kservice (counted), followed
+	# by the ftp helper, masqueraded. The data connection: made by the
+	# helper's expectation, to the cluster IP, mapped to pod1's passive
+	# port, from the node.
+	(($(service_field default/ftp 11) == 1))
+	(($(count 'src=10\.244\.1\.14 dst=10\.96\.0\.131 sport=[0-9]+ dport=21 src=10\.244\.1\.11 dst=10\.244\.1\.1 sport=21 .*helper=ftp' <"$tmp/ct") == 1))
+	(($(count 'src=10\.244\.1\.14 dst=10\.96\.0\.131 sport=[0-9]+ dport=3000[0-9] src=10\.244\.1\.11 dst=10\.244\.1\.1 sport=3000[0-9] ' <"$tmp/ct") == 1))
+}
+
+
+
 # ---- 18. Unloading -------------------------------------------------------------------------
 
 test_unload_with_open_connections() {
@@ -1847,6 +1949,7 @@ scenario nodeport_localhost
 scenario sysctls_per_namespace
 scenario restore_stops_at_refused_line
 scenario flush_one_namespace
+scenario ftp_through_clusterip
 scenario unload_with_open_connections
 
 scenarios_done
