@@ -1748,12 +1748,15 @@ test_flush_one_namespace() {
 # ---- 17f. Other users of conntrack ------------------------------------------------------
 
 # kservice translates through the NAT core; whatever else the node does with
-# conntrack must work on the connections it translated as on any NATed one,
-# here a NAT helper a rule attaches (FTP). A connection has one helper, so
-# this fails while kservice attaches a helper of its own to every
-# connection it translates: nft's `ct helper set` skips a connection that
-# has one. These run on the plain kernel only (the Makefile's
-# E2E_PLAIN_ONLY): the debug kernel has no nf_tables nor FTP helper.
+# conntrack must work on the connections it translated as on any NATed one:
+# a NAT helper a rule attaches (FTP), a helper attached before kservice
+# sees the flow. A connection has one helper, so neither works while
+# kservice attaches a helper of its own to every connection it translates:
+# nft's `ct helper set` skips a connection that has one, and a helper
+# attached first leaves kservice's no room (and its masquerade, kept
+# there, is lost). These run on the plain kernel only (the Makefile's
+# E2E_PLAIN_ONLY): the debug kernel has no nf_tables, FTP helper or CT
+# target.
 
 # Loads modules of the VM's kernel, from its own tree.
 kmods() { pp modprobe -d "$KSVC_KROOT" -S "$KSVC_KVER" -a "$@"; }
@@ -1845,6 +1848,41 @@ test_ftp_through_clusterip() {
 	(($(count 'src=10\.244\.1\.14 dst=10\.96\.0\.131 sport=[0-9]+ dport=3000[0-9] src=10\.244\.1\.11 dst=10\.244\.1\.1 sport=3000[0-9] ' <"$tmp/ct") == 1))
 }
 
+test_raw_ct_helper_first() {
+	# A helper attached in the raw table, before conntrack's entry for the
+	# flow exists: iptables' CT target, a template from which the new
+	# entry takes its helper (how firewalls that turned automatic helper
+	# assignment off attach one; nft's `ct helper set` acts on an entry
+	# conntrack made already, so at the raw priority, before conntrack, it
+	# does nothing). Here ftp's, on a node port. kservice must still do
+	# all it does: a client outside the cluster through a node port
+	# (externalTrafficPolicy Cluster) is destination NATed to the backend
+	# and masqueraded (the backend sees the node, as in
+	# nodeport_from_outside), and counted. Unmasqueraded, the connection
+	# would still work here (pod2's answer goes back through the node),
+	# answered as from the client itself: the answer tells.
+	local out
+	rule=(PREROUTING -i ext -p tcp --dport 30132 -j CT --helper ftp)
+	kmods nf_conntrack_ftp xt_CT
+	trap 'set +e; trap - ERR
+		ip netns exec $node iptables -t raw -D "${rule[@]}"
+		[[ $(iptables -V) != *nf_tables* ]] || ip netns exec $node nft delete table ip raw
+		ip netns exec $node "$ksctl" service del default/rawct
+		ip netns exec $node conntrack -D -p tcp --orig-dst 192.168.50.1 --orig-port-dst 30132 >/dev/null 2>&1' EXIT
+	ks service add default/rawct proto tcp port 80 cluster-ip 10.96.0.132 node-port 30132
+	ks backend replace default/rawct 10.244.1.12:8080
+	n0 iptables -t raw -A "${rule[@]}"
+	out=$(probe ext connect tcp 192.168.50.1 30132 || true)
+	ct $node -L -p tcp --orig-dst 192.168.50.1 --orig-port-dst 30132 >"$tmp/ct"
+	cat "$tmp/ct" >&3
+	# The premise: the raw rule's helper is on the flow's entry.
+	(($(count ' dport=30132 .*helper=ftp' <"$tmp/ct") == 1))
+	# pod2 saw the node, the entry replies to the node, one connection
+	# counted.
+	[[ $out == "pod2 10.244.1.1" ]]
+	(($(count 'src=192\.168\.50\.2 dst=192\.168\.50\.1 sport=[0-9]+ dport=30132 src=10\.244\.1\.12 dst=10\.244\.1\.1 sport=8080 ' <"$tmp/ct") == 1))
+	(($(service_field default/rawct 11) == 1))
+}
 
 
 # ---- 18. Unloading -------------------------------------------------------------------------
@@ -1950,6 +1988,7 @@ scenario sysctls_per_namespace
 scenario restore_stops_at_refused_line
 scenario flush_one_namespace
 scenario ftp_through_clusterip
+scenario raw_ct_helper_first
 scenario unload_with_open_connections
 
 scenarios_done
