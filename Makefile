@@ -153,11 +153,11 @@ check-kunit:
 # session_affinity and in KUnit); and those with other users of conntrack
 # beside kservice's connections (netns.sh, 17f), which need what the debug
 # kernel is built without (debug-kernel.config): nf_tables, the FTP helper,
-# the CT target.
+# the CT target, flowtables.
 # netns.sh on the debug kernel takes about 25 min on two idle cores and
 # twice that beside a CPU hog: its timeout is there to catch a hang.
 E2E_PLAIN_ONLY := unprivileged_affinity_bounded ftp_through_clusterip \
-	raw_ct_helper_first
+	raw_ct_helper_first flowtable_offload
 check-e2e: module module-debug tools
 	$(MAKE) check-harness
 	tests/e2e/vm.sh --kernel debug --ko $(CURDIR)/build/debug/kservice.ko \

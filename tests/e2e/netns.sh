@@ -1750,13 +1750,14 @@ test_flush_one_namespace() {
 # kservice translates through the NAT core; whatever else the node does with
 # conntrack must work on the connections it translated as on any NATed one:
 # a NAT helper a rule attaches (FTP), a helper attached before kservice
-# sees the flow. A connection has one helper, so neither works while
-# kservice attaches a helper of its own to every connection it translates:
-# nft's `ct helper set` skips a connection that has one, and a helper
-# attached first leaves kservice's no room (and its masquerade, kept
-# there, is lost). These run on the plain kernel only (the Makefile's
-# E2E_PLAIN_ONLY): the debug kernel has no nf_tables, FTP helper or CT
-# target.
+# sees the flow, a flowtable that offloads them. A connection has one
+# helper, so none of this works while kservice attaches a helper of its own
+# to every connection it translates: nft's `ct helper set` skips a
+# connection that has one, a helper attached first leaves kservice's no
+# room (and its masquerade, kept there, is lost), and nft_flow_offload
+# offloads no connection with a helper extension. These run on the plain
+# kernel only (the Makefile's E2E_PLAIN_ONLY): the debug kernel has no
+# nf_tables, FTP helper, CT target or flowtable.
 
 # Loads modules of the VM's kernel, from its own tree.
 kmods() { pp modprobe -d "$KSVC_KROOT" -S "$KSVC_KVER" -a "$@"; }
@@ -1884,6 +1885,59 @@ test_raw_ct_helper_first() {
 	(($(service_field default/rawct 11) == 1))
 }
 
+test_flowtable_offload() {
+	# An nftables flowtable on the node's pod-facing devices (its veths:
+	# the pods are routed, not bridged, so their packets come in there),
+	# offered established TCP connections by the forward chain. A bulk
+	# transfer from pod2 to pod4 through a cluster IP: its connection is
+	# offloaded (conntrack shows [OFFLOAD]), the bytes come whole through
+	# the flowtable's own NAT (size, checksum), and the connection carries
+	# on both ways after (a line echoed every 100 ms, which also keeps the
+	# flow from the flowtable's idle timeout while it is looked at).
+	local size=4000037 sum
+	kmods nf_tables nf_flow_table nf_flow_table_inet nft_flow_offload
+	trap 'set +e; trap - ERR
+		kill $fetch $serve 2>/dev/null; wait $fetch $serve 2>/dev/null
+		ip netns exec $node nft delete table inet ks_offload
+		ip netns exec $node "$ksctl" service del default/bulk
+		ip netns exec $node conntrack -D -p tcp --orig-dst 10.96.0.133 >/dev/null 2>&1' EXIT
+	sum=$(random_file "$tmp/bulk" $size)
+	bg_in "${pods[2]}" pod2 "$tmp/bulk-serve" python3 "$here/bulk.py" serve 9000 "$tmp/bulk"
+	serve=$bgpid
+	wait_for_line "$tmp/bulk-serve" '^listening$'
+	ks service add default/bulk proto tcp port 80 cluster-ip 10.96.0.133
+	ks backend replace default/bulk 10.244.1.12:9000
+	cat >"$tmp/offload.nft" <<-'EOF'
+	table inet ks_offload {
+	  flowtable ft {
+	    hook ingress priority filter
+	    devices = { pod1, pod2, pod3, pod4 }
+	  }
+	  counter offered {
+	  }
+	  chain forward {
+	    type filter hook forward priority filter; policy accept;
+	    ip protocol tcp ct state established counter name "offered" flow add @ft
+	  }
+	}
+	EOF
+	n0_nft "$tmp/offload.nft"
+	bg_in "${pods[4]}" pod4 "$tmp/bulk-fetch" python3 "$here/bulk.py" fetch 10.96.0.133 80 "$size"
+	fetch=$bgpid
+	wait_for_line "$tmp/bulk-fetch" '^received '
+	# The rule offers a connection when one of its packets passes it, and
+	# it is offloaded at once: the transfer's first packets have.
+	ct $node -L -p tcp --orig-dst 10.96.0.133 >"$tmp/ct"
+	cat "$tmp/ct" >&3
+	pretty "" "packets offered to the flowtable: $(nft_counter ks_offload offered)"
+	pp kill -TERM "$fetch"
+	wait "$fetch" || true
+	cat "$tmp/bulk-fetch" >&3
+	[[ $(head -n1 "$tmp/bulk-fetch") == "received $size sha256 $sum" ]]
+	[[ $(tail -n1 "$tmp/bulk-fetch") =~ ^held\ [1-9][0-9]*$ ]]
+	(($(nft_counter ks_offload offered) > 0))
+	(($(count 'src=10\.244\.1\.14 dst=10\.96\.0\.133 sport=[0-9]+ dport=80 src=10\.244\.1\.12 dst=10\.244\.1\.14 sport=9000 .*\[OFFLOAD\]' <"$tmp/ct") == 1))
+}
 
 # ---- 18. Unloading -------------------------------------------------------------------------
 
@@ -1989,6 +2043,7 @@ scenario restore_stops_at_refused_line
 scenario flush_one_namespace
 scenario ftp_through_clusterip
 scenario raw_ct_helper_first
+scenario flowtable_offload
 scenario unload_with_open_connections
 
 scenarios_done
