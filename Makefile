@@ -153,11 +153,12 @@ check-kunit:
 # session_affinity and in KUnit); and those with other users of conntrack
 # beside kservice's connections (netns.sh, 17f), which need what the debug
 # kernel is built without (debug-kernel.config): nf_tables, the FTP helper,
-# the CT target, flowtables.
+# the CT target, flowtables (ctnetlink_created_entry needs only ctnetlink,
+# but goes with them).
 # netns.sh on the debug kernel takes about 25 min on two idle cores and
 # twice that beside a CPU hog: its timeout is there to catch a hang.
 E2E_PLAIN_ONLY := unprivileged_affinity_bounded ftp_through_clusterip \
-	raw_ct_helper_first flowtable_offload
+	raw_ct_helper_first flowtable_offload ctnetlink_created_entry
 check-e2e: module module-debug tools
 	$(MAKE) check-harness
 	tests/e2e/vm.sh --kernel debug --ko $(CURDIR)/build/debug/kservice.ko \

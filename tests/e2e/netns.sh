@@ -249,7 +249,7 @@ dropped() {
 # report line checked. `conntrack -D` exits 1 when nothing matched, as it
 # does on an error: "N flow entries have been deleted" tells them apart.
 # For -L the report must say "N flow entries have been shown" too, so an
-# empty listing is one conntrack really made.
+# empty listing is one conntrack really made; -I says "created".
 ct() {
 	local ns=$1 rc=0
 	shift
@@ -257,7 +257,7 @@ ct() {
 	ip netns exec "$ns" conntrack "$@" 2>"$tmp/ct-err" || rc=$?
 	# Its one line on stderr, the report, and nothing else.
 	if [[ $(wc -l <"$tmp/ct-err") != 1 ]] ||
-		! grep -qE '^conntrack v[0-9.]+ \(conntrack-tools\): [0-9]+ flow entries have been (shown|deleted)\.$' "$tmp/ct-err"; then
+		! grep -qE '^conntrack v[0-9.]+ \(conntrack-tools\): [0-9]+ flow entries have been (shown|deleted|created)\.$' "$tmp/ct-err"; then
 		echo "conntrack $* failed (status $rc):" >&2
 		cat "$tmp/ct-err" >&2
 		return 1
@@ -1750,14 +1750,16 @@ test_flush_one_namespace() {
 # kservice translates through the NAT core; whatever else the node does with
 # conntrack must work on the connections it translated as on any NATed one:
 # a NAT helper a rule attaches (FTP), a helper attached before kservice
-# sees the flow, a flowtable that offloads them. A connection has one
-# helper, so none of this works while kservice attaches a helper of its own
-# to every connection it translates: nft's `ct helper set` skips a
-# connection that has one, a helper attached first leaves kservice's no
-# room (and its masquerade, kept there, is lost), and nft_flow_offload
-# offloads no connection with a helper extension. These run on the plain
-# kernel only (the Makefile's E2E_PLAIN_ONLY): the debug kernel has no
-# nf_tables, FTP helper, CT target or flowtable.
+# sees the flow, a flowtable that offloads them, entries made through
+# ctnetlink (conntrackd on a standby node). A connection has one helper,
+# so none of this works while kservice attaches a helper of its own to
+# every connection it translates: nft's `ct helper set` skips a connection
+# that has one, a helper attached first leaves kservice's no room (and its
+# masquerade, kept there, is lost), nft_flow_offload offloads no connection
+# with a helper extension, and ctnetlink finds no helper "kservice" to
+# attach to a copy. They run on the plain kernel only (the Makefile's
+# E2E_PLAIN_ONLY): the debug kernel has no nf_tables, FTP helper, CT target
+# or flowtable.
 
 # Loads modules of the VM's kernel, from its own tree.
 kmods() { pp modprobe -d "$KSVC_KROOT" -S "$KSVC_KVER" -a "$@"; }
@@ -1939,6 +1941,48 @@ test_flowtable_offload() {
 	(($(count 'src=10\.244\.1\.14 dst=10\.96\.0\.133 sport=[0-9]+ dport=80 src=10\.244\.1\.12 dst=10\.244\.1\.14 sport=9000 .*\[OFFLOAD\]' <"$tmp/ct") == 1))
 }
 
+test_ctnetlink_created_entry() {
+	# Entries made through ctnetlink for a flow of a cluster IP, as
+	# conntrackd makes them on a standby node: they forward as the flow
+	# did. First one made by hand: the original tuple (pod4:41500 to the
+	# cluster IP) and the destination NAT to the backend, from which the
+	# kernel sets the reply up. (conntrack -I with the translated reply
+	# tuple given too would make an entry without its DST_NAT status,
+	# which the kernel never translates, and that bit cannot be set from
+	# outside.) Then a copy of an entry kservice made, with everything
+	# conntrackd copies: status, timeout, NAT, and the helper by name,
+	# when the entry has one. Each entry is proven in use: a datagram from
+	# its source port is answered from the cluster IP (a connected
+	# socket), by the backend, and kservice translated nothing new.
+	local conns rc=0
+	ks service add default/ctnl proto udp port 95 cluster-ip 10.96.0.134
+	ks backend replace default/ctnl 10.244.1.12:8080
+	trap 'set +e; trap - ERR
+		ip netns exec $node "$ksctl" service del default/ctnl
+		ip netns exec $node conntrack -D -p udp --orig-dst 10.96.0.134 >/dev/null 2>&1' EXIT
+	conns=$(service_field default/ctnl 11)
+	ct $node -I -p udp -s 10.244.1.14 -d 10.96.0.134 --sport 41500 --dport 95 \
+		--dst-nat 10.244.1.12:8080 -t 120 -u SEEN_REPLY,ASSURED >&3
+	ct $node -L -p udp --orig-dst 10.96.0.134 >"$tmp/ct"
+	cat "$tmp/ct" >&3
+	(($(count 'src=10\.244\.1\.14 dst=10\.96\.0\.134 sport=41500 dport=95 src=10\.244\.1\.12 dst=10\.244\.1\.14 sport=8080 dport=41500 ' <"$tmp/ct") == 1))
+	[[ $(probe pod4 connect udp 10.96.0.134 95 -p 41500) == "pod2 10.244.1.14" ]]
+	(($(service_field default/ctnl 11) == conns))
+
+	# kservice's own flow from pod4:41600, then its entry copied.
+	[[ $(probe pod4 connect udp 10.96.0.134 95 -p 41600) == "pod2 10.244.1.14" ]]
+	conns=$(service_field default/ctnl 11)
+	n0 python3 "$here/ctnl.py" copy udp 10.244.1.14 41600 10.96.0.134 95 >"$tmp/ctnl" || rc=$?
+	sed 's/^/    /' "$tmp/ctnl" >&3
+	((rc == 0))
+	[[ $(tail -n1 "$tmp/ctnl") == created ]]
+	ct $node -L -p udp --orig-dst 10.96.0.134 --orig-port-src 41600 >"$tmp/ct"
+	cat "$tmp/ct" >&3
+	(($(count 'src=10\.244\.1\.14 dst=10\.96\.0\.134 sport=41600 dport=95 src=10\.244\.1\.12 dst=10\.244\.1\.14 sport=8080 dport=41600 ' <"$tmp/ct") == 1))
+	[[ $(probe pod4 connect udp 10.96.0.134 95 -p 41600) == "pod2 10.244.1.14" ]]
+	(($(service_field default/ctnl 11) == conns))
+}
+
 # ---- 18. Unloading -------------------------------------------------------------------------
 
 test_unload_with_open_connections() {
@@ -2044,6 +2088,7 @@ scenario flush_one_namespace
 scenario ftp_through_clusterip
 scenario raw_ct_helper_first
 scenario flowtable_offload
+scenario ctnetlink_created_entry
 scenario unload_with_open_connections
 
 scenarios_done
