@@ -13,7 +13,7 @@ pkgs="
 	libcurl4-openssl-dev openssl libldns-dev
 	clang libclang-rt-14-dev
 	qemu-system-x86 busybox-static kmod iproute2 cpio xz-utils
-	curl conntrack procps dkms sparse
+	curl conntrack procps dkms sparse python3-pyftpdlib
 	nginx-light bind9-dnsutils
 	iptables nftables ipvsadm gnuplot-nox
 "

@@ -249,7 +249,7 @@ dropped() {
 # report line checked. `conntrack -D` exits 1 when nothing matched, as it
 # does on an error: "N flow entries have been deleted" tells them apart.
 # For -L the report must say "N flow entries have been shown" too, so an
-# empty listing is one conntrack really made.
+# empty listing is one conntrack really made; -I says "created".
 ct() {
 	local ns=$1 rc=0
 	shift
@@ -257,7 +257,7 @@ ct() {
 	ip netns exec "$ns" conntrack "$@" 2>"$tmp/ct-err" || rc=$?
 	# Its one line on stderr, the report, and nothing else.
 	if [[ $(wc -l <"$tmp/ct-err") != 1 ]] ||
-		! grep -qE '^conntrack v[0-9.]+ \(conntrack-tools\): [0-9]+ flow entries have been (shown|deleted)\.$' "$tmp/ct-err"; then
+		! grep -qE '^conntrack v[0-9.]+ \(conntrack-tools\): [0-9]+ flow entries have been (shown|deleted|created)\.$' "$tmp/ct-err"; then
 		echo "conntrack $* failed (status $rc):" >&2
 		cat "$tmp/ct-err" >&2
 		return 1
@@ -666,39 +666,39 @@ test_external_destinations_masqueraded() {
 # connection never opens.
 test_nodeport_via_third_node() {
 	local lan=ks-lan-$run n i
-	local -A node=([a]=ks-na-$run [b]=ks-nb-$run [c]=ks-nc-$run) ip=([a]=1 [b]=2 [c]=3)
+	local -A nodes=([a]=ks-na-$run [b]=ks-nb-$run [c]=ks-nc-$run) ip=([a]=1 [b]=2 [c]=3)
 	local pa=ks-pa-$run pc=ks-pc-$run
 	pp ip netns add $lan
 	ip -n $lan link add br0 type bridge
 	ip -n $lan link set br0 up
 	for n in a b c; do
-		pp ip netns add ${node[$n]}
-		ip link add eth0 netns ${node[$n]} type veth peer name n$n netns $lan
+		pp ip netns add ${nodes[$n]}
+		ip link add eth0 netns ${nodes[$n]} type veth peer name n$n netns $lan
 		ip -n $lan link set n$n master br0 up
-		ip -n ${node[$n]} addr add 172.30.0.${ip[$n]}/24 dev eth0
-		ip -n ${node[$n]} link set eth0 up
-		ip -n ${node[$n]} link set lo up
-		ip netns exec ${node[$n]} sysctl -qw net.ipv4.ip_forward=1
+		ip -n ${nodes[$n]} addr add 172.30.0.${ip[$n]}/24 dev eth0
+		ip -n ${nodes[$n]} link set eth0 up
+		ip -n ${nodes[$n]} link set lo up
+		ip netns exec ${nodes[$n]} sysctl -qw net.ipv4.ip_forward=1
 	done
 	# A pod on A (10.244.21.2) and one on C (10.244.23.2), each on a veth
 	# to its node, which holds the gateway .1 (/32) and routes the pod.
 	for n in a c; do
 		local pod=ks-p$n-$run net=$([[ $n == a ]] && echo 21 || echo 23)
 		pp ip netns add $pod
-		ip link add eth0 netns $pod type veth peer name pod netns ${node[$n]}
-		ip -n ${node[$n]} addr add 10.244.$net.1/32 dev pod
-		ip -n ${node[$n]} link set pod up
-		ip -n ${node[$n]} route add 10.244.$net.2/32 dev pod
+		ip link add eth0 netns $pod type veth peer name pod netns ${nodes[$n]}
+		ip -n ${nodes[$n]} addr add 10.244.$net.1/32 dev pod
+		ip -n ${nodes[$n]} link set pod up
+		ip -n ${nodes[$n]} route add 10.244.$net.2/32 dev pod
 		ip -n $pod addr add 10.244.$net.2/32 dev eth0
 		ip -n $pod link set eth0 up
 		ip -n $pod link set lo up
 		ip -n $pod route add 10.244.$net.1/32 dev eth0
 		ip -n $pod route add default via 10.244.$net.1 dev eth0
 	done
-	ip -n ${node[a]} route add 10.244.23.0/24 via 172.30.0.3
-	ip -n ${node[b]} route add 10.244.21.0/24 via 172.30.0.1
-	ip -n ${node[b]} route add 10.244.23.0/24 via 172.30.0.3
-	ip -n ${node[c]} route add 10.244.21.0/24 via 172.30.0.1
+	ip -n ${nodes[a]} route add 10.244.23.0/24 via 172.30.0.3
+	ip -n ${nodes[b]} route add 10.244.21.0/24 via 172.30.0.1
+	ip -n ${nodes[b]} route add 10.244.23.0/24 via 172.30.0.3
+	ip -n ${nodes[c]} route add 10.244.21.0/24 via 172.30.0.1
 	bg_in $pc pc "$tmp/serve-pc" "$ksprobe" serve tcp 8080 pc
 	wait_for_line "$tmp/serve-pc" '^listening'
 	pa() { in_ns ks-pa-$run pa "$@"; }
@@ -713,7 +713,7 @@ test_nodeport_via_third_node() {
 	probe pa connect tcp 172.30.0.2 30090 -n 3 >"$tmp/far"
 	(($(count '^pc 172\.30\.0\.2$' <"$tmp/far") == 3))
 	kill $bgpid
-	for i in $pa $pc ${node[a]} ${node[b]} ${node[c]} $lan; do
+	for i in $pa $pc ${nodes[a]} ${nodes[b]} ${nodes[c]} $lan; do
 		ip netns del $i
 	done
 }
@@ -1749,6 +1749,244 @@ test_flush_one_namespace() {
 	pp ip netns del $b
 }
 
+# ---- 17f. Other users of conntrack ------------------------------------------------------
+
+# kservice translates through the NAT core; whatever else the node does with
+# conntrack must work on the connections it translated as on any NATed one:
+# a NAT helper a rule attaches (FTP), a helper attached before kservice
+# sees the flow, a flowtable that offloads them, entries made through
+# ctnetlink (conntrackd on a standby node). A connection has one helper,
+# so none of this works while kservice attaches a helper of its own to
+# every connection it translates: nft's `ct helper set` skips a connection
+# that has one, a helper attached first leaves kservice's no room (and its
+# masquerade, kept there, is lost), nft_flow_offload offloads no connection
+# with a helper extension, and ctnetlink finds no helper "kservice" to
+# attach to a copy. They run on the plain kernel only (the Makefile's
+# E2E_PLAIN_ONLY): the debug kernel has no nf_tables, FTP helper, CT target
+# or flowtable.
+
+# Loads modules of the VM's kernel, from its own tree.
+kmods() { pp modprobe -d "$KSVC_KROOT" -S "$KSVC_KVER" -a "$@"; }
+
+# Loads the nftables file $1 into the node, shown in the log.
+n0_nft() {
+	sed 's/^/    /' "$1" >&3
+	n0 nft -f "$1"
+}
+
+# Writes $2 random bytes to file $1; prints their SHA-256.
+random_file() {
+	local sum
+	head -c "$2" /dev/urandom >"$1"
+	sum=$(sha256sum <"$1")
+	echo "${sum%% *}"
+}
+
+# Packets counted so far by the named counter $2 of the node's inet table $1.
+nft_counter() {
+	local out
+	out=$(ip netns exec $node nft list counter inet "$1" "$2") || return 1
+	awk '$1 == "packets" { print $2; found = 1 } END { exit !found }' <<<"$out"
+}
+
+test_ftp_through_clusterip() {
+	# An FTP server in pod1 behind a cluster IP, the node masquerading
+	# (masquerade_all), and the node's own nftables laid out as the
+	# nftables wiki does: a `ct helper` object of type ftp, attached at the
+	# forward hook, filter priority, to connections to port 21 (the
+	# backend's: the forward hook sees the translated destination). pod4
+	# may reach pod1 only through the service: the node drops its packets
+	# to pod1 unless their connection was destination NATed. A passive-mode
+	# download through the cluster IP then works only if nf_nat_ftp
+	# rewrites the 227 reply (pod1's address becomes the cluster IP) and
+	# the helper's expectation maps the data connection to pod1's passive
+	# port, masqueraded like its control connection.
+	local size=1234567 sum
+	kmods nf_conntrack_ftp nf_nat_ftp nf_tables nft_ct
+	trap 'set +e; trap - ERR
+		kill $ftpd 2>/dev/null; wait $ftpd 2>/dev/null
+		ip netns exec $node nft delete table inet ks_ftp
+		ip netns exec $node sysctl -qw net.kservice.masquerade_all=0
+		ip netns exec $node "$ksctl" service del default/ftp
+		ip netns exec $node conntrack -D -p tcp --orig-dst 10.96.0.131 >/dev/null 2>&1
+		ip netns exec $node conntrack -D -p tcp --orig-src 10.244.1.14 --orig-dst 10.244.1.11 >/dev/null 2>&1' EXIT
+	mkdir -p "$tmp/ftp"
+	sum=$(random_file "$tmp/ftp/blob" $size)
+	bg_in "${pods[1]}" pod1 "$tmp/ftpd" python3 -m pyftpdlib -i 10.244.1.11 -p 21 -d "$tmp/ftp" -r 30000-30009
+	ftpd=$bgpid
+	wait_for_line "$tmp/ftpd" 'starting FTP server'
+	ks service add default/ftp proto tcp port 21 cluster-ip 10.96.0.131
+	ks backend replace default/ftp 10.244.1.11:21
+	ks config set masquerade-all 1
+	cat >"$tmp/ftp.nft" <<-'EOF'
+	table inet ks_ftp {
+	  ct helper ftp-21 {
+	    type "ftp" protocol tcp
+	  }
+	  counter direct {
+	  }
+	  chain forward {
+	    type filter hook forward priority filter; policy accept;
+	    tcp dport 21 ct helper set "ftp-21"
+	    ip saddr 10.244.1.14 ip daddr 10.244.1.11 ct status dnat accept
+	    ip saddr 10.244.1.14 ip daddr 10.244.1.11 counter name "direct" drop
+	  }
+	}
+	EOF
+	n0_nft "$tmp/ftp.nft"
+	# pod4 straight to pod1: dropped, and counted.
+	[[ $(probe pod4 connect tcp 10.244.1.11 8080 -t 2000 || true) == timeout ]]
+	(($(nft_counter ks_ftp direct) > 0))
+
+	pod4 python3 "$here/ftpget.py" 10.96.0.131 21 blob >"$tmp/ftpget" || true
+	sed 's/^/    /' "$tmp/ftpget" >&3
+	ct $node -L -p tcp --orig-dst 10.96.0.131 >"$tmp/ct"
+	cat "$tmp/ct" >&3
+	# The 227 reply as pod4 got it names the cluster IP, and the file
+	# came whole.
+	[[ $(head -n1 "$tmp/ftpget") =~ ^pasv\ 10\.96\.0\.131\ 3000[0-9]$ ]]
+	[[ $(sed -n 2p "$tmp/ftpget") == "received $size sha256 $sum" ]]
+	# The control connection: translated by kservice (counted), followed
+	# by the ftp helper, masqueraded. The data connection: made by the
+	# helper's expectation, to the cluster IP, mapped to pod1's passive
+	# port, from the node.
+	(($(service_field default/ftp 11) == 1))
+	(($(count 'src=10\.244\.1\.14 dst=10\.96\.0\.131 sport=[0-9]+ dport=21 src=10\.244\.1\.11 dst=10\.244\.1\.1 sport=21 .*helper=ftp' <"$tmp/ct") == 1))
+	(($(count 'src=10\.244\.1\.14 dst=10\.96\.0\.131 sport=[0-9]+ dport=3000[0-9] src=10\.244\.1\.11 dst=10\.244\.1\.1 sport=3000[0-9] ' <"$tmp/ct") == 1))
+}
+
+test_raw_ct_helper_first() {
+	# A helper attached in the raw table, before conntrack's entry for the
+	# flow exists: iptables' CT target, a template from which the new
+	# entry takes its helper (how firewalls that turned automatic helper
+	# assignment off attach one; nft's `ct helper set` acts on an entry
+	# conntrack made already, so at the raw priority, before conntrack, it
+	# does nothing). Here ftp's, on a node port. kservice must still do
+	# all it does: a client outside the cluster through a node port
+	# (externalTrafficPolicy Cluster) is destination NATed to the backend
+	# and masqueraded (the backend sees the node, as in
+	# nodeport_from_outside), and counted. Unmasqueraded, the connection
+	# would still work here (pod2's answer goes back through the node),
+	# answered as from the client itself: the answer tells.
+	local out
+	rule=(PREROUTING -i ext -p tcp --dport 30132 -j CT --helper ftp)
+	kmods nf_conntrack_ftp xt_CT
+	trap 'set +e; trap - ERR
+		ip netns exec $node iptables -t raw -D "${rule[@]}"
+		[[ $(iptables -V) != *nf_tables* ]] || ip netns exec $node nft delete table ip raw
+		ip netns exec $node "$ksctl" service del default/rawct
+		ip netns exec $node conntrack -D -p tcp --orig-dst 192.168.50.1 --orig-port-dst 30132 >/dev/null 2>&1' EXIT
+	ks service add default/rawct proto tcp port 80 cluster-ip 10.96.0.132 node-port 30132
+	ks backend replace default/rawct 10.244.1.12:8080
+	n0 iptables -t raw -A "${rule[@]}"
+	out=$(probe ext connect tcp 192.168.50.1 30132 || true)
+	ct $node -L -p tcp --orig-dst 192.168.50.1 --orig-port-dst 30132 >"$tmp/ct"
+	cat "$tmp/ct" >&3
+	# The premise: the raw rule's helper is on the flow's entry.
+	(($(count ' dport=30132 .*helper=ftp' <"$tmp/ct") == 1))
+	# pod2 saw the node, the entry replies to the node, one connection
+	# counted.
+	[[ $out == "pod2 10.244.1.1" ]]
+	(($(count 'src=192\.168\.50\.2 dst=192\.168\.50\.1 sport=[0-9]+ dport=30132 src=10\.244\.1\.12 dst=10\.244\.1\.1 sport=8080 ' <"$tmp/ct") == 1))
+	(($(service_field default/rawct 11) == 1))
+}
+
+test_flowtable_offload() {
+	# An nftables flowtable on the node's pod-facing devices (its veths:
+	# the pods are routed, not bridged, so their packets come in there),
+	# offered established TCP connections by the forward chain. A bulk
+	# transfer from pod2 to pod4 through a cluster IP: its connection is
+	# offloaded (conntrack shows [OFFLOAD]), the bytes come whole through
+	# the flowtable's own NAT (size, checksum), and the connection carries
+	# on both ways after (a line echoed every 100 ms, which also keeps the
+	# flow from the flowtable's idle timeout while it is looked at).
+	local size=4000037 sum
+	kmods nf_tables nf_flow_table nf_flow_table_inet nft_flow_offload
+	trap 'set +e; trap - ERR
+		kill $fetch $serve 2>/dev/null; wait $fetch $serve 2>/dev/null
+		ip netns exec $node nft delete table inet ks_offload
+		ip netns exec $node "$ksctl" service del default/bulk
+		ip netns exec $node conntrack -D -p tcp --orig-dst 10.96.0.133 >/dev/null 2>&1' EXIT
+	sum=$(random_file "$tmp/bulk" $size)
+	bg_in "${pods[2]}" pod2 "$tmp/bulk-serve" python3 "$here/bulk.py" serve 9000 "$tmp/bulk"
+	serve=$bgpid
+	wait_for_line "$tmp/bulk-serve" '^listening$'
+	ks service add default/bulk proto tcp port 80 cluster-ip 10.96.0.133
+	ks backend replace default/bulk 10.244.1.12:9000
+	cat >"$tmp/offload.nft" <<-'EOF'
+	table inet ks_offload {
+	  flowtable ft {
+	    hook ingress priority filter
+	    devices = { pod1, pod2, pod3, pod4 }
+	  }
+	  counter offered {
+	  }
+	  chain forward {
+	    type filter hook forward priority filter; policy accept;
+	    ip protocol tcp ct state established counter name "offered" flow add @ft
+	  }
+	}
+	EOF
+	n0_nft "$tmp/offload.nft"
+	bg_in "${pods[4]}" pod4 "$tmp/bulk-fetch" python3 "$here/bulk.py" fetch 10.96.0.133 80 "$size"
+	fetch=$bgpid
+	wait_for_line "$tmp/bulk-fetch" '^received '
+	# The rule offers a connection when one of its packets passes it, and
+	# it is offloaded at once: the transfer's first packets have.
+	ct $node -L -p tcp --orig-dst 10.96.0.133 >"$tmp/ct"
+	cat "$tmp/ct" >&3
+	pretty "" "packets offered to the flowtable: $(nft_counter ks_offload offered)"
+	pp kill -TERM "$fetch"
+	wait "$fetch" || true
+	cat "$tmp/bulk-fetch" >&3
+	[[ $(head -n1 "$tmp/bulk-fetch") == "received $size sha256 $sum" ]]
+	[[ $(tail -n1 "$tmp/bulk-fetch") =~ ^held\ [1-9][0-9]*$ ]]
+	(($(nft_counter ks_offload offered) > 0))
+	(($(count 'src=10\.244\.1\.14 dst=10\.96\.0\.133 sport=[0-9]+ dport=80 src=10\.244\.1\.12 dst=10\.244\.1\.14 sport=9000 .*\[OFFLOAD\]' <"$tmp/ct") == 1))
+}
+
+test_ctnetlink_created_entry() {
+	# Entries made through ctnetlink for a flow of a cluster IP, as
+	# conntrackd makes them on a standby node: they forward as the flow
+	# did. First one made by hand: the original tuple (pod4:41500 to the
+	# cluster IP) and the destination NAT to the backend, from which the
+	# kernel sets the reply up. (conntrack -I with the translated reply
+	# tuple given too would make an entry without its DST_NAT status,
+	# which the kernel never translates, and that bit cannot be set from
+	# outside.) Then a copy of an entry kservice made, with everything
+	# conntrackd copies: status, timeout, NAT, and the helper by name,
+	# when the entry has one. Each entry is proven in use: a datagram from
+	# its source port is answered from the cluster IP (a connected
+	# socket), by the backend, and kservice translated nothing new.
+	local conns rc=0
+	ks service add default/ctnl proto udp port 95 cluster-ip 10.96.0.134
+	ks backend replace default/ctnl 10.244.1.12:8080
+	trap 'set +e; trap - ERR
+		ip netns exec $node "$ksctl" service del default/ctnl
+		ip netns exec $node conntrack -D -p udp --orig-dst 10.96.0.134 >/dev/null 2>&1' EXIT
+	conns=$(service_field default/ctnl 11)
+	ct $node -I -p udp -s 10.244.1.14 -d 10.96.0.134 --sport 41500 --dport 95 \
+		--dst-nat 10.244.1.12:8080 -t 120 -u SEEN_REPLY,ASSURED >&3
+	ct $node -L -p udp --orig-dst 10.96.0.134 >"$tmp/ct"
+	cat "$tmp/ct" >&3
+	(($(count 'src=10\.244\.1\.14 dst=10\.96\.0\.134 sport=41500 dport=95 src=10\.244\.1\.12 dst=10\.244\.1\.14 sport=8080 dport=41500 ' <"$tmp/ct") == 1))
+	[[ $(probe pod4 connect udp 10.96.0.134 95 -p 41500) == "pod2 10.244.1.14" ]]
+	(($(service_field default/ctnl 11) == conns))
+
+	# kservice's own flow from pod4:41600, then its entry copied.
+	[[ $(probe pod4 connect udp 10.96.0.134 95 -p 41600) == "pod2 10.244.1.14" ]]
+	conns=$(service_field default/ctnl 11)
+	n0 python3 "$here/ctnl.py" copy udp 10.244.1.14 41600 10.96.0.134 95 >"$tmp/ctnl" || rc=$?
+	sed 's/^/    /' "$tmp/ctnl" >&3
+	((rc == 0))
+	[[ $(tail -n1 "$tmp/ctnl") == created ]]
+	ct $node -L -p udp --orig-dst 10.96.0.134 --orig-port-src 41600 >"$tmp/ct"
+	cat "$tmp/ct" >&3
+	(($(count 'src=10\.244\.1\.14 dst=10\.96\.0\.134 sport=41600 dport=95 src=10\.244\.1\.12 dst=10\.244\.1\.14 sport=8080 dport=41600 ' <"$tmp/ct") == 1))
+	[[ $(probe pod4 connect udp 10.96.0.134 95 -p 41600) == "pod2 10.244.1.14" ]]
+	(($(service_field default/ctnl 11) == conns))
+}
+
 # ---- 18. Unloading -------------------------------------------------------------------------
 
 test_unload_with_open_connections() {
@@ -1851,6 +2089,10 @@ scenario nodeport_localhost
 scenario sysctls_per_namespace
 scenario restore_stops_at_refused_line
 scenario flush_one_namespace
+scenario ftp_through_clusterip
+scenario raw_ct_helper_first
+scenario flowtable_offload
+scenario ctnetlink_created_entry
 scenario unload_with_open_connections
 
 scenarios_done
