@@ -210,8 +210,9 @@
  *   KSVC_A_CFG_NODEPORT_LOCALHOST, KSVC_A_CFG_NODEPORT_CIDRS,
  *   KSVC_A_CFG_SERVICES (count, read only),
  *   KSVC_A_CFG_HOOKED (1 while the NAT hooks are registered, read only:
- *   from the first service until the last one is gone and the connections
- *   translated for it have ended, so that those carry on),
+ *   from the first service until the last one is gone and conntrack holds
+ *   no connection in the namespace whose destination was translated, so
+ *   that those carry on; looked at again every 5 s while some remain),
  *   KSVC_A_STATS (namespace totals, including KSVC_STATS_A_REJECTS),
  *   KSVC_A_CFG_AFFINITY_MAX, KSVC_A_CFG_AFFINITY_ENTRIES (read only: the
  *   session affinity bindings held now, expired ones not yet reaped
