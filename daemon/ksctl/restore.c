@@ -8,7 +8,8 @@
  * nothing. A "service add NAME" line followed at once by "backend replace
  * NAME" becomes one request: the service is created with its backends. The
  * requests are sent in order; the first the kernel refuses stops the run,
- * and the error names its line (what came before it stays done).
+ * and the error names its line (what came before it stays done). They are
+ * one batch, with one conntrack cleanup at the end (run_restore()).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -177,12 +178,20 @@ out:
 	return ret;
 }
 
+/*
+ * The lines run as one batch (ksvc.h): their changes leave the conntrack
+ * cleanup of UDP and SCTP to one KSVC_CMD_CT_CLEANUP at the end, sent
+ * after a refused line too, for the lines done before it. Only one error
+ * is said: the line's, else the cleanup's.
+ */
 static int run_restore(struct ksctl_req *req, struct ksvc *ks)
 {
 	struct restore *rs = req->priv;
+	struct ksvc_err err;
 	size_t i;
-	int ret;
+	int ret = 0, end;
 
+	ksvc_batch_begin(ks);
 	for (i = 0; i < rs->n; i++) {
 		struct restore_item *it = &rs->items[i];
 		struct ksctl_req r;
@@ -205,10 +214,15 @@ static int run_restore(struct ksctl_req *req, struct ksvc *ks)
 			req->kerr = r.kerr;
 			req->has_name = r.has_name;
 			memcpy(req->svc.name, r.svc.name, sizeof(req->svc.name));
-			return ret;
+			break;
 		}
 	}
-	return 0;
+	end = ksvc_batch_end(ks, &err);
+	if (ret || !end)
+		return ret;
+	req->cmd = "restore: conntrack cleanup";
+	req->kerr = err;
+	return end;
 }
 
 int restore_parse(int argc, char **argv, struct ksctl_req *req)

@@ -343,6 +343,30 @@ static void keep_old(struct ksd_sync *s, struct ksvc_service_list *next,
 		s->last.failed++;
 }
 
+/*
+ * The end of a pass's batch (see ksvc.h): one conntrack cleanup for all
+ * its changes. Not on a broken socket, which the pass gives up (the
+ * kernel does the cleanup itself a second after the first change). A
+ * failed cleanup is said here, once; only a broken socket fails the pass
+ * for it, since the changes are made and the kernel cleans up by itself.
+ * Returns the pass's error, ret, or the cleanup's broken socket.
+ */
+static int end_batch(struct ksd_sync *s, int ret)
+{
+	struct ksvc_err err = { "" };
+	int end;
+
+	if (handle_broken(ret))
+		return ret;
+	end = ksvc_batch_end(s->ks, &err);
+	if (!end)
+		return ret;
+	ksd_err("kernel: conntrack cleanup failed: %s%s%s; the kernel does "
+		"it itself within a second", strerror(-end),
+		*err.msg ? ": " : "", err.msg);
+	return handle_broken(end) ? end : ret;
+}
+
 /* Ends a pass: next becomes what is known, the result is logged. */
 static int finish(struct ksd_sync *s, struct ksvc_service_list *next,
 		  int ret, const char *kind)
@@ -398,6 +422,7 @@ int ksd_sync_full(struct ksd_sync *s, const struct ksd_model *m)
 		return ret;
 	}
 	ksvc_service_list_sort(&cur);
+	ksvc_batch_begin(s->ks);
 	/* The generation goes on from what the kernel holds, so that a
 	 * restarted daemon never reuses one. */
 	gen = s->generation;
@@ -453,7 +478,8 @@ int ksd_sync_full(struct ksd_sync *s, const struct ksd_model *m)
 	}
 	free(retry);
 	ksvc_service_list_release(&cur);
-	ret = finish(s, &next, handle_broken(ret) ? ret : 0, "full");
+	ret = end_batch(s, handle_broken(ret) ? ret : 0);
+	ret = finish(s, &next, ret, "full");
 	if (!handle_broken(ret))
 		s->need_full = false;
 	return ret;
@@ -472,6 +498,7 @@ int ksd_sync_changes(struct ksd_sync *s, const struct ksd_model *m)
 		return ksd_sync_full(s, m);
 	memset(&s->last, 0, sizeof(s->last));
 	ksvc_service_list_init(&next);
+	ksvc_batch_begin(s->ks);
 	/* Deletions first: their frontends may be someone else's now. */
 	for (i = 0; i < s->known.n && !handle_broken(ret); i++) {
 		c = &s->known.svcs[i];
@@ -507,7 +534,8 @@ int ksd_sync_changes(struct ksd_sync *s, const struct ksd_model *m)
 		}
 	}
 	free(retry);
-	return finish(s, &next, handle_broken(ret) ? ret : 0, "changes");
+	ret = end_batch(s, handle_broken(ret) ? ret : 0);
+	return finish(s, &next, ret, "changes");
 }
 
 int ksd_sync_config(struct ksd_sync *s, const struct ksvc_config *cfg)

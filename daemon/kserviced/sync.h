@@ -25,6 +25,14 @@
  * is (a value, its size: the same request would fail again) does not fail
  * the pass: one bad object must not make the node look unhealthy. It is
  * tried again by the next pass that has it differ, full passes included.
+ *
+ * Each pass is one batch of changes (ksvc_batch_begin(), see ksvc.h): its
+ * requests leave the conntrack cleanup that UDP and SCTP changes need to
+ * one KSVC_CMD_CT_CLEANUP at its end, one walk of conntrack's table for
+ * the pass instead of one per change; a pass that changes nothing sends
+ * none. A failed cleanup is logged; it fails the pass only when the socket
+ * broke (the changes are made, and the kernel cleans up by itself a second
+ * later).
  */
 #ifndef KSD_SYNC_H
 #define KSD_SYNC_H

@@ -176,13 +176,24 @@ static int put_backends(struct nl_msg *msg, const struct ksvc_backend *be,
 	return 0;
 }
 
+/* KSVC_A_REQ_FLAGS, when there are any. */
+static int put_req_flags(struct nl_msg *msg, uint32_t req_flags)
+{
+	if (req_flags)
+		PUT(nla_put_u32(msg, KSVC_A_REQ_FLAGS, req_flags));
+	return 0;
+}
+
 static int put_service(struct nl_msg *msg, const struct ksvc_service *svc,
-		       uint32_t has)
+		       uint32_t has, uint32_t req_flags)
 {
 	size_t pos = 0;
 	int ret;
 
 	PUT(nla_put_string(msg, KSVC_A_SVC_NAME, svc->name));
+	ret = put_req_flags(msg, req_flags);
+	if (ret)
+		return ret;
 	if (has & KSVC_SVC_HAS_PROTO)
 		PUT(nla_put_u8(msg, KSVC_A_SVC_PROTO, svc->proto));
 	if (has & KSVC_SVC_HAS_PORT)
@@ -228,7 +239,7 @@ static int put_service(struct nl_msg *msg, const struct ksvc_service *svc,
 			 KSVC_SVC_HAS_AFFINITY | KSVC_SVC_HAS_SOURCE_RANGES)
 
 int ksvc_msg_svc_new(int family, const struct ksvc_service *svc,
-		     struct nl_msg **msgp)
+		     uint32_t req_flags, struct nl_msg **msgp)
 {
 	uint32_t has = (svc->has & SVC_WRITABLE) | KSVC_SVC_HAS_PROTO |
 		       KSVC_SVC_HAS_PORT;
@@ -240,11 +251,11 @@ int ksvc_msg_svc_new(int family, const struct ksvc_service *svc,
 		ret = msg_new(family, KSVC_CMD_SVC_NEW, 0, KSVC_MSG_SIZE, &msg);
 	if (ret)
 		return ret;
-	return finish(put_service(msg, svc, has), msg, msgp);
+	return finish(put_service(msg, svc, has, req_flags), msg, msgp);
 }
 
 int ksvc_msg_svc_set(int family, const struct ksvc_service *svc,
-		     struct nl_msg **msgp)
+		     uint32_t req_flags, struct nl_msg **msgp)
 {
 	struct nl_msg *msg;
 	int ret;
@@ -254,12 +265,14 @@ int ksvc_msg_svc_set(int family, const struct ksvc_service *svc,
 		ret = msg_new(family, KSVC_CMD_SVC_SET, 0, KSVC_MSG_SIZE, &msg);
 	if (ret)
 		return ret;
-	return finish(put_service(msg, svc, svc->has & SVC_WRITABLE), msg,
-		      msgp);
+	return finish(put_service(msg, svc, svc->has & SVC_WRITABLE, req_flags),
+		      msg, msgp);
 }
 
+/* A request of a name and request flags, each when given; callers may put
+ * more in it. */
 static int name_only(int family, uint8_t cmd, int flags, const char *name,
-		     struct nl_msg **msgp)
+		     uint32_t req_flags, struct nl_msg **msgp)
 {
 	struct nl_msg *msg;
 	int ret;
@@ -269,38 +282,37 @@ static int name_only(int family, uint8_t cmd, int flags, const char *name,
 		return ret;
 	if (name && nla_put_string(msg, KSVC_A_SVC_NAME, name) < 0)
 		ret = -EMSGSIZE;
+	if (!ret)
+		ret = put_req_flags(msg, req_flags);
 	return finish(ret, msg, msgp);
 }
 
-int ksvc_msg_svc_del(int family, const char *name, struct nl_msg **msgp)
+int ksvc_msg_svc_del(int family, const char *name, uint32_t req_flags,
+		     struct nl_msg **msgp)
 {
 	int ret = check_name(name);
 
 	if (ret)
 		return ret;
-	return name_only(family, KSVC_CMD_SVC_DEL, 0, name, msgp);
+	return name_only(family, KSVC_CMD_SVC_DEL, 0, name, req_flags, msgp);
 }
 
 int ksvc_msg_svc_get(int family, const char *name, uint32_t req_flags,
 		     struct nl_msg **msgp)
 {
-	struct nl_msg *msg;
 	int ret = name ? check_name(name) : 0;
 
-	if (!ret)
-		ret = name_only(family, KSVC_CMD_SVC_GET, NLM_F_DUMP, name, &msg);
 	if (ret)
 		return ret;
-	if (req_flags && nla_put_u32(msg, KSVC_A_REQ_FLAGS, req_flags) < 0)
-		ret = -EMSGSIZE;
-	return finish(ret, msg, msgp);
+	return name_only(family, KSVC_CMD_SVC_GET, NLM_F_DUMP, name, req_flags,
+			 msgp);
 }
 
 int ksvc_msg_be_replace(int family, const char *name,
 			const struct ksvc_backend *be, size_t n, size_t *pos,
-			struct nl_msg **msgp)
+			uint32_t req_flags, struct nl_msg **msgp)
 {
-	uint32_t flags = *pos ? KSVC_REQ_F_CONTINUE : 0;
+	uint32_t flags = req_flags | (*pos ? KSVC_REQ_F_CONTINUE : 0);
 	struct nl_msg *msg;
 	size_t end = *pos;
 	int ret;
@@ -319,15 +331,16 @@ int ksvc_msg_be_replace(int family, const char *name,
 		ret = put_backends(msg, be, n, &end);
 	if (!ret && end < n)
 		flags |= KSVC_REQ_F_MORE;
-	if (!ret && flags && nla_put_u32(msg, KSVC_A_REQ_FLAGS, flags) < 0)
-		ret = -EMSGSIZE;
+	if (!ret)
+		ret = put_req_flags(msg, flags);
 	if (!ret)
 		*pos = end;
 	return finish(ret, msg, msgp);
 }
 
 int ksvc_msg_be_one(int family, uint8_t cmd, const char *name,
-		    const struct ksvc_backend *be, struct nl_msg **msgp)
+		    const struct ksvc_backend *be, uint32_t req_flags,
+		    struct nl_msg **msgp)
 {
 	struct nl_msg *msg;
 	size_t pos = 0;
@@ -337,7 +350,7 @@ int ksvc_msg_be_one(int family, uint8_t cmd, const char *name,
 		return -EINVAL;
 	ret = check_name(name);
 	if (!ret)
-		ret = name_only(family, cmd, 0, name, &msg);
+		ret = name_only(family, cmd, 0, name, req_flags, &msg);
 	if (ret)
 		return ret;
 	return finish(put_backends(msg, be, 1, &pos), msg, msgp);
@@ -345,12 +358,17 @@ int ksvc_msg_be_one(int family, uint8_t cmd, const char *name,
 
 int ksvc_msg_flush(int family, struct nl_msg **msgp)
 {
-	return name_only(family, KSVC_CMD_FLUSH, 0, NULL, msgp);
+	return name_only(family, KSVC_CMD_FLUSH, 0, NULL, 0, msgp);
+}
+
+int ksvc_msg_ct_cleanup(int family, struct nl_msg **msgp)
+{
+	return name_only(family, KSVC_CMD_CT_CLEANUP, 0, NULL, 0, msgp);
 }
 
 int ksvc_msg_cfg_get(int family, struct nl_msg **msgp)
 {
-	return name_only(family, KSVC_CMD_CFG_GET, 0, NULL, msgp);
+	return name_only(family, KSVC_CMD_CFG_GET, 0, NULL, 0, msgp);
 }
 
 static int put_config(struct nl_msg *msg, const struct ksvc_config *cfg)

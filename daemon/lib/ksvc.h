@@ -75,6 +75,28 @@ int ksvc_backend_del(struct ksvc *ks, const char *name,
 /* Deletes every service of the socket's network namespace. */
 int ksvc_flush(struct ksvc *ks, struct ksvc_err *err);
 
+/*
+ * A batch of changes, for one conntrack cleanup (see kservice.h) instead of
+ * one per change: from ksvc_batch_begin() on, every change request the
+ * handle sends (ksvc_service_new/_set/_del, ksvc_backend_replace/_add/_del,
+ * each message of theirs) carries KSVC_REQ_F_DEFER_CT, and leaves the
+ * walk of conntrack's table that a UDP or SCTP change needs for later.
+ * ksvc_batch_end() closes the batch and, if a change request was sent in
+ * it (one the kernel refused included), sends one KSVC_CMD_CT_CLEANUP,
+ * which does the cleanup of all of them before its ack; a batch without
+ * one sends nothing. A batch does not nest: begin on an open one keeps it
+ * as it is.
+ *
+ * A change that fails leaves the batch open; ksvc_batch_end() closes it
+ * even when the cleanup fails, so its error comes back once and a second
+ * end returns 0. A handle closed with a batch open sends nothing: the
+ * kernel does the cleanup itself a second after the first deferred change.
+ * Flush, configuration and dumps are not changes of a batch (FLUSH does
+ * its own cleanup).
+ */
+void ksvc_batch_begin(struct ksvc *ks);
+int ksvc_batch_end(struct ksvc *ks, struct ksvc_err *err);
+
 int ksvc_config_get(struct ksvc *ks, struct ksvc_config *cfg,
 		    struct ksvc_err *err);
 /* Sets the writable fields cfg->has names. */

@@ -9,6 +9,10 @@
  * -EAFNOSUPPORT for an address of an unknown family, -EMSGSIZE when the
  * request does not fit one message, -ENOMEM. Parsers return 0, -EPROTO for a
  * malformed message or -ENOMEM.
+ *
+ * The builders of changes (SVC_NEW, SVC_SET, SVC_DEL, BE_REPLACE, BE_ADD,
+ * BE_DEL) take req_flags, KSVC_REQ_F_DEFER_CT or 0, sent in
+ * KSVC_A_REQ_FLAGS with any flags of their own (BE_REPLACE's parts).
  */
 #ifndef KSVC_MSG_H
 #define KSVC_MSG_H
@@ -27,10 +31,11 @@
 #define KSVC_MSG_SIZE		(KSVC_BE_BUDGET + 16384)
 
 int ksvc_msg_svc_new(int family, const struct ksvc_service *svc,
-		     struct nl_msg **msgp);
+		     uint32_t req_flags, struct nl_msg **msgp);
 int ksvc_msg_svc_set(int family, const struct ksvc_service *svc,
+		     uint32_t req_flags, struct nl_msg **msgp);
+int ksvc_msg_svc_del(int family, const char *name, uint32_t req_flags,
 		     struct nl_msg **msgp);
-int ksvc_msg_svc_del(int family, const char *name, struct nl_msg **msgp);
 /* A dump request; name may be NULL for every service. */
 int ksvc_msg_svc_get(int family, const char *name, uint32_t req_flags,
 		     struct nl_msg **msgp);
@@ -42,11 +47,14 @@ int ksvc_msg_svc_get(int family, const char *name, uint32_t req_flags,
  */
 int ksvc_msg_be_replace(int family, const char *name,
 			const struct ksvc_backend *be, size_t n, size_t *pos,
-			struct nl_msg **msgp);
+			uint32_t req_flags, struct nl_msg **msgp);
 /* BE_ADD or BE_DEL of one backend. */
 int ksvc_msg_be_one(int family, uint8_t cmd, const char *name,
-		    const struct ksvc_backend *be, struct nl_msg **msgp);
+		    const struct ksvc_backend *be, uint32_t req_flags,
+		    struct nl_msg **msgp);
 int ksvc_msg_flush(int family, struct nl_msg **msgp);
+/* The conntrack cleanup the changes with KSVC_REQ_F_DEFER_CT left. */
+int ksvc_msg_ct_cleanup(int family, struct nl_msg **msgp);
 int ksvc_msg_cfg_get(int family, struct nl_msg **msgp);
 int ksvc_msg_cfg_set(int family, const struct ksvc_config *cfg,
 		     struct nl_msg **msgp);

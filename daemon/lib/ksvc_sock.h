@@ -17,6 +17,8 @@ struct ksvc {
 	struct nl_sock *sk;
 	int family;			/* generic netlink family id */
 	uint32_t version;		/* of the family, as the kernel says */
+	bool batch;			/* between ksvc_batch_begin() and _end() */
+	unsigned int batch_changes;	/* change requests sent in the batch */
 };
 
 /*

@@ -53,6 +53,21 @@ static int request(struct ksvc *ks, int ret, struct nl_msg *msg,
 	return ksvc_transact(ks, msg, ks->family, NULL, NULL, NULL, err);
 }
 
+/* The request flags of a change: in a batch, its cleanup left to the end. */
+static uint32_t defer(const struct ksvc *ks)
+{
+	return ks->batch ? KSVC_REQ_F_DEFER_CT : 0;
+}
+
+/* Sends a change built with defer(ks): request(), counted for the batch. */
+static int change(struct ksvc *ks, int ret, struct nl_msg *msg,
+		  struct ksvc_err *err)
+{
+	if (!ret && ks->batch)
+		ks->batch_changes++;
+	return request(ks, ret, msg, err);
+}
+
 int ksvc_backend_replace(struct ksvc *ks, const char *name,
 			 const struct ksvc_backend *be, size_t n,
 			 struct ksvc_err *err)
@@ -63,8 +78,9 @@ int ksvc_backend_replace(struct ksvc *ks, const char *name,
 
 	/* The kernel stages every part and swaps the set in on the last. */
 	do {
-		ret = ksvc_msg_be_replace(ks->family, name, be, n, &pos, &msg);
-		ret = request(ks, ret, msg, err);
+		ret = ksvc_msg_be_replace(ks->family, name, be, n, &pos,
+					  defer(ks), &msg);
+		ret = change(ks, ret, msg, err);
 	} while (!ret && pos < n);
 	return ret;
 }
@@ -76,9 +92,9 @@ int ksvc_service_new(struct ksvc *ks, const struct ksvc_service *svc,
 	struct nl_msg *msg = NULL;
 	int ret;
 
-	ret = ksvc_msg_svc_new(ks->family, svc, &msg);
+	ret = ksvc_msg_svc_new(ks->family, svc, defer(ks), &msg);
 	if (ret != -EMSGSIZE || !(svc->has & KSVC_SVC_HAS_BACKENDS))
-		return request(ks, ret, msg, err);
+		return change(ks, ret, msg, err);
 
 	/*
 	 * Too many backends for one message. Without frontends nothing
@@ -87,8 +103,8 @@ int ksvc_service_new(struct ksvc *ks, const struct ksvc_service *svc,
 	 */
 	head.has &= ~(KSVC_SVC_HAS_FRONTENDS | KSVC_SVC_HAS_NODE_PORT |
 		      KSVC_SVC_HAS_BACKENDS);
-	ret = ksvc_msg_svc_new(ks->family, &head, &msg);
-	ret = request(ks, ret, msg, err);
+	ret = ksvc_msg_svc_new(ks->family, &head, defer(ks), &msg);
+	ret = change(ks, ret, msg, err);
 	if (ret)
 		return ret;
 	ret = ksvc_backend_replace(ks, svc->name, svc->backends,
@@ -97,11 +113,12 @@ int ksvc_service_new(struct ksvc *ks, const struct ksvc_service *svc,
 				 KSVC_SVC_HAS_NODE_PORT))) {
 		head.has = svc->has & (KSVC_SVC_HAS_FRONTENDS |
 				       KSVC_SVC_HAS_NODE_PORT);
-		ret = ksvc_msg_svc_set(ks->family, &head, &msg);
-		ret = request(ks, ret, msg, err);
+		ret = ksvc_msg_svc_set(ks->family, &head, defer(ks), &msg);
+		ret = change(ks, ret, msg, err);
 	}
-	if (ret && ksvc_msg_svc_del(ks->family, svc->name, &msg) == 0)
-		ksvc_transact(ks, msg, ks->family, NULL, NULL, NULL, NULL);
+	if (ret && ksvc_msg_svc_del(ks->family, svc->name, defer(ks),
+				    &msg) == 0)
+		change(ks, 0, msg, NULL);
 	return ret;
 }
 
@@ -112,13 +129,13 @@ int ksvc_service_set(struct ksvc *ks, const struct ksvc_service *svc,
 	struct nl_msg *msg = NULL;
 	int ret;
 
-	ret = ksvc_msg_svc_set(ks->family, svc, &msg);
+	ret = ksvc_msg_svc_set(ks->family, svc, defer(ks), &msg);
 	if (ret != -EMSGSIZE || !(svc->has & KSVC_SVC_HAS_BACKENDS))
-		return request(ks, ret, msg, err);
+		return change(ks, ret, msg, err);
 
 	rest.has &= ~KSVC_SVC_HAS_BACKENDS;
-	ret = ksvc_msg_svc_set(ks->family, &rest, &msg);
-	ret = request(ks, ret, msg, err);
+	ret = ksvc_msg_svc_set(ks->family, &rest, defer(ks), &msg);
+	ret = change(ks, ret, msg, err);
 	if (ret)
 		return ret;
 	return ksvc_backend_replace(ks, svc->name, svc->backends,
@@ -130,8 +147,8 @@ int ksvc_service_del(struct ksvc *ks, const char *name, struct ksvc_err *err)
 	struct nl_msg *msg = NULL;
 	int ret;
 
-	ret = ksvc_msg_svc_del(ks->family, name, &msg);
-	return request(ks, ret, msg, err);
+	ret = ksvc_msg_svc_del(ks->family, name, defer(ks), &msg);
+	return change(ks, ret, msg, err);
 }
 
 static int dump_cb(const struct nlmsghdr *nlh, void *arg)
@@ -197,8 +214,9 @@ int ksvc_backend_add(struct ksvc *ks, const char *name,
 	struct nl_msg *msg = NULL;
 	int ret;
 
-	ret = ksvc_msg_be_one(ks->family, KSVC_CMD_BE_ADD, name, be, &msg);
-	return request(ks, ret, msg, err);
+	ret = ksvc_msg_be_one(ks->family, KSVC_CMD_BE_ADD, name, be, defer(ks),
+			      &msg);
+	return change(ks, ret, msg, err);
 }
 
 int ksvc_backend_del(struct ksvc *ks, const char *name,
@@ -207,8 +225,9 @@ int ksvc_backend_del(struct ksvc *ks, const char *name,
 	struct nl_msg *msg = NULL;
 	int ret;
 
-	ret = ksvc_msg_be_one(ks->family, KSVC_CMD_BE_DEL, name, be, &msg);
-	return request(ks, ret, msg, err);
+	ret = ksvc_msg_be_one(ks->family, KSVC_CMD_BE_DEL, name, be, defer(ks),
+			      &msg);
+	return change(ks, ret, msg, err);
 }
 
 int ksvc_flush(struct ksvc *ks, struct ksvc_err *err)
@@ -217,6 +236,27 @@ int ksvc_flush(struct ksvc *ks, struct ksvc_err *err)
 	int ret;
 
 	ret = ksvc_msg_flush(ks->family, &msg);
+	return request(ks, ret, msg, err);
+}
+
+void ksvc_batch_begin(struct ksvc *ks)
+{
+	ks->batch = true;
+}
+
+int ksvc_batch_end(struct ksvc *ks, struct ksvc_err *err)
+{
+	struct nl_msg *msg = NULL;
+	unsigned int changes = ks->batch_changes;
+	int ret;
+
+	ks->batch = false;
+	ks->batch_changes = 0;
+	if (err)
+		err->msg[0] = '\0';
+	if (!changes)
+		return 0;
+	ret = ksvc_msg_ct_cleanup(ks->family, &msg);
 	return request(ks, ret, msg, err);
 }
 

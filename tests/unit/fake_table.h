@@ -31,7 +31,8 @@ void fake_table_release(void);
 /* Puts a service in the table as if it had been created. */
 void fake_table_add(const struct ksvc_service *svc);
 struct ksvc_service *fake_table_find(const char *name);
-/* Requests sent since the reset, not counting dumps. */
+/* Requests sent since the reset, not counting dumps, CFG_GET and
+ * CT_CLEANUP (which change nothing in the table). */
 unsigned int fake_table_writes(void);
 
 #endif /* FAKE_TABLE_H */

@@ -339,22 +339,36 @@ static const uint64_t allowed[__KSVC_CMD_MAX] = {
 			     A(SVC_FRONTENDS) | A(SVC_NODE_PORT) |
 			     A(SVC_SCHED) | A(SVC_FLAGS) | A(SVC_GENERATION) |
 			     A(SVC_BACKENDS) | A(SVC_AFFINITY) |
-			     A(SVC_SOURCE_RANGES),
+			     A(SVC_SOURCE_RANGES) | A(REQ_FLAGS),
 	[KSVC_CMD_SVC_SET] = A(SVC_NAME) | A(SVC_PROTO) | A(SVC_PORT) |
 			     A(SVC_FRONTENDS) | A(SVC_NODE_PORT) |
 			     A(SVC_SCHED) | A(SVC_FLAGS) | A(SVC_GENERATION) |
 			     A(SVC_BACKENDS) | A(SVC_AFFINITY) |
-			     A(SVC_SOURCE_RANGES),
-	[KSVC_CMD_SVC_DEL] = A(SVC_NAME),
+			     A(SVC_SOURCE_RANGES) | A(REQ_FLAGS),
+	[KSVC_CMD_SVC_DEL] = A(SVC_NAME) | A(REQ_FLAGS),
 	[KSVC_CMD_SVC_GET] = A(SVC_NAME) | A(REQ_FLAGS),
 	[KSVC_CMD_BE_REPLACE] = A(SVC_NAME) | A(SVC_BACKENDS) | A(REQ_FLAGS),
-	[KSVC_CMD_BE_ADD] = A(SVC_NAME) | A(SVC_BACKENDS),
-	[KSVC_CMD_BE_DEL] = A(SVC_NAME) | A(SVC_BACKENDS),
+	[KSVC_CMD_BE_ADD] = A(SVC_NAME) | A(SVC_BACKENDS) | A(REQ_FLAGS),
+	[KSVC_CMD_BE_DEL] = A(SVC_NAME) | A(SVC_BACKENDS) | A(REQ_FLAGS),
 	[KSVC_CMD_FLUSH] = 0,
 	[KSVC_CMD_CFG_GET] = 0,
+	[KSVC_CMD_CT_CLEANUP] = 0,
 	[KSVC_CMD_CFG_SET] = A(CFG_CLUSTER_CIDRS) | A(CFG_MASQUERADE_ALL) |
 			     A(CFG_NODEPORT_LOCALHOST) | A(CFG_AFFINITY_MAX) |
 			     A(CFG_NODEPORT_CIDRS),
+};
+
+/* KSVC_A_REQ_FLAGS each command takes: BACKENDS for a dump, the parts of
+ * BE_REPLACE, DEFER_CT for every change. */
+static const uint32_t req_flags[__KSVC_CMD_MAX] = {
+	[KSVC_CMD_SVC_NEW] = KSVC_REQ_F_DEFER_CT,
+	[KSVC_CMD_SVC_SET] = KSVC_REQ_F_DEFER_CT,
+	[KSVC_CMD_SVC_DEL] = KSVC_REQ_F_DEFER_CT,
+	[KSVC_CMD_SVC_GET] = KSVC_REQ_F_BACKENDS,
+	[KSVC_CMD_BE_REPLACE] = KSVC_REQ_F_MORE | KSVC_REQ_F_CONTINUE |
+				KSVC_REQ_F_DEFER_CT,
+	[KSVC_CMD_BE_ADD] = KSVC_REQ_F_DEFER_CT,
+	[KSVC_CMD_BE_DEL] = KSVC_REQ_F_DEFER_CT,
 };
 
 static const uint64_t required[__KSVC_CMD_MAX] = {
@@ -424,11 +438,10 @@ int kp_check_request(const struct nlmsghdr *nlh, int family,
 		memcpy(&flags, data(tb[KSVC_A_REQ_FLAGS]), 4);
 		if (flags & ~(uint32_t)__KSVC_REQ_F_ALL)
 			return fail(why, -EOPNOTSUPP, "request flags");
-		if (g->cmd == KSVC_CMD_SVC_GET && (flags & ~KSVC_REQ_F_BACKENDS))
-			return fail(why, -EINVAL, "request flags for a dump");
-		if (g->cmd == KSVC_CMD_BE_REPLACE &&
-		    (flags & KSVC_REQ_F_BACKENDS))
-			return fail(why, -EINVAL, "request flags for a replace");
+		if (flags & ~req_flags[g->cmd])
+			return fail(why, -EOPNOTSUPP,
+				    "request flags %#x for command %u", flags,
+				    g->cmd);
 	}
 	if (tb[KSVC_A_SVC_FRONTENDS]) {
 		ret = check_frontends(tb[KSVC_A_SVC_FRONTENDS], why);

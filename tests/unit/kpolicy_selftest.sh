@@ -84,7 +84,7 @@ mutant kpolicy "SVC_NAME one byte longer" \
 mutant kpolicy "backend weight one more" \
 	's/RANGE(KP_U32, 0, KSVC_WEIGHT_MAX)/RANGE(KP_U32, 0, KSVC_WEIGHT_MAX + 1)/'
 mutant kpolicy "SVC_DEL takes SVC_STATS" \
-	's/\[KSVC_CMD_SVC_DEL\] = A(SVC_NAME),/[KSVC_CMD_SVC_DEL] = A(SVC_NAME) | A(SVC_STATS),/'
+	's/\[KSVC_CMD_SVC_DEL\] = A(SVC_NAME) | A(REQ_FLAGS),/[KSVC_CMD_SVC_DEL] = A(SVC_NAME) | A(REQ_FLAGS) | A(SVC_STATS),/'
 mutant kpolicy "CIDR prefix length up to 129" \
 	's/RANGE(KP_U8, 0, 128)/RANGE(KP_U8, 0, 129)/'
 

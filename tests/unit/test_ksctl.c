@@ -575,6 +575,8 @@ static void ksctl_test_sends(void **state)
 	assert_int_equal(kp_check_request(fake.sent[0], FAKE_FAMILY, &req, why), 0);
 	assert_int_equal(req.cmd, KSVC_CMD_SVC_NEW);
 	assert_int_equal(kp_count(req.tb[KSVC_A_SVC_FRONTENDS]), 1);
+	/* One command is no batch: its cleanup is its own. */
+	assert_null(req.tb[KSVC_A_REQ_FLAGS]);
 	ksctl_run_free(&r);
 }
 
@@ -661,8 +663,32 @@ static void ksctl_test_failures(void **state)
 	ksctl_run_free(&r);
 }
 
+/* Sent requests from..to-1 are changes with KSVC_REQ_F_DEFER_CT, and
+ * request to is the one CT_CLEANUP, the last one sent. */
+static void batched(size_t from, size_t to)
+{
+	char why[KP_WHY_MAX];
+	struct kp_req req;
+	uint32_t flags;
+	size_t i;
+
+	assert_int_equal(fake.nsent, to + 1);
+	for (i = from; i <= to; i++) {
+		assert_int_equal(kp_check_request(fake.sent[i], FAKE_FAMILY,
+						  &req, why), 0);
+		if (i == to) {
+			assert_int_equal(req.cmd, KSVC_CMD_CT_CLEANUP);
+			break;
+		}
+		assert_non_null(req.tb[KSVC_A_REQ_FLAGS]);
+		memcpy(&flags, nla_data(req.tb[KSVC_A_REQ_FLAGS]), 4);
+		assert_true(flags & KSVC_REQ_F_DEFER_CT);
+	}
+}
+
 /* restore: a service added with its backends in one request, the other
- * lines one request each, comments and blank lines skipped, one socket. */
+ * lines one request each, comments and blank lines skipped, one socket,
+ * one batch: every change deferred, one conntrack cleanup at the end. */
 static void ksctl_test_restore(void **state)
 {
 	struct ksctl_run r;
@@ -683,7 +709,7 @@ static void ksctl_test_restore(void **state)
 	assert_string_equal(r.out, "");
 	assert_string_equal(r.err, "");
 	assert_int_equal(fake.opens, 1);
-	assert_int_equal(fake.nsent, 5);
+	batched(0, 5);
 	assert_int_equal(kp_check_request(fake.sent[0], FAKE_FAMILY, &req, why), 0);
 	assert_int_equal(req.cmd, KSVC_CMD_SVC_NEW);
 	assert_int_equal(kp_count(req.tb[KSVC_A_SVC_FRONTENDS]), 1);
@@ -702,6 +728,14 @@ static void ksctl_test_restore(void **state)
 	ksctl_run_input(&r, "restore", "");
 	assert_int_equal(r.status, 0);
 	assert_int_equal(fake.nsent, 0);
+	ksctl_run_free(&r);
+
+	/* No change of a service: no cleanup. */
+	ksctl_run_input(&r, "restore", "flush\nconfig set masquerade-all 1\n");
+	assert_int_equal(r.status, 0);
+	assert_int_equal(fake.nsent, 2);
+	assert_int_equal(fake_cmd(fake.sent[0]), KSVC_CMD_FLUSH);
+	assert_int_equal(fake_cmd(fake.sent[1]), KSVC_CMD_CFG_SET);
 	ksctl_run_free(&r);
 }
 
@@ -751,24 +785,65 @@ static void refuse_second(const struct nlmsghdr *req, void *arg)
 	fake_ack(req, ++*seen == 2 ? -EEXIST : 0, NULL);
 }
 
-/* The kernel refuses a line: the run stops there and says which. */
-static void ksctl_test_restore_refused(void **state)
+/* A restore of input that fails with the one line err, its changes one
+ * batch whose CT_CLEANUP is request cleanup, the last. */
+static void restore_fails(const char *input, const char *err, size_t cleanup)
 {
 	struct ksctl_run r;
+
+	ksctl_run_input(&r, "restore", input);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.err, err);
+	batched(0, cleanup);
+	ksctl_run_free(&r);
+}
+
+/* The kernel refuses a line: the run stops there and says which; the
+ * lines before it are done, and their cleanup. */
+static void ksctl_test_restore_refused(void **state)
+{
 	int seen = 0;
 
 	(void)state;
 	fake.respond = refuse_second;
 	fake.arg = &seen;
-	ksctl_run_input(&r, "restore",
-			"service add ns/a proto tcp port 80\n"
-			"backend replace ns/a 10.0.0.1:80\n"
-			"service add ns/b proto tcp port 80\n"
-			"service add ns/c proto tcp port 80\n");
-	assert_int_equal(r.status, 1);
-	assert_string_equal(r.err, "ksctl: restore: line 3: service add ns/b: File exists\n");
-	assert_int_equal(fake.nsent, 2);
-	ksctl_run_free(&r);
+	restore_fails("service add ns/a proto tcp port 80\n"
+		      "backend replace ns/a 10.0.0.1:80\n"
+		      "service add ns/b proto tcp port 80\n"
+		      "service add ns/c proto tcp port 80\n",
+		      "ksctl: restore: line 3: service add ns/b: File exists\n",
+		      2);
+}
+
+/* Refuses CT_CLEANUP, and BE_DEL as if the backend were not there; acks
+ * the others. */
+static void refuse_cleanup(const struct nlmsghdr *req, void *arg)
+{
+	(void)arg;
+	if (fake_cmd(req) == KSVC_CMD_CT_CLEANUP)
+		fake_ack(req, -EPERM, "not now");
+	else
+		fake_ack(req, fake_cmd(req) == KSVC_CMD_BE_DEL ? -ENOENT : 0,
+			 NULL);
+}
+
+/* The cleanup at the end refused: status 1 and one line saying so; after
+ * a refused line, only the line's error. */
+static void ksctl_test_restore_cleanup_refused(void **state)
+{
+	(void)state;
+	fake.respond = refuse_cleanup;
+	restore_fails("service add ns/a proto udp port 53\n"
+		      "backend add ns/a 10.0.0.1:53\n",
+		      "ksctl: restore: conntrack cleanup: not now (Operation not permitted)\n",
+		      2);
+	fake_reset();
+	fake.respond = refuse_cleanup;
+	restore_fails("service add ns/a proto udp port 53\n"
+		      "backend del ns/a 10.0.0.9:53\n"
+		      "service del ns/a\n",
+		      "ksctl: restore: line 2: backend del ns/a: no such service\n",
+		      2);
 }
 
 /* help and --version print without the kernel. */
@@ -801,6 +876,7 @@ int main(void)
 		T(ksctl_test_restore),
 		T(ksctl_test_restore_bad),
 		T(ksctl_test_restore_refused),
+		T(ksctl_test_restore_cleanup_refused),
 #undef T
 	};
 

@@ -153,7 +153,7 @@ static void msg_test_svc_new_full(void **state)
 		  KSVC_SVC_HAS_GENERATION | KSVC_SVC_HAS_FRONTENDS |
 		  KSVC_SVC_HAS_BACKENDS | KSVC_SVC_HAS_FLAGS;
 
-	assert_int_equal(ksvc_msg_svc_new(FAMILY, &svc, &msg), 0);
+	assert_int_equal(ksvc_msg_svc_new(FAMILY, &svc, 0, &msg), 0);
 	check(msg, &req);
 	assert_int_equal(req.cmd, KSVC_CMD_SVC_NEW);
 	assert_false(req.nlflags & NLM_F_DUMP);
@@ -182,6 +182,15 @@ static void msg_test_svc_new_full(void **state)
 	ksvc_service_release(&got);
 }
 
+/* A UDP service at port 53, nothing else given. */
+static void udp_svc(struct ksvc_service *svc, const char *name)
+{
+	ksvc_service_init(svc);
+	ksvc_service_set_name(svc, name);
+	svc->proto = IPPROTO_UDP;
+	svc->port = 53;
+}
+
 /* SVC_NEW always sends name, proto and port, and nothing it was not given. */
 static void msg_test_svc_new_minimal(void **state)
 {
@@ -191,11 +200,8 @@ static void msg_test_svc_new_minimal(void **state)
 	int type;
 
 	(void)state;
-	ksvc_service_init(&svc);
-	ksvc_service_set_name(&svc, "ns/dns:udp");
-	svc.proto = IPPROTO_UDP;
-	svc.port = 53;
-	assert_int_equal(ksvc_msg_svc_new(FAMILY, &svc, &msg), 0);
+	udp_svc(&svc, "ns/dns:udp");
+	assert_int_equal(ksvc_msg_svc_new(FAMILY, &svc, 0, &msg), 0);
 	check(msg, &req);
 	for (type = 1; type <= KSVC_A_MAX; type++)
 		assert_int_equal(!!req.tb[type], type == KSVC_A_SVC_NAME ||
@@ -219,7 +225,7 @@ static void msg_test_svc_set(void **state)
 	ksvc_service_set_name(&svc, "a");
 	svc.port = 443;		/* not in has: not sent */
 	svc.has = KSVC_SVC_HAS_SCHED;
-	assert_int_equal(ksvc_msg_svc_set(FAMILY, &svc, &msg), 0);
+	assert_int_equal(ksvc_msg_svc_set(FAMILY, &svc, 0, &msg), 0);
 	check(msg, &req);
 	assert_int_equal(req.cmd, KSVC_CMD_SVC_SET);
 	for (type = 1; type <= KSVC_A_MAX; type++)
@@ -228,7 +234,7 @@ static void msg_test_svc_set(void **state)
 	nlmsg_free(msg);
 
 	svc.has = KSVC_SVC_HAS_FRONTENDS | KSVC_SVC_HAS_NODE_PORT;
-	assert_int_equal(ksvc_msg_svc_set(FAMILY, &svc, &msg), 0);
+	assert_int_equal(ksvc_msg_svc_set(FAMILY, &svc, 0, &msg), 0);
 	check(msg, &req);
 	assert_non_null(req.tb[KSVC_A_SVC_FRONTENDS]);
 	assert_int_equal(nla_len(req.tb[KSVC_A_SVC_FRONTENDS]), 0);
@@ -252,28 +258,28 @@ static void msg_test_bad_input(void **state)
 	ksvc_service_init(&svc);
 	svc.proto = IPPROTO_TCP;
 	svc.port = 1;
-	assert_int_equal(ksvc_msg_svc_new(FAMILY, &svc, &msg), -EINVAL);
-	assert_int_equal(ksvc_msg_svc_del(FAMILY, "", &msg), -EINVAL);
-	assert_int_equal(ksvc_msg_svc_del(FAMILY, NULL, &msg), -EINVAL);
+	assert_int_equal(ksvc_msg_svc_new(FAMILY, &svc, 0, &msg), -EINVAL);
+	assert_int_equal(ksvc_msg_svc_del(FAMILY, "", 0, &msg), -EINVAL);
+	assert_int_equal(ksvc_msg_svc_del(FAMILY, NULL, 0, &msg), -EINVAL);
 	memset(name, 'n', sizeof(name));
 	name[KSVC_NAME_MAX] = '\0';
-	assert_int_equal(ksvc_msg_svc_del(FAMILY, name, &msg), -ENAMETOOLONG);
+	assert_int_equal(ksvc_msg_svc_del(FAMILY, name, 0, &msg), -ENAMETOOLONG);
 	assert_int_equal(ksvc_msg_svc_get(FAMILY, name, 0, &msg), -ENAMETOOLONG);
 	assert_null(msg);
 
 	/* The longest name the kernel takes. */
 	name[KSVC_NAME_MAX - 1] = '\0';
-	assert_int_equal(ksvc_msg_svc_del(FAMILY, name, &msg), 0);
+	assert_int_equal(ksvc_msg_svc_del(FAMILY, name, 0, &msg), 0);
 	check(msg, &req);
 	nlmsg_free(msg);
 
 	ksvc_backend_init(&b);
 	b.addr.family = AF_UNIX;
 	b.port = 80;
-	assert_int_equal(ksvc_msg_be_one(FAMILY, KSVC_CMD_BE_ADD, "a", &b, &msg),
-			 -EAFNOSUPPORT);
-	assert_int_equal(ksvc_msg_be_one(FAMILY, KSVC_CMD_SVC_DEL, "a", &b, &msg),
-			 -EINVAL);
+	assert_int_equal(ksvc_msg_be_one(FAMILY, KSVC_CMD_BE_ADD, "a", &b, 0,
+					 &msg), -EAFNOSUPPORT);
+	assert_int_equal(ksvc_msg_be_one(FAMILY, KSVC_CMD_SVC_DEL, "a", &b, 0,
+					 &msg), -EINVAL);
 }
 
 /* SVC_DEL and SVC_GET: a name, and for the dump NLM_F_DUMP and flags. */
@@ -283,7 +289,7 @@ static void msg_test_del_get(void **state)
 	struct kp_req req;
 
 	(void)state;
-	assert_int_equal(ksvc_msg_svc_del(FAMILY, "ns/x", &msg), 0);
+	assert_int_equal(ksvc_msg_svc_del(FAMILY, "ns/x", 0, &msg), 0);
 	check(msg, &req);
 	assert_int_equal(req.cmd, KSVC_CMD_SVC_DEL);
 	assert_string_equal(nla_data(req.tb[KSVC_A_SVC_NAME]), "ns/x");
@@ -320,7 +326,7 @@ static void msg_test_be_one(void **state)
 		ksvc_backend_init(&b);
 		assert_int_equal(ksvc_parse_endpoint("[2001:db8::7]:9@0", &b,
 						     NULL, NULL), 0);
-		assert_int_equal(ksvc_msg_be_one(FAMILY, cmd, "s", &b, &msg), 0);
+		assert_int_equal(ksvc_msg_be_one(FAMILY, cmd, "s", &b, 0, &msg), 0);
 		check(msg, &req);
 		assert_int_equal(req.cmd, cmd);
 		assert_int_equal(kp_count(req.tb[KSVC_A_SVC_BACKENDS]), 1);
@@ -333,7 +339,7 @@ static void msg_test_be_one(void **state)
 	}
 }
 
-/* FLUSH and CFG_GET carry no attributes at all. */
+/* FLUSH, CFG_GET and CT_CLEANUP carry no attributes at all. */
 static void msg_test_no_attrs(void **state)
 {
 	struct nl_msg *msg;
@@ -350,6 +356,11 @@ static void msg_test_no_attrs(void **state)
 	assert_int_equal(ksvc_msg_cfg_get(FAMILY, &msg), 0);
 	check(msg, &req);
 	assert_int_equal(req.cmd, KSVC_CMD_CFG_GET);
+	nlmsg_free(msg);
+	assert_int_equal(ksvc_msg_ct_cleanup(FAMILY, &msg), 0);
+	check(msg, &req);
+	assert_int_equal(req.cmd, KSVC_CMD_CT_CLEANUP);
+	assert_int_equal(hdr(msg)->nlmsg_len, NLMSG_HDRLEN + GENL_HDRLEN);
 	nlmsg_free(msg);
 }
 
@@ -425,7 +436,8 @@ static size_t replace_parts(const struct ksvc_service *svc,
 	do {
 		assert_int_equal(ksvc_msg_be_replace(FAMILY, svc->name,
 						     svc->backends,
-						     svc->nbackends, &pos, &msg),
+						     svc->nbackends, &pos, 0,
+						     &msg),
 				 0);
 		check(msg, &req);
 		assert_int_equal(req.cmd, KSVC_CMD_BE_REPLACE);
@@ -496,7 +508,7 @@ static void msg_test_be_replace_boundary(void **state)
 	ksvc_service_set_name(&svc, "edge");
 	many(&svc, 3000);
 	assert_int_equal(ksvc_msg_be_replace(FAMILY, svc.name, svc.backends,
-					     svc.nbackends, &pos, &msg), 0);
+					     svc.nbackends, &pos, 0, &msg), 0);
 	nlmsg_free(msg);
 	fit = pos;
 	assert_true(fit > 500 && fit < 3000);
@@ -516,11 +528,78 @@ static void msg_test_be_replace_boundary(void **state)
 	svc.port = 1;
 	svc.has = KSVC_SVC_HAS_BACKENDS;
 	svc.nbackends = fit + 1;
-	assert_int_equal(ksvc_msg_svc_new(FAMILY, &svc, &msg), -EMSGSIZE);
+	assert_int_equal(ksvc_msg_svc_new(FAMILY, &svc, 0, &msg), -EMSGSIZE);
 	svc.nbackends = fit;
-	assert_int_equal(ksvc_msg_svc_new(FAMILY, &svc, &msg), 0);
+	assert_int_equal(ksvc_msg_svc_new(FAMILY, &svc, 0, &msg), 0);
 	nlmsg_free(msg);
 	svc.nbackends = 3000;
+	ksvc_service_release(&svc);
+}
+
+/* The request flags of msg as the kernel reads them, 0 without any. */
+static uint32_t flags_of(struct nl_msg *msg)
+{
+	struct kp_req req;
+
+	check(msg, &req);
+	return req.tb[KSVC_A_REQ_FLAGS] ? u32(req.tb[KSVC_A_REQ_FLAGS]) : 0;
+}
+
+/* Every change carries the request flags it is given, BE_REPLACE's parts
+ * with their own beside them; without any, no KSVC_A_REQ_FLAGS. */
+static void msg_test_req_flags(void **state)
+{
+	const uint32_t d = KSVC_REQ_F_DEFER_CT;
+	struct ksvc_service svc;
+	struct nl_msg *msg;
+	size_t pos = 0, n;
+	uint8_t cmd;
+
+	(void)state;
+	udp_svc(&svc, "ns/flags");
+	svc.has = KSVC_SVC_HAS_BACKENDS;
+	many(&svc, 3000);
+	n = svc.nbackends;
+	svc.nbackends = 2;
+	for (uint32_t f = 0; f <= d; f += d) {
+		assert_int_equal(ksvc_msg_svc_new(FAMILY, &svc, f, &msg), 0);
+		assert_int_equal(flags_of(msg), f);
+		nlmsg_free(msg);
+		assert_int_equal(ksvc_msg_svc_set(FAMILY, &svc, f, &msg), 0);
+		assert_int_equal(flags_of(msg), f);
+		nlmsg_free(msg);
+		assert_int_equal(ksvc_msg_svc_del(FAMILY, svc.name, f, &msg), 0);
+		assert_int_equal(flags_of(msg), f);
+		nlmsg_free(msg);
+		for (cmd = KSVC_CMD_BE_ADD; cmd <= KSVC_CMD_BE_DEL; cmd++) {
+			assert_int_equal(ksvc_msg_be_one(FAMILY, cmd, svc.name,
+							 svc.backends, f,
+							 &msg), 0);
+			assert_int_equal(flags_of(msg), f);
+			nlmsg_free(msg);
+		}
+	}
+	/* A set in parts: the first MORE, the middle ones MORE and
+	 * CONTINUE, the last CONTINUE, every one DEFER_CT. */
+	svc.nbackends = n;
+	for (int part = 0; pos < svc.nbackends; part++) {
+		uint32_t want = d | (part ? KSVC_REQ_F_CONTINUE : 0);
+
+		assert_int_equal(ksvc_msg_be_replace(FAMILY, svc.name,
+						     svc.backends,
+						     svc.nbackends, &pos, d,
+						     &msg), 0);
+		if (pos < svc.nbackends)
+			want |= KSVC_REQ_F_MORE;
+		assert_int_equal(flags_of(msg), want);
+		nlmsg_free(msg);
+	}
+	/* One part alone: DEFER_CT only. */
+	pos = 0;
+	assert_int_equal(ksvc_msg_be_replace(FAMILY, svc.name, svc.backends, 1,
+					     &pos, d, &msg), 0);
+	assert_int_equal(flags_of(msg), d);
+	nlmsg_free(msg);
 	ksvc_service_release(&svc);
 }
 
@@ -560,14 +639,14 @@ static void msg_test_policy_selfcheck(void **state)
 			 -ENOENT);
 	nlmsg_free(msg);
 	/* A u16 port sent as u32. */
-	assert_int_equal(ksvc_msg_svc_del(FAMILY, "x", &msg), 0);
+	assert_int_equal(ksvc_msg_svc_del(FAMILY, "x", 0, &msg), 0);
 	nla_put_u32(msg, KSVC_A_SVC_PORT, 80);
 	hdr(msg)->nlmsg_flags |= NLM_F_REQUEST;
 	assert_int_equal(kp_check_request(hdr(msg), FAMILY, &req, why), -EINVAL);
 	nlmsg_free(msg);
 	/* A nest without NLA_F_NESTED. */
 	assert_int_equal(ksvc_msg_svc_set(FAMILY, &(struct ksvc_service){
-		.name = "x" }, &msg), 0);
+		.name = "x" }, 0, &msg), 0);
 	nla_put(msg, KSVC_A_SVC_FRONTENDS, 0, NULL);
 	hdr(msg)->nlmsg_flags |= NLM_F_REQUEST;
 	assert_int_equal(kp_check_request(hdr(msg), FAMILY, &req, why), -EINVAL);
@@ -580,7 +659,7 @@ static void msg_test_policy_selfcheck(void **state)
 	assert_int_equal(kp_check_request(hdr(msg), FAMILY, &req, why), -EINVAL);
 	nlmsg_free(msg);
 	/* Port 0 in a backend. */
-	assert_int_equal(ksvc_msg_svc_del(FAMILY, "x", &msg), 0);
+	assert_int_equal(ksvc_msg_svc_del(FAMILY, "x", 0, &msg), 0);
 	hdr(msg)->nlmsg_flags |= NLM_F_REQUEST;
 	((struct genlmsghdr *)nlmsg_data(hdr(msg)))->cmd = KSVC_CMD_BE_ADD;
 	nest = nla_nest_start(msg, KSVC_A_SVC_BACKENDS);
@@ -609,6 +688,7 @@ int main(void)
 		cmocka_unit_test(msg_test_be_replace_chunks),
 		cmocka_unit_test(msg_test_be_replace_small),
 		cmocka_unit_test(msg_test_be_replace_boundary),
+		cmocka_unit_test(msg_test_req_flags),
 		cmocka_unit_test(msg_test_ctrl),
 		cmocka_unit_test(msg_test_policy_selfcheck),
 	};

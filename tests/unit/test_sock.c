@@ -2,7 +2,8 @@
 /*
  * libksvc's commands end to end over a fake kernel (fake_kernel.c): family
  * resolution, acks and extacks, dumps with continuations and
- * NLM_F_DUMP_INTR retries, backend sets in parts.
+ * NLM_F_DUMP_INTR retries, backend sets in parts, batches of changes with
+ * one conntrack cleanup.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -352,8 +353,10 @@ static void many(struct ksvc_service *svc, size_t n)
 	}
 }
 
-/* Gathers the sets of BE_REPLACE requests from..to-1, checking flags. */
-static void gather(size_t from, size_t to, struct ksvc_service *got)
+/* Gathers the sets of BE_REPLACE requests from..to-1, checking flags:
+ * the parts' own and, on each, those of extra. */
+static void gather_flags(size_t from, size_t to, uint32_t extra,
+			 struct ksvc_service *got)
 {
 	struct kp_req *req;
 	uint32_t want;
@@ -361,11 +364,16 @@ static void gather(size_t from, size_t to, struct ksvc_service *got)
 
 	for (i = from; i < to; i++) {
 		req = sent(i, KSVC_CMD_BE_REPLACE);
-		want = (i > from ? KSVC_REQ_F_CONTINUE : 0) |
+		want = extra | (i > from ? KSVC_REQ_F_CONTINUE : 0) |
 		       (i + 1 < to ? KSVC_REQ_F_MORE : 0);
 		assert_int_equal(req_flags(req), want);
 		kp_backends(req->tb[KSVC_A_SVC_BACKENDS], got);
 	}
+}
+
+static void gather(size_t from, size_t to, struct ksvc_service *got)
+{
+	gather_flags(from, to, 0, got);
 }
 
 static void assert_same_set(const struct ksvc_service *a,
@@ -437,7 +445,8 @@ static void fail_last_set(const struct nlmsghdr *req, void *arg)
 	fake_ack(req, fail ? -EEXIST : 0, fail ? "10.96.0.1:80 is taken" : NULL);
 }
 
-static void new_large(void **state, bool fail)
+/* extra: the request flags every request must carry besides its own. */
+static void new_large(void **state, bool fail, uint32_t extra)
 {
 	struct ksvc_service svc, got;
 	struct ksvc_frontend fe = { .kind = KSVC_FE_CLUSTER_IP };
@@ -467,17 +476,20 @@ static void new_large(void **state, bool fail)
 	assert_null(req->tb[KSVC_A_SVC_NODE_PORT]);
 	assert_null(req->tb[KSVC_A_SVC_BACKENDS]);
 	assert_non_null(req->tb[KSVC_A_SVC_GENERATION]);
+	assert_int_equal(req_flags(req), extra);
 	last = fake.nsent - (fail ? 2 : 1);
-	gather(1, last, &got);
+	gather_flags(1, last, extra, &got);
 	assert_same_set(&svc, &got);
 	req = sent(last, KSVC_CMD_SVC_SET);
 	assert_int_equal(kp_count(req->tb[KSVC_A_SVC_FRONTENDS]), 1);
 	assert_non_null(req->tb[KSVC_A_SVC_NODE_PORT]);
 	assert_null(req->tb[KSVC_A_SVC_BACKENDS]);
 	assert_null(req->tb[KSVC_A_SVC_GENERATION]);
+	assert_int_equal(req_flags(req), extra);
 	if (fail) {
 		/* Undone, and the error is the one that mattered. */
-		sent(fake.nsent - 1, KSVC_CMD_SVC_DEL);
+		req = sent(fake.nsent - 1, KSVC_CMD_SVC_DEL);
+		assert_int_equal(req_flags(req), extra);
 		assert_string_equal(err.msg, "10.96.0.1:80 is taken");
 	}
 	ksvc_service_release(&svc);
@@ -486,12 +498,12 @@ static void new_large(void **state, bool fail)
 
 static void sock_test_new_large(void **state)
 {
-	new_large(state, false);
+	new_large(state, false, 0);
 }
 
 static void sock_test_new_large_rollback(void **state)
 {
-	new_large(state, true);
+	new_large(state, true, 0);
 }
 
 /* A set of a small set stays one message; a large one follows the rest. */
@@ -521,6 +533,209 @@ static void sock_test_set(void **state)
 	assert_same_set(&svc, &got);
 	ksvc_service_release(&svc);
 	ksvc_service_release(&got);
+}
+
+static bool is_change(uint8_t cmd)
+{
+	return cmd == KSVC_CMD_SVC_NEW || cmd == KSVC_CMD_SVC_SET ||
+	       cmd == KSVC_CMD_SVC_DEL || cmd == KSVC_CMD_BE_REPLACE ||
+	       cmd == KSVC_CMD_BE_ADD || cmd == KSVC_CMD_BE_DEL;
+}
+
+/*
+ * Requests from..to-1: each change carries KSVC_REQ_F_DEFER_CT when defer,
+ * none does when not, and nothing else has it; returns how many changes
+ * there were. No CT_CLEANUP among them.
+ */
+static size_t changes_sent(size_t from, size_t to, bool defer)
+{
+	size_t i, n = 0;
+
+	for (i = from; i < to; i++) {
+		uint8_t cmd = fake_cmd(fake.sent[i]);
+		struct kp_req *req = sent(i, cmd);
+		bool has = req_flags(req) & KSVC_REQ_F_DEFER_CT;
+
+		assert_int_not_equal(cmd, KSVC_CMD_CT_CLEANUP);
+		if (has != (defer && is_change(cmd)))
+			fail_msg("request %zu (command %u): DEFER_CT %s", i,
+				 cmd, has ? "set" : "missing");
+		n += is_change(cmd);
+	}
+	return n;
+}
+
+/* Request i is a CT_CLEANUP, with nothing in it. */
+static void assert_cleanup(size_t i)
+{
+	assert_true(i < fake.nsent);
+	sent(i, KSVC_CMD_CT_CLEANUP);
+	assert_int_equal(fake.sent[i]->nlmsg_len, NLMSG_HDRLEN + GENL_HDRLEN);
+}
+
+/* Every change the library has, once each: small and large services, a
+ * set in parts, one backend added and deleted. */
+static void every_change(struct ksvc *ks)
+{
+	struct ksvc_service svc;
+	struct ksvc_err err;
+
+	ksvc_service_init(&svc);
+	ksvc_service_set_name(&svc, "ns/dns");
+	svc.proto = IPPROTO_UDP;
+	svc.port = 53;
+	svc.has = KSVC_SVC_HAS_BACKENDS;
+	many(&svc, 2);
+	assert_int_equal(ksvc_service_new(ks, &svc, &err), 0);
+	assert_int_equal(ksvc_service_set(ks, &svc, &err), 0);
+	assert_int_equal(ksvc_backend_add(ks, svc.name, &svc.backends[0], &err),
+			 0);
+	assert_int_equal(ksvc_backend_del(ks, svc.name, &svc.backends[1], &err),
+			 0);
+	many(&svc, 4000);
+	assert_int_equal(ksvc_service_set(ks, &svc, &err), 0);	/* in parts */
+	assert_int_equal(ksvc_backend_replace(ks, svc.name, svc.backends,
+					      svc.nbackends, &err), 0);
+	assert_int_equal(ksvc_service_del(ks, svc.name, &err), 0);
+	ksvc_service_release(&svc);
+}
+
+/*
+ * In a batch every change request carries KSVC_REQ_F_DEFER_CT, each part
+ * of a set and of a large service's creation, its undoing included, with
+ * the parts' own flags; its end sends one CT_CLEANUP, then the requests
+ * carry no flag again.
+ */
+static void sock_test_batch(void **state)
+{
+	struct ksvc *ks = *state;
+	struct ksvc_err err;
+	size_t n;
+
+	ksvc_batch_begin(ks);
+	every_change(ks);
+	n = fake.nsent;
+	assert_true(changes_sent(0, n, true) > 10);
+	assert_int_equal(ksvc_batch_end(ks, &err), 0);
+	assert_string_equal(err.msg, "");
+	assert_int_equal(fake.nsent, n + 1);
+	assert_cleanup(n);
+
+	/* After the end: no flag, no cleanup. */
+	every_change(ks);
+	assert_true(changes_sent(n + 1, fake.nsent, false) > 10);
+	assert_int_equal(ksvc_batch_end(ks, &err), 0);
+	assert_int_equal(changes_sent(n + 1, fake.nsent, false),
+			 fake.nsent - n - 1);
+
+	/* A large creation and its undoing, in a batch. */
+	fake_reset();
+	ksvc_batch_begin(ks);
+	new_large(state, true, KSVC_REQ_F_DEFER_CT);
+	n = fake.nsent;
+	assert_int_equal(ksvc_batch_end(ks, &err), 0);
+	assert_int_equal(fake.nsent, n + 1);
+	assert_cleanup(n);
+}
+
+/* Outside a batch no request carries KSVC_REQ_F_DEFER_CT and no CT_CLEANUP
+ * is sent. */
+static void sock_test_no_batch(void **state)
+{
+	every_change(*state);
+	assert_int_equal(changes_sent(0, fake.nsent, false), fake.nsent);
+	fake_reset();
+	new_large(state, true, 0);
+}
+
+/* Dumps end with NLMSG_DONE, everything else is acked. */
+static void ack_all(const struct nlmsghdr *req, void *arg)
+{
+	(void)arg;
+	if (fake_cmd(req) == KSVC_CMD_SVC_GET)
+		fake_done(req, 0, NULL, false);
+	else
+		fake_ack(req, 0, NULL);
+}
+
+/* A batch without a change sends no CT_CLEANUP: neither an empty one nor
+ * one of dumps, configuration, a flush, or changes the library refused. */
+static void sock_test_batch_empty(void **state)
+{
+	struct ksvc_service_list list;
+	struct ksvc_config cfg = { .has = KSVC_CFG_HAS_MASQUERADE_ALL };
+	struct ksvc *ks = *state;
+	struct ksvc_err err;
+
+	ksvc_batch_begin(ks);
+	assert_int_equal(ksvc_batch_end(ks, &err), 0);
+	assert_int_equal(fake.nsent, 0);
+
+	fake.respond = ack_all;
+	ksvc_batch_begin(ks);
+	assert_int_equal(ksvc_service_list(ks, NULL, 0, &list, &err), 0);
+	ksvc_service_list_release(&list);
+	assert_int_equal(ksvc_config_set(ks, &cfg, &err), 0);
+	assert_int_equal(ksvc_flush(ks, &err), 0);
+	assert_int_equal(ksvc_service_del(ks, "", &err), -EINVAL);
+	assert_int_equal(fake.nsent, 3);
+	assert_int_equal(ksvc_batch_end(ks, &err), 0);
+	assert_int_equal(fake.nsent, 3);
+	assert_int_equal(changes_sent(0, 3, true), 0);
+}
+
+/* Refuses requests of command *arg with -ENOENT, acks the others. */
+static void refuse_cmd(const struct nlmsghdr *req, void *arg)
+{
+	bool no = fake_cmd(req) == *(const uint8_t *)arg;
+
+	fake_ack(req, no ? -ENOENT : 0, no ? "refused" : NULL);
+}
+
+/*
+ * A change the kernel refuses leaves the batch open, and counts: the
+ * cleanup still follows. A refused cleanup is reported by the end, once,
+ * and closes the batch all the same.
+ */
+static void sock_test_batch_errors(void **state)
+{
+	struct ksvc *ks = *state;
+	struct ksvc_backend be;
+	struct ksvc_err err;
+	uint8_t refuse = KSVC_CMD_SVC_DEL;
+
+	ksvc_backend_init(&be);
+	ksvc_parse_endpoint("10.0.0.1:53", &be, NULL, NULL);
+	fake.respond = refuse_cmd;
+	fake.arg = &refuse;
+	ksvc_batch_begin(ks);
+	assert_int_equal(ksvc_service_del(ks, "ns/a", &err), -ENOENT);
+	assert_string_equal(err.msg, "refused");
+	assert_int_equal(ksvc_backend_add(ks, "ns/a", &be, &err), 0);
+	assert_int_equal(changes_sent(0, 2, true), 2);
+	assert_int_equal(ksvc_batch_end(ks, &err), 0);
+	assert_cleanup(2);
+
+	/* Only a refused change: its cleanup all the same. */
+	ksvc_batch_begin(ks);
+	assert_int_equal(ksvc_service_del(ks, "ns/a", &err), -ENOENT);
+	assert_int_equal(ksvc_batch_end(ks, &err), 0);
+	assert_int_equal(fake.nsent, 5);
+	assert_cleanup(4);
+
+	/* The cleanup refused: said once, the batch closed. */
+	refuse = KSVC_CMD_CT_CLEANUP;
+	ksvc_batch_begin(ks);
+	assert_int_equal(ksvc_backend_del(ks, "ns/a", &be, &err), 0);
+	assert_int_equal(ksvc_batch_end(ks, &err), -ENOENT);
+	assert_string_equal(err.msg, "refused");
+	assert_int_equal(fake.nsent, 7);
+	assert_cleanup(6);
+	assert_int_equal(ksvc_batch_end(ks, &err), 0);
+	assert_string_equal(err.msg, "");
+	assert_int_equal(ksvc_backend_add(ks, "ns/a", &be, &err), 0);
+	assert_int_equal(fake.nsent, 8);
+	assert_int_equal(changes_sent(7, 8, false), 1);
 }
 
 /* CFG_GET: a reply then an ack. */
@@ -604,6 +819,10 @@ int main(void)
 		T(sock_test_new_large),
 		T(sock_test_new_large_rollback),
 		T(sock_test_set),
+		T(sock_test_batch),
+		T(sock_test_no_batch),
+		T(sock_test_batch_empty),
+		T(sock_test_batch_errors),
 		T(sock_test_config),
 		T(sock_test_no_reply),
 		T(sock_test_refused_locally),

@@ -3,7 +3,8 @@
  * kserviced's programming of the kernel (sync.c) against the fake service
  * table (fake_table.c): only what differs is sent, full passes mark and
  * sweep by generation, nothing is ever flushed, failures are kept for the
- * next pass, a broken socket is reopened.
+ * next pass, a broken socket is reopened, each pass is one batch with one
+ * conntrack cleanup.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <cmocka.h>
+#include <netlink/attr.h>
 
 #include "fake_table.h"
 #include "kpolicy.h"
@@ -167,16 +169,19 @@ static void sync_test_unchanged(void **state)
 	ksd_model_release(&m);
 }
 
-/* The last request sent, checked as the kernel would, for its
- * attributes. */
+/* The last request sent but the pass's closing CT_CLEANUP, checked as
+ * the kernel would, for its attributes. */
 static struct kp_req *last_req(void)
 {
 	static struct kp_req req;
 	char why[KP_WHY_MAX];
+	size_t i = fake.nsent;
 
-	assert_true(fake.nsent > 0);
-	assert_int_equal(kp_check_request(fake.sent[fake.nsent - 1],
-					  FAKE_FAMILY, &req, why), 0);
+	if (i && fake_cmd(fake.sent[i - 1]) == KSVC_CMD_CT_CLEANUP)
+		i--;
+	assert_true(i > 0);
+	assert_int_equal(kp_check_request(fake.sent[i - 1], FAKE_FAMILY, &req,
+					  why), 0);
 	return &req;
 }
 
@@ -233,12 +238,70 @@ static void sync_test_diff(void **state)
 	ksd_model_release(&m);
 }
 
+static bool is_change(uint8_t cmd)
+{
+	return cmd == KSVC_CMD_SVC_NEW || cmd == KSVC_CMD_SVC_SET ||
+	       cmd == KSVC_CMD_SVC_DEL || cmd == KSVC_CMD_BE_REPLACE ||
+	       cmd == KSVC_CMD_BE_ADD || cmd == KSVC_CMD_BE_DEL;
+}
+
+/*
+ * The requests of a pass, fake.sent[from] on, are one batch: each change
+ * carries KSVC_REQ_F_DEFER_CT, and one CT_CLEANUP, with no attribute,
+ * comes last when there were changes (cleanup: whether one must); none
+ * otherwise. Returns the number of changes.
+ */
+static unsigned int batched(size_t from, bool cleanup)
+{
+	size_t i, end = fake.nsent;
+	unsigned int changes = 0;
+	char why[KP_WHY_MAX];
+	struct kp_req r;
+
+	if (cleanup) {
+		assert_true(end > from);
+		end--;
+		assert_int_equal(kp_check_request(fake.sent[end], FAKE_FAMILY,
+						  &r, why), 0);
+		assert_int_equal(r.cmd, KSVC_CMD_CT_CLEANUP);
+		for (int a = 1; a <= KSVC_A_MAX; a++)
+			assert_null(r.tb[a]);
+	}
+	for (i = from; i < end; i++) {
+		uint32_t flags = 0;
+
+		assert_int_equal(kp_check_request(fake.sent[i], FAKE_FAMILY,
+						  &r, why), 0);
+		assert_int_not_equal(r.cmd, KSVC_CMD_CT_CLEANUP);
+		if (!is_change(r.cmd))
+			continue;
+		if (r.tb[KSVC_A_REQ_FLAGS])
+			memcpy(&flags, nla_data(r.tb[KSVC_A_REQ_FLAGS]), 4);
+		if (!(flags & KSVC_REQ_F_DEFER_CT))
+			fail_msg("request %zu (command %u) without DEFER_CT",
+				 i, r.cmd);
+		changes++;
+	}
+	if (cleanup)
+		assert_true(changes > 0);
+	return changes;
+}
+
+/* UDP services, as the ones whose changes need conntrack cleaned. */
+static void sample_udp(struct ksd_model *m)
+{
+	sample(m);
+	for (size_t i = 0; i < m->n; i++)
+		m->svcs[i].ksvc.proto = IPPROTO_UDP;
+}
+
 /* The request sent carries exactly the attribute attr of a service (and
- * the name), nothing else. */
+ * the name, and the request flags of the pass's batch), nothing else. */
 static void assert_only(const struct kp_req *r, int attr)
 {
 	for (int a = 1; a <= KSVC_A_MAX; a++)
-		if (a != KSVC_A_SVC_NAME && a != attr && r->tb[a])
+		if (a != KSVC_A_SVC_NAME && a != KSVC_A_REQ_FLAGS &&
+		    a != attr && r->tb[a])
 			fail_msg("attribute %d sent beside %d", a, attr);
 	assert_non_null(r->tb[attr]);
 }
@@ -440,11 +503,13 @@ static void sync_test_handover_in_changes(void **state)
 /* A failed update leaves the kernel's service as it was, is not swept,
  * and is tried again by the next pass; a transient failure (out of
  * memory) fails the pass, a refusal of the object itself does not (one
- * bad object must not make the node unhealthy). */
+ * bad object must not make the node unhealthy). Either way the pass's
+ * batch goes on to its one cleanup. */
 static void sync_test_failure_kept(void **state)
 {
 	struct ksd_sync *s = *state;
 	struct ksd_model m;
+	size_t from;
 
 	preload("shop/api", 8080, "10.96.0.2", "10.244.0.3:80", 4);
 	sample(&m);
@@ -456,10 +521,14 @@ static void sync_test_failure_kept(void **state)
 	assert_int_equal(s->last.failed, 0);
 	assert_int_equal(s->last.created, 1);
 	assert_int_equal(fake_table_find("shop/api")->nfrontends, 1);
+	/* The batch went on past the refusal, to one cleanup. */
+	assert_int_equal(batched(0, true), 2);
+	from = fake.nsent;
 	ftab.fail_errno = -ENOMEM;
 	assert_int_equal(ksd_sync_full(s, &m), -EAGAIN);
 	assert_int_equal(s->last.failed, 1);
 	assert_int_equal(s->last.refused, 0);
+	assert_int_equal(batched(from, true), 2);
 	assert_non_null(fake_table_find("shop/api"));	/* not swept */
 	assert_int_equal(fake_table_find("shop/api")->nfrontends, 1);
 
@@ -571,6 +640,126 @@ static void sync_test_no_module(void **state)
 	ksd_model_release(&m);
 }
 
+/*
+ * A pass is one batch: N changes are N requests with KSVC_REQ_F_DEFER_CT,
+ * then one CT_CLEANUP; a pass without a change sends none. So for a
+ * full pass over an empty kernel, a pass of changes (backends, a node
+ * port, a deletion), a pass with nothing to do, a full pass that only
+ * marks, and a full pass that sweeps and tries a creation again.
+ */
+static void sync_test_batch(void **state)
+{
+	struct ksd_sync *s = *state;
+	struct ksd_model m;
+	size_t from;
+
+	sample_udp(&m);
+	assert_int_equal(ksd_sync_full(s, &m), 0);
+	assert_int_equal(batched(0, true), 2);
+	assert_int_equal(ftab.cmds[KSVC_CMD_CT_CLEANUP], 1);
+
+	m.svcs[0].ksvc.nbackends = 0;		/* shop/api: no endpoint */
+	m.svcs[1].ksvc.nbackends = 1;		/* shop/web:http: one gone */
+	m.svcs[1].ksvc.node_port = 30001;
+	from = fake.nsent;
+	reset_counts();
+	assert_int_equal(ksd_sync_changes(s, &m), 0);
+	assert_int_equal(batched(from, true), fake_table_writes());
+	assert_int_equal(fake_table_writes(), 2);
+	assert_int_equal(ftab.cmds[KSVC_CMD_CT_CLEANUP], 1);
+
+	from = fake.nsent;
+	assert_int_equal(ksd_sync_changes(s, &m), 0);
+	assert_int_equal(fake.nsent, from);		/* empty batch */
+
+	reset_counts();
+	assert_int_equal(ksd_sync_full(s, &m), 0);
+	assert_int_equal(batched(from, true), 2);	/* marks */
+	assert_int_equal(ftab.cmds[KSVC_CMD_CT_CLEANUP], 1);
+
+	/* A deletion, then a creation that meets the deleted service's
+	 * address and is tried again after the sweep: still one batch. */
+	ksd_model_release(&m);
+	ksd_model_init(&m);
+	add(&m, "shop/dns", 53, "10.96.0.1", 0, "10.244.0.9:53");
+	m.svcs[0].ksvc.proto = IPPROTO_UDP;
+	preload("shop/old", 53, "10.96.0.1", "10.244.0.8:53", 1);
+	ftab.svcs.svcs[ftab.svcs.n - 1].proto = IPPROTO_UDP;
+	from = fake.nsent;
+	reset_counts();
+	assert_int_equal(ksd_sync_full(s, &m), 0);
+	assert_int_equal(s->last.created, 1);
+	assert_int_equal(s->last.deleted, 3);
+	assert_int_equal(batched(from, true), fake_table_writes());
+	assert_int_equal(ftab.cmds[KSVC_CMD_SVC_NEW], 2);	/* -EEXIST, ok */
+	assert_int_equal(ftab.cmds[KSVC_CMD_CT_CLEANUP], 1);
+	ksd_model_release(&m);
+}
+
+static unsigned int errors;
+
+static void count_errors(int level, const char *line, void *arg)
+{
+	(void)line;
+	(void)arg;
+	if (level == KSD_LOG_ERR)
+		errors++;
+}
+
+/*
+ * The cleanup refused: said once, the pass still good (its changes are
+ * made), and the next pass a batch of its own. On a broken socket: the
+ * pass fails, the handle is closed, the next pass is full. A pass that
+ * breaks the socket midway sends no cleanup on it.
+ */
+static void sync_test_batch_cleanup_fails(void **state)
+{
+	struct ksd_sync *s = *state;
+	struct ksd_model m;
+	size_t from;
+
+	sample_udp(&m);
+	ksd_log_set_sink(count_errors, NULL);
+	errors = 0;
+	ftab.fail_cmd = KSVC_CMD_CT_CLEANUP;
+	ftab.fail_errno = -EPERM;
+	assert_int_equal(ksd_sync_full(s, &m), 0);
+	assert_int_equal(errors, 1);
+	assert_int_equal(s->last.created, 2);
+	assert_int_equal(s->last.failed + s->last.refused, 0);
+	assert_int_equal(batched(0, true), 2);
+	assert_non_null(s->ks);
+
+	m.svcs[0].ksvc.nbackends = 0;
+	from = fake.nsent;
+	errors = 0;
+	assert_int_equal(ksd_sync_changes(s, &m), 0);
+	assert_int_equal(batched(from, true), 1);
+	assert_int_equal(errors, 0);
+
+	m.svcs[1].ksvc.nbackends = 0;
+	ftab.fail_cmd = KSVC_CMD_CT_CLEANUP;
+	ftab.fail_errno = -EIO;
+	from = fake.nsent;
+	assert_int_equal(ksd_sync_changes(s, &m), -EIO);
+	assert_int_equal(batched(from, true), 1);
+	assert_null(s->ks);
+	assert_true(s->need_full);
+
+	/* Broken midway: the rest of the pass, its cleanup included, is
+	 * not sent. */
+	assert_int_equal(ksd_sync_full(s, &m), 0);
+	m.svcs[0].ksvc.node_port = 31000;
+	m.svcs[1].ksvc.node_port = 31001;
+	ftab.fail_cmd = KSVC_CMD_SVC_SET;
+	ftab.fail_errno = -EIO;
+	from = fake.nsent;
+	assert_int_equal(ksd_sync_changes(s, &m), -EIO);
+	assert_int_equal(fake.nsent, from + 1);
+	assert_int_equal(batched(from, false), 1);
+	ksd_model_release(&m);
+}
+
 /* Configuration and --cleanup. */
 static void sync_test_config_cleanup(void **state)
 {
@@ -613,6 +802,8 @@ int main(void)
 		T(sync_test_sets),
 		T(sync_test_no_module),
 		T(sync_test_config_cleanup),
+		T(sync_test_batch),
+		T(sync_test_batch_cleanup_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
