@@ -136,7 +136,10 @@ ks_fails() {
 	[[ ! -s $tmp/out ]]
 	(($(wc -l <"$tmp/err") == 1))
 	now=$(ks_state)
-	[[ $now == "$state" ]]
+	[[ $now == "$state" ]] || {
+		diff <(echo "$state") <(echo "$now") | sed 's/^/    /' >&3
+		false
+	}
 }
 
 # `ksctl dump` is tab-separated, a "service" line per service followed by a
