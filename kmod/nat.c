@@ -83,6 +83,18 @@ static void ct_key(const struct nf_conn *ct, struct ksvc_fe_key *key)
 }
 
 /*
+ * Under RCU. The frontend @ct's original destination names in @ns (its
+ * key into *key), as ksvc_nat_dnat() found it for the first packet.
+ */
+static bool ct_frontend(struct ksvc_net *ns, struct net *net,
+			const struct nf_conn *ct, struct ksvc_fe_key *key,
+			struct ksvc_fe_view *v)
+{
+	ct_key(ct, key);
+	return frontend_find(ns, net, key, v);
+}
+
+/*
  * Under RCU. The backend of @v's set that @ct's replies come from, or -1:
  * the reply tuple's source is where the DNAT sent the connection.
  */
@@ -211,9 +223,8 @@ static int ct_stale(struct nf_conn *ct, void *arg)
 	if (nf_ct_protonum(ct) != IPPROTO_UDP &&
 	    nf_ct_protonum(ct) != IPPROTO_SCTP)
 		return CT_NEXT;
-	ct_key(ct, &key);
 	rcu_read_lock();
-	found = frontend_find(ns, ns->net, &key, &v);
+	found = ct_frontend(ns, ns->net, ct, &key, &v);
 	if (!(ct->status & IPS_DST_NAT)) {
 		stale = found && v.conf->set->count;
 	} else if (found) {
@@ -301,9 +312,8 @@ static int ct_count(struct nf_conn *ct, void *arg)
 		  atomic64_read(&acct->counter[IP_CT_DIR_REPLY].packets);
 	bytes = atomic64_read(&acct->counter[IP_CT_DIR_ORIGINAL].bytes) +
 		atomic64_read(&acct->counter[IP_CT_DIR_REPLY].bytes);
-	ct_key(ct, &key);
 	rcu_read_lock();
-	if (frontend_find(ns, ns->net, &key, &v)) {
+	if (ct_frontend(ns, ns->net, ct, &key, &v)) {
 		ksvc_stats_live_add(ns->stats, packets, bytes);
 		ksvc_stats_live_add(v.svc->stats, packets, bytes);
 		i = ct_backend(ct, &v);
@@ -575,8 +585,7 @@ KSVC_TESTABLE unsigned int ksvc_nat_dnat(struct ksvc_net *ns,
 	    proto != IPPROTO_SCTP)
 		return NF_ACCEPT;
 
-	ct_key(ct, &key);
-	if (!frontend_find(ns, state->net, &key, &v))
+	if (!ct_frontend(ns, state->net, ct, &key, &v))
 		return NF_ACCEPT;
 	svc = v.svc;
 	set = v.conf->set;
@@ -659,8 +668,7 @@ KSVC_TESTABLE int ksvc_nat_snat_decide(struct ksvc_net *ns, struct net *net,
 
 	if (!(ct->status & IPS_DST_NAT))
 		return KSVC_SNAT_NONE;
-	ct_key(ct, &key);
-	if (!frontend_find(ns, net, &key, &v))
+	if (!ct_frontend(ns, net, ct, &key, &v))
 		return KSVC_SNAT_NONE;
 	t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;

@@ -149,13 +149,6 @@ struct ksvc_stats *ksvc_stats_find(const struct ksvc_ref *ref)
 	return stats && stats->cookie == ref->cookie ? stats : NULL;
 }
 
-/* Whether @ref names @stats. */
-bool ksvc_stats_ref_is(const struct ksvc_stats *stats,
-		       const struct ksvc_ref *ref)
-{
-	return stats && stats->id == ref->id && stats->cookie == ref->cookie;
-}
-
 /* The walk's sums: its writer holds the namespace's lock. */
 void ksvc_stats_live_reset(struct ksvc_stats *stats)
 {

@@ -27,8 +27,6 @@ void ksvc_stats_drop(struct ksvc_stats *stats);
 struct ksvc_stats *ksvc_stats_find(const struct ksvc_ref *ref);
 void ksvc_stats_live_reset(struct ksvc_stats *stats);
 void ksvc_stats_live_add(struct ksvc_stats *stats, u64 packets, u64 bytes);
-bool ksvc_stats_ref_is(const struct ksvc_stats *stats,
-		       const struct ksvc_ref *ref);
 void ksvc_stats_fold(const struct ksvc_stats *stats, struct ksvc_stats_sum *sum);
 void ksvc_stats_uninit(void);
 #if IS_ENABLED(CONFIG_KSERVICE_KUNIT_TEST)
